@@ -1,0 +1,58 @@
+"""OpenAPI generation: every operation documents the errors it can answer with."""
+
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework.permissions import AllowAny
+
+_DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_FIELD_ERRORS = {
+    "type": "object",
+    "description": "Messages per field; `non_field_errors` for the request as a whole.",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {"400": ("Invalid input", self._component("ValidationError", {"anyOf": [_FIELD_ERRORS, _DETAIL]}))}
+        if not self._is_open():
+            errors["401"] = ("Not authenticated, or a token of another tenant", self._component("Error", _DETAIL))
+        if "{" in self.path:
+            errors["404"] = ("Not found, or not visible to you", self._component("Error", _DETAIL))
+        for status, (description, ref) in errors.items():
+            responses.setdefault(status, {
+                "description": description,
+                "content": {"application/json": {"schema": ref}},
+            })
+        return responses
+
+    def _is_open(self):
+        return any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+
+    def _component(self, name, schema):
+        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
+        self.registry.register_on_missing(component)
+        return component.ref
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer",
+                "description": "A token from POST /api/v1/auth/token/, valid on its own tenant's host only."}
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.SessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

@@ -1,0 +1,48 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from tenants import selectors, services
+from tenants.models import Tenant
+
+
+class SignUpSerializer(serializers.Serializer):
+    company = serializers.CharField(max_length=200)
+    subdomain = serializers.CharField(max_length=63)
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=256)
+    seats = serializers.IntegerField(min_value=1, max_value=10000)
+    interval = serializers.ChoiceField(choices=Tenant.Interval.choices)
+
+
+class SignUpView(APIView):
+    """Create a company's CRM. It answers at the returned URL as soon as this returns 201."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signup"
+
+    @extend_schema(
+        request=SignUpSerializer,
+        responses={201: inline_serializer("SignUpResult", {
+            "subdomain": serializers.CharField(),
+            "url": serializers.URLField(),
+            "trial_ends_at": serializers.DateTimeField(),
+        })},
+    )
+    def post(self, request):
+        serializer = SignUpSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tenant = services.sign_up(**serializer.validated_data)
+        return Response(
+            {
+                "subdomain": tenant.subdomain,
+                "url": selectors.tenant_url(tenant, scheme=request.scheme, port=request.get_port()),
+                "trial_ends_at": serializers.DateTimeField().to_representation(tenant.trial_ends_at),
+            },
+            status=status.HTTP_201_CREATED,
+        )

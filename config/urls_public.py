@@ -1,0 +1,20 @@
+"""URLs of the public host: landing, sign-up, vendor admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tenants.views import landing, signup_page
+
+handler404 = "api.exceptions.not_found"
+handler500 = "api.exceptions.server_error"
+
+urlpatterns = [
+    path("", landing, name="landing"),
+    path("signup/", signup_page, name="signup"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("api.urls_public")),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="api.urls_public_schema"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,20 @@
+"""URLs of a tenant's host: the CRM UI and its API."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from crm.users.views import login_view, logout_view
+from crm.views import home
+
+handler404 = "api.exceptions.not_found"
+handler500 = "api.exceptions.server_error"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("login/", login_view, name="login"),
+    path("logout/", logout_view, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("api.urls_tenant")),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="api.urls_tenant_schema"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

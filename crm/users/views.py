@@ -1,0 +1,37 @@
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.users import services
+from crm.users.forms import LoginForm
+
+
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.sign_in(email=form.cleaned_data["email"], password=form.cleaned_data["password"],
+                                    ip=request.META.get("REMOTE_ADDR"), request=request)
+        except services.LockedOut as exc:
+            form.add_error(None, _("Too many failed sign-ins. Try again in %(minutes)d minutes.")
+                           % {"minutes": max(1, exc.retry_after // 60)})
+            status = 429
+        else:
+            if user is not None:
+                login(request, user)
+                target = request.GET.get("next", "/")
+                if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                    target = "/"
+                return redirect(target)
+            form.add_error(None, _("Wrong e-mail or password."))
+            status = 400
+    return render(request, "crm/login.html", {"form": form}, status=status)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("login")

@@ -1,0 +1,58 @@
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Tenant(TenantMixin):
+    """One customer company. Its CRM lives in the PostgreSQL schema `schema_name`."""
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing"
+        ACTIVE = "active"
+        PAST_DUE = "past_due"
+        READ_ONLY = "read_only"
+        SUSPENDED = "suspended"
+
+    class Interval(models.TextChoices):
+        MONTH = "month"
+        YEAR = "year"
+
+    # Schemas come ready-made from the spare pool (tenants/provisioning.py);
+    # django-tenants must not migrate one inside save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    subdomain = models.CharField(max_length=63, unique=True)
+    company = models.CharField(max_length=200)
+    owner_email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.TRIALING)
+    # What billing allows; billing pushes these, crm reads them (ARCHITECTURE.md).
+    seats = models.PositiveIntegerField(default=1)
+    billing_interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.MONTH)
+
+    class Meta:
+        ordering = ["subdomain"]
+
+    def __str__(self):
+        return self.subdomain
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a tenant: `<subdomain>.<BASE_DOMAIN>`, and later custom domains."""
+
+
+class SpareSchema(models.Model):
+    """A schema migrated ahead of time, waiting to become a new tenant's schema."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    # Which migrations it has: a spare whose fingerprint differs from the code's
+    # is never handed out (tenants/provisioning.py).
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.schema_name

@@ -1,0 +1,36 @@
+from django.conf import settings
+
+from tenants.models import Domain, Tenant
+
+
+def tenant_for_host(host):
+    """The tenant a request's host name routes to, or None.
+
+    `<subdomain>.<BASE_DOMAIN>` routes by subdomain (so changing BASE_DOMAIN needs
+    no data change); any other name must be a recorded custom domain.
+    """
+    suffix = "." + settings.BASE_DOMAIN
+    if host.endswith(suffix):
+        label = host[: -len(suffix)]
+        if not label or "." in label:
+            return None
+        return Tenant.objects.filter(subdomain=label).first()
+    domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+    return domain.tenant if domain else None
+
+
+def is_public_host(host):
+    return host in (settings.BASE_DOMAIN, "www." + settings.BASE_DOMAIN)
+
+
+def subdomain_taken(subdomain):
+    return Tenant.objects.filter(subdomain=subdomain).exists()
+
+
+def tenant_url(tenant, *, scheme="http", port=None):
+    """The address of a tenant's CRM, on the same scheme and port as the caller used."""
+    host = f"{tenant.subdomain}.{settings.BASE_DOMAIN}"
+    default_port = {"http": "80", "https": "443"}[scheme]
+    if port and str(port) != default_port:
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}/"

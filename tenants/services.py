@@ -1,0 +1,112 @@
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import tenant_context
+
+from tenants import provisioning, selectors, subdomains
+from tenants.models import Domain, Tenant
+
+log = logging.getLogger(__name__)
+
+_TAKEN = _("This subdomain is already taken.")
+
+
+class _PoolEmpty(Exception):
+    pass
+
+
+def sign_up(*, company, subdomain, email, password, seats, interval):
+    """Create a company's tenant with its owner as `admin`, ready to answer when this returns.
+
+    Raises ValidationError with field messages. All or nothing: the schema, the
+    tenant row, its domain and its owner commit together or not at all. Takes a
+    spare schema from the pool; when the pool is empty it prepares one first (slow,
+    seconds) rather than fail. Queues a pool refill after commit.
+    """
+    subdomain = subdomains.normalize(subdomain)
+    email = (email or "").strip()
+    errors = _sign_up_errors(company=company, subdomain=subdomain, email=email,
+                             password=password, seats=seats, interval=interval)
+    if errors:
+        raise ValidationError(errors)
+
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                tenant = _create_tenant(company=company.strip(), subdomain=subdomain, email=email,
+                                        password=password, seats=seats, interval=interval)
+        except _PoolEmpty:
+            log.warning("spare schema pool empty; preparing one during sign-up of %s", subdomain)
+            provisioning.prepare_spare()
+            continue
+        except IntegrityError:
+            # A concurrent sign-up took the same subdomain between our check and our insert.
+            raise ValidationError({"subdomain": [_TAKEN]})
+        transaction.on_commit(_queue_pool_refill)
+        return tenant
+    raise RuntimeError("could not take a spare schema after preparing one three times")
+
+
+def _sign_up_errors(*, company, subdomain, email, password, seats, interval):
+    errors = {}
+    if not (company or "").strip():
+        errors["company"] = [_("This field may not be blank.")]
+    try:
+        subdomains.validate(subdomain)
+        if selectors.subdomain_taken(subdomain):
+            errors["subdomain"] = [_TAKEN]
+    except ValidationError as exc:
+        errors["subdomain"] = exc.messages
+    try:
+        validate_password(password, user=get_user_model()(email=email))
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
+        errors["seats"] = [_("Ensure this value is greater than or equal to 1.")]
+    if interval not in Tenant.Interval.values:
+        errors["interval"] = [_('Choose "month" or "year".')]
+    return errors
+
+
+def _create_tenant(*, company, subdomain, email, password, seats, interval):
+    schema_name = subdomains.schema_name_for(subdomain)
+    if not provisioning.claim_spare(rename_to=schema_name):
+        raise _PoolEmpty
+    tenant = Tenant.objects.create(
+        schema_name=schema_name,
+        subdomain=subdomain,
+        company=company,
+        owner_email=email,
+        seats=seats,
+        billing_interval=interval,
+        trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
+    )
+    Domain.objects.create(domain=f"{subdomain}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
+    with tenant_context(tenant):
+        # The owner is the superuser of their own schema, which the user model
+        # maps to the `admin` role; tenants/ stays below crm/ this way.
+        get_user_model().objects.create_superuser(email=email, password=password)
+    return tenant
+
+
+def _queue_pool_refill():
+    from tenants.tasks import refill_spare_pool
+
+    refill_spare_pool.delay()
+
+
+def delete_tenant(tenant):
+    """Remove a tenant with its schema and domains, in one transaction."""
+    if connection.schema_name != "public":
+        raise RuntimeError("delete_tenant must run in the public schema")
+    with transaction.atomic():
+        provisioning.drop_schema(tenant.schema_name)
+        tenant.domains.all().delete()
+        tenant.delete()

@@ -1,0 +1,23 @@
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from tenants import selectors, services
+from tenants.forms import SignUpForm
+
+
+def landing(request):
+    return render(request, "tenants/landing.html")
+
+
+def signup_page(request):
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant = services.sign_up(**form.cleaned_data)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            return redirect(selectors.tenant_url(tenant, scheme=request.scheme, port=request.get_port()) + "login/")
+    return render(request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200)
