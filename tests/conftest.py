@@ -15,12 +15,17 @@ from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from config.celery import app as celery_app
 from crm.users import tokens
 from crm.users.models import Role, User
 from tenants import provisioning, services
 from tenants.models import Tenant
 
 PASSWORD = "correct-horse-battery"
+
+# A queue of our own, so that a `make run` worker on the same Redis never takes
+# (or is given) this test run's tasks.
+celery_app.conf.task_default_queue = f"test-{uuid.uuid4().hex[:10]}"
 _counter = itertools.count()
 
 
@@ -55,11 +60,12 @@ class in_tenant:
         self.tenant = tenant
 
     def __enter__(self):
+        self.previous = connection.tenant
         connection.set_tenant(self.tenant)
         return self.tenant
 
     def __exit__(self, *exc):
-        connection.set_schema_to_public()
+        connection.set_tenant(self.previous)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -125,3 +131,29 @@ def committed_db(django_db_blocker, spare_pool):
             tenant = Tenant.objects.filter(pk=tenant.pk).first()
             if tenant:
                 services.delete_tenant(tenant)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_queue():
+    yield
+    celery_app.control.purge()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker (embedded in a thread, consuming from real Redis) on
+    the test database. Tasks see only committed data."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    def close_connection(**kwargs):
+        # The worker thread must not keep a connection open to the test database,
+        # or the database cannot be dropped at the end of the session.
+        connection.close()
+
+    task_postrun.connect(close_connection, weak=False)
+    with django_db_blocker.unblock():
+        with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False,
+                          loglevel="WARNING", shutdown_timeout=30) as worker:
+            yield worker
+    task_postrun.disconnect(close_connection)
