@@ -25,12 +25,17 @@ class AutoSchema(openapi.AutoSchema):
             errors["401"] = ("Not authenticated, or a token of another tenant", self._component("Error", _DETAIL))
         if "{" in self.path:
             errors["404"] = ("Not found, or not visible to you", self._component("Error", _DETAIL))
+        elif self._is_paginated_list():
+            errors["404"] = ("No such page", self._component("Error", _DETAIL))
         for status, (description, ref) in errors.items():
             responses.setdefault(status, {
                 "description": description,
                 "content": {"application/json": {"schema": ref}},
             })
         return responses
+
+    def _is_paginated_list(self):
+        return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
 
     def _is_open(self):
         return any(isinstance(p, AllowAny) for p in self.view.get_permissions())

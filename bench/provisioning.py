@@ -229,17 +229,22 @@ def migrate_on_create_run(port, i):
     return {"total": time.perf_counter() - t0, "create": create, "token": token, "get": get}
 
 
-def measure(name, fn, port, runs, warmup):
+def measure(port, runs, baseline_runs, warmup):
+    """Both paths, alternating run by run, so that anything else slowing the
+    machine down meanwhile weighs on both alike."""
+    paths = [("pool", pool_run, runs), ("migrate-on-create", migrate_on_create_run, baseline_runs)]
+    results = {name: [] for name, _, _ in paths}
     for i in range(warmup):
-        result = fn(port, -1 - i)
-        log(f"{name}: warm-up {i + 1}/{warmup}: {result['total']:.3f} s (not counted)")
-    results = []
-    for i in range(runs):
-        result = fn(port, i)
-        results.append(result)
-        if (i + 1) % 10 == 0 or i + 1 == runs:
-            log(f"{name}: {i + 1}/{runs} done, last {result['total']:.3f} s")
-    return results
+        for name, fn, count in paths:
+            if count:
+                log(f"{name}: warm-up {i + 1}/{warmup}: {fn(port, -1 - i)['total']:.3f} s (not counted)")
+    for i in range(max(runs, baseline_runs)):
+        for name, fn, count in paths:
+            if i < count:
+                results[name].append(fn(port, i))
+                if (i + 1) % 10 == 0 or i + 1 == count:
+                    log(f"{name}: {i + 1}/{count} done, last {results[name][-1]['total']:.3f} s")
+    return results["pool"], results["migrate-on-create"]
 
 
 # ------------------------------------------------------------------ figures
@@ -275,10 +280,15 @@ def report(pool, baseline, prefill, facts, args):
     print()
     print(f"machine: {facts['cpus']} CPUs ({facts['cpu']}), PostgreSQL {facts['postgres']}, "
           f"Python {facts['python']}, gunicorn {args.workers} workers x {args.threads} threads")
+    # The benchmark itself keeps about one CPU busy, hence the allowance at the end.
+    busy = facts["load"][0] > 0.5 or facts["load"][1] > 1.5
+    print(f"1-min load average at start / after the timed runs: {facts['load'][0]:.2f} / {facts['load'][1]:.2f}"
+          + ("  (other work on the machine: figures are noisy)" if busy else ""))
     print(f"pool prefill: {prefill['count']} spares in {prefill['seconds']:.1f} s "
           f"= {prefill['seconds'] / max(1, prefill['count']):.3f} s per spare (background cost)")
     print()
-    print(f"pool (sign-up over HTTP), {len(pool)} runs after {args.warmup} warm-up:")
+    print(f"pool (sign-up over HTTP), {len(pool)} runs after {args.warmup} warm-up, "
+          f"alternating with the baseline:")
     print(header)
     print(line("usable tenant (total)", summary(pool, "total")))
     print(line("  POST signup", summary(pool, "create")))
@@ -333,6 +343,7 @@ def main():
     admin_url = with_db(base_db_url, "postgres")
     spares_needed = args.runs + args.warmup
 
+    load_before = os.getloadavg()[0]
     with contextlib.ExitStack() as cleanup:
         pg_version = create_database(admin_url, bench_db)
         cleanup.callback(drop_database, admin_url, bench_db)
@@ -392,17 +403,16 @@ def main():
         cleanup.callback(stop_server, proc, log_file)
         log(f"gunicorn on 127.0.0.1:{port} (log {log_path})")
 
-        pool = measure("pool", pool_run, port, args.runs, args.warmup)
+        pool, baseline = measure(port, args.runs, args.baseline_runs, args.warmup)
+        load_after = os.getloadavg()[0]
         left = SpareSchema.objects.count()
         if left != spares_needed - args.warmup - args.runs:
             log(f"warning: {left} spares left, expected {spares_needed - args.warmup - args.runs}: "
                 "some sign-ups found the pool empty and migrated inline")
 
-        baseline = []
-        if args.baseline_runs:
-            baseline = measure("migrate-on-create", migrate_on_create_run, port, args.baseline_runs, args.warmup)
-
-        met = report(pool, baseline, prefill, machine_facts(pg_version), args)
+        facts = machine_facts(pg_version)
+        facts["load"] = (load_before, load_after)
+        met = report(pool, baseline, prefill, facts, args)
         log_path.unlink(missing_ok=True)  # kept only when the run failed
 
     if args.check and not met:

@@ -121,6 +121,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Lets two test runs share one server (e.g. a developer's and CI's) without
+# fighting over the test database.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

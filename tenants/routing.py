@@ -21,7 +21,8 @@ class TenantRoutingMiddleware:
         connection.set_schema_to_public()
         host = request.get_host().rsplit(":", 1)[0].lower().rstrip(".")
         if selectors.is_public_host(host):
-            request.tenant = None
+            # django-tenants' own templates expect a tenant-like object with a schema_name.
+            request.tenant = connection.tenant
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         else:
             tenant = selectors.tenant_for_host(host)

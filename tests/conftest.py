@@ -88,7 +88,9 @@ def _public_schema_after_each_test():
 @pytest.fixture(scope="session")
 def spare_pool(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        provisioning.fill_pool(size=2)
+        # Enough for the session's committed sign-ups; when it runs dry sign-up
+        # falls back to preparing a schema itself, which is slower but works.
+        provisioning.fill_pool(size=4)
 
 
 @pytest.fixture(scope="session")

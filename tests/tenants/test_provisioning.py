@@ -55,7 +55,8 @@ def new_migration(settings, tmp_path):
 
 @pytest.fixture
 def pool_restored(committed_db):
-    """Leave the pool as the rest of the session expects it: current spares only."""
+    """Start with current spares in the pool; leave it with current spares only."""
+    provisioning.fill_pool(size=2)
     yield committed_db
     provisioning.migration_fingerprint.cache_clear()
     provisioning.discard_stale_spares()
@@ -132,13 +133,16 @@ def test_sign_up_with_an_empty_pool_still_makes_a_working_tenant():
 
 
 @pytest.mark.django_db
-def test_sign_up_takes_a_spare_rather_than_migrating(spare_pool):
-    spare = SpareSchema.objects.filter(fingerprint=provisioning.migration_fingerprint()).order_by("id").first()
-    assert spare is not None
+def test_sign_up_takes_a_spare_rather_than_migrating():
+    provisioning.prepare_spare()  # in the test transaction, so the pool is not empty
+    before = schemas_like("spare_%")
+
     tenant = sign_up()
-    assert spare.schema_name not in schemas_like("spare_%")
+
+    after = schemas_like("spare_%")
+    assert after < before, "no spare may be prepared during this sign-up"
+    assert len(before - after) == 1
     assert tenant.schema_name in schemas_like("t_%")
-    assert not SpareSchema.objects.filter(pk=spare.pk).exists()
 
 
 @pytest.mark.django_db

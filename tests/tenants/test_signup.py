@@ -174,3 +174,10 @@ def test_concurrent_signups_of_one_subdomain_make_one_tenant_and_one_clean_400(c
         cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s",
                        [f"t_{subdomain.replace('-', '_')}_%"])
         assert cursor.fetchone()[0] == 1
+
+
+def test_signup_errors_come_in_chinese_when_asked():
+    response = api_client().post("/api/v1/signup/", signup_payload(subdomain="www"), format="json",
+                                 HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert response.json() == {"subdomain": ["该子域名为保留名称。"]}
