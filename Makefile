@@ -45,6 +45,7 @@ $(DEV_STAMP): | $(VENV)/bin/python
 run: $(BASE_STAMP)
 	@$(call SERVICES_ENV,run); \
 	export PORT="$${PORT:-8000}"; \
+	$(VENV)/bin/python manage.py collectstatic --noinput --verbosity 0; \
 	$(VENV)/bin/python manage.py upgrade; \
 	$(VENV)/bin/python manage.py demo_tenant; \
 	echo "serving on http://localhost:$$PORT (Ctrl-C stops web, worker and beat)"; \

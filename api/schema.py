@@ -1,8 +1,11 @@
-"""OpenAPI generation: every operation documents the errors it can answer with."""
+"""OpenAPI generation: every operation documents the errors it can answer with,
+and the inputs it takes as exactly as DRF reads them."""
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
+from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 
 _DETAIL = {
@@ -10,6 +13,11 @@ _DETAIL = {
     "properties": {"detail": {"type": "string"}},
     "required": ["detail"],
 }
+# Every DRF CharField (and django-filter's, and DRF's ?search=) answers 400 to a
+# NUL character, which PostgreSQL cannot store; one that may not be blank also
+# to a value that is only whitespace, which it trims away first.
+_NO_NUL = r"^[^\u0000]*$"
+_NO_NUL_NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 _FIELD_ERRORS = {
     "type": "object",
     "description": "Messages per field; `non_field_errors` for the request as a whole.",
@@ -33,6 +41,25 @@ class AutoSchema(openapi.AutoSchema):
                 "content": {"application/json": {"schema": ref}},
             })
         return responses
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (direction == "request" and isinstance(field, serializers.CharField)
+                and isinstance(schema, dict) and "pattern" not in schema):
+            may_be_blank = field.allow_blank or not field.trim_whitespace
+            schema["pattern"] = _NO_NUL if may_be_blank else _NO_NUL_NOT_BLANK
+        return schema
+
+    def _get_filter_parameters(self):
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            # Filters, search and ordering all read an empty value as "not given".
+            parameter["allowEmptyValue"] = True
+            schema = parameter.get("schema", {})
+            if (schema.get("type") == "string" and "pattern" not in schema
+                    and parameter["name"] != OrderingFilter.ordering_param):
+                schema["pattern"] = _NO_NUL
+        return parameters
 
     def _is_paginated_list(self):
         return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -32,7 +32,7 @@ class SignUpView(APIView):
             "subdomain": serializers.CharField(),
             "url": serializers.URLField(),
             "trial_ends_at": serializers.DateTimeField(),
-        })},
+        }), 429: OpenApiResponse(description="Too many sign-ups from this address; see Retry-After")},
     )
     def post(self, request):
         serializer = SignUpSerializer(data=request.data)

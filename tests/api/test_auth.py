@@ -114,3 +114,15 @@ def test_login_page_speaks_chinese_when_asked(tenant_a):
     assert response.status_code == 200
     assert 'lang="zh-hans"' in page
     assert "登录" in page and "密码" in page
+
+
+def test_one_address_trying_many_emails_is_locked_out(tenant_b, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2  # the address may then fail 20 times
+    client = api_client(tenant_b)
+    for attempt in range(20):
+        assert obtain(client, f"nobody{attempt}@beta.test", "guess-guess-guess").status_code == 400
+    assert obtain(client, "director@beta.test", PASSWORD).status_code == 429
+    # Another address is unaffected.
+    response = api_client(tenant_b).post("/api/v1/auth/token/", {"email": "director@beta.test", "password": PASSWORD},
+                          format="json", REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 200
