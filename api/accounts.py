@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
+from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from crm.accounts import selectors, services
 from crm.accounts.models import Account
 from crm.users.models import User
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(StrictJSONTypes, serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
                                                help_text="User id; defaults to the caller.")
 

@@ -6,11 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import BearerTokenAuthentication
+from api.fields import StrictJSONTypes
 from crm.users import services, tokens
 from crm.users.models import ApiToken
 
 
-class CredentialsSerializer(serializers.Serializer):
+class CredentialsSerializer(StrictJSONTypes, serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=256)
 

@@ -1,6 +1,7 @@
 import django_filters
 from rest_framework import serializers
 
+from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from crm.accounts.models import Account
 from crm.accounts.selectors import accounts_visible_to
@@ -9,7 +10,7 @@ from crm.contacts.models import Contact
 from crm.users.models import User
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(StrictJSONTypes, serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
                                                help_text="User id; defaults to the caller.")
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), allow_null=True, required=False)

@@ -5,11 +5,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from api.fields import StrictJSONTypes
 from tenants import selectors, services
 from tenants.models import Tenant
 
 
-class SignUpSerializer(serializers.Serializer):
+class SignUpSerializer(StrictJSONTypes, serializers.Serializer):
     company = serializers.CharField(max_length=200)
     subdomain = serializers.CharField(max_length=63)
     email = serializers.EmailField()
