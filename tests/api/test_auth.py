@@ -126,3 +126,10 @@ def test_one_address_trying_many_emails_is_locked_out(tenant_b, settings):
     response = api_client(tenant_b).post("/api/v1/auth/token/", {"email": "director@beta.test", "password": PASSWORD},
                           format="json", REMOTE_ADDR="10.9.9.9")
     assert response.status_code == 200
+
+
+def test_passwords_are_stored_as_argon2id(tenant_a):
+    with in_tenant(tenant_a):
+        stored = user_of(tenant_a, "sales").password
+    assert stored.startswith("argon2$argon2id$")
+    assert PASSWORD not in stored
