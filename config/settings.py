@@ -67,8 +67,13 @@ TENANT_APPS = [
     "crm",
     "crm.users",
     "crm.audit",
+    "crm.teams",
+    "crm.access",
     "crm.accounts",
     "crm.contacts",
+    "crm.leads",
+    "crm.deals",
+    "crm.activities",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

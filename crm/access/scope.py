@@ -1,12 +1,20 @@
 """The one place that decides which records a user may see and change.
 
-Every read path (lists, details, search, exports, counts) narrows its queryset
-here. The org-chart rules grow in the CRM-core issue (teams, sharing); today:
-`admin` and `director` see everything, everyone else what they own.
+Every read path (lists, details, search, kanban, worklists, exports, dashboard
+counts) narrows its queryset here:
+- `admin` and `director` see everything;
+- everyone sees what they own and what was shared with them;
+- a team's manager also sees what the members (and managers) of that team and
+  of all its sub-teams own.
+Outside scope is 404, for reads and writes alike (`get_visible`).
 """
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.http import Http404
 
+from crm.access.models import RecordShare
+from crm.teams.models import Team, TeamMembership
 from crm.users.models import Role
 
 _SEE_ALL = frozenset({Role.ADMIN, Role.DIRECTOR})
@@ -16,23 +24,51 @@ def sees_everything(user):
     return user.is_authenticated and user.is_active and user.role in _SEE_ALL
 
 
-def visible(queryset, user):
-    """`queryset` narrowed to the rows `user` may see (owned records carry `owner`)."""
+def managed_team_ids(user):
+    """Ids of the teams `user` manages and all their sub-teams."""
+    parents = {}
+    for team_id, parent_id in Team.objects.values_list("id", "parent_id"):
+        parents.setdefault(parent_id, []).append(team_id)
+    found, stack = set(), list(Team.objects.filter(manager=user).values_list("id", flat=True))
+    while stack:
+        team_id = stack.pop()
+        if team_id not in found:
+            found.add(team_id)
+            stack.extend(parents.get(team_id, []))
+    return found
+
+
+def owner_ids_in_scope(user):
+    """Users whose records `user` sees as owner or manager (not counting shares)."""
+    teams = managed_team_ids(user)
+    ids = {user.pk}
+    if teams:
+        ids.update(TeamMembership.objects.filter(team_id__in=teams).values_list("user_id", flat=True))
+        ids.update(Team.objects.filter(id__in=teams, manager__isnull=False).values_list("manager_id", flat=True))
+    return ids
+
+
+def visible(queryset, user, owner_field="owner"):
+    """`queryset` narrowed to the rows `user` may see."""
     if not (user.is_authenticated and user.is_active):
         return queryset.none()
     if sees_everything(user):
         return queryset
-    return queryset.filter(owner=user)
+    shared = RecordShare.objects.filter(
+        user=user, content_type=ContentType.objects.get_for_model(queryset.model)
+    ).values("object_id")
+    return queryset.filter(Q(**{f"{owner_field}_id__in": owner_ids_in_scope(user)}) | Q(pk__in=shared))
 
 
 def get_visible(queryset, user, pk):
     """One row `user` may see, or Http404 whether it is missing or out of scope."""
     try:
         return visible(queryset, user).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404
 
 
 def may_assign_to(user, owner):
-    """Whether `user` may make `owner` the owner of a record."""
-    return owner.pk == user.pk or sees_everything(user)
+    """Whether `user` may make `owner` the owner of a record: themselves, or
+    (managers) anyone in their teams, or (admin, director) anyone."""
+    return sees_everything(user) or owner.pk in owner_ids_in_scope(user)
