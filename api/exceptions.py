@@ -8,17 +8,38 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crm.users.login_throttle import LockedOut
+from crm.users.services import SeatLimitReached
+
+
+class PaymentRequired(exceptions.APIException):
+    status_code = 402
+    default_detail = "Payment required."
+    default_code = "payment_required"
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif isinstance(exc, SeatLimitReached):
+        exc = PaymentRequired(detail=str(exc))
     elif isinstance(exc, LockedOut):
         exc = exceptions.Throttled(wait=exc.retry_after, detail="Too many failed sign-ins.")
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}
+    if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
+        response.data = {field: _flat(messages) for field, messages in response.data.items()}
     return response
+
+
+def _flat(messages, prefix=""):
+    """CONTRACT.md's shape is {"field": ["message"]}: errors of list items and
+    nested objects become messages prefixed with where they are ("0: ...")."""
+    if isinstance(messages, dict):
+        return [m for key, value in messages.items() for m in _flat(value, f"{prefix}{key}: ")]
+    if isinstance(messages, (list, tuple)):
+        return [m for value in messages for m in _flat(value, prefix)]
+    return [f"{prefix}{messages}"]
 
 
 def not_found(request, exception=None):

@@ -1,5 +1,6 @@
 """URLs of a tenant's host: the CRM UI and its API."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -13,6 +14,9 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
+    # An invited user chooses their password here (Django's password-reset check of the link).
+    path("invite/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="crm/invite.html", success_url="/login/"), name="invite"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls_tenant")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="api.urls_tenant_schema"), name="schema"),

@@ -34,3 +34,14 @@ def tenant_url(tenant, *, scheme="http", port=None):
     if port and str(port) != default_port:
         host = f"{host}:{port}"
     return f"{scheme}://{host}/"
+
+
+def current_tenant(*, lock=False):
+    """The tenant of the current schema. With `lock`, its row is locked until the
+    transaction ends, so that seat counts cannot race."""
+    from django.db import connection
+
+    tenant = connection.tenant
+    if lock:
+        return Tenant.objects.select_for_update().get(pk=tenant.pk)
+    return tenant

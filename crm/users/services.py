@@ -1,7 +1,30 @@
+from django.apps import apps
 from django.contrib.auth import authenticate
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
+from crm.audit import services as audit
+from crm.audit.models import AuditEvent
+from crm.teams import services as teams
 from crm.users import login_throttle
 from crm.users.login_throttle import LockedOut  # noqa: F401  (raised to callers)
+from crm.users.models import Role, User
+from tenants.selectors import current_tenant
+
+
+class SeatLimitReached(Exception):
+    def __init__(self, seats):
+        super().__init__(seats)
+        self.seats = seats
+
+    def __str__(self):
+        return _("All %(seats)d paid seats are taken: buy more seats or deactivate a user first.") % {
+            "seats": self.seats}
 
 
 def sign_in(*, email, password, ip, request=None):
@@ -17,3 +40,104 @@ def sign_in(*, email, password, ip, request=None):
         return None
     login_throttle.reset(email=email, ip=ip)
     return user
+
+
+def seats_used():
+    return User.objects.filter(is_active=True).count()
+
+
+def _take_seat():
+    """Lock the tenant row and raise SeatLimitReached when no paid seat is free."""
+    tenant = current_tenant(lock=True)
+    if seats_used() >= tenant.seats:
+        raise SeatLimitReached(tenant.seats)
+
+
+@transaction.atomic
+def create_user(*, by, email, name="", role=Role.SALES, team=None, password=None, invite_url=None):
+    """Add a user to this tenant, taking one paid seat (SeatLimitReached when none is free).
+
+    Without a password the user gets an e-mail (after commit) with a link to choose
+    one: `invite_url(uidb64, token)` builds it.
+    """
+    email = (email or "").strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": [_("A user with this e-mail already exists.")]})
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+        try:
+            validate_password(password, user=User(email=email, name=name))
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages})
+    _take_seat()
+    user = User.objects.create_user(email=email, password=password or None, name=name, role=role)
+    if team is not None:
+        teams.put_user_in_team(user=user, team=team)
+    audit.record(actor=by, action="user.created", target=user, payload={"email": email, "role": role})
+    if not password and invite_url:
+        link = invite_url(urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
+        transaction.on_commit(lambda: send_mail(
+            _("You are invited to the CRM"),
+            _("%(inviter)s invited you. Choose your password here: %(link)s") % {"inviter": by, "link": link},
+            None, [email]))
+    return user
+
+
+_EDITABLE = ("name", "role", "is_active")
+
+
+@transaction.atomic
+def update_user(*, user, by, team=..., **values):
+    """Change a user; reactivating takes a seat, deactivating frees one and keeps every record."""
+    if values.get("is_active") is False and user.pk == by.pk:
+        raise ValidationError({"is_active": [_("You cannot deactivate yourself.")]})
+    if user.role == Role.ADMIN and (values.get("role", Role.ADMIN) != Role.ADMIN or values.get("is_active") is False):
+        if not User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists():
+            raise ValidationError({"role": [_("The last admin must stay an active admin.")]})
+    if values.get("is_active") is True and not user.is_active:
+        _take_seat()
+    diff = audit.changes(user, _EDITABLE, values)
+    for field, value in values.items():
+        setattr(user, field, value)
+    user.save()
+    if team is not ...:
+        teams.put_user_in_team(user=user, team=team)
+        diff["team"] = [None, getattr(team, "pk", None)]
+    if diff:
+        audit.record(actor=by, action="user.updated", target=user, payload=diff)
+    return user
+
+
+def _owned_models():
+    """Every tenant model with an `owner` pointing at a user, in any app."""
+    for model in apps.get_models():
+        field = next((f for f in model._meta.fields if f.name == "owner"), None)
+        if field is not None and field.is_relation and field.related_model is User:
+            yield model
+
+
+@transaction.atomic
+def reassign_records(*, from_user, to_user, by):
+    """Give every record `from_user` owns to `to_user`, with an audit row per record.
+
+    Returns {model label: count}.
+    """
+    if from_user.pk == to_user.pk:
+        raise ValidationError({"to": [_("Choose another user.")]})
+    if not to_user.is_active:
+        raise ValidationError({"to": [_("This user is deactivated.")]})
+    moved = {}
+    for model in _owned_models():
+        ids = list(model.objects.filter(owner=from_user).values_list("pk", flat=True))
+        if not ids:
+            continue
+        model.objects.filter(pk__in=ids).update(owner=to_user)
+        AuditEvent.objects.bulk_create([
+            AuditEvent(actor=by, action="owner.reassigned", target_type=model._meta.label_lower, target_id=pk,
+                       payload={"owner": [from_user.pk, to_user.pk]})
+            for pk in ids
+        ])
+        moved[model._meta.label_lower] = len(ids)
+    audit.record(actor=by, action="user.records_reassigned", target=from_user,
+                 payload={"to": to_user.pk, "moved": moved})
+    return moved

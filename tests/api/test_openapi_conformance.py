@@ -58,6 +58,17 @@ BUSINESS_RULES = {
     "GET /api/v1/contacts/": {"owner", "account"},
     "POST /api/v1/contacts/": {"owner", "account"},
     "PATCH /api/v1/contacts/{id}/": {"owner", "account"},
+    # Users: an e-mail already in use, a weak password, a missing team or user,
+    # the last admin demoted, deactivating oneself, reassigning to oneself.
+    "POST /api/v1/users/": {"email", "password", "team"},
+    "PATCH /api/v1/users/{id}/": {"email", "password", "team", "role", "is_active"},
+    "POST /api/v1/users/{id}/reassign/": {"to"},
+    # Teams: a taken name, a missing user or team, a team inside itself.
+    "POST /api/v1/teams/": {"name", "manager", "parent", "members"},
+    "PATCH /api/v1/teams/{id}/": {"name", "manager", "parent", "members"},
+    # A field name must be an identifier (pattern kept out of the document on purpose:
+    # drf-spectacular does not carry RegexField's pattern).
+    "POST /api/v1/access/sensitive-fields/": {"field"},
     # Wrong e-mail or password: CONTRACT.md, "wrong credentials → 400 or 401".
     "POST /api/v1/auth/token/": {"non_field_errors"},
     # A subdomain that is taken, reserved or no DNS label; a weak password.

@@ -1,0 +1,105 @@
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from api.fields import StrictJSONTypes
+from api.permissions import IsTenantAdmin
+from crm.teams.models import Team
+from crm.users import selectors, services
+from crm.users.models import Role, User
+
+_SEAT_LIMIT = OpenApiResponse(description="Every paid seat is taken; nothing was created")
+
+
+class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False,
+                                              help_text="The user's team (one at most).")
+    password = serializers.CharField(write_only=True, required=False, trim_whitespace=False, max_length=256,
+                                     help_text="Optional: without it the user is e-mailed an invitation.")
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.SALES)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "role", "team", "is_active", "password", "date_joined", "last_login"]
+        read_only_fields = ["id", "date_joined", "last_login"]
+        extra_kwargs = {"is_active": {"required": False}, "email": {"validators": []}}
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        membership = getattr(user, "membership", None)  # None when the user has no team
+        data["team"] = membership.team_id if membership else None
+        return data
+
+    def validate_password(self, value):
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        try:
+            validate_password(value, user=self.instance)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages)
+        return value
+
+    def validate_email(self, value):
+        if self.instance is not None and value.lower() != self.instance.email:
+            raise serializers.ValidationError("The e-mail of a user cannot change.")
+        return value
+
+
+class ReassignSerializer(StrictJSONTypes, serializers.Serializer):
+    to = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text="The user who takes over.")
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The tenant's users (admin only). Deactivate with PATCH {"is_active": false}: it frees a
+    seat and keeps every record."""
+
+    serializer_class = UserSerializer
+    permission_classes = [IsAuthenticated, IsTenantAdmin]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    lookup_value_regex = r"\d+"
+    filterset_fields = ["role", "is_active"]
+    search_fields = ["email", "name"]
+    ordering_fields = ["email", "name", "date_joined", "id"]
+
+    def get_queryset(self):
+        return selectors.users_with_teams()
+
+    @extend_schema(responses={201: UserSerializer, 402: _SEAT_LIMIT})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(responses={200: UserSerializer, 402: _SEAT_LIMIT})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("is_active", None)
+
+        def invite_url(uidb64, token):
+            return self.request.build_absolute_uri(reverse("invite", args=[uidb64, token]))
+
+        serializer.instance = services.create_user(by=self.request.user, invite_url=invite_url, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("email", None)
+        if "password" in data:
+            serializer.instance.set_password(data.pop("password"))
+        serializer.instance = services.update_user(user=serializer.instance, by=self.request.user, **data)
+
+    @extend_schema(request=ReassignSerializer, responses={200: inline_serializer(
+        "Reassigned", {"moved": serializers.DictField(child=serializers.IntegerField())})})
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        """Give every record this user owns to another user, keeping history."""
+        serializer = ReassignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moved = services.reassign_records(from_user=self.get_object(), to_user=serializer.validated_data["to"],
+                                          by=request.user)
+        return Response({"moved": moved}, status=status.HTTP_200_OK)

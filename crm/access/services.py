@@ -1,0 +1,39 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.access.models import ModulePermission, SensitiveField
+from crm.access.permissions import MODULES
+from crm.audit import services as audit
+from crm.users.models import Role
+
+_ROLES_BELOW_ADMIN = [Role.DIRECTOR, Role.MANAGER, Role.SALES]
+
+
+@transaction.atomic
+def set_module_visibility(*, by, role, module, hidden):
+    """Hide or show a module for a role (never for admin)."""
+    if role not in _ROLES_BELOW_ADMIN:
+        raise ValidationError({"role": [_("Choose director, manager or sales.")]})
+    if module not in MODULES:
+        raise ValidationError({"module": [_("No such module.")]})
+    permission, _created = ModulePermission.objects.update_or_create(role=role, module=module,
+                                                                     defaults={"hidden": hidden})
+    audit.record(actor=by, action="access.module_visibility", target=permission,
+                 payload={"role": role, "module": module, "hidden": hidden})
+    return permission
+
+
+@transaction.atomic
+def set_sensitive_field(*, by, module, field, hidden_from):
+    """Mask `field` of `module` for the given roles (an empty list unmasks it)."""
+    if module not in MODULES:
+        raise ValidationError({"module": [_("No such module.")]})
+    bad = [role for role in hidden_from if role not in _ROLES_BELOW_ADMIN]
+    if bad:
+        raise ValidationError({"hidden_from": [_("Choose among director, manager and sales.")]})
+    sensitive, _created = SensitiveField.objects.update_or_create(
+        module=module, field=field, defaults={"hidden_from": sorted(set(hidden_from))})
+    audit.record(actor=by, action="access.sensitive_field", target=sensitive,
+                 payload={"module": module, "field": field, "hidden_from": sensitive.hidden_from})
+    return sensitive

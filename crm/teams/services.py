@@ -1,0 +1,60 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.audit import services as audit
+from crm.teams.models import Team, TeamMembership
+
+
+def _check_parent(team, parent):
+    node = parent
+    while node is not None:
+        if team.pk and node.pk == team.pk:
+            raise ValidationError({"parent": [_("A team cannot be inside itself.")]})
+        node = node.parent
+
+
+@transaction.atomic
+def create_team(*, by, name, manager=None, parent=None, members=()):
+    team = Team.objects.create(name=name, manager=manager, parent=parent)
+    set_members(team=team, members=members)
+    audit.record(actor=by, action="team.created", target=team, payload={"name": name})
+    return team
+
+
+@transaction.atomic
+def update_team(*, team, by, members=None, **values):
+    if "parent" in values:
+        _check_parent(team, values["parent"])
+    diff = audit.changes(team, ("name", "manager", "parent"), values)
+    for field, value in values.items():
+        setattr(team, field, value)
+    team.save()
+    if members is not None:
+        diff["members"] = set_members(team=team, members=members)
+    if diff:
+        audit.record(actor=by, action="team.updated", target=team, payload=diff)
+    return team
+
+
+def set_members(*, team, members):
+    """Make `members` exactly the team's members; a user moves here from any other team."""
+    ids = sorted({user.pk for user in members})
+    TeamMembership.objects.filter(team=team).exclude(user_id__in=ids).delete()
+    for user_id in ids:
+        TeamMembership.objects.update_or_create(user_id=user_id, defaults={"team": team})
+    return ids
+
+
+@transaction.atomic
+def put_user_in_team(*, user, team):
+    if team is None:
+        TeamMembership.objects.filter(user=user).delete()
+    else:
+        TeamMembership.objects.update_or_create(user=user, defaults={"team": team})
+
+
+@transaction.atomic
+def delete_team(*, team, by):
+    audit.record(actor=by, action="team.deleted", target=team, payload={"name": team.name})
+    team.delete()
