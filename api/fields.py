@@ -46,6 +46,11 @@ class StrictJSONTypes:
             value = data.get(name)
             if field.read_only or value is None:
                 continue
+            if isinstance(field, serializers.ManyRelatedField):
+                if isinstance(value, list) and not all(_is_a(item, (int,)) for item in value):
+                    errors[name] = [field.child_relation.error_messages["incorrect_type"].format(
+                        data_type="a list with non-integers")]
+                continue
             for field_class, types, message in _JSON_TYPES:
                 if isinstance(field, field_class):
                     if not _is_a(value, types):
