@@ -47,7 +47,9 @@ class StrictJSONTypes:
             if field.read_only or value is None:
                 continue
             if isinstance(field, serializers.ManyRelatedField):
-                if isinstance(value, list) and not all(_is_a(item, (int,)) for item in value):
+                if not isinstance(value, list):
+                    errors[name] = [field.error_messages["not_a_list"].format(input_type=type(value).__name__)]
+                elif not all(_is_a(item, (int,)) for item in value):
                     errors[name] = [field.child_relation.error_messages["incorrect_type"].format(
                         data_type="a list with non-integers")]
                 continue
