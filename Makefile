@@ -51,9 +51,8 @@ run: $(BASE_STAMP)
 	echo "serving on http://localhost:$$PORT (Ctrl-C stops web, worker and beat)"; \
 	exec $(VENV)/bin/honcho --procfile Procfile start --port "$$PORT"
 
-# Playwright tests will need this: add it as a prerequisite of `test` then.
-# test: ensure-chromium
-test: $(DEV_STAMP)
+# The browser tests (tests/ui) drive Debian's chromium through Playwright.
+test: ensure-chromium $(DEV_STAMP)
 	@$(call SERVICES_ENV,test); \
 	exec $(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -61,7 +60,10 @@ stop:
 	@$(PYTHON) bin/services.py stop
 
 # Debian's chromium, for Playwright; installs only when missing and we may.
+# A CJK font too (when we may), so the zh-hans screenshots show Chinese, not boxes.
 ensure-chromium:
-	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
-	if [ "$$(id -u)" != 0 ]; then echo "ensure-chromium: /usr/bin/chromium missing; install Debian's chromium package" >&2; exit 1; fi; \
-	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" != 0 ]; then echo "ensure-chromium: /usr/bin/chromium missing; install Debian's chromium package" >&2; exit 1; \
+	else apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi; \
+	if [ "$$(id -u)" = 0 ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-zenhei || echo "ensure-chromium: no CJK font; zh-hans screenshots will show boxes" >&2; fi

@@ -5,7 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm.users.views import login_view, logout_view
-from crm.views import home
+from crm.web import accounts, contacts, search
+from crm.web.home import home
 
 handler404 = "api.exceptions.not_found"
 handler500 = "api.exceptions.server_error"
@@ -14,6 +15,15 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
+    path("search/", search.global_search, name="search"),
+    path("accounts/", accounts.account_list, name="accounts"),
+    path("accounts/new/", accounts.account_create, name="account-create"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account"),
+    path("accounts/<int:pk>/edit/", accounts.account_edit, name="account-edit"),
+    path("contacts/", contacts.contact_list, name="contacts"),
+    path("contacts/new/", contacts.contact_create, name="contact-create"),
+    path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact-edit"),
     # An invited user chooses their password here (Django's password-reset check of the link).
     path("invite/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
         template_name="crm/invite.html", success_url="/login/"), name="invite"),
