@@ -3,8 +3,11 @@ from rest_framework.routers import DefaultRouter
 
 from api.access import ModulePermissionViewSet, SensitiveFieldViewSet
 from api.accounts import AccountViewSet
+from api.activities import ActivityViewSet, WorklistViewSet
 from api.auth import TokenView
 from api.contacts import ContactViewSet
+from api.notifications import NotificationViewSet
+from api.tasks import TaskViewSet
 from api.teams import TeamViewSet
 from api.users import UserViewSet
 
@@ -12,6 +15,10 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("worklists", WorklistViewSet, basename="worklist")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("access/modules", ModulePermissionViewSet, basename="module-permission")

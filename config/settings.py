@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.refill_spare_pool",
         "schedule": 60.0,
     },
+    # Task reminders that have come due, in-app and by e-mail (crm/activities/tasks.py).
+    "deliver-task-reminders": {
+        "task": "crm.activities.tasks.deliver_reminders_everywhere",
+        "schedule": 60.0,
+    },
 }
 
 AUTH_USER_MODEL = "users.User"

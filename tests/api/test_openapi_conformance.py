@@ -69,6 +69,15 @@ BUSINESS_RULES = {
     # A field name must be an identifier (pattern kept out of the document on purpose:
     # drf-spectacular does not carry RegexField's pattern).
     "POST /api/v1/access/sensitive-fields/": {"field"},
+    # Activities and tasks: an `owner` / `assignee` / `account` / `contact` / `deal` id
+    # that is no (visible) record, or a user the caller may not assign to; a date-time
+    # whose offset takes it outside the years 1-9999 once in UTC.
+    "GET /api/v1/activities/": {"owner", "account", "contact", "deal"},
+    "POST /api/v1/activities/": {"owner", "account", "contact", "deal", "occurred_at"},
+    "PATCH /api/v1/activities/{id}/": {"owner", "account", "contact", "deal", "occurred_at"},
+    "GET /api/v1/tasks/": {"assignee", "account", "contact"},
+    "POST /api/v1/tasks/": {"assignee", "account", "contact", "remind_at"},
+    "PATCH /api/v1/tasks/{id}/": {"assignee", "account", "contact", "remind_at"},
     # Wrong e-mail or password: CONTRACT.md, "wrong credentials → 400 or 401".
     "POST /api/v1/auth/token/": {"non_field_errors"},
     # A subdomain that is taken, reserved or no DNS label; a weak password.

@@ -1,0 +1,150 @@
+"""Reads of activities, tasks, notifications and worklists, scoped to the acting
+user at the source. Nothing here decides scope itself: record visibility is
+crm/access/scope.py's, applied to the parent records."""
+
+from datetime import timedelta
+
+from django.db.models import Count, F, Q
+from django.http import Http404
+from django.utils import timezone
+
+from crm.access import scope
+from crm.accounts.models import Account
+from crm.activities.models import Activity, ActivityComment, Notification, Task
+from crm.contacts.models import Contact
+from crm.deals.models import Deal
+
+WORKLISTS = ("today", "this_week", "overdue", "not_contacted_recently", "never_contacted")
+NOT_CONTACTED_RECENTLY_DAYS = 30
+
+
+def _activities():
+    return Activity.objects.select_related("owner", "account", "contact", "deal").annotate(
+        comment_count=Count("comments"))
+
+
+def _visible_ids(model, user):
+    return scope.visible(model.objects.all(), user).values("pk")
+
+
+def activities_visible_to(user):
+    """Activities `user` may see: those in their own scope (own, their teams',
+    shared; all for admin and director) and those on an account, contact or deal
+    they can see."""
+    if not (user.is_authenticated and user.is_active):
+        return Activity.objects.none()
+    if scope.sees_everything(user):
+        return _activities()
+    return _activities().filter(
+        Q(pk__in=_visible_ids(Activity, user))
+        | Q(account__in=_visible_ids(Account, user))
+        | Q(contact__in=_visible_ids(Contact, user))
+        | Q(deal__in=_visible_ids(Deal, user))
+    )
+
+
+def activity_get_for_user(user, pk):
+    """One activity `user` may see; Http404 if missing or out of scope alike."""
+    try:
+        return activities_visible_to(user).get(pk=pk)
+    except (Activity.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404
+
+
+def may_change_activity(user, activity):
+    """Whether `user` may edit or delete `activity`: its owner, the owner's
+    managers, admin and director. Others who see it (through the record) may
+    read and comment only."""
+    return scope.visible(Activity.objects.filter(pk=activity.pk), user).exists()
+
+
+def timeline_for(user, record):
+    """What happened with `record` (an Account, Contact or Deal the caller has
+    already fetched through its `*_get_for_user`), newest first, counting only
+    activities `user` may see. An account's timeline includes the activities on
+    its contacts and deals."""
+    return activities_visible_to(user).filter(on_record(record)).order_by("-occurred_at", "-id")
+
+
+def on_record(record):
+    """The condition for activities on `record`, as timeline_for means it."""
+    if isinstance(record, Account):
+        return Q(account=record) | Q(contact__account=record) | Q(deal__account=record)
+    if isinstance(record, Contact):
+        return Q(contact=record)
+    if isinstance(record, Deal):
+        return Q(deal=record)
+    raise TypeError(f"no timeline for {type(record).__name__}")
+
+
+def comments_on(activity):
+    """The comments of an activity the caller may see, oldest first."""
+    return ActivityComment.objects.filter(activity=activity).select_related("author")
+
+
+# Worklists --------------------------------------------
+
+def worklist(user, name, *, days=NOT_CONTACTED_RECENTLY_DAYS, today=None):
+    """Accounts `user` may see that belong on worklist `name`, each annotated with
+    `last_contact_at` and `next_contact_at`:
+    - today: next contact due today;
+    - this_week: next contact due from today to Sunday of this week;
+    - overdue: next contact due before today;
+    - not_contacted_recently: contacted, but not in the last `days` days;
+    - never_contacted: no contact activity logged yet.
+    "Today" is the tenant's local date (TIME_ZONE). One query, on FollowUp's indexes."""
+    today = today or timezone.localdate()
+    accounts = scope.visible(Account.objects.select_related("owner"), user).annotate(
+        last_contact_at=F("follow_up__last_contact_at"), next_contact_at=F("follow_up__next_contact_at"))
+    if name == "today":
+        return accounts.filter(next_contact_at=today).order_by("name", "id")
+    if name == "this_week":
+        sunday = today + timedelta(days=6 - today.weekday())
+        return accounts.filter(next_contact_at__range=(today, sunday)).order_by("next_contact_at", "name", "id")
+    if name == "overdue":
+        return accounts.filter(next_contact_at__lt=today).order_by("next_contact_at", "name", "id")
+    if name == "not_contacted_recently":
+        since = timezone.now() - timedelta(days=days)
+        return accounts.filter(last_contact_at__lt=since).order_by("last_contact_at", "name", "id")
+    if name == "never_contacted":
+        return accounts.filter(last_contact_at__isnull=True).order_by("name", "id")
+    raise ValueError(f"no worklist {name!r}")
+
+
+# Tasks and notifications ---------------------------------------------------
+
+def _tasks():
+    return Task.objects.select_related("assignee", "account", "contact")
+
+
+def tasks_visible_to(user):
+    """Tasks assigned to someone in `user`'s scope (themselves; their teams for a
+    manager; all for admin and director), and tasks `user` created."""
+    if not (user.is_authenticated and user.is_active):
+        return Task.objects.none()
+    return scope.visible(_tasks(), user, owner_field="assignee") | _tasks().filter(created_by=user)
+
+
+def task_get_for_user(user, pk):
+    try:
+        return tasks_visible_to(user).distinct().get(pk=pk)
+    except (Task.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404
+
+
+def reminders_due(now=None):
+    """Tasks whose reminder is due and not yet sent (for the reminder sweep only)."""
+    return Task.objects.filter(remind_at__lte=now or timezone.now(), reminder_sent_at__isnull=True,
+                               done=False, remind_at__isnull=False)
+
+
+def notifications_of(user):
+    """`user`'s own notifications, newest first."""
+    return Notification.objects.filter(user=user)
+
+
+def notification_get_for_user(user, pk):
+    try:
+        return notifications_of(user).get(pk=pk)
+    except (Notification.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404
