@@ -6,7 +6,10 @@ from api.accounts import AccountViewSet
 from api.activities import ActivityViewSet, WorklistViewSet
 from api.auth import TokenView
 from api.contacts import ContactViewSet
+from api.deals import DealViewSet
+from api.leads import LeadViewSet
 from api.notifications import NotificationViewSet
+from api.pipelines import PipelineViewSet, StageViewSet
 from api.tasks import TaskViewSet
 from api.teams import TeamViewSet
 from api.users import UserViewSet
@@ -15,6 +18,10 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("deals", DealViewSet, basename="deal")
+router.register("leads", LeadViewSet, basename="lead")
+router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("stages", StageViewSet, basename="stage")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("worklists", WorklistViewSet, basename="worklist")
 router.register("tasks", TaskViewSet, basename="task")

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
@@ -179,12 +180,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.refill_spare_pool",
         "schedule": 60.0,
     },
+    # Paused deals whose date has come go back to the pipeline (crm/deals/tasks.py).
+    "reactivate-paused-deals": {
+        "task": "crm.deals.tasks.reactivate_paused_deals_everywhere",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # Task reminders that have come due, in-app and by e-mail (crm/activities/tasks.py).
     "deliver-task-reminders": {
         "task": "crm.activities.tasks.deliver_reminders_everywhere",
         "schedule": 60.0,
     },
 }
+# The currency of a new deal when none is given (ISO 4217): our first customers trade in renminbi.
+DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "CNY")
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

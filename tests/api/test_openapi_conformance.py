@@ -24,6 +24,8 @@ from hypothesis import settings
 from config.wsgi import application
 from crm.accounts.models import Account
 from crm.contacts.models import Contact
+from crm.deals.models import Deal, Pipeline, Stage
+from crm.leads.models import Lead
 from crm.users import tokens
 from crm.users.models import User
 from tenants import provisioning
@@ -52,12 +54,25 @@ CLIENT_ADDRESS = "192.0.2.1"
 # to a record) belongs here, with the reason.
 BUSINESS_RULES = {
     # An `owner` / `account` that is an integer but no user / no visible account.
+    # Accounts also: owner null on update (that is `release`), Django's URL validator
+    # (stricter than `format: uri`), a `primary_contact` with such an e-mail, or on update.
     "GET /api/v1/accounts/": {"owner"},
-    "POST /api/v1/accounts/": {"owner"},
-    "PATCH /api/v1/accounts/{id}/": {"owner"},
-    "GET /api/v1/contacts/": {"owner", "account"},
-    "POST /api/v1/contacts/": {"owner", "account"},
-    "PATCH /api/v1/contacts/{id}/": {"owner", "account"},
+    "POST /api/v1/accounts/": {"owner", "website", "primary_contact"},
+    "PATCH /api/v1/accounts/{id}/": {"owner", "website", "primary_contact"},
+    # Contacts also: `company_name` with `account`, or on update.
+    "GET /api/v1/contacts/": {"owner", "account", "related_account"},
+    "POST /api/v1/contacts/": {"owner", "account", "company_name"},
+    "PATCH /api/v1/contacts/{id}/": {"owner", "account", "company_name"},
+    # Merging a record with itself; sharing with a user id that is no active user;
+    # claiming past the cap or after someone else; releasing what is in the pool.
+    "POST /api/v1/accounts/{id}/merge/": {"other"},
+    "POST /api/v1/contacts/{id}/merge/": {"other"},
+    "POST /api/v1/accounts/{id}/share/": {"users"},
+    "POST /api/v1/accounts/{id}/unshare/": {"users"},
+    "POST /api/v1/contacts/{id}/share/": {"users"},
+    "POST /api/v1/contacts/{id}/unshare/": {"users"},
+    "POST /api/v1/pool/{id}/claim/": {"non_field_errors"},
+    "POST /api/v1/accounts/{id}/release/": {"non_field_errors"},
     # Users: an e-mail already in use, a weak password, a missing team or user,
     # the last admin demoted, deactivating oneself, reassigning to oneself.
     "POST /api/v1/users/": {"email", "password", "team"},
@@ -69,6 +84,31 @@ BUSINESS_RULES = {
     # A field name must be an identifier (pattern kept out of the document on purpose:
     # drf-spectacular does not carry RegexField's pattern).
     "POST /api/v1/access/sensitive-fields/": {"field"},
+    # Deals: an `owner` / `account` / `contacts` / `pipeline` / `stage` id that is no
+    # (visible) record; a stage of another pipeline; a lost stage without `lost_reason`.
+    "GET /api/v1/deals/": {"owner", "account", "pipeline", "stage"},
+    "POST /api/v1/deals/": {"owner", "account", "contacts", "pipeline", "stage", "lost_reason"},
+    "PATCH /api/v1/deals/{id}/": {"owner", "account", "contacts", "pipeline", "stage", "lost_reason"},
+    "POST /api/v1/deals/{id}/move/": {"stage", "lost_reason"},
+    # Only an open deal pauses, until a day after today; only a paused one reactivates.
+    "POST /api/v1/deals/{id}/pause/": {"until", "detail"},
+    "POST /api/v1/deals/{id}/reactivate/": {"detail"},
+    "GET /api/v1/deals/kanban/": {"pipeline"},
+    "GET /api/v1/deals/summary/": {"pipeline"},
+    # Pipelines and stages: names unique (per pipeline), the default pipeline stays,
+    # a stage with deals keeps its kind and is not deleted, nor is a pipeline's last stage.
+    "POST /api/v1/pipelines/": {"name", "stages"},
+    "PATCH /api/v1/pipelines/{id}/": {"name", "is_default"},
+    "DELETE /api/v1/pipelines/{id}/": {"detail"},
+    "GET /api/v1/stages/": {"pipeline"},
+    "POST /api/v1/stages/": {"pipeline", "name"},
+    "PATCH /api/v1/stages/{id}/": {"name", "kind"},
+    "DELETE /api/v1/stages/{id}/": {"detail"},
+    # Leads: no such owner; `converted` only by converting, once; no such (visible) account.
+    "GET /api/v1/leads/": {"owner"},
+    "POST /api/v1/leads/": {"owner", "status"},
+    "PATCH /api/v1/leads/{id}/": {"owner", "status", "detail"},
+    "POST /api/v1/leads/{id}/convert/": {"account", "detail"},
     # Activities and tasks: an `owner` / `assignee` / `account` / `contact` / `deal` id
     # that is no (visible) record, or a user the caller may not assign to; a date-time
     # whose offset takes it outside the years 1-9999 once in UTC.
@@ -169,7 +209,14 @@ def tenant_api(tenant_a):
         # past the lookup to the code behind it rather than all answering 404/400.
         zero = User.objects.create_user(pk=0, email="zero@alpha.test", password=None)
         account = Account.objects.create(pk=0, name="Zero Ltd", owner=zero)
-        Contact.objects.create(pk=0, first_name="Zed", account=account, owner=zero)
+        contact = Contact.objects.create(pk=0, first_name="Zed", account=account, owner=zero)
+        pipeline = Pipeline.objects.create(pk=0, name="Zero pipeline")
+        stage = Stage.objects.create(pk=0, pipeline=pipeline, name="Zero", probability=50)
+        Stage.objects.create(pipeline=pipeline, name="Zero lost", probability=0, kind=Stage.Kind.LOST)
+        deal = Deal.objects.create(pk=0, name="Zero deal", account=account, pipeline=pipeline, stage=stage,
+                                   owner=zero)
+        deal.contacts.set([contact])
+        Lead.objects.create(pk=0, first_name="Zed", company="Zero Ltd", owner=zero)
         # And some of the admin's and someone else's, for lists and filters.
         for owner in (admin, User.objects.get(email="sales@alpha.test")):
             account = Account.objects.create(name=f"{owner.email} Ltd", owner=owner)

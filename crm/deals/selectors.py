@@ -1,0 +1,94 @@
+"""Reads of deals, scoped to the acting user at the source (crm/access/scope.py).
+Pipelines and stages are configuration every user of the tenant may read."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import RowNumber
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from crm.access import scope
+from crm.deals.models import Deal, Pipeline, Stage
+
+# A kanban column shows this many deals (most recently changed first); its count
+# and totals still cover all of them.
+KANBAN_DEALS_PER_STAGE = 100
+_CENTS = Decimal("0.01")
+
+
+def _deals():
+    return Deal.objects.select_related("owner", "account", "pipeline", "stage").prefetch_related("contacts")
+
+
+def deals_visible_to(user):
+    """Deals `user` may see, with owner, account, stage and contacts loaded."""
+    return scope.visible(_deals(), user)
+
+
+def deal_get_for_user(user, pk):
+    """One deal `user` may see; Http404 if missing or out of scope alike."""
+    return scope.get_visible(_deals(), user, pk)
+
+
+def pipelines():
+    return Pipeline.objects.prefetch_related("stages")
+
+
+def pipeline_get(pk):
+    return get_object_or_404(pipelines(), pk=pk)
+
+
+def stages():
+    return Stage.objects.select_related("pipeline")
+
+
+def stage_get(pk):
+    return get_object_or_404(stages(), pk=pk)
+
+
+def default_pipeline():
+    """The tenant's default pipeline (migration 0002 makes one; deleting it is refused)."""
+    pipeline = pipelines().filter(is_default=True).first() or pipelines().order_by("id").first()
+    if pipeline is None:
+        raise ValidationError({"pipeline": [_("Create a pipeline first.")]})
+    return pipeline
+
+
+def kanban(user, pipeline):
+    """The columns of `pipeline` for `user`: each stage with its count, its totals
+    per currency and its first KANBAN_DEALS_PER_STAGE deals, counting only deals
+    `user` may see."""
+    visible = deals_visible_to(user).filter(pipeline=pipeline)
+    sums = {}
+    for row in (visible.order_by().values("stage_id", "currency")
+                .annotate(count=Count("id"), total=Sum("amount"))):
+        column = sums.setdefault(row["stage_id"], {"count": 0, "totals": {}})
+        column["count"] += row["count"]
+        column["totals"][row["currency"]] = row["total"]
+    ranked = visible.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
+                                          order_by=[F("updated_at").desc(), F("id").desc()]))
+    deals = {}
+    for deal in ranked.filter(rank__lte=KANBAN_DEALS_PER_STAGE).order_by("stage__position", "rank"):
+        deals.setdefault(deal.stage_id, []).append(deal)
+    return [
+        {"stage": stage, "count": sums.get(stage.pk, {}).get("count", 0),
+         "totals": sums.get(stage.pk, {}).get("totals", {}), "deals": deals.get(stage.pk, [])}
+        for stage in pipeline.stages.order_by("position", "id")
+    ]
+
+
+def summary(user, pipeline=None):
+    """Open deals `user` may see (of one pipeline, or all): how many, their totals
+    and their totals weighted by stage probability, per currency, to the cent."""
+    open_deals = deals_visible_to(user).filter(status=Deal.Status.OPEN).order_by()
+    if pipeline is not None:
+        open_deals = open_deals.filter(pipeline=pipeline)
+    totals, weighted, count = {}, {}, 0
+    for row in open_deals.values("currency").annotate(
+            count=Count("id"), total=Sum("amount"), weighted=Sum(F("amount") * F("stage__probability"))):
+        count += row["count"]
+        totals[row["currency"]] = row["total"]
+        weighted[row["currency"]] = (row["weighted"] / 100).quantize(_CENTS)
+    return {"open_count": count, "totals": totals, "weighted_totals": weighted}

@@ -1,0 +1,347 @@
+"""Writes to pipelines, stages and deals. Each function validates, writes and
+appends its audit row in one transaction; errors are ValidationErrors naming
+the field (ARCHITECTURE.md habits 1, 10, 11)."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.access import scope
+from crm.access.ownership import resolve_owner
+from crm.audit import services as audit
+from crm.deals import selectors
+from crm.deals.models import Deal, Pipeline, Stage
+
+# The stages a tenant starts with (migration 0002) and a new pipeline gets when
+# none are given: (name, probability, kind).
+DEFAULT_STAGES = (
+    ("Qualification", 10, Stage.Kind.OPEN),
+    ("Needs analysis", 30, Stage.Kind.OPEN),
+    ("Proposal", 60, Stage.Kind.OPEN),
+    ("Negotiation", 80, Stage.Kind.OPEN),
+    ("Won", 100, Stage.Kind.WON),
+    ("Lost", 0, Stage.Kind.LOST),
+)
+
+_DEAL_FIELDS = ("name", "account", "amount", "currency", "expected_close_date", "owner", "competitors", "source")
+
+
+# Pipelines and stages (admin only; the API checks the role) -------------------
+
+@transaction.atomic
+def create_pipeline(*, by, name, is_default=False, stages=None):
+    """A pipeline with `stages` ([{"name", "probability", "kind"}], in order), or the default set."""
+    if stages is None:
+        stages = [{"name": n, "probability": p, "kind": k} for n, p, k in DEFAULT_STAGES]
+    if not stages:
+        raise ValidationError({"stages": [_("A pipeline needs at least one stage.")]})
+    names = [stage["name"] for stage in stages]
+    if len(set(names)) != len(names):
+        raise ValidationError({"stages": [_("Stage names must differ within a pipeline.")]})
+    _check_pipeline_name(name)
+    if is_default:
+        Pipeline.objects.filter(is_default=True).update(is_default=False)
+    pipeline = _saved(Pipeline(name=name, is_default=is_default), "name")
+    Stage.objects.bulk_create(Stage(pipeline=pipeline, position=i, name=s["name"], probability=s["probability"],
+                                    kind=s.get("kind", Stage.Kind.OPEN)) for i, s in enumerate(stages))
+    audit.record(actor=by, action="pipeline.created", target=pipeline,
+                 payload={"name": name, "is_default": is_default, "stages": names})
+    return pipeline
+
+
+@transaction.atomic
+def update_pipeline(*, pipeline, by, **values):
+    """Rename a pipeline or make it the default (the default cannot be un-made, only replaced)."""
+    if "name" in values and values["name"] != pipeline.name:
+        _check_pipeline_name(values["name"], exclude=pipeline.pk)
+    if "is_default" in values:
+        if pipeline.is_default and not values["is_default"]:
+            raise ValidationError({"is_default": [_("Make another pipeline the default instead.")]})
+        if values["is_default"] and not pipeline.is_default:
+            Pipeline.objects.filter(is_default=True).update(is_default=False)
+    diff = audit.changes(pipeline, ("name", "is_default"), values)
+    for field, value in values.items():
+        setattr(pipeline, field, value)
+    _saved(pipeline, "name")
+    if diff:
+        audit.record(actor=by, action="pipeline.updated", target=pipeline, payload=diff)
+    return pipeline
+
+
+@transaction.atomic
+def delete_pipeline(*, pipeline, by):
+    """Delete a pipeline that is not the default and holds no deals."""
+    if pipeline.is_default:
+        raise ValidationError({"detail": _("The default pipeline cannot be deleted.")})
+    if pipeline.deals.exists():
+        raise ValidationError({"detail": _("This pipeline still has deals; move or delete them first.")})
+    audit.record(actor=by, action="pipeline.deleted", target=pipeline, payload={"name": pipeline.name})
+    pipeline.delete()
+
+
+@transaction.atomic
+def create_stage(*, by, pipeline, name, probability, kind=Stage.Kind.OPEN, position=None):
+    """A new stage of `pipeline`, at `position` (default: last); later stages move down."""
+    _check_stage_name(pipeline, name)
+    last = pipeline.stages.aggregate(last=Max("position"))["last"]
+    stage = _saved(Stage(pipeline=pipeline, name=name, probability=probability, kind=kind,
+                         position=0 if last is None else last + 1), "name")
+    if position is not None:
+        _place(stage, position)
+    audit.record(actor=by, action="stage.created", target=stage,
+                 payload={"pipeline": pipeline.pk, "name": name, "probability": probability, "kind": kind})
+    return stage
+
+
+@transaction.atomic
+def update_stage(*, stage, by, **values):
+    """Rename, re-weight, re-kind (only while empty) or move a stage within its pipeline."""
+    position = values.pop("position", None)
+    if "name" in values and values["name"] != stage.name:
+        _check_stage_name(stage.pipeline, values["name"], exclude=stage.pk)
+    if "kind" in values and values["kind"] != stage.kind and stage.deals.exists():
+        # Deals' status follows their stage's kind; changing it under them would
+        # win or lose deals nobody touched.
+        raise ValidationError({"kind": [_("This stage has deals; move them before changing its kind.")]})
+    diff = audit.changes(stage, ("name", "probability", "kind"), values)
+    for field, value in values.items():
+        setattr(stage, field, value)
+    _saved(stage, "name")
+    if position is not None and position != stage.position:
+        diff["position"] = [stage.position, position]
+        _place(stage, position)
+    if diff:
+        audit.record(actor=by, action="stage.updated", target=stage, payload=diff)
+    return stage
+
+
+@transaction.atomic
+def delete_stage(*, stage, by):
+    """Delete a stage that holds no deals and is not its pipeline's last."""
+    if stage.deals.exists():
+        raise ValidationError({"detail": _("This stage still has deals; move them first.")})
+    if stage.pipeline.stages.count() == 1:
+        raise ValidationError({"detail": _("A pipeline needs at least one stage.")})
+    audit.record(actor=by, action="stage.deleted", target=stage,
+                 payload={"pipeline": stage.pipeline_id, "name": stage.name})
+    pipeline = stage.pipeline
+    stage.delete()
+    _renumber(list(pipeline.stages.order_by("position", "id")))
+
+
+def _place(stage, position):
+    others = [s for s in stage.pipeline.stages.select_for_update().order_by("position", "id") if s.pk != stage.pk]
+    others.insert(max(0, min(position, len(others))), stage)
+    _renumber(others)
+
+
+def _renumber(stages):
+    for index, stage in enumerate(stages):
+        stage.position = index
+    Stage.objects.bulk_update(stages, ["position"])
+
+
+def _check_pipeline_name(name, exclude=None):
+    if Pipeline.objects.filter(name=name).exclude(pk=exclude).exists():
+        raise ValidationError({"name": [_("A pipeline with this name already exists.")]})
+
+
+def _check_stage_name(pipeline, name, exclude=None):
+    if pipeline.stages.filter(name=name).exclude(pk=exclude).exists():
+        raise ValidationError({"name": [_("This pipeline already has a stage with this name.")]})
+
+
+def _saved(instance, unique_field):
+    # A concurrent write can win the race past the check above; it is still a 400.
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise ValidationError({unique_field: [_("This name is already taken.")]})
+    return instance
+
+
+# Deals ------------------------------------------------------------------------
+
+@transaction.atomic
+def create_deal(*, by, name, account=None, contacts=(), amount=0, currency=None, expected_close_date=None,
+                pipeline=None, stage=None, owner=None, competitors="", source="", lost_reason=""):
+    """A deal owned by `owner` (default: `by`) in `stage` (default: the first of
+    `pipeline`, default: the default pipeline). Account and contacts must be
+    visible to `by`; a lost stage needs a `lost_reason`."""
+    pipeline, stage = _pipeline_and_stage(pipeline, stage)
+    _check_visible(by, "account", [account] if account is not None else [])
+    _check_visible(by, "contacts", contacts)
+    deal = Deal(name=name, account=account, amount=amount, expected_close_date=expected_close_date,
+                pipeline=pipeline, stage=stage, owner=resolve_owner(by=by, owner=owner),
+                competitors=competitors, source=source)
+    if currency:
+        deal.currency = currency
+    _enter_stage(deal, stage, lost_reason)
+    deal.save()
+    deal.contacts.set(contacts)
+    audit.record(actor=by, action="deal.created", target=deal,
+                 payload={"name": name, "stage": stage.pk, "stage_name": stage.name, "amount": str(deal.amount)})
+    return deal
+
+
+@transaction.atomic
+def update_deal(*, deal, by, **values):
+    """Change the given fields of a deal `by` can see; a new stage or pipeline is
+    a move (same rules and audit row as move_deal). Records old → new."""
+    contacts = values.pop("contacts", None)
+    pipeline, stage = values.pop("pipeline", None), values.pop("stage", None)
+    lost_reason = values.pop("lost_reason", None)
+    if "owner" in values:
+        values["owner"] = resolve_owner(by=by, owner=values["owner"])
+    if values.get("account") is not None:
+        _check_visible(by, "account", [values["account"]])
+    if contacts is not None:
+        _check_visible(by, "contacts", contacts)
+    diff = audit.changes(deal, _DEAL_FIELDS, values)
+    for field, value in values.items():
+        setattr(deal, field, value)
+    if contacts is not None:
+        old = set(deal.contacts.values_list("pk", flat=True))
+        if old != {c.pk for c in contacts}:
+            diff["contacts"] = [sorted(old), sorted(c.pk for c in contacts)]
+            deal.contacts.set(contacts)
+    moved = False
+    if pipeline is not None or stage is not None:
+        # A stage alone must be of the deal's pipeline; a pipeline alone means its first stage.
+        pipeline = pipeline or deal.pipeline
+        if stage is None and pipeline == deal.pipeline:
+            stage = deal.stage
+        _, stage = _pipeline_and_stage(pipeline, stage)
+        if stage != deal.stage:
+            _move(deal, stage, by, lost_reason)
+            moved = True
+    if not moved and lost_reason is not None and deal.stage.kind == Stage.Kind.LOST:
+        if not lost_reason.strip():
+            raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+        diff.update(audit.changes(deal, ("lost_reason",), {"lost_reason": lost_reason}))
+        deal.lost_reason = lost_reason
+    deal.save()
+    if diff:
+        audit.record(actor=by, action="deal.updated", target=deal, payload=diff)
+    return deal
+
+
+@transaction.atomic
+def move_deal(*, deal, stage, by, lost_reason=None):
+    """Put a deal into `stage` of its own pipeline. Its status follows the stage's
+    kind (closed_at set on won/lost, cleared on reopening); a lost stage needs a
+    `lost_reason`. Audit row with old → new stage."""
+    if stage.pipeline_id != deal.pipeline_id:
+        raise ValidationError({"stage": [_("Choose a stage of the deal's pipeline.")]})
+    if stage != deal.stage:
+        _move(deal, stage, by, lost_reason)
+        deal.save()
+    elif lost_reason is not None and stage.kind == Stage.Kind.LOST:
+        return update_deal(deal=deal, by=by, lost_reason=lost_reason)
+    return deal
+
+
+@transaction.atomic
+def delete_deal(*, deal, by):
+    audit.record(actor=by, action="deal.deleted", target=deal, payload={"name": deal.name})
+    deal.delete()
+
+
+@transaction.atomic
+def pause_deal(*, deal, by, reason, until):
+    """Put an open deal on hold until a future date; the daily task reactivates it then."""
+    if deal.status != Deal.Status.OPEN:
+        raise ValidationError({"detail": _("Only open deals can be paused.")})
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": [_("Say why the deal is paused.")]})
+    if until <= timezone.localdate():
+        raise ValidationError({"until": [_("Choose a date after today.")]})
+    payload = {"until": [_iso(deal.paused_until), until.isoformat()], "reason": reason}
+    deal.paused_until, deal.pause_reason = until, reason
+    deal.save(update_fields=["paused_until", "pause_reason", "updated_at"])
+    audit.record(actor=by, action="deal.paused", target=deal, payload=payload)
+    return deal
+
+
+@transaction.atomic
+def reactivate_deal(*, deal, by):
+    """End a deal's pause now (`by` None: the daily task)."""
+    if not deal.is_paused:
+        raise ValidationError({"detail": _("This deal is not paused.")})
+    payload = {"paused_until": deal.paused_until.isoformat(), "automatic": by is None}
+    deal.paused_until, deal.pause_reason = None, ""
+    deal.save(update_fields=["paused_until", "pause_reason", "updated_at"])
+    audit.record(actor=by, action="deal.reactivated", target=deal, payload=payload)
+    return deal
+
+
+def reactivate_due_deals():
+    """Reactivate every deal of the current tenant whose pause ends today or earlier,
+    each in its own transaction (row-locked, so a concurrent manual reactivation
+    is not done twice). Returns how many."""
+    done = 0
+    due = Deal.objects.filter(paused_until__lte=timezone.localdate()).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            deal = Deal.objects.select_for_update().filter(pk=pk, paused_until__isnull=False).first()
+            if deal is not None:
+                reactivate_deal(deal=deal, by=None)
+                done += 1
+    return done
+
+
+def _move(deal, stage, by, lost_reason):
+    old = deal.stage
+    _enter_stage(deal, stage, lost_reason)
+    deal.pipeline = stage.pipeline
+    payload = {"stage": [old.pk, stage.pk], "stage_name": [old.name, stage.name], "status": deal.status}
+    if old.pipeline_id != stage.pipeline_id:
+        payload["pipeline"] = [old.pipeline_id, stage.pipeline_id]
+    if stage.kind == Stage.Kind.LOST:
+        payload["lost_reason"] = deal.lost_reason
+    audit.record(actor=by, action="deal.moved", target=deal, payload=payload)
+
+
+def _enter_stage(deal, stage, lost_reason):
+    """Status, closed_at, lost_reason and pause as `stage` requires."""
+    if stage.kind == Stage.Kind.LOST:
+        if not (lost_reason or "").strip():
+            raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+        deal.lost_reason = lost_reason
+    else:
+        deal.lost_reason = ""
+    was_open = deal.status == Deal.Status.OPEN or deal.pk is None
+    deal.stage = stage
+    deal.status = stage.kind
+    if stage.kind == Stage.Kind.OPEN:
+        deal.closed_at = None
+    else:
+        if was_open or deal.closed_at is None:
+            deal.closed_at = timezone.now()
+        deal.paused_until, deal.pause_reason = None, ""
+
+
+def _pipeline_and_stage(pipeline, stage):
+    if pipeline is None:
+        pipeline = stage.pipeline if stage is not None else selectors.default_pipeline()
+    if stage is None:
+        stage = pipeline.stages.order_by("position", "id").first()
+        if stage is None:
+            raise ValidationError({"stage": [_("This pipeline has no stages.")]})
+    elif stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": [_("Choose a stage of the deal's pipeline.")]})
+    return pipeline, stage
+
+
+def _check_visible(by, field, records):
+    # Linking to a record the caller cannot see would reveal that it exists.
+    for record in records:
+        if not scope.visible(type(record).objects.filter(pk=record.pk), by).exists():
+            raise ValidationError({field: [_("No such record.")]})
+
+
+def _iso(day):
+    return day.isoformat() if day else None
