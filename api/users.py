@@ -1,5 +1,6 @@
+import django_filters
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -49,6 +50,16 @@ class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
         return value
 
 
+class UserFilter(django_filters.FilterSet):
+    # A strict true/false: django-filter's BooleanFilter ignores values it cannot read.
+    is_active = django_filters.TypedChoiceFilter(choices=[("true", "true"), ("false", "false")],
+                                                 coerce=lambda value: value == "true")
+
+    class Meta:
+        model = User
+        fields = ["role", "is_active"]
+
+
 class ReassignSerializer(StrictJSONTypes, serializers.Serializer):
     to = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text="The user who takes over.")
 
@@ -62,12 +73,16 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     permission_classes = [IsAuthenticated, IsTenantAdmin]
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = r"\d+"
-    filterset_fields = ["role", "is_active"]
+    filterset_class = UserFilter
     search_fields = ["email", "name"]
     ordering_fields = ["email", "name", "date_joined", "id"]
 
     def get_queryset(self):
         return selectors.users_with_teams()
+
+    @extend_schema(parameters=[OpenApiParameter("is_active", bool, description="true or false")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(responses={201: UserSerializer, 402: _SEAT_LIMIT})
     def create(self, request, *args, **kwargs):

@@ -123,6 +123,9 @@ BUSINESS_RULES = {
     # A subdomain that is taken, reserved or no DNS label; a weak password.
     "POST /api/v1/signup/": {"subdomain", "password"},
 }
+# Operations that take a paid seat: when every seat is taken they answer 402
+# (CONTRACT.md, "Users, teams and seats"), whatever the request.
+SEAT_LIMITED = {"POST /api/v1/users/": ["402"], "PATCH /api/v1/users/{id}/": ["402"]}
 # Messages that explain a 400 on any field of those operations: `format: email`
 # is RFC 5321's, and Django's e-mail validator is stricter (it wants a top-level
 # domain of two letters or more, for one), which no schema keyword can say.
@@ -157,7 +160,7 @@ def _config():
         "generation": {"deterministic": True, "database": "none"},
         "operations": [
             {"include-name": label,
-             "checks": {"positive_data_acceptance": {"expected-statuses": [*_POSITIVE_DATA_STATUSES, "400"]}}}
+             "checks": {"positive_data_acceptance": {"expected-statuses": [*_POSITIVE_DATA_STATUSES, "400", *SEAT_LIMITED.get(label, [])]}}}
             for label in BUSINESS_RULES
         ],
     })
