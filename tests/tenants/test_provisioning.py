@@ -28,6 +28,23 @@ def table_exists(schema, table):
         return cursor.fetchone()[0]
 
 
+@pytest.fixture(autouse=True)
+def _no_background_refills(django_db_blocker):
+    """A Celery worker started by another module keeps refilling the pool in the
+    background; holding the pool's own lock keeps it out while these tests count
+    spares (fill_pool on this connection still gets the lock: it is re-entrant)."""
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [provisioning._POOL_LOCK_KEY])
+    yield
+    with django_db_blocker.unblock():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock_all()")
+        except Exception:  # an aborted test transaction: refills then stay off for this session
+            pass
+
+
 @pytest.fixture
 def new_migration(settings, tmp_path):
     """The code as it will be after we add a migration: crm.contacts gains one
