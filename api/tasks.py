@@ -1,4 +1,5 @@
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.activities import StrictDateField, StrictDateTimeField
@@ -43,11 +44,18 @@ class TaskSerializer(StrictJSONTypes, serializers.ModelSerializer):
         return fields
 
 
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """`true` or `false` and nothing else: django-filter's BooleanFilter ignores
+    what it cannot read, where the document promises a 400."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true",
+                         **kwargs)
+
+
 class TaskFilter(django_filters.FilterSet):
-    # `true` or `false` and nothing else (django-filter's BooleanFilter ignores
-    # what it cannot read, where the document promises a 400).
-    done = django_filters.TypedChoiceFilter(choices=[("true", "true"), ("false", "false")],
-                                            coerce=lambda value: value == "true")
+    done = StrictBooleanFilter()
     account = django_filters.ModelChoiceFilter(queryset=lambda request: accounts_visible_to(request.user))
     contact = django_filters.ModelChoiceFilter(queryset=lambda request: contacts_visible_to(request.user))
 
