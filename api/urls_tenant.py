@@ -10,6 +10,7 @@ from api.deals import DealViewSet
 from api.leads import LeadViewSet
 from api.notifications import NotificationViewSet
 from api.pipelines import PipelineViewSet, StageViewSet
+from api.pool import PoolViewSet
 from api.tasks import TaskViewSet
 from api.teams import TeamViewSet
 from api.users import UserViewSet
@@ -18,6 +19,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("pool", PoolViewSet, basename="pool")
 router.register("deals", DealViewSet, basename="deal")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("pipelines", PipelineViewSet, basename="pipeline")

@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.activities.tasks.deliver_reminders_everywhere",
         "schedule": 60.0,
     },
+    # Accounts nobody followed up (or sold to) go back to the customer pool (crm/accounts/pool.py).
+    "auto-release-pool-accounts": {
+        "task": "crm.accounts.tasks.auto_release_accounts_everywhere",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 # The currency of a new deal when none is given (ISO 4217): our first customers trade in renminbi.
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "CNY")

@@ -1,5 +1,12 @@
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
 from crm.access import scope
-from crm.accounts.models import Account
+from crm.accounts import matching
+from crm.accounts.models import Account, AccountWatch, PoolSettings
+
+# At most this many duplicate candidates are reported.
+MAX_CANDIDATES = 20
 
 
 def accounts_visible_to(user):
@@ -10,3 +17,55 @@ def accounts_visible_to(user):
 def account_get_for_user(user, pk):
     """One account `user` may see; Http404 if missing or out of scope alike."""
     return scope.get_visible(Account.objects.select_related("owner"), user, pk)
+
+
+def with_watched(queryset, user):
+    """`queryset` with `watched`: whether `user` has the account on their watch list."""
+    return queryset.annotate(watched=Exists(AccountWatch.objects.filter(user=user, account=OuterRef("pk"))))
+
+
+def pool_accounts():
+    """Accounts in the customer pool (no owner). Everyone who may use the pool
+    module browses it, whatever their scope; most recently released first."""
+    return Account.objects.filter(owner__isnull=True).order_by("-pooled_at", "-id")
+
+
+def pool_account_get(pk):
+    """One account in the pool; Http404 if it is missing or has an owner."""
+    try:
+        return pool_accounts().get(pk=pk)
+    except (Account.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404
+
+
+def duplicate_candidates(user, *, name="", phone="", email="", exclude_pk=None):
+    """Accounts that look like the one described, among those `user` can see
+    and those in the pool (which everyone can browse). Each gets `matched_on`."""
+    keys = {"name": matching.company_name_key(name), "phone": matching.phone_key(phone),
+            "email": matching.email_key(email)}
+    condition = Q()
+    for field, key in keys.items():
+        if key:
+            condition |= Q(**{f"{field}_key": key})
+    if not condition:
+        return []
+    queryset = (Account.objects.filter(condition)
+                .filter(Q(pk__in=accounts_visible_to(user).values("pk")) | Q(owner__isnull=True))
+                .order_by("id"))
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    found = []
+    for account in queryset[:MAX_CANDIDATES]:
+        account.matched_on = [field for field, key in keys.items() if key and getattr(account, f"{field}_key") == key]
+        found.append(account)
+    return found
+
+
+def pool_settings():
+    """The tenant's pool rules (made with the defaults on first use)."""
+    settings, _created = PoolSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+def owned_count(user):
+    return Account.objects.filter(owner=user).count()

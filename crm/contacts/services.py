@@ -1,13 +1,20 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from crm.access import scope
 from crm.access.ownership import resolve_owner
+from crm.accounts import matching, merging, sharing
+from crm.accounts import services as accounts
+from crm.accounts.models import Account
+from crm.accounts.selectors import accounts_visible_to
 from crm.audit import services as audit
-from crm.contacts.models import Contact
+from crm.contacts import selectors
+from crm.contacts.models import Contact, ContactAccount
 
-_EDITABLE = ("first_name", "last_name", "email", "phone", "account", "owner")
+_EDITABLE = ("first_name", "last_name", "title", "role", "email", "phone", "account", "owner")
+_MERGE_FILLS = ("last_name", "title", "role", "email", "phone")
 
 
 def _check_account(by, account):
@@ -16,16 +23,104 @@ def _check_account(by, account):
         raise ValidationError({"account": [_("No such account.")]})
 
 
+def set_keys(contact):
+    """Recompute the duplicate-detection keys from the contact's fields."""
+    contact.name_key = matching.person_name_key(contact.first_name, contact.last_name)
+    contact.phone_key = matching.phone_key(contact.phone)
+    contact.email_key = matching.email_key(contact.email)
+
+
+def _validate(contact):
+    try:
+        contact.full_clean(exclude=["owner", "account", "name_key", "phone_key", "email_key"],
+                           validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict)
+
+
+def _sync_primary(contact, role=None):
+    """Make the ContactAccount rows agree with `contact.account` (the primary one)."""
+    ContactAccount.objects.filter(contact=contact, is_primary=True).exclude(account=contact.account).update(
+        is_primary=False)
+    if contact.account_id is not None:
+        link, created = ContactAccount.objects.get_or_create(
+            contact=contact, account_id=contact.account_id,
+            defaults={"is_primary": True, "role": role if role is not None else contact.role})
+        if not created and not link.is_primary:
+            link.is_primary = True
+            link.save(update_fields=["is_primary"])
+
+
+def company_for(*, by, company_name, owner):
+    """The account a contact's `company_name` stands for: one `by` can see with the
+    same normalised name, else a new prospect account owned by `owner`."""
+    key = matching.company_name_key(company_name)
+    existing = accounts_visible_to(by).filter(name_key=key).order_by("id").first() if key else None
+    if existing is not None:
+        return existing
+    return accounts.create_account(by=by, name=company_name.strip(), owner=owner, status=Account.Status.PROSPECT)
+
+
+def check_duplicates(*, by, first_name="", last_name="", email="", phone="", account=None, exclude_pk=None):
+    """Raise PossibleDuplicates when contacts `by` can see look like this one."""
+    found = selectors.duplicate_candidates(by, first_name=first_name, last_name=last_name, email=email,
+                                           phone=phone, account=account, exclude_pk=exclude_pk)
+    if found:
+        raise matching.PossibleDuplicates(
+            [c.pk for c in found],
+            _("This looks like a contact that already exists (same e-mail, phone, or name at the same account). "
+              "Use it, merge, or save anyway with ?force=true."))
+
+
 @transaction.atomic
-def create_contact(*, by, first_name, last_name="", email="", phone="", account=None, owner=None):
-    """Create a contact owned by `owner` (default: `by`), with its audit row."""
+def create_contact(*, by, first_name, last_name="", email="", phone="", account=None, owner=None,
+                   title="", role="", company_name="", allow_duplicates=True):
+    """Create a contact owned by `owner` (default: `by`), with its audit row.
+
+    `company_name` (instead of `account`) links the contact to the visible
+    account of that name, or to a new prospect account. Unless
+    `allow_duplicates`, raises PossibleDuplicates (nothing saved) when the
+    contact looks like one `by` can see.
+    """
+    owner = resolve_owner(by=by, owner=owner)
     _check_account(by, account)
-    contact = Contact.objects.create(
-        first_name=first_name, last_name=last_name, email=email, phone=phone,
-        account=account, owner=resolve_owner(by=by, owner=owner),
-    )
+    company_name = (company_name or "").strip()
+    if company_name and account is not None:
+        raise ValidationError({"company_name": [_("Give either an account or a company name, not both.")]})
+    contact = Contact(first_name=first_name, last_name=last_name, title=title, role=role, email=email, phone=phone,
+                      owner=owner)
+    _validate(contact)
+    if not allow_duplicates:
+        check_duplicates(by=by, first_name=first_name, last_name=last_name, email=email, phone=phone,
+                         account=account)
+    if company_name:
+        account = company_for(by=by, company_name=company_name, owner=owner)
+    contact.account = account
+    set_keys(contact)
+    contact.save()
+    _sync_primary(contact)
     audit.record(actor=by, action="contact.created", target=contact, payload={"name": str(contact)})
     return contact
+
+
+@transaction.atomic
+def attach_or_create_contact(*, by, account, owner, first_name="", last_name="", email="", phone="", title="",
+                             role=""):
+    """An account's first contact: a contact `by` can see with the same e-mail or
+    phone is linked to `account`; otherwise a new one is created there."""
+    keys = Q()
+    if matching.email_key(email):
+        keys |= Q(email_key=matching.email_key(email))
+    if matching.phone_key(phone):
+        keys |= Q(phone_key=matching.phone_key(phone))
+    existing = selectors.contacts_visible_to(by).filter(keys).order_by("id").first() if keys else None
+    if existing is None:
+        if not first_name:
+            raise ValidationError({"primary_contact": [_("first_name: This field is required.")]})
+        return create_contact(by=by, first_name=first_name, last_name=last_name, email=email, phone=phone,
+                              title=title, role=role, account=account, owner=owner)
+    link_account(contact=existing, account=account, by=by, role=role, is_primary=existing.account_id is None)
+    return existing
 
 
 @transaction.atomic
@@ -38,13 +133,80 @@ def update_contact(*, contact, by, **values):
     diff = audit.changes(contact, _EDITABLE, values)
     for field, value in values.items():
         setattr(contact, field, value)
+    _validate(contact)
+    set_keys(contact)
     contact.save()
+    if "account" in values:
+        _sync_primary(contact)
     if diff:
         audit.record(actor=by, action="contact.updated", target=contact, payload=diff)
     return contact
 
 
 @transaction.atomic
+def link_account(*, contact, account, by, role="", is_primary=False):
+    """Relate `contact` to one more account (visible to `by`) with a role; the
+    primary account becomes `contact.account`. Idempotent; audit row."""
+    _check_account(by, account)
+    link, created = ContactAccount.objects.get_or_create(contact=contact, account=account,
+                                                         defaults={"role": role})
+    changed = created
+    if not created and link.role != role:
+        link.role, changed = role, True
+        link.save(update_fields=["role"])
+    if is_primary and contact.account_id != account.pk:
+        contact.account = account
+        contact.save(update_fields=["account", "updated_at"])
+        _sync_primary(contact)
+        changed = True
+    if changed:
+        audit.record(actor=by, action="contact.account_linked", target=contact,
+                     payload={"account": account.pk, "role": role, "is_primary": contact.account_id == account.pk})
+    return link
+
+
+@transaction.atomic
+def unlink_account(*, contact, account, by):
+    """End `contact`'s relation to `account`; if it was the primary one, the contact has no account then."""
+    deleted, _detail = ContactAccount.objects.filter(contact=contact, account=account).delete()
+    if not deleted:
+        raise ValidationError({"account": [_("This contact is not related to that account.")]})
+    if contact.account_id == account.pk:
+        contact.account = None
+        contact.save(update_fields=["account", "updated_at"])
+    audit.record(actor=by, action="contact.account_unlinked", target=contact, payload={"account": account.pk})
+
+
+@transaction.atomic
 def delete_contact(*, contact, by):
     audit.record(actor=by, action="contact.deleted", target=contact, payload={"name": str(contact)})
+    sharing.delete_shares(contact)
     contact.delete()
+
+
+@transaction.atomic
+def merge_contacts(*, keep, other, by):
+    """Merge `other` into `keep` (both already checked visible to `by`): every
+    record pointing at `other` (account links, deals, activities, shares, ... of
+    any app) moves to `keep`, blank fields of `keep` are filled from `other`, an
+    audit row goes on each, and `other` is deleted. Returns `keep`."""
+    if keep.pk == other.pk:
+        raise ValidationError({"other": [_("A contact cannot be merged with itself.")]})
+    first, second = sorted([keep.pk, other.pk])
+    locked = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[first, second])}
+    keep, other = locked[keep.pk], locked[other.pk]
+    filled = merging.fill_blanks(keep=keep, other=other, fields=_MERGE_FILLS)
+    if keep.account_id is None and other.account_id is not None:
+        keep.account_id = other.account_id
+        filled["account"] = [None, other.account_id]
+    # One primary account per contact: keep's, decided below.
+    ContactAccount.objects.filter(contact=other).update(is_primary=False)
+    moved = merging.move_related(keep=keep, other=other)
+    set_keys(keep)
+    keep.save()
+    _sync_primary(keep)
+    audit.record(actor=by, action="contact.merged_into", target=other, payload={"into": keep.pk, "name": str(other)})
+    audit.record(actor=by, action="contact.merged", target=keep,
+                 payload={"other": other.pk, "other_name": str(other), "moved": moved, "filled": filled})
+    other.delete()
+    return keep

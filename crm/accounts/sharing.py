@@ -1,0 +1,73 @@
+"""Sharing one record (an account or a contact) with named users, on
+crm.access.models.RecordShare, which crm/access/scope.py already honours."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.access import scope
+from crm.access.models import RecordShare
+from crm.audit import services as audit
+
+
+def owner_or_above(user, record):
+    """Whether `user` may give a record away (share, release): its owner, their
+    managers, directors and admins; not someone it is only shared with."""
+    if scope.sees_everything(user):
+        return True
+    return record.owner_id is not None and record.owner_id in scope.owner_ids_in_scope(user)
+
+
+def shared_with(record):
+    """Ids of the users `record` is shared with, in order."""
+    return list(RecordShare.objects.filter(content_type=ContentType.objects.get_for_model(type(record)),
+                                           object_id=record.pk).order_by("user_id").values_list("user_id", flat=True))
+
+
+def _check(by, record, users):
+    if not owner_or_above(by, record):
+        raise PermissionDenied(_("Only the owner, their managers and directors may share this record."))
+    inactive = [user.pk for user in users if not user.is_active]
+    if inactive:
+        raise ValidationError({"users": [_("These users are deactivated: %(ids)s.") % {
+            "ids": ", ".join(map(str, inactive))}]})
+
+
+@transaction.atomic
+def share(*, record, by, users):
+    """Let each of `users` see and edit `record`; idempotent. Audit row with the users added."""
+    _check(by, record, users)
+    content_type = ContentType.objects.get_for_model(type(record))
+    added = []
+    for user in users:
+        if user.pk == record.owner_id:
+            continue
+        _share, created = RecordShare.objects.get_or_create(
+            content_type=content_type, object_id=record.pk, user=user, defaults={"shared_by": by})
+        if created:
+            added.append(user.pk)
+    if added:
+        audit.record(actor=by, action=f"{record._meta.model_name}.shared", target=record, payload={"users": added})
+    return shared_with(record)
+
+
+@transaction.atomic
+def unshare(*, record, by, users):
+    """Stop sharing `record` with `users`. Audit row with the users removed."""
+    _check(by, record, [])
+    content_type = ContentType.objects.get_for_model(type(record))
+    shares = RecordShare.objects.filter(content_type=content_type, object_id=record.pk,
+                                        user_id__in=[user.pk for user in users])
+    removed = sorted(shares.values_list("user_id", flat=True))
+    shares.delete()
+    if removed:
+        audit.record(actor=by, action=f"{record._meta.model_name}.unshared", target=record,
+                     payload={"users": removed})
+    return shared_with(record)
+
+
+def delete_shares(record):
+    """Remove the shares of a record that is being deleted (they point by id)."""
+    RecordShare.objects.filter(content_type=ContentType.objects.get_for_model(type(record)),
+                               object_id=record.pk).delete()
