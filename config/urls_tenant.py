@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm.users.views import login_view, logout_view
-from crm.web import accounts, contacts, search
+from crm.web import accounts, activities, contacts, deals, pool, search
 from crm.web.home import home
 
 handler404 = "api.exceptions.not_found"
@@ -20,6 +20,12 @@ urlpatterns = [
     path("accounts/new/", accounts.account_create, name="account-create"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account-edit"),
+    path("accounts/<int:pk>/activities/", activities.log_activity, name="account-log-activity"),
+    path("pool/", pool.pool_list, name="pool"),
+    path("pool/<int:pk>/claim/", pool.pool_claim, name="pool-page-claim"),
+    path("deals/", deals.deal_kanban, name="deals"),
+    path("deals/<int:pk>/move/", deals.deal_move, name="kanban-move"),
+    path("worklists/", activities.worklists, name="worklists"),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/new/", contacts.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),

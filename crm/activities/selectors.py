@@ -148,3 +148,8 @@ def notification_get_for_user(user, pk):
         return notifications_of(user).get(pk=pk)
     except (Notification.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404
+
+
+def activity_kinds():
+    """The kinds an activity may have, as (value, label) choices for forms."""
+    return Activity.Kind.choices

@@ -53,3 +53,21 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts_visible_to(user)
         self.fields["owner"].queryset = assignable_owners(user)
+
+
+def _activity_kinds():
+    from crm.activities.selectors import activity_kinds
+
+    return activity_kinds()
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=_activity_kinds)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    next_contact_at = forms.DateField(label=_("Next contact"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MoveDealForm(forms.Form):
+    stage = forms.IntegerField()
+    lost_reason = forms.CharField(max_length=500, required=False)
