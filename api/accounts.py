@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from crm.accounts import matching, pool, selectors, services, sharing
@@ -330,3 +331,4 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
         return Response(self.get_serializer(self.get_for_user(request.user, account.pk)).data)
 
     share, unshare, shared_with, history = share_actions("account")
+    export = export_action("accounts")

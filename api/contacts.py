@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.accounts import MergeSerializer, RecordActionsMixin, share_actions
+from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from crm.accounts.models import Account
@@ -161,3 +162,4 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     share, unshare, shared_with, history = share_actions("contact")
+    export = export_action("contacts")

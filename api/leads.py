@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.deals import MoneyField, StrictPrimaryKeyField
+from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from crm.accounts.models import Account
@@ -56,6 +57,7 @@ class LeadViewSet(RecordViewSet):
     visible_to = staticmethod(selectors.leads_visible_to)
     get_for_user = staticmethod(selectors.lead_get_for_user)
     create_record = staticmethod(services.create_lead)
+    export = export_action("leads")
 
     @staticmethod
     def update_record(lead, *, by, **fields):
