@@ -111,3 +111,31 @@ def test_claiming_over_the_cap_shows_why(page, site, ui_tenant):
     screenshot(page, "pool-cap")
     with in_tenant(ui_tenant):
         assert Account.objects.get(pk=account.pk).owner_id is None
+
+
+def test_dragging_a_deal_onto_the_lost_column_asks_why_and_saves_the_reason(page, site, ui_tenant):
+    with in_tenant(ui_tenant):
+        owner = User.objects.get(email="owner@example.test")
+        deal = deals.create_deal(by=owner, name="Price Shopper")
+        lost = default_pipeline().stages.get(kind="lost")
+    sign_in(page, site, "owner@example.test")
+    page.goto(f"{site}/deals/")
+    page.once("dialog", lambda dialog: dialog.accept("Too expensive"))
+    drag_and_drop(page, f"[data-testid=deal-{deal.pk}]", f"[data-testid=stage-{lost.pk}]")
+    expect(page.get_by_test_id(f"stage-{lost.pk}")).to_contain_text("Price Shopper")
+    with in_tenant(ui_tenant):
+        moved = Deal.objects.get(pk=deal.pk)
+        assert (moved.stage_id, moved.lost_reason) == (lost.pk, "Too expensive")
+    screenshot(page, "kanban-lost")
+
+
+def drag_and_drop(page, source, target):
+    """The HTML5 drag events a person's drag fires, with one DataTransfer between them
+    (headless chromium does not always start a native drag from synthesized mouse moves)."""
+    page.evaluate("""([source, target]) => {
+        const card = document.querySelector(source), column = document.querySelector(target);
+        const data = new DataTransfer();
+        for (const [node, type] of [[card, "dragstart"], [column, "dragover"], [column, "drop"], [card, "dragend"]]) {
+            node.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: data}));
+        }
+    }""", [source, target])
