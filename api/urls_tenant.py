@@ -7,6 +7,7 @@ from api.activities import ActivityViewSet, WorklistViewSet
 from api.auth import TokenView
 from api.contacts import ContactViewSet
 from api.deals import DealViewSet
+from api.imports import ImportViewSet
 from api.leads import LeadViewSet
 from api.notifications import NotificationViewSet
 from api.pipelines import PipelineViewSet, StageViewSet
@@ -22,6 +23,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("pool", PoolViewSet, basename="pool")
 router.register("deals", DealViewSet, basename="deal")
 router.register("leads", LeadViewSet, basename="lead")
+router.register("imports", ImportViewSet, basename="import")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("stages", StageViewSet, basename="stage")
 router.register("activities", ActivityViewSet, basename="activity")

@@ -76,6 +76,7 @@ TENANT_APPS = [
     "crm.leads",
     "crm.deals",
     "crm.activities",
+    "crm.imports",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
