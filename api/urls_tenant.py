@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from api.access import ModulePermissionViewSet, SensitiveFieldViewSet
 from api.accounts import AccountViewSet
 from api.activities import ActivityViewSet, WorklistViewSet
+from api.attachments import AttachmentViewSet
 from api.auth import TokenView
 from api.contacts import ContactViewSet
 from api.deals import DealViewSet
@@ -24,6 +25,7 @@ router.register("pool", PoolViewSet, basename="pool")
 router.register("deals", DealViewSet, basename="deal")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("imports", ImportViewSet, basename="import")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("stages", StageViewSet, basename="stage")
 router.register("activities", ActivityViewSet, basename="activity")

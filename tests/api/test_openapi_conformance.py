@@ -121,6 +121,8 @@ BUSINESS_RULES = {
     # Imports: a file that is no .csv / .xlsx (or is empty, or not UTF-8), a mapping that is
     # not a JSON object of the file's columns to fields of the kind.
     "POST /api/v1/imports/": {"file", "mapping"},
+    # Attachments: an empty file, or one over the size limit.
+    "POST /api/v1/attachments/": {"file"},
     # Wrong e-mail or password: CONTRACT.md, "wrong credentials → 400 or 401".
     "POST /api/v1/auth/token/": {"non_field_errors"},
     # A subdomain that is taken, reserved or no DNS label; a weak password.
