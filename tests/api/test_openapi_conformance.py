@@ -20,6 +20,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import settings
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from config.wsgi import application
 from crm.accounts.models import Account
@@ -283,7 +284,17 @@ def test_tenant_api_workflows_match_its_document(tenant_api):
             self._savepoint.__exit__(None, None, None)
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            super().validate_response(response, case, additional_checks=CHECKS, **kwargs)
+            excluded = []
+            meta = case.meta
+            if (meta is not None and meta.generation.mode.is_negative
+                    and meta.phase.data.description == "positive test case"):
+                # schemathesis 4.32's workflows sometimes label a step negative while
+                # its data is the positive case (its own description says so), e.g. a
+                # valid PATCH {"first_name": "Zed", "last_name": ""}: accepting it is
+                # right. The per-operation test above still runs every negative case.
+                excluded = [negative_data_rejection]
+            case.validate_response(response, additional_checks=CHECKS, excluded_checks=excluded,
+                                   transport_kwargs=kwargs or None, recorder=getattr(self, "recorder", None))
 
     Workflows.run(settings=settings(max_examples=WORKFLOWS, stateful_step_count=WORKFLOW_STEPS,
                                     derandomize=True, deadline=None, database=None))
