@@ -1,7 +1,7 @@
 import re
 
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -17,6 +17,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
             raise ValidationError({self.page_size_query_param: ["A positive integer is required."]})
         return min(int(value), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF reads an empty ?page= as page 1; the document says a positive integer.
+        value = request.query_params.get(self.page_query_param)
+        if value is not None and not re.fullmatch(r"[0-9]+", value):
+            raise NotFound(self.invalid_page_message.format(page_number=value, message="Not a page number."))
+        return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
