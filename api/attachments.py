@@ -13,7 +13,7 @@ from crm.attachments import selectors, services
 from crm.attachments.models import Attachment
 
 RECORD_TYPES = sorted(selectors.RECORD_GETTERS)
-NOT_VISIBLE = OpenApiResponse(description="No such record, or you cannot see it.")
+NOT_VISIBLE = OpenApiResponse(description="No such record, you cannot see it, or its module is hidden from your role.")
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -39,7 +39,7 @@ class RecordQuerySerializer(serializers.Serializer):
 
 
 class AttachmentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """Files on accounts, contacts and deals: seen by whoever sees the record."""
+    """Files on accounts, contacts and deals: seen by whoever sees the record and may use its module."""
 
     serializer_class = AttachmentSerializer
     permission_classes = [IsAuthenticated]

@@ -1,27 +1,32 @@
 """Attachments are visible exactly when their record is: every read goes
-through the record's own `<entity>_get_for_user`."""
+through the record's own `<entity>_get_for_user`, and only for a user whose role
+may use the record's module (an admin hiding "accounts" from sales hides the
+accounts' files too)."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.http import Http404
 
+from crm.access.permissions import may_use_module
 from crm.accounts.selectors import account_get_for_user
 from crm.attachments.models import Attachment
 from crm.contacts.selectors import contact_get_for_user
 from crm.deals.selectors import deal_get_for_user
 
-# The kinds of record that take attachments: name → the record's scoped getter.
+# The kinds of record that take attachments: name → (its module, the record's scoped getter).
 RECORD_GETTERS = {
-    "account": account_get_for_user,
-    "contact": contact_get_for_user,
-    "deal": deal_get_for_user,
+    "account": ("accounts", account_get_for_user),
+    "contact": ("contacts", contact_get_for_user),
+    "deal": ("deals", deal_get_for_user),
 }
 
 
 def record_get_for_user(user, record_type, record_id):
-    """The record `user` may see; Http404 if missing, out of scope, or not a kind that takes files."""
-    getter = RECORD_GETTERS.get(record_type)
-    if getter is None:
+    """The record `user` may see; Http404 if missing, out of scope, of a module
+    hidden from the user's role, or not a kind that takes files."""
+    module, getter = RECORD_GETTERS.get(record_type, (None, None))
+    # A hidden module answers like a missing record, so its ids reveal nothing.
+    if getter is None or not may_use_module(user, module):
         raise Http404
     return getter(user, record_id)
 
