@@ -37,3 +37,18 @@ def set_sensitive_field(*, by, module, field, hidden_from):
     audit.record(actor=by, action="access.sensitive_field", target=sensitive,
                  payload={"module": module, "field": field, "hidden_from": sensitive.hidden_from})
     return sensitive
+
+
+@transaction.atomic
+def set_hidden_modules(*, by, hidden):
+    """Make `hidden` ((role, module) pairs) exactly the modules hidden from roles below
+    admin, in one transaction; only the pairs that change are written and audited."""
+    hidden = set(hidden)
+    if hidden - {(role, module) for role in _ROLES_BELOW_ADMIN for module in MODULES}:
+        raise ValidationError({"hidden": [_("Choose director, manager or sales and a module of the list.")]})
+    current = set(ModulePermission.objects.filter(hidden=True).values_list("role", "module"))
+    for role in _ROLES_BELOW_ADMIN:
+        for module in MODULES:
+            wanted = (role, module) in hidden
+            if wanted != ((role, module) in current):
+                set_module_visibility(by=by, role=role, module=module, hidden=wanted)

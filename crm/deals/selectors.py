@@ -92,3 +92,8 @@ def summary(user, pipeline=None):
         totals[row["currency"]] = row["total"]
         weighted[row["currency"]] = (row["weighted"] / 100).quantize(_CENTS)
     return {"open_count": count, "totals": totals, "weighted_totals": weighted}
+
+
+def stage_kinds():
+    """The kinds a stage may have, as (value, label) choices for forms."""
+    return Stage.Kind.choices

@@ -1,5 +1,45 @@
+from django.http import Http404
+
 from crm.teams.models import Team
 
 
 def teams_with_members():
     return Team.objects.prefetch_related("memberships").order_by("name")
+
+
+def team_get(pk):
+    """One team with its members (admin pages); Http404 when there is none."""
+    try:
+        return teams_with_members().select_related("manager", "parent").get(pk=pk)
+    except (Team.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404
+
+
+def team_name_taken(name, exclude=None):
+    """Whether another team already has this name, ignoring case (names are unique)."""
+    return Team.objects.filter(name__iexact=name).exclude(pk=exclude).exists()
+
+
+def team_tree():
+    """[(team, depth)] depth first, each team after its parent, siblings by name, with
+    manager and members' users loaded. A team whose parent chain loops (only possible
+    by editing the database by hand) is shown at the top rather than lost."""
+    teams = list(Team.objects.select_related("manager").prefetch_related("memberships__user").order_by("name"))
+    children = {}
+    for team in teams:
+        children.setdefault(team.parent_id, []).append(team)
+    ordered, seen = [], set()
+
+    def walk(team, depth):
+        if team.pk in seen:
+            return
+        seen.add(team.pk)
+        ordered.append((team, depth))
+        for child in children.get(team.pk, []):
+            walk(child, depth + 1)
+
+    for team in children.get(None, []):
+        walk(team, 0)
+    for team in teams:
+        walk(team, 0)
+    return ordered

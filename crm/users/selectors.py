@@ -1,6 +1,52 @@
-from crm.users.models import User
+from django.apps import apps
+from django.http import Http404
+
+from crm.users.models import Role, User
+from tenants.selectors import current_tenant
 
 
 def users_with_teams():
     """Every user of the tenant with their team membership loaded (for admins)."""
     return User.objects.select_related("membership").order_by("email")
+
+
+def user_get(pk):
+    """One user of the tenant, with their team (admin pages); Http404 when there is none."""
+    try:
+        return users_with_teams().select_related("membership__team").get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404
+
+
+def roles():
+    """The roles a user may have, as (value, label) choices for forms."""
+    return Role.choices
+
+
+def seat_usage():
+    """(active users, paid seats) of the current tenant: every active user takes a seat."""
+    return User.objects.filter(is_active=True).count(), current_tenant().seats
+
+
+def owned_models():
+    """Every tenant model with an `owner` pointing at a user, in any app."""
+    for model in apps.get_models():
+        field = next((f for f in model._meta.fields if f.name == "owner"), None)
+        if field is not None and field.is_relation and field.related_model is User:
+            yield model
+
+
+def record_kind_names():
+    """{model label ("accounts.account"): its plural name} for every kind of owned record."""
+    return {model._meta.label_lower: model._meta.verbose_name_plural for model in owned_models()}
+
+
+def owned_record_counts(user):
+    """[(plural name, count)] of the records `user` owns, kinds with none left out:
+    what a reassignment of their records would move."""
+    counts = []
+    for model in owned_models():
+        count = model.objects.filter(owner=user).count()
+        if count:
+            counts.append((model._meta.verbose_name_plural, count))
+    return counts

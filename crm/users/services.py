@@ -1,4 +1,3 @@
-from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.teams import services as teams
-from crm.users import login_throttle
+from crm.users import login_throttle, selectors
 from crm.users.login_throttle import LockedOut  # noqa: F401  (raised to callers)
 from crm.users.models import Role, User
 from tenants.selectors import current_tenant
@@ -108,14 +107,6 @@ def update_user(*, user, by, team=..., **values):
     return user
 
 
-def _owned_models():
-    """Every tenant model with an `owner` pointing at a user, in any app."""
-    for model in apps.get_models():
-        field = next((f for f in model._meta.fields if f.name == "owner"), None)
-        if field is not None and field.is_relation and field.related_model is User:
-            yield model
-
-
 @transaction.atomic
 def reassign_records(*, from_user, to_user, by):
     """Give every record `from_user` owns to `to_user`, with an audit row per record.
@@ -127,7 +118,7 @@ def reassign_records(*, from_user, to_user, by):
     if not to_user.is_active:
         raise ValidationError({"to": [_("This user is deactivated.")]})
     moved = {}
-    for model in _owned_models():
+    for model in selectors.owned_models():
         ids = list(model.objects.filter(owner=from_user).values_list("pk", flat=True))
         if not ids:
             continue

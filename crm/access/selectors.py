@@ -1,0 +1,39 @@
+"""Reads of the admin's access settings: hidden modules and masked fields."""
+
+from django.apps import apps
+
+from crm.access.models import ModulePermission, SensitiveField
+from crm.access.permissions import MODULES
+
+# The model behind each module whose fields the admin may mask; a module whose
+# app is not built yet is left out.
+_MODULE_MODELS = {"accounts": "accounts.Account", "contacts": "contacts.Contact",
+                  "leads": "leads.Lead", "deals": "deals.Deal"}
+# Fields that identify a record or hold its bookkeeping: masking them would
+# hide the record itself, not a detail of it.
+_NEVER_MASKED = {"id", "name", "first_name", "owner", "created_at", "updated_at"}
+
+
+def hidden_modules():
+    """{(role, module)} the admin has hidden."""
+    return set(ModulePermission.objects.filter(hidden=True, module__in=MODULES).values_list("role", "module"))
+
+
+def sensitive_fields():
+    """Masked fields ({"module", "field", "hidden_from"}), by module and field; rows
+    masked for no role left out."""
+    return [row for row in SensitiveField.objects.order_by("module", "field").values("module", "field", "hidden_from")
+            if row["hidden_from"]]
+
+
+def maskable_fields():
+    """{module: [(field, label)]}: the fields of each module the admin may mask."""
+    found = {}
+    for module, label in _MODULE_MODELS.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        found[module] = [(field.name, str(field.verbose_name)) for field in model._meta.fields
+                         if field.editable and not field.is_relation and field.name not in _NEVER_MASKED]
+    return found
