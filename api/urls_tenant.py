@@ -13,6 +13,7 @@ from api.leads import LeadViewSet
 from api.notifications import NotificationViewSet
 from api.pipelines import PipelineViewSet, StageViewSet
 from api.pool import PoolViewSet
+from api.savedviews import SavedViewViewSet
 from api.tasks import TaskViewSet
 from api.teams import TeamViewSet
 from api.users import UserViewSet
@@ -26,6 +27,7 @@ router.register("deals", DealViewSet, basename="deal")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("imports", ImportViewSet, basename="import")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("saved-views", SavedViewViewSet, basename="saved-view")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("stages", StageViewSet, basename="stage")
 router.register("activities", ActivityViewSet, basename="activity")

@@ -1,0 +1,66 @@
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers
+
+from api.fields import StrictJSONTypes
+from api.records import RecordViewSet
+from crm.savedviews import selectors, services
+from crm.savedviews.models import SavedView
+
+FORBIDDEN = OpenApiResponse(description="Only the person who saved the view, or an admin for a shared view.")
+
+
+class SavedViewSerializer(StrictJSONTypes, serializers.ModelSerializer):
+    list = serializers.ChoiceField(source="list_name", choices=SavedView.List.choices,
+                                   help_text="The list page the view belongs to.")
+    name = serializers.CharField(max_length=services.NAME_MAX, help_text="Unique per user and list.")
+    query = serializers.CharField(
+        max_length=services.QUERY_MAX, required=False, allow_blank=True,
+        help_text="The list page's query string (filters and sort, e.g. `q=acme&owner=me&sort=-created`); "
+                  "the page number is not kept. Opening the view applies it to the records you can see.")
+    owner = serializers.PrimaryKeyRelatedField(source="user", read_only=True, help_text="Who saved it.")
+    may_change = serializers.SerializerMethodField(
+        help_text="Whether you may rename, re-share or delete it (its author; an admin for a shared view).")
+
+    class Meta:
+        model = SavedView
+        fields = ["id", "list", "name", "query", "shared", "owner", "may_change", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"shared": {"help_text": "Everyone in the company may use it (each sees only their records)."}}
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_may_change(self, view):
+        request = self.context.get("request")
+        return bool(request) and selectors.may_change(request.user, view)
+
+
+class SavedViewFilter(django_filters.FilterSet):
+    list = django_filters.ChoiceFilter(field_name="list_name", choices=SavedView.List.choices,
+                                       help_text="Only the views of this list page.")
+
+    class Meta:
+        model = SavedView
+        fields = ["list", "shared"]
+
+
+@extend_schema_view(partial_update=extend_schema(responses={200: SavedViewSerializer, 403: FORBIDDEN}),
+                    destroy=extend_schema(responses={204: None, 403: FORBIDDEN}))
+class SavedViewViewSet(RecordViewSet):
+    """Named filters and sort of a list page: your own and those shared with everyone."""
+
+    serializer_class = SavedViewSerializer
+    filterset_class = SavedViewFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at", "updated_at", "id"]
+
+    visible_to = staticmethod(selectors.saved_views_for)
+    get_for_user = staticmethod(selectors.saved_view_get_for_user)
+    create_record = staticmethod(services.create_saved_view)
+
+    @staticmethod
+    def update_record(view, *, by, **fields):
+        return services.update_saved_view(view=view, by=by, **fields)
+
+    @staticmethod
+    def delete_record(view, *, by):
+        services.delete_saved_view(view=view, by=by)
