@@ -60,6 +60,7 @@ SHARED_APPS = [
     "django_filters",
     "django_htmx",
     "django_celery_beat",
+    "billing",
     "ops",
 ]
 TENANT_APPS = [
@@ -90,6 +91,19 @@ ROOT_URLCONF = "config.urls_tenant"
 SPARE_SCHEMA_POOL_SIZE = int(os.environ.get("SPARE_SCHEMA_POOL_SIZE", "3"))
 TRIAL_DAYS = int(os.environ.get("TRIAL_DAYS", "14"))
 
+# Billing (docs/decisions/005-billing.md). Without STRIPE_API_KEY billing is
+# offline: seats and intervals are recorded locally with the same limits.
+STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# Plan code -> name, currency and price per seat in minor units (cents).
+BILLING_PLANS = {
+    "standard": {"name": "Standard", "currency": "usd", "month": 1500, "year": 15000},
+    "professional": {"name": "Professional", "currency": "usd", "month": 3000, "year": 30000},
+}
+BILLING_DEFAULT_PLAN = os.environ.get("BILLING_DEFAULT_PLAN", "standard")
+BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "7"))
+
 MIDDLEWARE = [
     # Health answers on any Host, before routing, so probes by pod IP work.
     "ops.health.HealthCheckMiddleware",
@@ -101,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.access.TenantAccessMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -117,6 +132,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tenants.access.billing_banner",
             ],
         },
     },
@@ -194,6 +210,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     # Accounts nobody followed up (or sold to) go back to the customer pool (crm/accounts/pool.py).
+    "billing-open-missing-subscriptions": {
+        "task": "billing.tasks.open_missing_subscriptions",
+        "schedule": 300.0,
+    },
+    "billing-retry-unprocessed-events": {
+        "task": "billing.tasks.retry_unprocessed_events",
+        "schedule": 300.0,
+    },
+    "billing-advance-dunning": {
+        "task": "billing.tasks.advance_dunning",
+        "schedule": 900.0,
+    },
+    "billing-reconcile-subscriptions": {
+        "task": "billing.tasks.reconcile_subscriptions",
+        "schedule": crontab(hour=2, minute=15),
+    },
     "auto-release-pool-accounts": {
         "task": "crm.accounts.tasks.auto_release_accounts_everywhere",
         "schedule": crontab(hour=1, minute=30),

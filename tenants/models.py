@@ -30,12 +30,22 @@ class Tenant(TenantMixin):
     # What billing allows; billing pushes these, crm reads them (ARCHITECTURE.md).
     seats = models.PositiveIntegerField(default=1)
     billing_interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.MONTH)
+    # While past due: when the tenant turns read-only unless paid (for the banner).
+    grace_ends_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["subdomain"]
 
     def __str__(self):
         return self.subdomain
+
+    @property
+    def may_write(self):
+        return self.status not in (self.Status.READ_ONLY, self.Status.SUSPENDED)
+
+    @property
+    def is_suspended(self):
+        return self.status == self.Status.SUSPENDED
 
 
 class Domain(DomainMixin):

@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 
 from tenants import provisioning, selectors, subdomains
 from tenants.models import Domain, Tenant
+from tenants.signals import tenant_created
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def sign_up(*, company, subdomain, email, password, seats, interval):
             # A concurrent sign-up took the same subdomain between our check and our insert.
             raise ValidationError({"subdomain": [_TAKEN]})
         transaction.on_commit(_queue_pool_refill)
+        transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant_id=tenant.pk))
         return tenant
     raise RuntimeError("could not take a spare schema after preparing one three times")
 
@@ -100,6 +102,25 @@ def _queue_pool_refill():
     from tenants.tasks import refill_spare_pool
 
     refill_spare_pool.delay()
+
+
+def apply_billing(*, tenant_id, status=None, seats=None, interval=None, grace_ends_at=None):
+    """What billing allows a tenant, pushed onto its row (ARCHITECTURE.md: crm reads
+    it, billing writes it through here). Locks the row so a seat count taken in
+    the same moment sees either the old or the new limit. Returns the previous
+    status."""
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().get(pk=tenant_id)
+        previous = tenant.status
+        if status is not None:
+            tenant.status = status
+        if seats is not None:
+            tenant.seats = seats
+        if interval is not None:
+            tenant.billing_interval = interval
+        tenant.grace_ends_at = grace_ends_at if tenant.status == Tenant.Status.PAST_DUE else None
+        tenant.save(update_fields=["status", "seats", "billing_interval", "grace_ends_at"])
+    return previous
 
 
 def delete_tenant(tenant):

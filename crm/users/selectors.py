@@ -10,10 +10,15 @@ def users_with_teams():
     return User.objects.select_related("membership").order_by("email")
 
 
+def users_with_team_names():
+    """Every user of the tenant with their team loaded (the admin's user list)."""
+    return users_with_teams().select_related("membership__team")
+
+
 def user_get(pk):
     """One user of the tenant, with their team (admin pages); Http404 when there is none."""
     try:
-        return users_with_teams().select_related("membership__team").get(pk=pk)
+        return users_with_team_names().get(pk=pk)
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404
 
@@ -50,3 +55,8 @@ def owned_record_counts(user):
         if count:
             counts.append((model._meta.verbose_name_plural, count))
     return counts
+
+
+def admin_emails():
+    """Addresses of the tenant's active admins (billing notices go to them)."""
+    return list(User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", flat=True))

@@ -1,0 +1,70 @@
+"""Billing's Celery tasks. Those about all subscriptions run in the public
+schema; `email_tenant_admins` is queued with the tenant's schema in its
+headers, so TenantTask runs it inside that tenant."""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from billing import gateway, reconciliation, services, webhooks
+from billing.models import StripeEvent, Subscription
+from crm.users.selectors import admin_emails
+from tenants.models import Tenant
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, autoretry_for=(gateway.StripeUnavailable,), retry_backoff=True, retry_backoff_max=600,
+             max_retries=12)
+def open_subscription(self, tenant_id):
+    services.open_subscription(tenant_id=tenant_id)
+
+
+@shared_task
+def open_missing_subscriptions():
+    """Sign-ups whose subscription task was lost (broker down, worker killed)."""
+    settled = timezone.now() - datetime.timedelta(minutes=2)
+    missing = Tenant.objects.filter(subscription__isnull=True, created_at__lte=settled)
+    if gateway.enabled():
+        missing = missing | Tenant.objects.filter(subscription__stripe_subscription_id="", created_at__lte=settled)
+    for tenant_id in missing.values_list("pk", flat=True).distinct():
+        open_subscription.delay(tenant_id)
+
+
+@shared_task(bind=True, max_retries=8)
+def process_stripe_event(self, event_pk):
+    try:
+        webhooks.process_event(event_pk)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 3600))
+
+
+@shared_task
+def retry_unprocessed_events():
+    """Events still received or failed ten minutes on (a lost task, retries spent)."""
+    stale = timezone.now() - datetime.timedelta(minutes=10)
+    for pk in StripeEvent.objects.filter(status__in=[StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED],
+                                         received_at__lte=stale, attempts__lt=20).values_list("pk", flat=True):
+        process_stripe_event.delay(pk)
+
+
+@shared_task
+def advance_dunning():
+    return services.advance_dunning()
+
+
+@shared_task
+def reconcile_subscriptions():
+    return reconciliation.reconcile_all()
+
+
+@shared_task
+def email_tenant_admins(subject, message):
+    recipients = admin_emails()
+    if recipients:
+        send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, recipients)
+    return len(recipients)
