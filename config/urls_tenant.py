@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm.users.views import login_view, logout_view
 from crm.web import accounts, activities, contacts, deals, pool, search
+from crm.web import imports, leads
 from crm.web.home import home
 
 handler404 = "api.exceptions.not_found"
@@ -23,6 +24,15 @@ urlpatterns = [
     path("accounts/<int:pk>/activities/", activities.log_activity, name="account-log-activity"),
     path("pool/", pool.pool_list, name="pool"),
     path("pool/<int:pk>/claim/", pool.pool_claim, name="pool-page-claim"),
+    path("leads/", leads.lead_list, name="leads"),
+    path("leads/new/", leads.lead_create, name="lead-create"),
+    path("leads/<int:pk>/", leads.lead_detail, name="lead"),
+    path("leads/<int:pk>/edit/", leads.lead_edit, name="lead-edit"),
+    path("leads/<int:pk>/convert/", leads.lead_convert, name="lead-convert"),
+    path("imports/", imports.import_page, name="imports"),
+    path("imports/<int:pk>/", imports.import_detail, name="import"),
+    path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
+    path("imports/<int:pk>/errors/", imports.import_errors, name="import-errors"),
     path("deals/", deals.deal_kanban, name="deals"),
     path("deals/<int:pk>/move/", deals.deal_move, name="kanban-move"),
     path("worklists/", activities.worklists, name="worklists"),
@@ -30,6 +40,8 @@ urlpatterns = [
     path("contacts/new/", contacts.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact-edit"),
+    path("", include("crm.web.record_urls")),
+    path("settings/", include("crm.web.settings.urls")),
     # An invited user chooses their password here (Django's password-reset check of the link).
     path("invite/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
         template_name="crm/invite.html", success_url="/login/"), name="invite"),

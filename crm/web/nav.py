@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.access.permissions import may_use_module
+from crm.access.permissions import may_administer, may_use_module
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,7 @@ class Entry:
     module: str | None  # crm.access.permissions.MODULES name; None: always shown
     label: str
     url_name: str
+    admin_only: bool = False
 
 
 # In sidebar order. An entry whose page is not in the URLconf yet (the area is
@@ -26,6 +27,8 @@ ENTRIES = (
     Entry("deals", _("Deals"), "deals"),
     Entry("activities", _("Worklists"), "worklists"),
     Entry("activities", _("Tasks"), "tasks"),
+    Entry(None, _("Import"), "imports"),
+    Entry(None, _("Settings"), "settings", admin_only=True),
 )
 
 
@@ -38,6 +41,8 @@ def entries_for(user, current_path=""):
         except NoReverseMatch:
             continue
         if entry.module is not None and not may_use_module(user, entry.module):
+            continue
+        if entry.admin_only and not may_administer(user):
             continue
         current = current_path == url if url == "/" else current_path.startswith(url)
         found.append((entry.label, url, current))
