@@ -1,5 +1,13 @@
+from django.db.models import Case, CharField, F, Func, Q, Value, When
+from django.db.models.functions import Right
+
 from crm.access import scope
+from crm.accounts import matching
+from crm.deals.models import Source
 from crm.leads.models import Lead
+
+# At most this many duplicate candidates are reported.
+MAX_CANDIDATES = 20
 
 
 def leads_visible_to(user):
@@ -7,6 +15,50 @@ def leads_visible_to(user):
     return scope.visible(Lead.objects.select_related("owner"), user)
 
 
+def open_leads_visible_to(user):
+    """Leads `user` may see that are not converted yet (a converted lead is read-only)."""
+    return leads_visible_to(user).exclude(status=Lead.Status.CONVERTED)
+
+
 def lead_get_for_user(user, pk):
     """One lead `user` may see; Http404 if missing or out of scope alike."""
     return scope.get_visible(Lead.objects.select_related("owner"), user, pk)
+
+
+def lead_statuses(*, settable=False):
+    """(value, label) choices of a lead's status; `settable`: without `converted`,
+    which only conversion sets."""
+    return [c for c in Lead.Status.choices if not (settable and c[0] == Lead.Status.CONVERTED)]
+
+
+def lead_sources():
+    """(value, label) choices of where a lead came from."""
+    return Source.choices
+
+
+def duplicate_candidates(user, *, email="", phone=""):
+    """Leads `user` can see with the same e-mail or phone (compared as
+    crm.accounts.matching normalises them), not-yet-converted ones first. Each
+    gets `matched_on`."""
+    email, phone = matching.email_key(email), matching.phone_key(phone)
+    # Leads store no match keys, so the phone key is computed in the query: its
+    # digits, the last PHONE_DIGITS of them.
+    digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
+                  output_field=CharField())
+    queryset = Lead.objects.annotate(phone_tail=Right(digits, matching.PHONE_DIGITS))
+    condition = Q()
+    if email:
+        condition |= Q(email__iexact=email)
+    if phone:
+        condition |= Q(phone_tail=phone)
+    if not condition:
+        return []
+    queryset = scope.visible(queryset.filter(condition), user)
+    found = []
+    converted_last = Case(When(status=Lead.Status.CONVERTED, then=Value(1)), default=Value(0))
+    for lead in queryset.order_by(converted_last, "id")[:MAX_CANDIDATES]:
+        lead.matched_on = [label for label, key, mine in (("email", email, matching.email_key(lead.email)),
+                                                          ("phone", phone, matching.phone_key(lead.phone)))
+                           if key and key == mine]
+        found.append(lead)
+    return found

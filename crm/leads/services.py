@@ -21,14 +21,24 @@ def _check_status(status):
         raise ValidationError({"status": [_("A lead becomes converted only by converting it.")]})
 
 
+def _validate(lead):
+    # The API's serializer checks fields too, but pages and imports reach the
+    # services with whatever was typed or uploaded.
+    try:
+        lead.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict)
+
+
 @transaction.atomic
 def create_lead(*, by, first_name, last_name="", company="", title="", email="", phone="", source="",
                 status=Lead.Status.NEW, owner=None):
     """Create a lead owned by `owner` (default: `by`), with its audit row."""
     _check_status(status)
-    lead = Lead.objects.create(first_name=first_name, last_name=last_name, company=company, title=title,
-                               email=email, phone=phone, source=source, status=status,
-                               owner=resolve_owner(by=by, owner=owner))
+    lead = Lead(first_name=first_name, last_name=last_name, company=company, title=title, email=email,
+                phone=phone, source=source, status=status, owner=resolve_owner(by=by, owner=owner))
+    _validate(lead)
+    lead.save()
     audit.record(actor=by, action="lead.created", target=lead, payload={"name": lead.full_name})
     return lead
 
@@ -45,6 +55,7 @@ def update_lead(*, lead, by, **values):
     diff = audit.changes(lead, _EDITABLE, values)
     for field, value in values.items():
         setattr(lead, field, value)
+    _validate(lead)
     lead.save()
     if diff:
         audit.record(actor=by, action="lead.updated", target=lead, payload=diff)

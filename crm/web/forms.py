@@ -71,3 +71,96 @@ class ActivityForm(forms.Form):
 class MoveDealForm(forms.Form):
     stage = forms.IntegerField()
     lost_reason = forms.CharField(max_length=500, required=False)
+
+
+def warn_of_duplicates(form, candidates):
+    """Refuse `form` for now because the record looks like `candidates` (each with
+    `name_for_warning`), and offer a "save anyway" box for the next attempt."""
+    form.fields["save_anyway"] = forms.BooleanField(label=_("Save anyway: it is none of these"), required=False)
+    form.add_error(None, _("This looks like what already exists: %(names)s. Open that instead, or tick "
+                           "“Save anyway”.") % {"names": "; ".join(c.name_for_warning for c in candidates)})
+
+
+def _lead_sources():
+    from crm.leads.selectors import lead_sources
+
+    return [("", "—"), *lead_sources()]
+
+
+def _settable_lead_statuses():
+    from crm.leads.selectors import lead_statuses
+
+    return lead_statuses(settable=True)
+
+
+class LeadForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    company = forms.CharField(label=_("Company"), max_length=200, required=False)
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=_lead_sources, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=_settable_lead_statuses, initial="new")
+    owner = OwnerField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_owners(user)
+
+
+class ConvertLeadForm(forms.Form):
+    """The page shows the possible duplicates as choices for `account`; empty
+    means a new account. Any account the user can see is accepted."""
+
+    account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False)
+    create_deal = forms.BooleanField(label=_("Also create a deal"), required=False)
+    deal_name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts_visible_to(user)
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Import"), choices=())
+    file = forms.FileField(label=_("File (CSV or XLSX)"))
+
+    def __init__(self, *args, user, **kwargs):
+        from crm.imports.selectors import importable_kinds
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(value, label.capitalize()) for value, label in importable_kinds(user)]
+
+
+class ImportMappingForm(forms.Form):
+    """One choice per column of the file (the field it fills, or nothing) and
+    the duplicate mode. `mapping()` is what the import services take."""
+
+    def __init__(self, *args, columns, fields, mapping, mode, **kwargs):
+        from crm.imports.selectors import import_modes
+
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        choices = [("", _("— do not import —")), *fields]
+        for number, column in enumerate(columns):
+            self.fields[f"column_{number}"] = forms.ChoiceField(
+                label=column, choices=choices, required=False, initial=mapping.get(column, ""))
+        self.fields["mode"] = forms.ChoiceField(label=_("Rows that look like an existing record"),
+                                                choices=import_modes, initial=mode, widget=forms.RadioSelect)
+
+    def column_fields(self):
+        return [self[f"column_{number}"] for number in range(len(self.columns))]
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [cleaned.get(f"column_{number}") for number in range(len(self.columns))]
+        taken = [field for field in chosen if field]
+        if len(taken) != len(set(taken)):
+            raise forms.ValidationError(_("Map each field from one column only."))
+        return cleaned
+
+    def mapping(self):
+        return {column: self.cleaned_data[f"column_{number}"]
+                for number, column in enumerate(self.columns) if self.cleaned_data.get(f"column_{number}")}

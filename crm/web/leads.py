@@ -1,0 +1,163 @@
+"""Leads: list (search, filter, sort, pages; htmx refreshes only the table),
+detail with history, create, edit, and conversion into an account, a contact
+and optionally a deal (crm.leads.services.convert_lead)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_htmx.http import HttpResponseClientRedirect
+
+from crm.access.permissions import may_use_module
+from crm.accounts.selectors import accounts_visible_to, duplicate_candidates
+from crm.activities.selectors import timeline_for
+from crm.audit.selectors import history_for
+from crm.contacts.selectors import contacts_visible_to
+from crm.deals.selectors import deals_visible_to
+from crm.leads import services
+from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
+from crm.web.decorators import module_page
+from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assignable_owners
+from crm.web.listing import list_page
+
+SORTS = {"name": ["last_name", "first_name", "id"], "company": ["company", "last_name", "id"],
+         "status": ["status", "last_name", "id"], "source": ["source", "last_name", "id"],
+         "owner": ["owner__email", "last_name", "id"], "created": ["created_at", "id"]}
+FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "source", "status", "owner")
+MATCHED_ON = {"name": gettext_lazy("name"), "phone": gettext_lazy("phone"), "email": gettext_lazy("e-mail")}
+# Lead.Status.CONVERTED, which only conversion sets (pages may not import models).
+CONVERTED = "converted"
+
+
+def search(queryset, text):
+    """Leads whose name, company, e-mail or phone contains every word of `text`."""
+    query = Q()
+    for word in text.split():
+        query &= (Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(company__icontains=word)
+                  | Q(email__icontains=word) | Q(phone__icontains=word))
+    return queryset.filter(query)
+
+
+def _choice_filter(field, choices):
+    values = {value for value, _label in choices}
+
+    def apply(queryset, value):
+        return queryset.filter(**{field: value}) if value in values else queryset.none()
+    return apply
+
+
+@module_page("leads")
+def lead_list(request):
+    user = request.user
+    listing = list_page(
+        request, leads_visible_to(user), sorts=SORTS, default_sort="-created",
+        filters=[("q", search),
+                 ("status", _choice_filter("status", lead_statuses())),
+                 ("source", _choice_filter("source", lead_sources())),
+                 ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
+                  else qs.filter(owner_id=v) if v.isdigit() else qs.none())],
+    )
+    context = {"listing": listing, "owners": assignable_owners(user), "statuses": lead_statuses(),
+               "sources": lead_sources()}
+    if request.htmx and request.htmx.target == "lead-table":
+        return render(request, "crm/leads/_table.html", context)
+    return render(request, "crm/leads/list.html", context)
+
+
+@module_page("leads")
+def lead_detail(request, pk):
+    user = request.user
+    lead = lead_get_for_user(user, pk)
+    context = {"lead": lead, "history": history_for(lead)[:50], "converted": lead.status == CONVERTED}
+    if context["converted"]:
+        # What it became, each only if the user may still see it (owners change).
+        account = accounts_visible_to(user).filter(pk=lead.converted_account_id).first()
+        contact = contacts_visible_to(user).filter(pk=lead.converted_contact_id).first()
+        deal = deals_visible_to(user).filter(pk=lead.converted_deal_id).first()
+        context.update(converted_account=account, converted_contact=contact, converted_deal=deal)
+        # Activities are logged on what the lead became, not on the lead.
+        if contact is not None and may_use_module(user, "activities"):
+            context["timeline"] = timeline_for(user, contact)[:50]
+    return render(request, "crm/leads/detail.html", context)
+
+
+@module_page("leads")
+def lead_create(request):
+    return _edit(request, None)
+
+
+@module_page("leads")
+def lead_edit(request, pk):
+    lead = lead_get_for_user(request.user, pk)
+    if lead.status == CONVERTED:
+        messages.info(request, _("This lead has been converted; change its account, contact or deal."))
+        return redirect("lead", pk=lead.pk)
+    return _edit(request, lead)
+
+
+def _edit(request, lead):
+    initial = {name: getattr(lead, name) for name in FIELDS} if lead is not None else {}
+    form = LeadForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in FIELDS}
+        try:
+            if lead is None:
+                lead = services.create_lead(by=request.user, **values)
+            else:
+                if values["owner"] is None:
+                    values.pop("owner")
+                lead = services.update_lead(lead=lead, by=request.user, **values)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("lead", args=[lead.pk]))
+            return redirect("lead", pk=lead.pk)
+    context = {"form": form, "lead": lead, "action": request.get_full_path(),
+               "cancel": reverse("lead", args=[lead.pk]) if lead else reverse("leads"),
+               "title": _("Edit lead") if lead else _("New lead")}
+    if request.htmx:
+        # Inline validation: only the form is swapped back, with its errors.
+        return render(request, "crm/_form.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "crm/form_page.html", context, status=status)
+
+
+@module_page("leads")
+def lead_convert(request, pk):
+    """GET: what the lead would become, with the accounts it looks like (the
+    user may attach it to one they can see instead of creating a new one).
+    POST: convert, then show the account."""
+    user = request.user
+    lead = lead_get_for_user(user, pk)
+    if request.method != "POST" and lead.status == CONVERTED:
+        return redirect("lead", pk=lead.pk)
+    form = ConvertLeadForm(request.POST or None, user=user,
+                           initial={"deal_name": lead.company or lead.full_name})
+    if request.method == "POST" and form.is_valid():
+        values = {"account": form.cleaned_data["account"], "create_deal": form.cleaned_data["create_deal"]}
+        if values["create_deal"]:
+            values.update(deal_name=form.cleaned_data["deal_name"] or None, amount=form.cleaned_data["amount"])
+        try:
+            lead = services.convert_lead(lead=lead, by=user, **values)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(lead)s was converted.") % {"lead": lead.full_name})
+            return redirect("account", pk=lead.converted_account_id)
+    candidates = duplicate_candidates(user, name=lead.company or lead.full_name, phone=lead.phone,
+                                      email=lead.email)
+    selectable = set(accounts_visible_to(user).filter(pk__in=[a.pk for a in candidates])
+                     .values_list("pk", flat=True))
+    for account in candidates:
+        account.selectable = account.pk in selectable
+        account.matched_labels = ", ".join(str(MATCHED_ON[on]) for on in account.matched_on)
+    chosen = form["account"].value()
+    return render(request, "crm/leads/convert.html", {
+        "lead": lead, "form": form, "candidates": candidates,
+        "chosen": str(chosen) if chosen not in (None, "") else "",
+        "new_account_name": lead.company or lead.full_name,
+    }, status=400 if request.method == "POST" else 200)
