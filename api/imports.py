@@ -46,30 +46,51 @@ class ImportResultSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
-    results = ImportResultSerializer(many=True, read_only=True)
+class ImportJobSummarySerializer(serializers.ModelSerializer):
+    """A job without its per-row results, for the list."""
 
     class Meta:
         model = ImportJob
         fields = ["id", "kind", "file_name", "mapping", "mode", "dry_run", "status", "total_rows", "processed_rows",
-                  "created_count", "updated_count", "skipped_count", "refused_count", "results", "error",
+                  "created_count", "updated_count", "skipped_count", "refused_count", "error", "created_by",
                   "created_at", "finished_at"]
+        read_only_fields = fields
+        extra_kwargs = {"created_by": {"help_text": "The user who uploaded the file."},
+                        "status": {"help_text": "`draft`: uploaded in the web UI, not started yet."}}
+
+
+class ImportJobSerializer(ImportJobSummarySerializer):
+    results = ImportResultSerializer(many=True, read_only=True)
+
+    class Meta(ImportJobSummarySerializer.Meta):
+        fields = [*ImportJobSummarySerializer.Meta.fields, "results"]
         read_only_fields = fields
 
 
-class ImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Imports of accounts and contacts started by the caller."""
+class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Imports of accounts, contacts and leads started by the caller (admin and
+    director: by anyone)."""
 
     serializer_class = ImportJobSerializer
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser]
     lookup_value_regex = r"\d+"
     filter_backends = []
-    pagination_class = None
     queryset = ImportJob.objects.none()
+
+    def get_serializer_class(self):
+        return ImportJobSummarySerializer if self.action == "list" else ImportJobSerializer
+
+    def get_queryset(self):
+        return selectors.import_jobs_visible_to(self.request.user)
 
     def get_object(self):
         return selectors.import_job_get_for_user(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(description="The caller's imports (admin and director: everyone's), newest first, "
+                               "without their per-row results.")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request={"multipart/form-data": ImportRequestSerializer},
                    responses={202: ImportJobSerializer},

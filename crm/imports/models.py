@@ -4,12 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportJob(models.Model):
-    """One uploaded file of accounts or contacts, its column mapping, and what
-    importing it did (or, for a dry run, would do) row by row."""
+    """One uploaded file of accounts, contacts or leads, its column mapping, and
+    what importing it did (or, for a dry run, would do) row by row."""
 
     class Kind(models.TextChoices):
         ACCOUNTS = "accounts", _("accounts")
         CONTACTS = "contacts", _("contacts")
+        LEADS = "leads", _("leads")
 
     class Mode(models.TextChoices):
         SKIP = "skip", _("skip duplicates")
@@ -17,6 +18,9 @@ class ImportJob(models.Model):
         CREATE = "create", _("create anyway")
 
     class Status(models.TextChoices):
+        # Uploaded in the web UI, its mapping still being chosen (and dry-run);
+        # `start_job` turns it into a real run.
+        DRAFT = "draft", _("draft")
         PENDING = "pending", _("pending")
         RUNNING = "running", _("running")
         DONE = "done", _("done")

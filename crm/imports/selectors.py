@@ -1,15 +1,58 @@
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from crm.access import scope
+from crm.access.permissions import may_use_module
+from crm.accounts.models import Account
+from crm.contacts.models import Contact
 from crm.imports.models import ImportJob
+from crm.imports.services import FIELDS
+from crm.leads.models import Lead
+
+_MODELS = {ImportJob.Kind.ACCOUNTS: Account, ImportJob.Kind.CONTACTS: Contact, ImportJob.Kind.LEADS: Lead}
+# Import fields that are not a model field of their kind.
+_EXTRA_LABELS = {"company_name": _("Company name")}
+
+
+def import_jobs_visible_to(user):
+    """The jobs `user` started (every job of the tenant, for roles that see
+    everything), newest first, without the uploaded file."""
+    jobs = ImportJob.objects.select_related("created_by").defer("file_content").order_by("-created_at", "-id")
+    if not (user.is_authenticated and user.is_active):
+        return jobs.none()
+    if not scope.sees_everything(user):
+        jobs = jobs.filter(created_by=user)
+    return jobs
 
 
 def import_job_get_for_user(user, pk):
     """A job `user` started (or any, for roles that see everything); Http404 otherwise."""
-    jobs = ImportJob.objects.select_related("created_by")
-    if not scope.sees_everything(user):
-        jobs = jobs.filter(created_by=user)
     try:
-        return jobs.get(pk=pk)
+        return import_jobs_visible_to(user).defer(None).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404
+
+
+def importable_kinds(user):
+    """(value, label) of the kinds `user` may import: those whose module they may use."""
+    return [(value, label) for value, label in ImportJob.Kind.choices if may_use_module(user, value)]
+
+
+def import_modes():
+    """(value, label) of what an import may do with a row that looks like an existing record."""
+    return ImportJob.Mode.choices
+
+
+def import_fields(kind):
+    """(field, label) of the fields a column of a `kind` file may be mapped to; the first is required."""
+    model = _MODELS[kind]
+    found = []
+    for name in FIELDS[kind]:
+        try:
+            label = capfirst(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = _EXTRA_LABELS.get(name, name)
+        found.append((name, label))
+    return found

@@ -1,9 +1,13 @@
-"""Importing accounts and contacts from a file.
+"""Importing accounts, contacts and leads from a file.
 
-Every row is written through the accounts / contacts services (validation,
-duplicate keys, audit rows), never directly. A dry run runs exactly the same
-code inside a transaction that is rolled back, so what it reports is what the
-real run would do, and it changes nothing.
+Every row is written through the accounts / contacts / leads services
+(validation, duplicate keys, audit rows), never directly. A dry run runs exactly
+the same code inside a transaction that is rolled back, so what it reports is
+what the real run would do, and it changes nothing.
+
+The API uploads and runs in one request (`create_job`). The web page goes in
+steps on one job: `upload_file` keeps the file as a draft, `dry_run_draft` tries
+a mapping as often as the user likes, `start_job` queues the real run.
 """
 
 import csv
@@ -14,19 +18,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.access.permissions import may_use_module
 from crm.accounts import selectors as account_selectors
 from crm.accounts import services as account_services
 from crm.contacts import selectors as contact_selectors
 from crm.contacts import services as contact_services
 from crm.imports import readers
 from crm.imports.models import ImportJob
+from crm.leads import selectors as lead_selectors
+from crm.leads import services as lead_services
 
 # The fields a column may be mapped to, per kind; the first is required.
 FIELDS = {
     ImportJob.Kind.ACCOUNTS: ["name", "kind", "industry", "region", "source", "level", "value_class", "status",
                               "phone", "email", "website", "billing_address", "shipping_address"],
     ImportJob.Kind.CONTACTS: ["first_name", "last_name", "title", "role", "email", "phone", "company_name"],
+    ImportJob.Kind.LEADS: ["first_name", "last_name", "company", "title", "email", "phone", "source", "status"],
 }
+ACTIONS = ("created", "updated", "skipped", "refused")
 # Progress is saved every this many rows.
 PROGRESS_EVERY = 50
 
@@ -58,11 +67,23 @@ def _check_mapping(kind, mapping, header):
         raise ValidationError({"mapping": errors})
 
 
+def _check_kind(by, kind):
+    # Kinds are named like the modules their records belong to.
+    if kind not in ImportJob.Kind.values or not may_use_module(by, kind):
+        raise ValidationError({"kind": [_("You cannot import %(kind)s.") % {"kind": kind}]})
+
+
+def _check_mode(mode):
+    if mode not in ImportJob.Mode.values:
+        raise ValidationError({"mode": [_("Choose what to do with duplicates.")]})
+
+
 @transaction.atomic
 def create_job(*, by, kind, file_name, content, mapping=None, mode=ImportJob.Mode.SKIP, dry_run=False):
     """Check the file and the mapping (ValidationError on `file` / `mapping`)
     and record the job. A dry run is done at once; a real run is queued for the
     worker after commit."""
+    _check_kind(by, kind)
     header, rows = readers.read(file_name, content)
     mapping = default_mapping(kind, header) if not mapping else mapping
     _check_mapping(kind, mapping, header)
@@ -71,10 +92,82 @@ def create_job(*, by, kind, file_name, content, mapping=None, mode=ImportJob.Mod
     if dry_run:
         run_job(job)
     else:
-        from crm.imports.tasks import run_import
-
-        transaction.on_commit(lambda: run_import.delay(job.pk))
+        _queue(job)
     return job
+
+
+def _queue(job):
+    from crm.imports.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.delay(job.pk))
+
+
+@transaction.atomic
+def upload_file(*, by, kind, file_name, content):
+    """Check the file (ValidationError on `kind` / `file`) and keep it as a draft
+    job of `by`, mapped by default_mapping; nothing is imported yet."""
+    _check_kind(by, kind)
+    header, rows = readers.read(file_name, content)
+    return ImportJob.objects.create(kind=kind, file_name=file_name, file_content=content,
+                                    mapping=default_mapping(kind, header), status=ImportJob.Status.DRAFT,
+                                    dry_run=True, created_by=by, total_rows=len(rows))
+
+
+def columns(job):
+    """The named columns of the job's file, in the file's order."""
+    return preview(job)[0]
+
+
+def preview(job):
+    """(the named columns of the job's file in the file's order, its first row or {})."""
+    header, rows = readers.read(job.file_name, bytes(job.file_content))
+    return [column for column in header if column], (rows[0] if rows else {})
+
+
+def _configure_draft(job, by, mapping, mode):
+    if job.status != ImportJob.Status.DRAFT:
+        raise ValidationError({"detail": _("This import has already been started.")})
+    if job.created_by_id != by.pk:
+        raise ValidationError({"detail": _("Only the person who uploaded the file can start its import.")})
+    _check_mode(mode)
+    _check_mapping(job.kind, mapping, columns(job))
+    job.mapping, job.mode = mapping, mode
+
+
+def dry_run_draft(*, job, by, mapping, mode):
+    """Try the draft `job` with this mapping and duplicate mode and roll it all
+    back: the job's results and counts say what the real run would do, and
+    nothing else changes. The job stays a draft."""
+    _configure_draft(job, by, mapping, mode)
+    job.dry_run = True
+    _header, rows = readers.read(job.file_name, bytes(job.file_content))
+    with transaction.atomic():
+        results = _import_rows(job, rows)
+        transaction.set_rollback(True)
+    _tally(job, results, len(rows))
+    job.save()
+    return job
+
+
+@transaction.atomic
+def start_job(*, job, by, mapping, mode):
+    """Turn the draft `job` into a real run with this mapping and duplicate mode,
+    queued for the worker after commit."""
+    # Locked, so that a second click on "Import" finds it started, not queued twice.
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _configure_draft(job, by, mapping, mode)
+    job.dry_run, job.status = False, ImportJob.Status.PENDING
+    _tally(job, [], 0)
+    job.save()
+    _queue(job)
+    return job
+
+
+def _tally(job, results, processed):
+    job.results = results
+    job.processed_rows = processed
+    for action in ACTIONS:
+        setattr(job, f"{action}_count", sum(1 for r in results if r["action"] == action))
 
 
 def run_job(job):
@@ -94,10 +187,7 @@ def run_job(job):
         job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(exc), timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
         raise
-    job.results = results
-    job.processed_rows = len(rows)
-    for action in ("created", "updated", "skipped", "refused"):
-        setattr(job, f"{action}_count", sum(1 for r in results if r["action"] == action))
+    _tally(job, results, len(rows))
     job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
     job.save()
     return job
@@ -118,7 +208,9 @@ def _import_rows(job, rows):
             result["values"] = row
         results.append(result)
         if not job.dry_run and len(results) % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=len(results))
+            # Counts too, so a page following the job shows them as they grow.
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=len(results), **{
+                f"{action}_count": sum(1 for r in results if r["action"] == action) for action in ACTIONS})
     return results
 
 
@@ -127,40 +219,56 @@ def _import_row(job, by, values):
     if not values.get(required):
         raise ValidationError({required: [_("This field is required.")]})
     values = {field: value for field, value in values.items() if value != ""}
-    if job.kind == ImportJob.Kind.ACCOUNTS:
-        found = account_selectors.duplicate_candidates(by, name=values["name"], phone=values.get("phone", ""),
-                                                       email=values.get("email", ""))
-        visible = account_selectors.accounts_visible_to(by)
-        create = lambda: account_services.create_account(by=by, **values)  # noqa: E731
-        update = lambda record: account_services.update_account(account=record, by=by, **values)  # noqa: E731
-    else:
-        found = contact_selectors.duplicate_candidates(
-            by, first_name=values["first_name"], last_name=values.get("last_name", ""),
-            email=values.get("email", ""), phone=values.get("phone", ""))
-        visible = contact_selectors.contacts_visible_to(by)
-        create = lambda: contact_services.create_contact(by=by, **values)  # noqa: E731
-        fields = {k: v for k, v in values.items() if k != "company_name"}
-        update = lambda record: contact_services.update_contact(contact=record, by=by, **fields)  # noqa: E731
+    found, changeable, create, update = _KINDS[job.kind](by, values)
     if found and job.mode != ImportJob.Mode.CREATE:
         match = found[0]
         reason = _("Same %(on)s as #%(id)s.") % {"on": "/".join(match.matched_on), "id": match.pk}
         if job.mode == ImportJob.Mode.SKIP:
             return "skipped", match.pk, reason
-        if not visible.filter(pk=match.pk).exists():
+        if not changeable.filter(pk=match.pk).exists():
             return "skipped", match.pk, reason + " " + _("You cannot change it.")
         return "updated", update(match).pk, reason
     return "created", create().pk, ""
+
+
+def _accounts(by, values):
+    """(duplicates, the records `by` may change, create(), update(record)) of an account row."""
+    found = account_selectors.duplicate_candidates(by, name=values["name"], phone=values.get("phone", ""),
+                                                   email=values.get("email", ""))
+    return (found, account_selectors.accounts_visible_to(by),
+            lambda: account_services.create_account(by=by, **values),
+            lambda record: account_services.update_account(account=record, by=by, **values))
+
+
+def _contacts(by, values):
+    found = contact_selectors.duplicate_candidates(
+        by, first_name=values["first_name"], last_name=values.get("last_name", ""),
+        email=values.get("email", ""), phone=values.get("phone", ""))
+    fields = {k: v for k, v in values.items() if k != "company_name"}
+    return (found, contact_selectors.contacts_visible_to(by),
+            lambda: contact_services.create_contact(by=by, **values),
+            lambda record: contact_services.update_contact(contact=record, by=by, **fields))
+
+
+def _leads(by, values):
+    found = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
+    # A converted lead is read-only: a row matching it is skipped, not refused.
+    return (found, lead_selectors.open_leads_visible_to(by),
+            lambda: lead_services.create_lead(by=by, **values),
+            lambda record: lead_services.update_lead(lead=record, by=by, **values))
+
+
+_KINDS = {ImportJob.Kind.ACCOUNTS: _accounts, ImportJob.Kind.CONTACTS: _contacts, ImportJob.Kind.LEADS: _leads}
 
 
 def error_report(job):
     """The refused rows as CSV: the row number, the reason and the row's cells."""
     refused = [r for r in job.results if r["action"] == "refused"]
     # The file's column order (a JSON object in the database keeps no order).
-    columns, _rows = readers.read(job.file_name, bytes(job.file_content))
-    columns = [column for column in columns if column]
+    names = columns(job)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["row", "reason", *columns])
+    writer.writerow(["row", "reason", *names])
     for result in refused:
-        writer.writerow([result["row"], result["reason"], *(result["values"].get(c, "") for c in columns)])
+        writer.writerow([result["row"], result["reason"], *(result["values"].get(c, "") for c in names)])
     return out.getvalue().encode("utf-8-sig")
