@@ -257,3 +257,13 @@ def _pk(record):
 
 def _iso(value):
     return value.isoformat() if value is not None else None
+
+
+@transaction.atomic
+def mark_all_notifications_read(*, by):
+    """Mark every unread notification of `by` read; one audit row names them. Returns how many."""
+    unread = list(selectors.notifications_of(by).filter(read_at__isnull=True).values_list("pk", flat=True))
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+        audit.record(actor=by, action="notification.read_all", target=by, payload={"notifications": unread})
+    return len(unread)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from crm.access import scope
-from crm.deals.models import Deal, Pipeline, Stage
+from crm.deals.models import Deal, Pipeline, Source, Stage
 
 # A kanban column shows this many deals (most recently changed first); its count
 # and totals still cover all of them.
@@ -97,3 +97,17 @@ def summary(user, pipeline=None):
 def stage_kinds():
     """The kinds a stage may have, as (value, label) choices for forms."""
     return Stage.Kind.choices
+
+
+def weighted_totals(deals):
+    """Per currency, the sum of amount × stage probability of `deals` (a queryset
+    from deals_visible_to, narrowed however a list narrows it), to the cent. One query."""
+    weighted = {}
+    for row in deals.order_by().values("currency").annotate(weighted=Sum(F("amount") * F("stage__probability"))):
+        weighted[row["currency"]] = (row["weighted"] / 100).quantize(_CENTS)
+    return dict(sorted(weighted.items()))
+
+
+def deal_sources():
+    """Where a deal may come from, as (value, label) choices for forms."""
+    return Source.choices
