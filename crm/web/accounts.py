@@ -1,36 +1,50 @@
-"""Accounts: list (search, filter, sort, pages; htmx refreshes only the table),
-detail with contacts and history, create and edit."""
+"""Accounts: list (search, filter, sort, pages; htmx refreshes only the table;
+saved views and export), detail with contacts, files and history, create (with
+a duplicate warning) and edit, and the account's actions: watch, release to the
+pool, share, merge, attach files."""
 
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from crm.accounts import services
-from crm.accounts.selectors import account_get_for_user, accounts_visible_to
+from crm.accounts import pool, services
+from crm.accounts.matching import PossibleDuplicates
+from crm.accounts.selectors import account_get_for_user, accounts_visible_to, duplicate_candidates
 from crm.audit.selectors import history_for
 from crm.contacts.selectors import contacts_visible_to
-from crm.web import related
+from crm.web import record_actions, related
 from crm.web.decorators import module_page
-from crm.web.forms import AccountForm, add_service_errors, assignable_owners
-from crm.web.listing import list_page
+from crm.web.forms import AccountForm, add_service_errors, assignable_owners, warn_of_duplicates
+from crm.web.listing import export_response, list_page
 
 SORTS = {"name": ["name", "id"], "owner": ["owner__email", "name", "id"],
          "created": ["created_at", "id"], "updated": ["updated_at", "id"]}
 
 
-@module_page("accounts")
-def account_list(request):
-    listing = list_page(
+def _listing(request):
+    return list_page(
         request, accounts_visible_to(request.user), sorts=SORTS, default_sort="name",
         filters=[("q", lambda qs, v: qs.filter(name__icontains=v)),
                  ("owner", _owner_filter(request.user))],
     )
-    context = {"listing": listing, "owners": assignable_owners(request.user)}
+
+
+@module_page("accounts")
+def account_list(request):
+    context = {"listing": _listing(request), "owners": assignable_owners(request.user)}
     if request.htmx and request.htmx.target == "account-table":
         return render(request, "crm/accounts/_table.html", context)
     return render(request, "crm/accounts/list.html", context)
+
+
+@module_page("accounts")
+def account_export(request):
+    """The accounts the list shows with the same filters and sort, every page, as CSV or XLSX."""
+    return export_response(request, _listing(request), kind="accounts")
 
 
 def _owner_filter(user):
@@ -69,11 +83,14 @@ def _edit(request, account):
         values = {"name": form.cleaned_data["name"], "owner": form.cleaned_data["owner"]}
         try:
             if account is None:
-                account = services.create_account(by=request.user, **values)
+                account = services.create_account(by=request.user, allow_duplicates=bool(request.POST.get("save_anyway")),
+                                                  **values)
             else:
                 if values["owner"] is None:
                     values.pop("owner")
                 account = services.update_account(account=account, by=request.user, **values)
+        except PossibleDuplicates:
+            warn_of_duplicates(form, _described(duplicate_candidates(request.user, name=values["name"])))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -88,3 +105,80 @@ def _edit(request, account):
         return render(request, "crm/_form.html", context)
     status = 400 if request.method == "POST" else 200
     return render(request, "crm/form_page.html", context, status=status)
+
+
+def _described(candidates):
+    for candidate in candidates:
+        where = (_("in the customer pool") if candidate.owner_id is None
+                 else _("owner: %(owner)s") % {"owner": candidate.owner})
+        candidate.name_for_warning = f"{candidate.name} ({where})"
+    return candidates
+
+
+@module_page("accounts")
+@require_POST
+def account_watch(request, pk):
+    """POST watch=1 puts the account on the user's watch list (key customers), watch=0 takes it off."""
+    account = account_get_for_user(request.user, pk)
+    watched = request.POST.get("watch") == "1"
+    (services.watch if watched else services.unwatch)(account=account, by=request.user)
+    if request.htmx:
+        return render(request, "crm/accounts/_watch.html", {"account": account, "watched": watched})
+    return redirect("account", pk=account.pk)
+
+
+@module_page("accounts")
+def account_release(request, pk):
+    """GET asks to confirm; POST puts the account in the customer pool (owner,
+    their managers, directors, admins). Someone who then no longer sees it is
+    taken to the pool."""
+    account = account_get_for_user(request.user, pk)
+    if request.method == "POST":
+        try:
+            pool.release(account=account, by=request.user, reason=request.POST.get("reason", "").strip()[:500])
+        except (PermissionDenied, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+            return redirect("account", pk=account.pk)
+        messages.success(request, _("“%(name)s” is in the customer pool now.") % {"name": account.name})
+        if accounts_visible_to(request.user).filter(pk=account.pk).exists():
+            return redirect("account", pk=account.pk)
+        return redirect("pool")
+    return render(request, "crm/accounts/release.html", {"account": account})
+
+
+@module_page("accounts")
+@require_POST
+def account_share(request, pk):
+    return record_actions.share(request, account_get_for_user(request.user, pk), back=reverse("account", args=[pk]))
+
+
+@module_page("accounts")
+@require_POST
+def account_unshare(request, pk):
+    return record_actions.unshare(request, account_get_for_user(request.user, pk), back=reverse("account", args=[pk]))
+
+
+@module_page("accounts")
+@require_POST
+def account_attach(request, pk):
+    return record_actions.attach(request, account_get_for_user(request.user, pk), back=reverse("account", args=[pk]))
+
+
+@module_page("accounts")
+def account_merge(request, pk):
+    account = account_get_for_user(request.user, pk)
+    return record_actions.merge(
+        request, account,
+        choices=lambda q: _merge_choices(request.user, account, q),
+        get_for_user=account_get_for_user, service=services.merge_accounts,
+        back=reverse("account", args=[account.pk]), title=_("Merge another account into %(name)s") % {
+            "name": account.name})
+
+
+def _merge_choices(user, account, query):
+    """Accounts to merge in: those matching the search, else the look-alikes the user can see."""
+    if query:
+        return accounts_visible_to(user).filter(name__icontains=query).order_by("name", "id")
+    look_alikes = [a.pk for a in duplicate_candidates(user, name=account.name, phone=account.phone,
+                                                      email=account.email, exclude_pk=account.pk)]
+    return accounts_visible_to(user).filter(pk__in=look_alikes).order_by("name", "id")

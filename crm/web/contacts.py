@@ -1,20 +1,23 @@
-"""Contacts: list (search, filter, sort, pages; htmx refreshes only the table),
-detail with history, create and edit."""
+"""Contacts: list (search, filter, sort, pages; htmx refreshes only the table;
+saved views and export), detail with files and history, create (with a
+duplicate warning) and edit, share, merge, attach files."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from crm.accounts.matching import PossibleDuplicates
 from crm.audit.selectors import history_for
 from crm.contacts import services
-from crm.contacts.selectors import contact_get_for_user, contacts_visible_to
-from crm.web import related
+from crm.contacts.selectors import contact_get_for_user, contacts_visible_to, duplicate_candidates
+from crm.web import record_actions, related
 from crm.web.decorators import module_page
-from crm.web.forms import ContactForm, add_service_errors, assignable_owners
-from crm.web.listing import list_page
+from crm.web.forms import ContactForm, add_service_errors, assignable_owners, warn_of_duplicates
+from crm.web.listing import export_response, list_page
 
 SORTS = {"name": ["last_name", "first_name", "id"], "account": ["account__name", "last_name", "id"],
          "owner": ["owner__email", "last_name", "id"], "created": ["created_at", "id"]}
@@ -30,20 +33,29 @@ def search(queryset, text):
     return queryset.filter(query)
 
 
-@module_page("contacts")
-def contact_list(request):
+def _listing(request):
     user = request.user
-    listing = list_page(
+    return list_page(
         request, contacts_visible_to(user), sorts=SORTS, default_sort="name",
         filters=[("q", search),
                  ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
                   else qs.filter(owner_id=v) if v.isdigit() else qs.none()),
                  ("account", lambda qs, v: qs.filter(account_id=v) if v.isdigit() else qs.none())],
     )
-    context = {"listing": listing, "owners": assignable_owners(user)}
+
+
+@module_page("contacts")
+def contact_list(request):
+    context = {"listing": _listing(request), "owners": assignable_owners(request.user)}
     if request.htmx and request.htmx.target == "contact-table":
         return render(request, "crm/contacts/_table.html", context)
     return render(request, "crm/contacts/list.html", context)
+
+
+@module_page("contacts")
+def contact_export(request):
+    """The contacts the list shows with the same filters and sort, every page, as CSV or XLSX."""
+    return export_response(request, _listing(request), kind="contacts")
 
 
 @module_page("contacts")
@@ -76,11 +88,16 @@ def _edit(request, contact):
         values = {name: form.cleaned_data[name] for name in FIELDS}
         try:
             if contact is None:
-                contact = services.create_contact(by=request.user, **values)
+                contact = services.create_contact(by=request.user, **values,
+                                                  allow_duplicates=bool(request.POST.get("save_anyway")))
             else:
                 if values["owner"] is None:
                     values.pop("owner")
                 contact = services.update_contact(contact=contact, by=request.user, **values)
+        except PossibleDuplicates:
+            warn_of_duplicates(form, _described(duplicate_candidates(
+                request.user, **{name: values[name] or "" for name in ("first_name", "last_name", "email", "phone")},
+                account=values["account"])))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -95,3 +112,48 @@ def _edit(request, contact):
         return render(request, "crm/_form.html", context)
     status = 400 if request.method == "POST" else 200
     return render(request, "crm/form_page.html", context, status=status)
+
+
+def _described(candidates):
+    for candidate in candidates:
+        details = ", ".join(str(part) for part in (candidate.email, candidate.phone, candidate.account) if part)
+        candidate.name_for_warning = f"{candidate} ({details})" if details else str(candidate)
+    return candidates
+
+
+@module_page("contacts")
+@require_POST
+def contact_share(request, pk):
+    return record_actions.share(request, contact_get_for_user(request.user, pk), back=reverse("contact", args=[pk]))
+
+
+@module_page("contacts")
+@require_POST
+def contact_unshare(request, pk):
+    return record_actions.unshare(request, contact_get_for_user(request.user, pk), back=reverse("contact", args=[pk]))
+
+
+@module_page("contacts")
+@require_POST
+def contact_attach(request, pk):
+    return record_actions.attach(request, contact_get_for_user(request.user, pk), back=reverse("contact", args=[pk]))
+
+
+@module_page("contacts")
+def contact_merge(request, pk):
+    contact = contact_get_for_user(request.user, pk)
+    return record_actions.merge(
+        request, contact,
+        choices=lambda q: _merge_choices(request.user, contact, q),
+        get_for_user=contact_get_for_user, service=services.merge_contacts,
+        back=reverse("contact", args=[contact.pk]), title=_("Merge another contact into %(name)s") % {
+            "name": contact})
+
+
+def _merge_choices(user, contact, query):
+    """Contacts to merge in: those matching the search, else the look-alikes the user can see."""
+    if query:
+        return search(contacts_visible_to(user), query).order_by("last_name", "first_name", "id")
+    look_alikes = [c.pk for c in duplicate_candidates(user, first_name=contact.first_name, last_name=contact.last_name,
+                                                      email=contact.email, phone=contact.phone, exclude_pk=contact.pk)]
+    return contacts_visible_to(user).filter(pk__in=look_alikes).order_by("last_name", "first_name", "id")
