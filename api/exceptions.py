@@ -7,6 +7,7 @@ from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from billing.gateway import StripeUnavailable
 from crm.users.login_throttle import LockedOut
 from crm.users.services import SeatLimitReached
 
@@ -22,6 +23,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, SeatLimitReached):
         exc = PaymentRequired(detail=str(exc))
+    elif isinstance(exc, StripeUnavailable):
+        exc = exceptions.APIException(detail=f"Stripe did not accept the change, nothing was changed: {exc}")
+        exc.status_code = 503
     elif isinstance(exc, LockedOut):
         exc = exceptions.Throttled(wait=exc.retry_after, detail="Too many failed sign-ins.")
     response = drf_exception_handler(exc, context)

@@ -6,6 +6,7 @@ from api.accounts import AccountViewSet
 from api.activities import ActivityViewSet, WorklistViewSet
 from api.attachments import AttachmentViewSet
 from api.auth import TokenView
+from api.billing import SubscriptionView
 from api.contacts import ContactViewSet
 from api.deals import DealViewSet
 from api.imports import ImportViewSet
@@ -41,5 +42,6 @@ router.register("access/sensitive-fields", SensitiveFieldViewSet, basename="sens
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("billing/subscription/", SubscriptionView.as_view(), name="billing-subscription"),
     *router.urls,
 ]

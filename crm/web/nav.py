@@ -29,6 +29,7 @@ ENTRIES = (
     Entry("activities", _("Tasks"), "tasks"),
     Entry(None, _("Import"), "imports"),
     Entry(None, _("Settings"), "settings", admin_only=True),
+    Entry(None, _("Billing"), "billing", admin_only=True),
 )
 
 

@@ -75,3 +75,9 @@ def test_no_grab_bag_modules():
     found = [str(p.relative_to(ROOT)) for package in LAYERS for p in python_files(package)
              if p.name in BANNED_MODULE_NAMES]
     assert found == []
+
+
+def test_only_the_billing_gateway_imports_stripe():
+    importers = [str(p.relative_to(ROOT)) for package in LAYERS for p in python_files(package)
+                 if any(name == "stripe" for name, _ in imported_packages(p))]
+    assert importers == ["billing/gateway.py"]
