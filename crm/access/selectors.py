@@ -1,6 +1,7 @@
 """Reads of the admin's access settings: hidden modules and masked fields."""
 
 from django.apps import apps
+from django.utils.text import capfirst
 
 from crm.access.models import ModulePermission, SensitiveField
 from crm.access.permissions import MODULES
@@ -34,6 +35,6 @@ def maskable_fields():
             model = apps.get_model(label)
         except LookupError:
             continue
-        found[module] = [(field.name, str(field.verbose_name)) for field in model._meta.fields
+        found[module] = [(field.name, capfirst(field.verbose_name)) for field in model._meta.fields
                          if field.editable and not field.is_relation and field.name not in _NEVER_MASKED]
     return found

@@ -405,7 +405,7 @@ def test_masking_a_contacts_phone_for_sales_masks_it_for_sales_only(tenant_a, ad
     director = api_client(tenant_a, user_of(tenant_a, "director"))
     assert director.get(f"/api/v1/contacts/{contact.pk}/").json()["phone"] == "+86 138 0000 0000"
     masked = text(admin.get("/settings/access/")).split('data-testid="masked-fields"')[1].split("</tbody>")[0]
-    assert "Contacts" in masked and "phone" in masked and "Sales" in masked
+    assert "Contacts" in masked and "Phone" in masked and "Sales" in masked
 
 
 def test_an_unknown_field_cannot_be_masked(tenant_a):

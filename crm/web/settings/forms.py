@@ -99,8 +99,9 @@ class ModuleGridForm(forms.Form):
 
 
 def _maskable_choices():
-    return [(module_label(module), [(f"{module}.{field}", label) for field, label in fields])
-            for module, fields in maskable_fields().items()]
+    return [("", _("Choose a field"))] + [
+        (module_label(module), [(f"{module}.{field}", label) for field, label in fields])
+        for module, fields in maskable_fields().items()]
 
 
 class SensitiveFieldForm(forms.Form):
