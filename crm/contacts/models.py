@@ -39,7 +39,10 @@ class Contact(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         indexes = [
-            models.Index(fields=["owner", "last_name"]),
+            # List pages: a user's contacts (or everyone's) in name order, and their
+            # COUNT(*) answered from the index alone (the scope also reads `id`).
+            models.Index(fields=["owner", "last_name", "first_name", "id"], name="contact_owner_sort"),
+            models.Index(fields=["last_name", "first_name", "id"], name="contact_sort"),
             models.Index(fields=["name_key"], name="contact_name_key"),
             models.Index(fields=["phone_key"], name="contact_phone_key", condition=~Q(phone_key="")),
             models.Index(fields=["email_key"], name="contact_email_key", condition=~Q(email_key="")),
