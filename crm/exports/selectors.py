@@ -29,6 +29,12 @@ COLUMNS = {
         ("status", "status"), ("owner", "owner.email"), ("converted_at", "converted_at"),
         ("created_at", "created_at"),
     ],
+    "deals": [
+        ("id", "id"), ("name", "name"), ("account", "account.name"), ("amount", "amount"),
+        ("currency", "currency"), ("pipeline", "pipeline.name"), ("stage", "stage.name"), ("status", "status"),
+        ("expected_close_date", "expected_close_date"), ("source", "source"), ("owner", "owner.email"),
+        ("lost_reason", "lost_reason"), ("closed_at", "closed_at"), ("created_at", "created_at"),
+    ],
 }
 
 
