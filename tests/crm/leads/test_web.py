@@ -83,6 +83,7 @@ def test_the_detail_page_shows_the_lead_and_its_history(tenant_a):
     page = browser(tenant_a, "sales").get(f"/leads/{lead.pk}/").content.decode()
     assert "History Trading" in page
     assert "lead.created" in page
+    assert f'href="/leads/{lead.pk}/edit/"' in page and f'href="/leads/{lead.pk}/convert/"' in page
 
 
 def test_a_lead_outside_the_users_scope_is_not_found_on_every_page(tenant_a):
@@ -189,6 +190,7 @@ def test_the_convert_page_warns_of_a_matching_account_and_can_attach_the_lead_to
     page = client.get(f"/leads/{lead.pk}/convert/").content.decode()
     assert 'data-testid="duplicate-warning"' in page
     assert f'value="{existing.pk}"' in page
+    assert f'action="/leads/{lead.pk}/convert/"' in page
     before = counts(tenant_a)
     response = client.post(f"/leads/{lead.pk}/convert/", {"account": existing.pk})
     assert response.status_code == 302 and response["Location"] == f"/accounts/{existing.pk}/"
