@@ -1,6 +1,8 @@
 """The tenant admin's settings pages (crm/web/settings/): only the admin sees them,
 and every change goes through the services, with the errors on the page."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -534,3 +536,19 @@ def test_a_pipeline_name_must_be_unique(tenant_a, admin):
     response = admin.post("/settings/pipelines/new/", {"name": taken})
     assert response.status_code == 400
     assert "A pipeline with this name already exists." in text(response)
+
+
+def test_saving_a_team_keeps_its_deactivated_members(tenant_a, admin):
+    sales, sales2 = user_of(tenant_a, "sales"), user_of(tenant_a, "sales2")
+    with in_tenant(tenant_a):
+        team = create_team(by=None, name="Mixed", members=list(User.objects.filter(pk__in=[sales.pk, sales2.pk])))
+        User.objects.filter(pk=sales2.pk).update(is_active=False)
+    form = text(admin.get(f"/settings/teams/{team.pk}/edit/"))
+    assert re.search(rf'name="members" value="{sales2.pk}"[^>]* checked', form)
+    response = admin.post(f"/settings/teams/{team.pk}/edit/", {"name": "Mixed renamed",
+                                                               "members": [sales.pk, sales2.pk]})
+    assert response.status_code == 302
+    with in_tenant(tenant_a):
+        team = Team.objects.get(pk=team.pk)
+        assert team.name == "Mixed renamed"
+        assert set(team.memberships.values_list("user_id", flat=True)) == {sales.pk, sales2.pk}

@@ -1,6 +1,7 @@
 """Module permissions (a grid of role × module; a checked box hides the module
 from the role: its sidebar entry, pages and API answer as if it did not exist)
-and masked fields (shown as •••••• to the chosen roles and refused in their writes)."""
+and masked fields (crm.access.permissions.masked_fields: the API and exports show
+them as •••••• to the chosen roles and refuse their writes)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

@@ -2,6 +2,7 @@
 services validate and write, and their errors come back with `add_service_errors`."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.access.permissions import MODULES
@@ -71,9 +72,13 @@ class TeamForm(forms.Form):
     def __init__(self, *args, team=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.team = team
-        self.fields["manager"].queryset = _active_users()
+        # A deactivated manager or member stays a choice, or saving the form would
+        # silently drop them from the team.
+        current = Q(pk=team.manager_id) | Q(membership__team=team) if team else Q(pk__in=[])
+        people = users_with_teams().filter(Q(is_active=True) | current)
+        self.fields["manager"].queryset = people
         self.fields["parent"].queryset = teams_with_members().exclude(pk=getattr(team, "pk", None))
-        self.fields["members"].queryset = _active_users()
+        self.fields["members"].queryset = people
         self.fields["members"].label_from_instance = self.fields["manager"].label_from_instance
 
     def clean_name(self):
