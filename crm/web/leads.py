@@ -1,5 +1,5 @@
-"""Leads: list (search, filter, sort, pages; htmx refreshes only the table),
-detail with history, create, edit, and conversion into an account, a contact
+"""Leads: list (search, filter, sort, pages; htmx refreshes only the table;
+saved views and export), detail with history, create, edit, and conversion into an account, a contact
 and optionally a deal (crm.leads.services.convert_lead)."""
 
 from django.contrib import messages
@@ -21,7 +21,7 @@ from crm.leads import services
 from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
 from crm.web.decorators import module_page
 from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assignable_owners
-from crm.web.listing import list_page
+from crm.web.listing import export_response, list_page
 
 SORTS = {"name": ["last_name", "first_name", "id"], "company": ["company", "last_name", "id"],
          "status": ["status", "last_name", "id"], "source": ["source", "last_name", "id"],
@@ -49,10 +49,9 @@ def _choice_filter(field, choices):
     return apply
 
 
-@module_page("leads")
-def lead_list(request):
+def _listing(request):
     user = request.user
-    listing = list_page(
+    return list_page(
         request, leads_visible_to(user), sorts=SORTS, default_sort="-created",
         filters=[("q", search),
                  ("status", _choice_filter("status", lead_statuses())),
@@ -60,11 +59,22 @@ def lead_list(request):
                  ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
                   else qs.filter(owner_id=v) if v.isdigit() else qs.none())],
     )
-    context = {"listing": listing, "owners": assignable_owners(user), "statuses": lead_statuses(),
+
+
+@module_page("leads")
+def lead_list(request):
+    user = request.user
+    context = {"listing": _listing(request), "owners": assignable_owners(user), "statuses": lead_statuses(),
                "sources": lead_sources()}
     if request.htmx and request.htmx.target == "lead-table":
         return render(request, "crm/leads/_table.html", context)
     return render(request, "crm/leads/list.html", context)
+
+
+@module_page("leads")
+def lead_export(request):
+    """The leads the list shows with the same filters and sort, every page, as CSV or XLSX."""
+    return export_response(request, _listing(request), kind="leads")
 
 
 @module_page("leads")

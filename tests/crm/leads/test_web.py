@@ -225,3 +225,13 @@ def test_converting_onto_an_account_the_user_cannot_see_is_refused_and_changes_n
     assert 'id="id_account-error"' in response.content.decode()
     assert counts(tenant_a) == before
     assert lead_row(tenant_a, lead) == row
+
+
+def test_the_leads_list_exports_the_filtered_leads_in_scope(tenant_a):
+    make_lead(tenant_a, "sales", company="Export Web Co", status="qualified")
+    make_lead(tenant_a, "sales", company="Export New Co", status="new")
+    make_lead(tenant_a, "sales2", company="Export Theirs Co", status="qualified")
+    response = browser(tenant_a, "sales").get("/leads/export/", {"status": "qualified", "file_format": "csv"})
+    text = response.content.decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Export Web Co" in text and "Export New Co" not in text and "Export Theirs Co" not in text
