@@ -26,6 +26,7 @@ urlpatterns = [
     path("pool/<int:pk>/claim/", pool.pool_claim, name="pool-page-claim"),
     path("leads/", leads.lead_list, name="leads"),
     path("leads/new/", leads.lead_create, name="lead-create"),
+    path("leads/export/", leads.lead_export, name="leads-export"),
     path("leads/<int:pk>/", leads.lead_detail, name="lead"),
     path("leads/<int:pk>/edit/", leads.lead_edit, name="lead-edit"),
     path("leads/<int:pk>/convert/", leads.lead_convert, name="lead-page-convert"),
