@@ -34,26 +34,30 @@ def record_event(*, payload, signature):
 
 def process_event(event_pk):
     """Handle a stored event once. A handler's failure leaves it `failed` with the
-    error and re-raises, so the task retries; a processed event is never handled again."""
+    error and is re-raised, so the task retries; a processed event is never handled again."""
+    failure = None
     with transaction.atomic():
         event = StripeEvent.objects.select_for_update().get(pk=event_pk)
         if event.status not in (StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED):
             return event.status
         event.attempts += 1
         try:
+            # A savepoint: the handler's writes go, the failure record stays.
             with transaction.atomic():
                 HANDLERS[event.type](event.payload["data"]["object"])
         except Exception as exc:
+            failure = exc
             event.status = StripeEvent.Status.FAILED
             event.error = f"{type(exc).__name__}: {exc}"[:2000]
-            event.save(update_fields=["status", "error", "attempts"])
             log.warning("stripe event %s (%s) failed: %s", event.event_id, event.type, exc)
-            raise
-        event.status = StripeEvent.Status.PROCESSED
-        event.error = ""
-        event.processed_at = timezone.now()
+        else:
+            event.status = StripeEvent.Status.PROCESSED
+            event.error = ""
+            event.processed_at = timezone.now()
         event.save(update_fields=["status", "error", "attempts", "processed_at"])
-        return event.status
+    if failure is not None:
+        raise failure
+    return event.status
 
 
 def _subscription_id(obj):

@@ -8,7 +8,7 @@ Billing itself is always reachable, so paying restores access at once.
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tenants.models import Tenant
@@ -54,7 +54,7 @@ class TenantAccessMiddleware:
     def _refuse(self, request, message):
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=402)
-        return TemplateResponse(request, "payment_required.html", {"message": message}, status=402)
+        return render(request, "payment_required.html", {"message": message}, status=402)
 
 
 def billing_banner(request):

@@ -93,3 +93,53 @@ def signed_event(event_type, obj, *, event_id=None, secret=WEBHOOK_SECRET, creat
                        "livemode": False, "data": {"object": obj}}).encode()
     signature = hmac.new(secret.encode(), f"{created}.".encode() + body, hashlib.sha256).hexdigest()
     return body, {"HTTP_STRIPE_SIGNATURE": f"t={created},v1={signature}"}
+
+
+class _Captured:
+    def __init__(self):
+        self.deliveries = []
+
+    def wait_for(self, event_type, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for body, headers in self.deliveries:
+                if json.loads(body)["type"] == event_type:
+                    return body, headers
+            time.sleep(0.1)
+        raise AssertionError(f"localstripe sent no {event_type} within {timeout}s")
+
+
+@pytest.fixture
+def live_webhook(online):
+    """Registers a capturing endpoint with localstripe (its /_config/webhooks);
+    returns a function taking the event types, giving an object whose
+    `wait_for(type)` returns (raw body, headers) as localstripe delivered them."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+
+    captured = _Captured()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            captured.deliveries.append((body, {"HTTP_STRIPE_SIGNATURE": self.headers.get("Stripe-Signature", "")}))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def register(events):
+        response = requests.post(f"{online}/_config/webhooks/crm-tests", timeout=5, json={
+            "url": f"http://127.0.0.1:{server.server_port}/", "secret": WEBHOOK_SECRET, "events": events})
+        response.raise_for_status()
+        return captured
+
+    yield register
+    server.shutdown()
+    server.server_close()
