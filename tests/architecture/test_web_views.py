@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def web_modules():
-    return sorted((ROOT / "crm" / "web").glob("*.py"))
+    return sorted((ROOT / "crm" / "web").rglob("*.py"))
 
 
 def test_ui_views_never_query_a_model_themselves():

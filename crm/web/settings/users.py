@@ -19,7 +19,7 @@ from crm.web.settings.pages import form_response, saved
 
 SORTS = {"email": ["email", "id"], "name": ["name", "email", "id"], "role": ["role", "email", "id"],
          "last_login": ["last_login", "email", "id"]}
-# Seats are bought on the billing page, which is not built yet: the hint names it without a link.
+# The form shows this with a link to the billing page (billing/urls.py).
 SEAT_HINT = gettext_lazy("Seats are bought on the billing page.")
 
 
