@@ -1,15 +1,21 @@
-"""Worklists (who to contact) and logging an activity from an account's page."""
+"""Worklists (who to contact), logging an activity from an account's or a deal's
+page, and comments on the activities of a timeline."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.accounts.selectors import account_get_for_user
+from crm.access.permissions import may_use_module
+from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.activities import services
-from crm.activities.selectors import WORKLISTS, worklist
+from crm.activities.selectors import WORKLISTS, activity_get_for_user, timeline_for, worklist
+from crm.contacts.selectors import contacts_visible_to
+from crm.deals.selectors import deal_get_for_user, deals_visible_to
 from crm.web import related
 from crm.web.decorators import module_page
-from crm.web.forms import ActivityForm, add_service_errors
+from crm.web.forms import ActivityForm, CommentForm, add_service_errors
 
 WORKLIST_TITLES = {
     "today": _("Today"),
@@ -19,6 +25,7 @@ WORKLIST_TITLES = {
     "never_contacted": _("Never contacted"),
 }
 WORKLIST_ROWS = 50
+TIMELINE_ROWS = 50
 
 
 @module_page("activities")
@@ -31,6 +38,16 @@ def worklists(request):
     return render(request, "crm/activities/worklists.html", {"lists": lists})
 
 
+def deal_timeline(user, deal, activity_form=None):
+    """What a deal's page shows of its activities: the timeline, each activity
+    with its comments, and the form to log one (nothing without the module)."""
+    if not may_use_module(user, "activities"):
+        return {}
+    return {"timeline": timeline_for(user, deal).prefetch_related("comments__author")[:TIMELINE_ROWS],
+            "activity_form": activity_form or ActivityForm(),
+            "log_activity_url": reverse("deal-log-activity", args=[deal.pk])}
+
+
 @module_page("activities")
 def log_activity(request, pk):
     """POST: log an activity on the account; the timeline card comes back (htmx)
@@ -38,19 +55,72 @@ def log_activity(request, pk):
     account = account_get_for_user(request.user, pk)
     if request.method != "POST":
         return redirect("account", pk=account.pk)
+    form = _logged(request, account=account)
+    if not request.htmx:
+        return redirect("account", pk=account.pk)
+    context = {"account": account, **related.for_account(request.user, account, activity_form=form)}
+    # htmx swaps only 2xx answers by default, so the form with its errors comes back as 200.
+    return render(request, "crm/_timeline.html", context)
+
+
+@module_page("deals")
+@module_page("activities")
+def log_deal_activity(request, pk):
+    """POST: log an activity on the deal (and so on its account); as for an account."""
+    deal = deal_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return redirect("deal", pk=deal.pk)
+    form = _logged(request, deal=deal)
+    if not request.htmx:
+        return redirect("deal", pk=deal.pk)
+    return render(request, "crm/_timeline.html", {"deal": deal, **deal_timeline(request.user, deal, form)})
+
+
+def _logged(request, **record):
+    """Log the POSTed activity on `record`; None when done, else the form with its errors."""
     form = ActivityForm(request.POST)
     if form.is_valid():
         values = {"kind": form.cleaned_data["kind"], "subject": form.cleaned_data["subject"]}
         if form.cleaned_data["next_contact_at"] is not None:
             values["next_contact_at"] = form.cleaned_data["next_contact_at"]
         try:
-            services.log_activity(by=request.user, account=account, **values)
+            services.log_activity(by=request.user, **record, **values)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            form = None
+            return None
+    return form
+
+
+@module_page("activities")
+def comment(request, pk):
+    """POST body: comment on an activity the user can see (its owner is notified
+    by the service). With htmx the activity comes back with its comments."""
+    activity = activity_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return redirect(activity_page(request.user, activity))
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.comment_on_activity(activity=activity, by=request.user, body=form.cleaned_data["body"])
+        form = None
     if not request.htmx:
-        return redirect("account", pk=account.pk)
-    context = {"account": account, **related.for_account(request.user, account, activity_form=form)}
-    # htmx swaps only 2xx answers by default, so the form with its errors comes back as 200.
-    return render(request, "crm/_timeline.html", context)
+        if form is not None:
+            messages.error(request, " ".join(form.errors["body"]))
+        return redirect(activity_page(request.user, activity))
+    # Fetched again for the new comment count.
+    activity = activity_get_for_user(request.user, pk)
+    return render(request, "crm/activities/_activity.html", {"a": activity, "comment_form": form})
+
+
+def activity_page(user, activity):
+    """The page that shows `activity` in its timeline for `user`: its deal's, else
+    its account's, else its contact's (each only if `user` may open it), anchored
+    at the activity; the worklists when none is."""
+    anchor = f"#activity-{activity.pk}"
+    for module, field, visible, url_name in (("deals", "deal", deals_visible_to, "deal"),
+                                             ("accounts", "account", accounts_visible_to, "account"),
+                                             ("contacts", "contact", contacts_visible_to, "contact")):
+        record_id = getattr(activity, f"{field}_id")
+        if record_id and may_use_module(user, module) and visible(user).filter(pk=record_id).exists():
+            return reverse(url_name, args=[record_id]) + anchor
+    return reverse("worklists")

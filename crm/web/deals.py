@@ -1,18 +1,49 @@
-"""The deals kanban: a pipeline's stages as columns; moving a card calls
-crm.deals.services.move_deal."""
+"""Deals: the kanban (a pipeline's stages as columns) and a list (search, filter,
+sort, pages; htmx refreshes only the table), each with the weighted pipeline
+total; the detail page with its actions (move, pause, reactivate, log an
+activity); create and edit. Every write is a crm.deals.services call."""
 
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_htmx.http import HttpResponseClientRedirect
 
+from crm.audit.selectors import history_for
 from crm.deals import services
-from crm.deals.selectors import deal_get_for_user, default_pipeline, kanban, pipeline_get, pipelines, stage_get
+from crm.deals.selectors import (
+    deal_get_for_user, deals_visible_to, default_pipeline, kanban, pipeline_get, pipelines, stage_get, stages,
+    summary, weighted_totals,
+)
+from crm.web.activities import deal_timeline
 from crm.web.decorators import module_page
-from crm.web.forms import MoveDealForm
+from crm.web.forms import (
+    DealForm, DealStageForm, MoveDealForm, PauseDealForm, add_service_errors, assignable_owners,
+)
+from crm.web.listing import list_page
 
+_CENTS = Decimal("0.01")
+SORTS = {"name": ["name", "id"], "account": ["account__name", "name", "id"], "amount": ["amount", "id"],
+         "stage": ["pipeline__name", "stage__position", "id"], "owner": ["owner__email", "name", "id"],
+         "close": ["expected_close_date", "id"], "updated": ["updated_at", "id"]}
+# "Open" leaves out paused deals, so that the four choices do not overlap.
+STATUSES = (("open", gettext_lazy("Open")), ("paused", gettext_lazy("Paused")),
+            ("won", gettext_lazy("Won")), ("lost", gettext_lazy("Lost")))
+_STATUS_FILTERS = {"open": Q(status="open", paused_until__isnull=True), "paused": Q(paused_until__isnull=False),
+                   "won": Q(status="won"), "lost": Q(status="lost")}
+FIELDS = ("name", "account", "contacts", "amount", "currency", "expected_close_date", "owner", "source",
+          "competitors")
+
+
+# Kanban -------------------------------------------------------------------------
 
 def _pipeline(request):
     pk = request.GET.get("pipeline") or request.POST.get("pipeline")
@@ -27,8 +58,15 @@ def _pipeline(request):
 
 
 def _board_context(request, pipeline, errors=()):
-    return {"pipeline": pipeline, "pipelines": pipelines().order_by("name", "id"),
-            "columns": kanban(request.user, pipeline) if pipeline else [], "errors": list(errors)}
+    columns = kanban(request.user, pipeline) if pipeline else []
+    for column in columns:
+        # A column holds one stage, so its weighted total is its total at that
+        # stage's probability. Won and lost deals are no longer pipeline.
+        stage = column["stage"]
+        column["weighted"] = {currency: (Decimal(total) * stage.probability / 100).quantize(_CENTS)
+                              for currency, total in column["totals"].items()} if stage.kind == "open" else {}
+    return {"pipeline": pipeline, "pipelines": pipelines().order_by("name", "id"), "columns": columns,
+            "summary": summary(request.user, pipeline) if pipeline else None, "errors": list(errors)}
 
 
 @module_page("deals")
@@ -66,3 +104,179 @@ def deal_move(request, pk):
     for error in errors:
         messages.error(request, error)
     return redirect(reverse("deals") + f"?pipeline={deal.pipeline_id}")
+
+
+# List ---------------------------------------------------------------------------
+
+def search(queryset, text):
+    """Deals whose name or account name contains every word of `text`."""
+    query = Q()
+    for word in text.split():
+        query &= Q(name__icontains=word) | Q(account__name__icontains=word)
+    return queryset.filter(query)
+
+
+def _by_id(field):
+    return lambda qs, value: qs.filter(**{f"{field}_id": value}) if value.isdigit() else qs.none()
+
+
+def _closing(lookup):
+    def apply(queryset, value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(**{f"expected_close_date__{lookup}": day})
+    return apply
+
+
+@module_page("deals")
+def deal_list(request):
+    user = request.user
+    listing = list_page(
+        request, deals_visible_to(user), sorts=SORTS, default_sort="-updated",
+        filters=[("q", search),
+                 ("pipeline", _by_id("pipeline")),
+                 ("stage", _by_id("stage")),
+                 ("owner", lambda qs, v: qs.filter(owner=user) if v == "me" else _by_id("owner")(qs, v)),
+                 ("status", lambda qs, v: qs.filter(_STATUS_FILTERS[v]) if v in _STATUS_FILTERS else qs.none()),
+                 ("closes_from", _closing("gte")),
+                 ("closes_to", _closing("lte"))],
+    )
+    context = {"listing": listing, "owners": assignable_owners(user), "statuses": STATUSES,
+               "stages": stages().order_by("-pipeline__is_default", "pipeline__name", "pipeline_id", "position"),
+               "pipelines": pipelines().order_by("name", "id"),
+               # The weighted total covers every row the filters leave, not just this page.
+               "weighted": weighted_totals(listing.page.paginator.object_list)}
+    if request.htmx and request.htmx.target == "deal-table":
+        return render(request, "crm/deals/_table.html", context)
+    return render(request, "crm/deals/list.html", context)
+
+
+# Detail and its actions -----------------------------------------------------------
+
+@module_page("deals")
+def deal_detail(request, pk):
+    return _detail(request, deal_get_for_user(request.user, pk))
+
+
+def _detail(request, deal, *, status=200, **forms):
+    context = {
+        "deal": deal,
+        "history": history_for(deal)[:50],
+        "stage_form": forms.get("stage_form") or DealStageForm(deal=deal),
+        "pause_form": forms.get("pause_form") or PauseDealForm(),
+        "action_errors": forms.get("action_errors", []),
+        **deal_timeline(request.user, deal),
+    }
+    if request.htmx and request.htmx.target == "deal-actions":
+        # htmx swaps only 2xx answers by default, so the actions come back with their errors as 200.
+        return render(request, "crm/deals/_actions.html", context)
+    return render(request, "crm/deals/detail.html", context, status=status)
+
+
+def _done(request, deal):
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("deal", args=[deal.pk]))
+    return redirect("deal", pk=deal.pk)
+
+
+def _refused(request, deal, **forms):
+    # A failed service call may have changed the instance before it refused.
+    return _detail(request, deal_get_for_user(request.user, deal.pk), status=400, **forms)
+
+
+@module_page("deals")
+def deal_stage(request, pk):
+    """POST stage (and lost_reason for a lost stage) from the deal's page."""
+    deal = deal_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return redirect("deal", pk=deal.pk)
+    form = DealStageForm(request.POST, deal=deal)
+    if form.is_valid():
+        try:
+            services.move_deal(deal=deal, stage=form.cleaned_data["stage"], by=request.user,
+                               lost_reason=form.cleaned_data["lost_reason"] or None)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _done(request, deal)
+    return _refused(request, deal, stage_form=form)
+
+
+@module_page("deals")
+def deal_pause(request, pk):
+    """POST reason and until: put the deal on hold until that day."""
+    deal = deal_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return redirect("deal", pk=deal.pk)
+    form = PauseDealForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pause_deal(deal=deal, by=request.user, reason=form.cleaned_data["reason"],
+                                until=form.cleaned_data["until"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _done(request, deal)
+    return _refused(request, deal, pause_form=form)
+
+
+@module_page("deals")
+def deal_reactivate(request, pk):
+    """POST: end the deal's pause now."""
+    deal = deal_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return redirect("deal", pk=deal.pk)
+    try:
+        services.reactivate_deal(deal=deal, by=request.user)
+    except ValidationError as error:
+        return _refused(request, deal, action_errors=error.messages)
+    return _done(request, deal)
+
+
+# Create and edit ------------------------------------------------------------------
+
+@module_page("deals")
+def deal_create(request):
+    return _edit(request, None)
+
+
+@module_page("deals")
+def deal_edit(request, pk):
+    return _edit(request, deal_get_for_user(request.user, pk))
+
+
+def _edit(request, deal):
+    if deal is not None:
+        initial = {name: getattr(deal, name) for name in FIELDS if name != "contacts"}
+        initial.update(contacts=list(deal.contacts.all()), lost_reason=deal.lost_reason)
+    else:
+        # "New deal" from an account's page comes with ?account=<id>.
+        initial = {"currency": settings.DEFAULT_CURRENCY}
+        if request.GET.get("account", "").isdigit():
+            initial["account"] = request.GET["account"]
+    form = DealForm(request.POST or None, initial=initial, user=request.user, deal=deal)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in FIELDS}
+        if "lost_reason" in form.fields:
+            values["lost_reason"] = form.cleaned_data["lost_reason"]
+        try:
+            if deal is None:
+                deal = services.create_deal(by=request.user, stage=form.cleaned_data["stage"], **values)
+            else:
+                if values["owner"] is None:
+                    values.pop("owner")
+                deal = services.update_deal(deal=deal, by=request.user, **values)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _done(request, deal)
+    context = {"form": form, "deal": deal, "action": request.get_full_path(),
+               "cancel": reverse("deal", args=[deal.pk]) if deal else reverse("deal-list"),
+               "title": _("Edit deal") if deal else _("New deal")}
+    if request.htmx:
+        # Inline validation: only the form is swapped back, with its errors.
+        return render(request, "crm/_form.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "crm/form_page.html", context, status=status)

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.access import scope
 from crm.accounts.selectors import accounts_visible_to
+from crm.contacts.selectors import contacts_visible_to
+from crm.deals.selectors import deal_sources, stages
 from crm.users.selectors import users_with_teams
 
 
@@ -164,3 +166,92 @@ class ImportMappingForm(forms.Form):
     def mapping(self):
         return {column: self.cleaned_data[f"column_{number}"]
                 for number, column in enumerate(self.columns) if self.cleaned_data.get(f"column_{number}")}
+
+
+# Deals, tasks, comments ------------------------------------------------------------
+
+def _deal_sources():
+    return [("", "—"), *deal_sources()]
+
+
+class StageField(forms.ModelChoiceField):
+    def label_from_instance(self, stage):
+        return f"{stage.pipeline.name} · {stage.name}"
+
+
+class DealForm(forms.Form):
+    """A deal's own fields. The stage is chosen here only when the deal is made;
+    afterwards it moves with DealStageForm (the same rules as the kanban)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False, empty_label="—")
+    contacts = forms.ModelMultipleChoiceField(label=_("Contacts"), queryset=None, required=False)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, initial=0)
+    currency = forms.CharField(label=_("Currency"), max_length=3,
+                               help_text=_("Three-letter ISO 4217 code, e.g. CNY, USD, EUR."))
+    expected_close_date = forms.DateField(label=_("Expected close date"), required=False,
+                                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    stage = StageField(label=_("Stage"), queryset=None, required=False, empty_label=_("First stage of the default pipeline"))
+    lost_reason = forms.CharField(label=_("Lost reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    owner = OwnerField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
+    source = forms.ChoiceField(label=_("Source"), choices=_deal_sources, required=False)
+    competitors = forms.CharField(label=_("Competitors"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, deal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts_visible_to(user)
+        self.fields["contacts"].queryset = contacts_visible_to(user)
+        self.fields["owner"].queryset = assignable_owners(user)
+        if deal is None:
+            self.fields["stage"].queryset = stages().order_by("-pipeline__is_default", "pipeline__name",
+                                                              "pipeline_id", "position", "id")
+        else:
+            del self.fields["stage"]
+            if deal.status != "lost":
+                del self.fields["lost_reason"]
+
+    def clean_currency(self):
+        # The model's own check (three capital letters); services do not run model validation.
+        currency = self.cleaned_data["currency"].strip().upper()
+        if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+            raise forms.ValidationError(_("Enter a three-letter currency code such as CNY."))
+        return currency
+
+
+class DealStageForm(forms.Form):
+    stage = StageField(label=_("Stage"), queryset=None)
+    lost_reason = forms.CharField(label=_("Lost reason"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, deal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = deal.pipeline.stages.select_related("pipeline").order_by("position", "id")
+        self.fields["stage"].initial = deal.stage_id
+
+
+class PauseDealForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    until = forms.DateField(label=_("Reactivate on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    due_date = forms.DateField(label=_("Due date"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    remind_at = forms.DateTimeField(label=_("Remind me at"), required=False,
+                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                               format="%Y-%m-%dT%H:%M"))
+    assignee = OwnerField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Me"))
+    account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False, empty_label="—")
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False, empty_label="—")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_owners(user)
+        self.fields["account"].queryset = accounts_visible_to(user)
+        self.fields["contact"].queryset = contacts_visible_to(user)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
