@@ -26,10 +26,13 @@ def sees_everything(user):
 
 def managed_team_ids(user):
     """Ids of the teams `user` manages and all their sub-teams."""
+    found, stack = set(), list(Team.objects.filter(manager=user).values_list("id", flat=True))
+    if not stack:
+        # Most users manage no team: no need to read the whole org chart for them.
+        return found
     parents = {}
     for team_id, parent_id in Team.objects.values_list("id", "parent_id"):
         parents.setdefault(parent_id, []).append(team_id)
-    found, stack = set(), list(Team.objects.filter(manager=user).values_list("id", flat=True))
     while stack:
         team_id = stack.pop()
         if team_id not in found:
