@@ -35,8 +35,9 @@ def search(queryset, text):
 
 def _listing(request):
     user = request.user
+    # The page (and its export) shows the primary account only, not every account link.
     return list_page(
-        request, contacts_visible_to(user), sorts=SORTS, default_sort="name",
+        request, contacts_visible_to(user).prefetch_related(None), sorts=SORTS, default_sort="name",
         filters=[("q", search),
                  ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
                   else qs.filter(owner_id=v) if v.isdigit() else qs.none()),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.access.permissions import may_administer, may_use_module
+from crm.access.permissions import may_administer, usable_modules
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,13 @@ ENTRIES = (
 
 def entries_for(user, current_path=""):
     """(label, url, is_current) for each page `user` may open."""
-    found = []
+    found, usable = [], usable_modules(user)
     for entry in ENTRIES:
         try:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        if entry.module is not None and not may_use_module(user, entry.module):
+        if entry.module is not None and entry.module not in usable:
             continue
         if entry.admin_only and not may_administer(user):
             continue
