@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from crm.users.views import login_view, logout_view
 from crm.web import accounts, activities, contacts, deals, pool, search
 from crm.web import imports, leads
+from crm.web import notifications, tasks
 from crm.web.home import home
 
 handler404 = "api.exceptions.not_found"
@@ -36,6 +37,24 @@ urlpatterns = [
     path("imports/<int:pk>/errors/", imports.import_errors, name="import-page-errors"),
     path("deals/", deals.deal_kanban, name="deals"),
     path("deals/<int:pk>/move/", deals.deal_move, name="kanban-move"),
+    path("deals/list/", deals.deal_list, name="deal-page-list"),
+    path("deals/new/", deals.deal_create, name="deal-create"),
+    path("deals/<int:pk>/", deals.deal_detail, name="deal"),
+    path("deals/<int:pk>/edit/", deals.deal_edit, name="deal-edit"),
+    path("deals/<int:pk>/stage/", deals.deal_stage, name="deal-stage"),
+    path("deals/<int:pk>/pause/", deals.deal_pause, name="deal-page-pause"),
+    path("deals/<int:pk>/reactivate/", deals.deal_reactivate, name="deal-page-reactivate"),
+    path("deals/<int:pk>/activities/", activities.log_deal_activity, name="deal-log-activity"),
+    path("activities/<int:pk>/comments/", activities.comment, name="activity-comment"),
+    path("tasks/", tasks.task_list, name="tasks"),
+    path("tasks/new/", tasks.task_create, name="task-create"),
+    path("tasks/<int:pk>/edit/", tasks.task_edit, name="task-edit"),
+    path("tasks/<int:pk>/done/", tasks.task_done, name="task-done"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/count/", notifications.notification_count, name="notification-count"),
+    path("notifications/read/", notifications.notification_read_all, name="notifications-read-all"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
+    path("notifications/<int:pk>/read/", notifications.notification_read, name="notification-page-read"),
     path("worklists/", activities.worklists, name="worklists"),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/new/", contacts.contact_create, name="contact-create"),

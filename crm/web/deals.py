@@ -273,7 +273,7 @@ def _edit(request, deal):
         else:
             return _done(request, deal)
     context = {"form": form, "deal": deal, "action": request.get_full_path(),
-               "cancel": reverse("deal", args=[deal.pk]) if deal else reverse("deal-list"),
+               "cancel": reverse("deal", args=[deal.pk]) if deal else reverse("deal-page-list"),
                "title": _("Edit deal") if deal else _("New deal")}
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import trigger_client_event
 
 from crm.access.permissions import may_use_module
 from crm.activities import services
@@ -20,8 +21,6 @@ LIST_ROWS = 50
 # Notifications store the API path of what they are about (the API and e-mail
 # use them too); the pages show the same record in the UI instead.
 _API_LINK = re.compile(r"^/api/v1/(?P<kind>activities|tasks)/(?P<pk>\d+)/$")
-# Tells the header's count to ask again after a change on this page.
-_CHANGED = {"HX-Trigger": "notifications-changed"}
 
 
 @login_required
@@ -35,11 +34,14 @@ def notification_list(request):
     return _list(request)
 
 
-def _list(request, headers=None):
+def _list(request, changed=False):
     context = {"notifications": notifications_of(request.user)[:LIST_ROWS]}
-    template = "crm/notifications/_list.html" if request.htmx else "crm/notifications/list.html"
-    response = render(request, template, context)
-    response.headers.update(headers or {})
+    if not request.htmx:
+        return render(request, "crm/notifications/list.html", context)
+    response = render(request, "crm/notifications/_list.html", context)
+    if changed:
+        # The header's count listens for this and asks again.
+        trigger_client_event(response, "notifications-changed")
     return response
 
 
@@ -58,14 +60,14 @@ def notification_read(request, pk):
     notification = notification_get_for_user(request.user, pk)
     if request.method == "POST":
         services.mark_notification_read(notification=notification, by=request.user)
-    return _list(request, _CHANGED) if request.htmx else redirect("notifications")
+    return _list(request, changed=True) if request.htmx else redirect("notifications")
 
 
 @login_required
 def notification_read_all(request):
     if request.method == "POST":
         services.mark_all_notifications_read(by=request.user)
-    return _list(request, _CHANGED) if request.htmx else redirect("notifications")
+    return _list(request, changed=True) if request.htmx else redirect("notifications")
 
 
 def _page_for(request, link):

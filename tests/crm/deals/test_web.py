@@ -136,6 +136,15 @@ def test_deal_page_shows_its_fields_contacts_and_history(tenant_a):
     assert "Fleet renewal" in text and "Globex" in text and "deal.created" in text
 
 
+def test_the_pages_actions_post_to_the_pages_not_to_the_api(tenant_a):
+    deal = make_deal(tenant_a, "sales")
+    page = browser(tenant_a, "sales").get(f"/deals/{deal.pk}/").content.decode()
+    for action in ("stage", "pause", "activities"):
+        assert f'action="/deals/{deal.pk}/{action}/"' in page
+    assert 'href="/deals/list/"' in browser(tenant_a, "sales").get("/deals/").content.decode()
+    assert "/api/" not in page.split("<main>")[1].split("</main>")[0]
+
+
 def test_deal_page_of_a_deal_out_of_scope_is_404_like_a_missing_one(tenant_a, two_deals):
     sales = browser(tenant_a, "sales")
     theirs = two_deals["theirs"]
@@ -171,6 +180,7 @@ def test_pausing_a_deal_from_its_page_with_a_reason_and_a_date(tenant_a, two_dea
         assert (paused.paused_until, paused.pause_reason) == (until, "Budget freeze")
     page = sales.get(f"/deals/{deal.pk}/").content.decode()
     assert "Paused until" in page and "Budget freeze" in page and "Reactivate now" in page
+    assert f'action="/deals/{deal.pk}/reactivate/"' in page
 
 
 def test_pausing_with_a_past_date_is_400_with_the_message_and_saves_nothing(tenant_a, two_deals):
