@@ -62,12 +62,23 @@ SCOPE = {
 }
 OWNERS = {"director": "director", "manager": "manager", "sales": "sales", "subteam": "sales3",
           "otherteam": "sales2", "shared": "sales2"}
-KINDS = {  # kind: (API resource, UI path or None, field holding the label)
-    "account": ("accounts", "accounts", "name"),
-    "contact": ("contacts", "contacts", "last_name"),
-    "lead": ("leads", None, "last_name"),
-    "deal": ("deals", None, "name"),
-    "activity": ("activities", None, "subject"),
+
+
+@dataclass(frozen=True)
+class Kind:
+    resource: str  # /api/v1/<resource>/
+    field: str  # the field holding the label
+    ui_list: str | None = None
+    ui_detail: str | None = None  # with {pk}
+    exported: bool = False  # the API and the UI list export it
+
+
+KINDS = {
+    "account": Kind("accounts", "name", "/accounts/", "/accounts/{pk}/", exported=True),
+    "contact": Kind("contacts", "last_name", "/contacts/", "/contacts/{pk}/", exported=True),
+    "lead": Kind("leads", "last_name", "/leads/", "/leads/{pk}/", exported=True),
+    "deal": Kind("deals", "name", "/deals/list/", "/deals/{pk}/"),
+    "activity": Kind("activities", "subject"),
 }
 LABEL = re.compile(r"Mx(Account|Contact|Lead|Deal|Activity)-([a-z]+)")
 
@@ -155,7 +166,7 @@ def results(response):
 
 
 def api_list(kind, query=""):
-    resource, _ui, field = KINDS[kind]
+    resource, field = KINDS[kind].resource, KINDS[kind].field
 
     def read(tenant, role, records):
         rows = results(api_client(tenant, user_of(tenant, role)).get(f"/api/v1/{resource}/?page_size=200{query}"))
@@ -164,7 +175,7 @@ def api_list(kind, query=""):
 
 
 def api_detail(kind):
-    resource, _ui, _field = KINDS[kind]
+    resource = KINDS[kind].resource
 
     def read(tenant, role, records):
         client = api_client(tenant, user_of(tenant, role))
@@ -174,14 +185,22 @@ def api_detail(kind):
     return read
 
 
-def api_export(kind):
-    resource, _ui, field = KINDS[kind]
+def exported_tags(response, kind):
+    assert response.status_code == 200, response.content[:300]
+    rows = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    return {kind: tags_in([row[KINDS[kind].field] for row in rows], kind)}
 
+
+def api_export(kind):
     def read(tenant, role, records):
-        response = api_client(tenant, user_of(tenant, role)).get(f"/api/v1/{resource}/export/?file_format=csv")
-        assert response.status_code == 200, response.content[:300]
-        rows = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
-        return {kind: tags_in([row[field] for row in rows], kind)}
+        client = api_client(tenant, user_of(tenant, role))
+        return exported_tags(client.get(f"/api/v1/{KINDS[kind].resource}/export/?file_format=csv"), kind)
+    return read
+
+
+def ui_export(kind):
+    def read(tenant, role, records):
+        return exported_tags(browser(tenant, role).get(f"{KINDS[kind].ui_list}export/?file_format=csv"), kind)
     return read
 
 
@@ -199,21 +218,17 @@ def api_worklist(tenant, role, records):
 
 
 def ui_list(kind):
-    _resource, ui, _field = KINDS[kind]
-
     def read(tenant, role, records):
-        return {kind: html_tags(page(browser(tenant, role), f"/{ui}/", role), kind)}
+        return {kind: html_tags(page(browser(tenant, role), KINDS[kind].ui_list, role), kind)}
     return read
 
 
 def ui_detail(kind):
-    _resource, ui, _field = KINDS[kind]
-
     def read(tenant, role, records):
         client, shown = browser(tenant, role), set()
         for tag, record in records[kind].items():
             status = 200 if tag in expected(role, kind) else 404
-            page(client, f"/{ui}/{record.pk}/", role, status=status)
+            page(client, KINDS[kind].ui_detail.format(pk=record.pk), role, status=status)
             if status == 200:
                 shown.add(tag)
         return {kind: shown}
@@ -252,15 +267,16 @@ PATHS = [
     *(Path(f"api-list-{kind}", api_list(kind)) for kind in KINDS),
     *(Path(f"api-detail-{kind}", api_detail(kind)) for kind in KINDS),
     *(Path(f"api-search-{kind}", api_list(kind, f"&search=Mx{kind.capitalize()}")) for kind in KINDS),
-    *(Path(f"api-export-{kind}", api_export(kind)) for kind in ("account", "contact", "lead")),
+    *(Path(f"api-export-{kind}", api_export(kind)) for kind, spec in KINDS.items() if spec.exported),
     Path("api-kanban", api_kanban),
     Path("api-worklist", api_worklist),
     Path("ui-kanban", ui_kanban),
     Path("ui-worklists", ui_worklists),
     Path("ui-home", ui_home),
     Path("ui-search", ui_search),
-    *(Path(f"ui-list-{kind}", ui_list(kind)) for kind, (_r, ui, _f) in KINDS.items() if ui),
-    *(Path(f"ui-detail-{kind}", ui_detail(kind)) for kind, (_r, ui, _f) in KINDS.items() if ui),
+    *(Path(f"ui-list-{kind}", ui_list(kind)) for kind, spec in KINDS.items() if spec.ui_list),
+    *(Path(f"ui-detail-{kind}", ui_detail(kind)) for kind, spec in KINDS.items() if spec.ui_detail),
+    *(Path(f"ui-export-{kind}", ui_export(kind)) for kind, spec in KINDS.items() if spec.exported),
 ]
 
 
