@@ -230,3 +230,10 @@ def test_logging_an_activity_on_a_deal_shows_it_on_the_deals_timeline_with_comme
         services.comment_on_activity(activity=activity, by=user_of(tenant_a, "manager"), body="Nice")
     page = sales.get(f"/deals/{deal.pk}/").content.decode()
     assert "Kick-off" in page and "Nice" in page
+
+
+def test_opening_a_reminder_goes_to_the_tasks_page_in_the_ui_not_the_api(tenant_a):
+    todo = task(tenant_a, "sales", "Call back")
+    note = notify(tenant_a, "sales", "Reminder: Call back", link=f"/api/v1/tasks/{todo.pk}/")
+    response = browser(tenant_a, "sales").post(f"/notifications/{note.pk}/open/")
+    assert response.status_code == 302 and response["Location"] == f"/tasks/{todo.pk}/edit/"
