@@ -31,11 +31,6 @@ class SubscriptionChangeSerializer(StrictJSONTypes, serializers.Serializer):
     plan = serializers.CharField(required=False, max_length=40)
     cancel_at_period_end = serializers.BooleanField(required=False)
 
-    def validate(self, attrs):
-        if not attrs:
-            raise serializers.ValidationError("Send at least one of seats, interval, plan, cancel_at_period_end.")
-        return attrs
-
 
 class SubscriptionView(APIView):
     """The tenant's subscription: plan, interval, paid seats and seats in use."""

@@ -124,6 +124,13 @@ BUSINESS_RULES = {
     "POST /api/v1/imports/": {"file", "mapping"},
     # Attachments: an empty file, or one over the size limit.
     "POST /api/v1/attachments/": {"file"},
+    # Saved views: a name of only spaces, or one the user already gave a view of that list.
+    "POST /api/v1/saved-views/": {"name"},
+    "PATCH /api/v1/saved-views/{id}/": {"name"},
+    # Billing: fewer seats than users in use; a plan not in the catalog. The webhook
+    # takes only a body signed by Stripe, which no generated request is.
+    "PATCH /api/v1/billing/subscription/": {"seats", "plan"},
+    "POST /api/v1/billing/webhook/": {"detail"},
     # Wrong e-mail or password: CONTRACT.md, "wrong credentials → 400 or 401".
     "POST /api/v1/auth/token/": {"non_field_errors"},
     # A subdomain that is taken, reserved or no DNS label; a weak password.
