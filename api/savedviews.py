@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
+from api.tasks import StrictBooleanFilter
 from crm.savedviews import selectors, services
 from crm.savedviews.models import SavedView
 
@@ -37,6 +38,7 @@ class SavedViewSerializer(StrictJSONTypes, serializers.ModelSerializer):
 class SavedViewFilter(django_filters.FilterSet):
     list = django_filters.ChoiceFilter(field_name="list_name", choices=SavedView.List.choices,
                                        help_text="Only the views of this list page.")
+    shared = StrictBooleanFilter(help_text="Only the shared views, or only the private ones.")
 
     class Meta:
         model = SavedView
@@ -54,6 +56,12 @@ class SavedViewViewSet(RecordViewSet):
     ordering_fields = ["name", "created_at", "updated_at", "id"]
 
     visible_to = staticmethod(selectors.saved_views_for)
+
+    def get_serializer_class(self):
+        # No field of a saved view can be masked, and the plain class keeps the
+        # document's "SavedView" component one and the same.
+        return self.serializer_class
+
     get_for_user = staticmethod(selectors.saved_view_get_for_user)
     create_record = staticmethod(services.create_saved_view)
 
