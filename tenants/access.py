@@ -1,5 +1,9 @@
-"""What a tenant's billing status lets its users do (docs/decisions/005-billing.md):
-the one place that turns `Tenant.status` into allowed requests, and the banner.
+"""What a tenant's billing status and ops state let its users do
+(docs/decisions/005-billing.md): the one place that turns `Tenant.status`,
+`restoring` and `lifecycle` into allowed requests, and the banner.
+
+restoring: reads work, writes are 503 until the restore finishes. lifecycle
+suspended/deleting (ops): every request of the tenant's host gets a notice.
 
 read_only: reads and exports work; any write is 402 with a message naming the
 billing page. suspended: only sign-in, the billing page and exports work.
@@ -35,14 +39,30 @@ def suspended_message():
              "again on the billing page (/billing/).")
 
 
+def restoring_message():
+    return _("A backup is being restored into this CRM: it is read-only until the restore finishes.")
+
+
+def closed_message():
+    return _("This CRM is suspended by the provider. Contact support to restore access; no data was deleted.")
+
+
 class TenantAccessMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         tenant = getattr(request, "tenant", None)
-        if not isinstance(tenant, Tenant) or tenant.may_write or request.path.startswith(ALWAYS_OPEN):
+        if not isinstance(tenant, Tenant):
             return self.get_response(request)
+        if tenant.is_closed_by_ops:
+            return self._refuse(request, closed_message(), status=503)
+        if tenant.may_write or request.path.startswith(ALWAYS_OPEN):
+            return self.get_response(request)
+        if tenant.restoring:
+            if request.method in SAFE_METHODS:
+                return self.get_response(request)
+            return self._refuse(request, restoring_message(), status=503)
         if tenant.is_suspended:
             if _is_export(request):
                 return self.get_response(request)
@@ -51,10 +71,11 @@ class TenantAccessMiddleware:
             return self.get_response(request)
         return self._refuse(request, read_only_message())
 
-    def _refuse(self, request, message):
+    def _refuse(self, request, message, status=402):
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=402)
-        return render(request, "payment_required.html", {"message": message}, status=402)
+            return JsonResponse({"detail": message}, status=status)
+        return render(request, "payment_required.html", {"message": message, "billing": status == 402},
+                      status=status)
 
 
 def billing_banner(request):
@@ -62,7 +83,9 @@ def billing_banner(request):
     tenant = getattr(request, "tenant", None)
     if not isinstance(tenant, Tenant):
         return {}
-    if tenant.status == Tenant.Status.PAST_DUE:
+    if tenant.restoring:
+        text = restoring_message()
+    elif tenant.status == Tenant.Status.PAST_DUE:
         text = _("The last payment failed. The CRM stays fully usable until %(date)s, then becomes read-only "
                  "until the invoice is paid.") % {
             "date": tenant.grace_ends_at.strftime("%Y-%m-%d") if tenant.grace_ends_at else "—"}

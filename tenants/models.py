@@ -12,6 +12,11 @@ class Tenant(TenantMixin):
         READ_ONLY = "read_only"
         SUSPENDED = "suspended"
 
+    class Lifecycle(models.TextChoices):
+        ACTIVE = "active"
+        SUSPENDED = "suspended"
+        DELETING = "deleting"
+
     class Interval(models.TextChoices):
         MONTH = "month"
         YEAR = "year"
@@ -32,6 +37,12 @@ class Tenant(TenantMixin):
     billing_interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.MONTH)
     # While past due: when the tenant turns read-only unless paid (for the banner).
     grace_ends_at = models.DateTimeField(null=True, blank=True)
+    # Ops, independent of billing: a restore in progress makes the tenant
+    # read-only; a suspended tenant answers nothing but a notice; a tenant being
+    # deleted is suspended until `delete_after`, when its schema is dropped.
+    restoring = models.BooleanField(default=False)
+    lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    delete_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["subdomain"]
@@ -41,7 +52,11 @@ class Tenant(TenantMixin):
 
     @property
     def may_write(self):
-        return self.status not in (self.Status.READ_ONLY, self.Status.SUSPENDED)
+        return self.status not in (self.Status.READ_ONLY, self.Status.SUSPENDED) and not self.restoring
+
+    @property
+    def is_closed_by_ops(self):
+        return self.lifecycle != self.Lifecycle.ACTIVE
 
     @property
     def is_suspended(self):
