@@ -11,6 +11,8 @@ from crm.activities import selectors, services
 from crm.activities.models import Task
 from crm.contacts.models import Contact
 from crm.contacts.selectors import contacts_visible_to
+from crm.deals.models import Deal
+from crm.deals.selectors import deals_visible_to
 from crm.users.models import User
 
 
@@ -20,6 +22,7 @@ class TaskSerializer(StrictJSONTypes, serializers.ModelSerializer):
         help_text="User id; defaults to the caller. Managers may assign to their teams.")
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), allow_null=True, required=False)
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
+    deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.all(), allow_null=True, required=False)
     due_date = StrictDateField(allow_null=True, required=False)
     remind_at = StrictDateTimeField(
         allow_null=True, required=False,
@@ -30,17 +33,18 @@ class TaskSerializer(StrictJSONTypes, serializers.ModelSerializer):
     class Meta:
         model = Task
         fields = ["id", "title", "notes", "due_date", "remind_at", "reminder_sent_at", "assignee", "created_by",
-                  "account", "contact", "done", "done_at", "created_at", "updated_at"]
+                  "account", "contact", "deal", "done", "done_at", "created_at", "updated_at"]
         read_only_fields = ["id", "created_by", "created_at", "updated_at"]
         extra_kwargs = {"done": {"required": False}}
 
     def get_fields(self):
         fields = super().get_fields()
-        # A hidden account or contact answers exactly like a missing one.
+        # A hidden account, contact or deal answers exactly like a missing one.
         request = self.context.get("request")
         if request is not None:
             fields["account"].queryset = accounts_visible_to(request.user)
             fields["contact"].queryset = contacts_visible_to(request.user)
+            fields["deal"].queryset = deals_visible_to(request.user)
         return fields
 
 
@@ -58,10 +62,11 @@ class TaskFilter(django_filters.FilterSet):
     done = StrictBooleanFilter()
     account = django_filters.ModelChoiceFilter(queryset=lambda request: accounts_visible_to(request.user))
     contact = django_filters.ModelChoiceFilter(queryset=lambda request: contacts_visible_to(request.user))
+    deal = django_filters.ModelChoiceFilter(queryset=lambda request: deals_visible_to(request.user))
 
     class Meta:
         model = Task
-        fields = ["assignee", "done", "account", "contact"]
+        fields = ["assignee", "done", "account", "contact", "deal"]
 
 
 class TaskViewSet(RecordViewSet):

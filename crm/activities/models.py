@@ -89,7 +89,7 @@ class FollowUp(models.Model):
 
 
 class Task(models.Model):
-    """Something to do by a day, for one user, maybe about an account or contact,
+    """Something to do by a day, for one user, maybe about an account, contact or deal,
     with an optional reminder (delivered once, in-app and by e-mail)."""
 
     title = models.CharField(_("title"), max_length=200)
@@ -104,6 +104,8 @@ class Task(models.Model):
                                 on_delete=models.SET_NULL, related_name="tasks")
     contact = models.ForeignKey("contacts.Contact", verbose_name=_("contact"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="tasks")
+    deal = models.ForeignKey("deals.Deal", verbose_name=_("deal"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="tasks")
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

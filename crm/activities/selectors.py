@@ -114,7 +114,7 @@ def worklist(user, name, *, days=NOT_CONTACTED_RECENTLY_DAYS, today=None):
 # Tasks and notifications ---------------------------------------------------
 
 def _tasks():
-    return Task.objects.select_related("assignee", "account", "contact")
+    return Task.objects.select_related("assignee", "account", "contact", "deal")
 
 
 def tasks_visible_to(user):

@@ -22,7 +22,7 @@ _ACTIVITY_FIELDS = ("kind", "subject", "body", "occurred_at", "owner", "account"
                     "next_contact_at")
 # `next_contact_at` not given (None is given: no next contact planned).
 DERIVED = object()
-_TASK_FIELDS = ("title", "notes", "due_date", "remind_at", "assignee", "account", "contact", "done")
+_TASK_FIELDS = ("title", "notes", "due_date", "remind_at", "assignee", "account", "contact", "deal", "done")
 
 
 def _check_visible(by, field, record):
@@ -160,13 +160,14 @@ def _resolve_assignee(by, assignee):
 
 @transaction.atomic
 def create_task(*, by, title, notes="", due_date=None, remind_at=None, assignee=None, account=None, contact=None,
-                done=False):
+                deal=None, done=False):
     """A task for `assignee` (default: `by`) about records `by` can see."""
     _check_visible(by, "account", account)
     _check_visible(by, "contact", contact)
+    _check_visible(by, "deal", deal)
     task = Task.objects.create(title=title, notes=notes, due_date=due_date, remind_at=remind_at,
                                assignee=_resolve_assignee(by, assignee), created_by=by, account=account,
-                               contact=contact, done=done, done_at=timezone.now() if done else None)
+                               contact=contact, deal=deal, done=done, done_at=timezone.now() if done else None)
     audit.record(actor=by, action="task.created", target=task,
                  payload={"title": title, "assignee": task.assignee_id, "due_date": _iso(due_date),
                           "remind_at": _iso(remind_at)})
@@ -177,7 +178,7 @@ def create_task(*, by, title, notes="", due_date=None, remind_at=None, assignee=
 def update_task(*, task, by, **values):
     """Change a task `by` can see. A new reminder time arms the reminder again;
     marking it done stamps `done_at` (and a done task sends no reminder)."""
-    for field in ("account", "contact"):
+    for field in ("account", "contact", "deal"):
         if field in values and values[field] != getattr(task, field):
             _check_visible(by, field, values[field])
     if "assignee" in values and values["assignee"] != task.assignee:

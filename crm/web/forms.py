@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.access import scope
 from crm.accounts.selectors import accounts_visible_to
 from crm.contacts.selectors import contacts_visible_to
-from crm.deals.selectors import deal_sources, stages
+from crm.deals.selectors import deal_sources, deals_visible_to, stages
 from crm.users.selectors import users_with_teams
 
 
@@ -245,12 +245,14 @@ class TaskForm(forms.Form):
     assignee = OwnerField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Me"))
     account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False, empty_label="—")
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False, empty_label="—")
+    deal = forms.ModelChoiceField(label=_("Deal"), queryset=None, required=False, empty_label="—")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignable_owners(user)
         self.fields["account"].queryset = accounts_visible_to(user)
         self.fields["contact"].queryset = contacts_visible_to(user)
+        self.fields["deal"].queryset = deals_visible_to(user)
 
 
 class CommentForm(forms.Form):

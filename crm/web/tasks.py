@@ -14,7 +14,7 @@ from crm.activities.selectors import task_get_for_user, tasks_visible_to
 from crm.web.decorators import module_page
 from crm.web.forms import TaskForm, add_service_errors
 
-FIELDS = ("title", "notes", "due_date", "remind_at", "assignee", "account", "contact")
+FIELDS = ("title", "notes", "due_date", "remind_at", "assignee", "account", "contact", "deal")
 DONE_ROWS = 20
 
 
@@ -71,8 +71,9 @@ def _edit(request, task):
     if task is not None:
         initial = {name: getattr(task, name) for name in FIELDS}
     else:
-        # "New task" from a record's page comes with ?account= or ?contact=.
-        initial = {name: request.GET[name] for name in ("account", "contact") if request.GET.get(name, "").isdigit()}
+        # "New task" from a record's page comes with ?account=, ?contact= or ?deal=.
+        initial = {name: request.GET[name] for name in ("account", "contact", "deal")
+                   if request.GET.get(name, "").isdigit()}
     form = TaskForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in FIELDS}
