@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
@@ -107,6 +108,11 @@ BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "7"))
 MIDDLEWARE = [
     # Health answers on any Host, before routing, so probes by pod IP work.
     "ops.health.HealthCheckMiddleware",
+    # Prometheus' /metrics, on any host too (ops/observability/exposition.py).
+    "ops.observability.exposition.MetricsMiddleware",
+    # Request id, latency by view and the access log line; after the probes so
+    # they are not counted, before routing so unknown hosts are.
+    "ops.observability.requests.RequestObservabilityMiddleware",
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -148,6 +154,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL caches ~0.5 MB of catalog per schema a connection touches; a
+# connection that has touched more tenant schemas than this is closed after its
+# request or task (ops/observability/connections.py).
+DATABASE_MAX_SCHEMAS_PER_CONNECTION = int(os.environ.get("DATABASE_MAX_SCHEMAS_PER_CONNECTION", "20"))
 # Lets two test runs share one server (e.g. a developer's and CI's) without
 # fighting over the test database.
 if os.environ.get("TEST_DATABASE_NAME"):
@@ -312,19 +322,34 @@ SPECTACULAR_SETTINGS = {
 
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
-    import sentry_sdk
+    # Django and Celery integrations, every event tagged with the tenant.
+    from ops.observability import sentry
 
-    sentry_sdk.init(
+    sentry.init(
         dsn=SENTRY_DSN,
         environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
-        send_default_pii=False,
     )
 
+# Bearer token a Prometheus scrape of /metrics must send; empty leaves /metrics open.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# A port on which a Celery worker serves its own metrics (task durations); 0 = none.
+WORKER_METRICS_PORT = int(os.environ.get("WORKER_METRICS_PORT", "0"))
+
+# One JSON object per line by default, for the log pipeline; `make run` asks for
+# text (Procfile). Both carry tenant, request id and task (ops/observability/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "ops.observability.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "ops.observability.logs.JsonFormatter"},
+        "text": {"()": "ops.observability.logs.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
