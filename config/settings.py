@@ -240,7 +240,50 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.accounts.tasks.auto_release_accounts_everywhere",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Tenant backups (ops/backups/tasks.py): each tenant's nightly slot, retries of
+    # lost runs, retention, undo schemas past their time, the weekly test restore.
+    "backups-dispatch-nightly": {
+        "task": "ops.backups.tasks.dispatch_scheduled_backups",
+        "schedule": 300.0,
+    },
+    "backups-sweep": {
+        "task": "ops.backups.tasks.sweep_backups",
+        "schedule": 300.0,
+    },
+    "backups-retention": {
+        "task": "ops.backups.tasks.apply_retention_everywhere",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "backups-drop-expired-undo": {
+        "task": "ops.backups.tasks.drop_expired_undo_schemas",
+        "schedule": crontab(minute=20),
+    },
+    "backups-weekly-verification": {
+        "task": "ops.backups.tasks.verify_backups",
+        "schedule": crontab(day_of_week=0, hour=8, minute=0),
+    },
 }
+# Tenant backups (docs/decisions/006-backups.md). With BACKUP_BUCKET they go to
+# S3 (AWS_S3_ENDPOINT_URL for an S3-compatible server); without, to BACKUP_DIR.
+BACKUP_BUCKET = os.environ.get("BACKUP_BUCKET", "")
+BACKUP_DIR = os.environ.get("BACKUP_DIR", str(RUN_DIR / "backups"))
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "")
+AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+AWS_DEFAULT_REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+# Multipart upload part size (S3's minimum is 5 MiB); one part is held in memory.
+BACKUP_PART_SIZE = int(os.environ.get("BACKUP_PART_SIZE", str(8 * 1024 * 1024)))
+# Nightly backups start at this UTC hour, each tenant at its own moment within the window.
+BACKUP_WINDOW_START_HOUR = int(os.environ.get("BACKUP_WINDOW_START_HOUR", "1"))
+BACKUP_WINDOW_HOURS = int(os.environ.get("BACKUP_WINDOW_HOURS", "4"))
+BACKUP_MAX_ATTEMPTS = int(os.environ.get("BACKUP_MAX_ATTEMPTS", "3"))
+# A backup or restore running longer than this with no worker holding it is re-queued.
+BACKUP_STALE_MINUTES = int(os.environ.get("BACKUP_STALE_MINUTES", "30"))
+# How long the schema replaced by a restore is kept as an undo.
+BACKUP_UNDO_HOURS = int(os.environ.get("BACKUP_UNDO_HOURS", "72"))
+# Tenants whose latest backup the weekly verification restores into a scratch schema.
+BACKUP_VERIFY_SAMPLE = int(os.environ.get("BACKUP_VERIFY_SAMPLE", "5"))
+
 # The currency of a new deal when none is given (ISO 4217): our first customers trade in renminbi.
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "CNY")
 

@@ -131,3 +131,29 @@ def delete_tenant(tenant):
         provisioning.drop_schema(tenant.schema_name)
         tenant.domains.all().delete()
         tenant.delete()
+
+
+def set_restoring(*, tenant_id, on):
+    """Mark a tenant as being restored from a backup (read-only with a banner,
+    tenants/access.py) or not any more. Commits with the caller's transaction."""
+    Tenant.objects.filter(pk=tenant_id).update(restoring=on)
+
+
+def create_tenant_for_schema(*, schema_name, subdomain, company, owner_email, seats, interval):
+    """A tenant, with its domain, for a schema that already holds a CRM (a backup
+    restored into a new tenant by ops). Runs in the caller's transaction, which
+    must also make the schema. Raises ValidationError for a subdomain that is
+    invalid or taken."""
+    subdomain = subdomains.normalize(subdomain)
+    try:
+        subdomains.validate(subdomain)
+    except ValidationError as exc:
+        raise ValidationError({"subdomain": exc.messages})
+    if selectors.subdomain_taken(subdomain):
+        raise ValidationError({"subdomain": [_TAKEN]})
+    tenant = Tenant.objects.create(
+        schema_name=schema_name, subdomain=subdomain, company=company, owner_email=owner_email, seats=seats,
+        billing_interval=interval, trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
+    )
+    Domain.objects.create(domain=f"{subdomain}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
+    return tenant

@@ -51,6 +51,8 @@ ALLOWED_CONTEXT_FILES = {
     "tenants/provisioning.py",   # migrating spare schemas
     "tenants/services.py",       # creating a new tenant's owner
     "tenants/fanout.py",         # periodic tasks: queueing one task per tenant from public
+    "ops/backups/structure.py",  # restore: migrating a staging schema to a backup's migration state
+    "ops/upgrades/migrate.py",   # manage.py upgrade: migrating each tenant schema in its workers
 }
 
 

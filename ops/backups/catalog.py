@@ -1,0 +1,145 @@
+"""What one schema holds, read from pg_catalog for that schema only.
+
+pg_dump reads the whole catalog (every schema's tables, types, ACLs) before it
+dumps one schema, so its cost grows with the number of tenants. These queries
+filter on the schema's namespace first and touch only its own rows of
+pg_class / pg_attribute / pg_constraint / pg_depend, so their cost follows the
+tenant's size. Every function takes a DB-API cursor (psycopg's or Django's).
+"""
+
+from dataclasses import dataclass, field
+
+from psycopg import sql
+
+# Recorded as the manifest's schema version rather than copied: on restore the
+# structure, with this table, comes from running the migrations.
+MIGRATIONS_TABLE = "django_migrations"
+
+# Session settings that make COPY's text output the same on every connection,
+# so that a table's checksum at backup and after restore can be compared.
+COPY_SETTINGS = {
+    "TimeZone": "UTC", "DateStyle": "ISO, MDY", "IntervalStyle": "postgres",
+    "extra_float_digits": "1", "bytea_output": "hex", "client_encoding": "UTF8",
+}
+
+
+@dataclass
+class Table:
+    name: str
+    columns: list = field(default_factory=list)
+    primary_key: list = field(default_factory=list)
+
+
+def apply_copy_settings(cursor, *, local):
+    for name, value in COPY_SETTINGS.items():
+        cursor.execute("SELECT set_config(%s, %s, %s)", [name, value, local])
+
+
+def tables(cursor, schema):
+    """The schema's ordinary tables with their copyable columns (generated ones
+    are computed again on load) and primary-key columns, by name."""
+    cursor.execute(
+        """
+        SELECT c.relname, a.attname, a.attnum,
+               COALESCE(a.attnum = ANY (i.indkey::smallint[]), false) AS in_pk,
+               array_position(i.indkey::smallint[], a.attnum) AS pk_position
+        FROM pg_namespace n
+        JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'r'
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+        WHERE n.nspname = %s
+        ORDER BY c.relname, a.attnum
+        """,
+        [schema],
+    )
+    found = {}
+    for table, column, _attnum, in_pk, pk_position in cursor.fetchall():
+        entry = found.setdefault(table, Table(table))
+        entry.columns.append(column)
+        if in_pk:
+            entry.primary_key.append((pk_position, column))
+    for entry in found.values():
+        entry.primary_key = [column for _, column in sorted(entry.primary_key)]
+    return [found[name] for name in sorted(found)]
+
+
+def sequences(cursor, schema):
+    """{sequence name: {"table", "column"} of the column that owns it, or {}}."""
+    cursor.execute(
+        """
+        SELECT s.relname, t.relname, a.attname
+        FROM pg_namespace n
+        JOIN pg_class s ON s.relnamespace = n.oid AND s.relkind = 'S'
+        LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
+             AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+        LEFT JOIN pg_class t ON t.oid = d.refobjid
+        LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE n.nspname = %s
+        ORDER BY s.relname
+        """,
+        [schema],
+    )
+    return {name: ({"table": table, "column": column} if table else {})
+            for name, table, column in cursor.fetchall()}
+
+
+def sequence_values(cursor, schema, names):
+    """{sequence name: [last_value, is_called]} in one query."""
+    if not names:
+        return {}
+    query = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {name}, last_value, is_called FROM {seq}").format(
+            name=sql.Literal(name), seq=sql.Identifier(schema, name))
+        for name in names
+    )
+    cursor.execute(_text(cursor, query))
+    return {name: [last_value, is_called] for name, last_value, is_called in cursor.fetchall()}
+
+
+def foreign_keys(cursor, schema):
+    """(table, constraint name, definition) of the schema's foreign keys."""
+    cursor.execute(
+        """
+        SELECT t.relname, con.conname, pg_get_constraintdef(con.oid)
+        FROM pg_namespace n
+        JOIN pg_constraint con ON con.connamespace = n.oid AND con.contype = 'f'
+        JOIN pg_class t ON t.oid = con.conrelid
+        WHERE n.nspname = %s
+        ORDER BY t.relname, con.conname
+        """,
+        [schema],
+    )
+    return cursor.fetchall()
+
+
+def applied_migrations(cursor, schema):
+    """{app: [migration names in the order applied]} from the schema's own recorder table."""
+    cursor.execute(_text(cursor, sql.SQL("SELECT app, name FROM {} ORDER BY id").format(
+        sql.Identifier(schema, MIGRATIONS_TABLE))))
+    applied = {}
+    for app, name in cursor.fetchall():
+        applied.setdefault(app, []).append(name)
+    return applied
+
+
+def copy_out_query(schema, table):
+    """COPY of a table's rows in primary-key order: the same rows give the same
+    bytes wherever they are stored, so checksums compare across schemas."""
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
+    order = sql.SQL("")
+    if table.primary_key:
+        order = sql.SQL(" ORDER BY ") + sql.SQL(", ").join(sql.Identifier(c) for c in table.primary_key)
+    return sql.SQL("COPY (SELECT {cols} FROM ONLY {table}{order}) TO STDOUT").format(
+        cols=columns, table=sql.Identifier(schema, table.name), order=order)
+
+
+def copy_in_query(schema, table_name, columns):
+    return sql.SQL("COPY {table} ({cols}) FROM STDIN").format(
+        table=sql.Identifier(schema, table_name), cols=sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+
+
+def _text(cursor, query):
+    """Django's cursor wants a string; psycopg's takes the Composed as is."""
+    if hasattr(cursor, "db"):  # a Django CursorWrapper
+        return query.as_string(cursor.cursor.connection)
+    return query

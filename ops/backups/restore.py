@@ -1,0 +1,242 @@
+"""Putting a backup into a schema: build, load, verify, swap.
+
+`build()` runs in the caller's transaction on Django's connection: it makes a
+staging schema at the backup's migration state (ops/backups/structure.py),
+empties what migrating put in it, loads every table with COPY FROM STDIN while
+the object streams in (foreign keys dropped during the load and added back
+after, which checks them all in one pass each, as pg_restore does), sets the
+sequences, then reads every table back and compares row counts and SHA-256
+with the manifest. Only then does it migrate the schema forward to the code.
+Any failure raises, and the caller's rollback leaves no staging schema.
+
+`swap()` is two `ALTER SCHEMA … RENAME`s, committed with the caller's
+transaction: users see the old data or the restored data, never a mix. The
+tenant's media folder is swapped the same way right after the commit
+(`swap_media()`, safe to repeat after a crash).
+"""
+
+import hashlib
+import json
+import logging
+import shutil
+import tarfile
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models
+from django_tenants.utils import app_labels, quote_schema_name
+from psycopg import sql
+
+from ops.backups import catalog, structure
+from ops.backups.format import ArchiveReader, PartFile
+
+log = logging.getLogger(__name__)
+
+
+class RestoreError(Exception):
+    """The backup cannot be restored as it is; nothing was changed."""
+
+
+def media_dir(schema_name):
+    """A tenant's files: MEDIA_ROOT/<schema name>/ (crm/attachments/models.py)."""
+    return Path(settings.MEDIA_ROOT) / schema_name
+
+
+def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
+    """Create `schema` from `backup` and check it against the manifest.
+
+    `chunks` is the stored object as an iterable of bytes; `files_dir` receives
+    the tenant's files (it must not exist yet). Runs in the caller's
+    transaction; returns {"structure": "spare"|"migrated", "migrated_forward": bool}.
+    `report(stage, done, total)` follows the progress."""
+    report = report or (lambda stage, done, total: None)
+    manifest = backup.manifest
+    tables = manifest["tables"]
+    total = len(tables) + 1
+
+    report("structure", 0, total)
+    made_from = structure.create_schema_at(schema, manifest["migrations"])
+    with connection.cursor() as cursor:
+        catalog.apply_copy_settings(cursor, local=True)
+        staged = {t.name: t for t in catalog.tables(cursor, schema)}
+        _check_structure(tables, staged)
+        # Migrations and post_migrate (content types, permissions, default rows)
+        # wrote rows of their own; the backup's replace them all.
+        emptied = [name for name in staged if name != catalog.MIGRATIONS_TABLE]
+        cursor.execute(_sql(cursor, sql.SQL("TRUNCATE {}").format(
+            sql.SQL(", ").join(sql.Identifier(schema, name) for name in emptied))))
+        foreign_keys = catalog.foreign_keys(cursor, schema)
+        for table, name, _definition in foreign_keys:
+            cursor.execute(_sql(cursor, sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(schema, table), sql.Identifier(name))))
+
+        reader = ArchiveReader(chunks, secret=settings.BACKUP_ENCRYPTION_KEY)
+        loaded, files = set(), None
+        for part in reader.parts():
+            if part.kind == "table":
+                _load_table(cursor, schema, part, tables)
+                loaded.add(part.name)
+                report("load", len(loaded) + (files is not None), total)
+            elif part.kind == "files":
+                files = _extract_files(part, Path(files_dir))
+                report("load", len(loaded) + 1, total)
+            elif part.kind == "manifest":
+                _check_embedded_manifest(manifest, part.read_all())
+        if reader.object_sha256 != backup.checksum:
+            raise RestoreError(f"the stored object's SHA-256 {reader.object_sha256} is not the backup's "
+                               f"{backup.checksum}")
+        if loaded != set(tables) or files is None:
+            raise RestoreError("the backup object lacks parts its manifest lists: "
+                               + ", ".join(sorted(set(tables) - loaded) or ["files"]))
+
+        report("verify", 0, total)
+        for table, name, definition in foreign_keys:
+            cursor.execute(_sql(cursor, sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+                sql.Identifier(schema, table), sql.Identifier(name)) + sql.SQL(definition)))
+        _set_sequences(cursor, schema, manifest["sequences"])
+        for done, (name, facts) in enumerate(sorted(tables.items()), start=1):
+            _verify_table(cursor, schema, staged[name], facts)
+            report("verify", done, total)
+        _verify_files(files, manifest["files"])
+
+    migrated_forward = False
+    if migrate and made_from != "spare" and not structure.is_current(manifest["migrations"]):
+        report("migrate", 0, 1)
+        structure.migrate_forward(schema)
+        migrated_forward = True
+    return {"structure": made_from, "migrated_forward": migrated_forward}
+
+
+def swap(*, live, staging, undo):
+    """In the caller's transaction: the live schema becomes the undo, staging becomes live."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER SCHEMA {quote_schema_name(live)} RENAME TO {quote_schema_name(undo)}")
+        cursor.execute(f"ALTER SCHEMA {quote_schema_name(staging)} RENAME TO {quote_schema_name(live)}")
+
+
+def rename(*, schema, to):
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER SCHEMA {quote_schema_name(schema)} RENAME TO {quote_schema_name(to)}")
+
+
+def swap_media(*, live, staging, undo):
+    """After the schema swap committed: the restored files become the tenant's,
+    its previous files the undo's. Each step is a rename; repeating the whole
+    after a crash at any point finishes the job."""
+    staged, current = media_dir(staging), media_dir(live)
+    if not staged.exists():
+        return
+    if current.exists() and undo:
+        if media_dir(undo).exists():
+            shutil.rmtree(current)
+        else:
+            current.rename(media_dir(undo))
+    elif current.exists():
+        shutil.rmtree(current)
+    staged.rename(current)
+
+
+def rewrite_file_paths(*, schema, old_prefix, new_prefix):
+    """File fields store `<schema name>/...`; a copy under a new schema name gets
+    its own folder, so its rows must name it (restore --into)."""
+    labels = set(app_labels(settings.TENANT_APPS))
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if model._meta.app_label not in labels or not model._meta.managed:
+                continue
+            for field in model._meta.concrete_fields:
+                if isinstance(field, models.FileField):
+                    cursor.execute(_sql(cursor, sql.SQL(
+                        "UPDATE {table} SET {col} = %s || substr({col}, %s) WHERE left({col}, %s) = %s").format(
+                        table=sql.Identifier(schema, model._meta.db_table), col=sql.Identifier(field.column))),
+                        [new_prefix + "/", len(old_prefix) + 2, len(old_prefix) + 1, old_prefix + "/"])
+
+
+def drop_schema(schema):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(schema)} CASCADE")
+
+
+def _check_structure(tables, staged):
+    missing = sorted(set(tables) - set(staged))
+    if missing:
+        raise RestoreError("the schema built from the backup's migrations has no table for "
+                           + ", ".join(missing))
+    for name, facts in tables.items():
+        absent = [c for c in facts["columns"] if c not in staged[name].columns]
+        if absent:
+            raise RestoreError(f"table {name} built from the backup's migrations lacks columns {', '.join(absent)}")
+
+
+def _load_table(cursor, schema, part, tables):
+    facts = tables.get(part.name)
+    if facts is None:
+        raise RestoreError(f"the backup object has a table {part.name!r} its manifest does not list")
+    rows = 0
+    with cursor.cursor.copy(catalog.copy_in_query(schema, part.name, facts["columns"])) as copy:
+        for data in part.data():
+            rows += data.count(b"\n")
+            copy.write(data)
+    if part.sha256 != facts["sha256"] or rows != facts["rows"]:
+        raise RestoreError(f"table {part.name}: the object holds {rows} rows with SHA-256 {part.sha256}, "
+                           f"the manifest says {facts['rows']} rows with {facts['sha256']}")
+
+
+def _verify_table(cursor, schema, table, facts):
+    """Read the loaded table back as the backup read it; same rows, same bytes."""
+    table = catalog.Table(table.name, facts["columns"], facts["primary_key"])
+    sha, rows = hashlib.sha256(), 0
+    with cursor.cursor.copy(catalog.copy_out_query(schema, table)) as copy:
+        for data in copy:
+            sha.update(data)
+            rows += bytes(data).count(b"\n")
+    if sha.hexdigest() != facts["sha256"] or rows != facts["rows"]:
+        raise RestoreError(f"table {table.name} reads back {rows} rows with SHA-256 {sha.hexdigest()} after "
+                           f"loading; the manifest says {facts['rows']} with {facts['sha256']}")
+
+
+def _set_sequences(cursor, schema, sequences):
+    for name, facts in sequences.items():
+        owner = facts.get("owner") or {}
+        target = None
+        if owner:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)",
+                           [f"{quote_schema_name(schema)}.{quote_schema_name(owner['table'])}", owner["column"]])
+            target = cursor.fetchone()[0]
+        if target is None:
+            target = f"{quote_schema_name(schema)}.{quote_schema_name(name)}"
+        cursor.execute("SELECT setval(%s::regclass, %s, %s)", [target, facts["last_value"], facts["is_called"]])
+
+
+def _extract_files(part, root):
+    """Unpack the tenant's files; only regular files and folders inside `root`
+    (tarfile's "data" filter refuses links, devices and paths that leave it)."""
+    root.mkdir(parents=True, exist_ok=False)
+    count = total = 0
+    with tarfile.open(fileobj=PartFile(part), mode="r|") as tar:
+        for member in tar:
+            tar.extract(member, root, filter="data")
+            if member.isfile():
+                count += 1
+                total += member.size
+    part.drain()  # tar's end blocks and padding, so the checksum covers the whole part
+    return {"count": count, "bytes": total, "sha256": part.sha256}
+
+
+def _verify_files(found, expected):
+    if (found["count"], found["bytes"], found["sha256"]) != (expected["count"], expected["bytes"],
+                                                              expected["sha256"]):
+        raise RestoreError(f"the files differ from the manifest: {found['count']} files, {found['bytes']} bytes "
+                           f"instead of {expected['count']}, {expected['bytes']}")
+
+
+def _check_embedded_manifest(manifest, payload):
+    embedded = json.loads(payload)
+    for key in ("tenant", "migrations", "tables"):
+        if embedded.get(key) != manifest.get(key):
+            raise RestoreError(f"the object's own manifest differs from the recorded one ({key})")
+
+
+def _sql(cursor, query):
+    return query.as_string(cursor.cursor.connection)

@@ -1,0 +1,67 @@
+"""Reads of backups and restores, always scoped to one tenant (or to ops)."""
+
+from django.http import Http404
+
+from ops.backups import retention
+from ops.models import Backup, BackupPolicy, Restore
+from tenants.models import Tenant
+
+
+def backups_of(tenant):
+    """The tenant's backups, newest first, whatever their status."""
+    return Backup.objects.filter(tenant=tenant).order_by("-created_at", "-id")
+
+
+def backup_get_for_tenant(tenant, backup_id):
+    """One of the tenant's backups; another tenant's or a missing one is the same 404."""
+    backup = Backup.objects.filter(tenant=tenant, pk=backup_id).first()
+    if backup is None:
+        raise Http404
+    return backup
+
+
+def backup_for_ops(backup_id):
+    return Backup.objects.select_related("tenant").filter(pk=backup_id).first()
+
+
+def backups_for_subdomain(subdomain):
+    """Backups taken of the tenant with this subdomain, including those of a deleted tenant."""
+    return Backup.objects.filter(subdomain=subdomain).order_by("-created_at", "-id")
+
+
+def restorable_backups(tenant):
+    """Only finished backups: a failed or half-made one is never offered."""
+    return backups_of(tenant).filter(status=Backup.Status.DONE)
+
+
+def latest_done_backup(tenant):
+    return restorable_backups(tenant).first()
+
+
+def restores_of(tenant):
+    """Restores into the tenant itself (not copies made from its backups with --into)."""
+    return Restore.objects.filter(tenant=tenant, into_subdomain="").select_related("backup").order_by(
+        "-created_at", "-id")
+
+
+def restore_get_for_tenant(tenant, restore_id):
+    restore = restores_of(tenant).filter(pk=restore_id).first()
+    if restore is None:
+        raise Http404
+    return restore
+
+
+def retention_policy(tenant):
+    """The tenant's retention as a retention.Policy (the defaults when never set)."""
+    row = BackupPolicy.objects.filter(tenant=tenant).first()
+    if row is None:
+        return retention.Policy()
+    return retention.Policy(daily=row.keep_daily, weekly=row.keep_weekly, monthly=row.keep_monthly)
+
+
+def tenant_for_subdomain(subdomain):
+    return Tenant.objects.filter(subdomain=subdomain).first()
+
+
+def backup_is_running(tenant):
+    return backups_of(tenant).filter(status__in=[Backup.Status.PENDING, Backup.Status.RUNNING]).exists()
