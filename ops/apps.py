@@ -6,5 +6,8 @@ class OpsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from ops.observability import receivers
+
+        receivers.connect()
         # Celery's autodiscovery imports `<app>.tasks` only; backup tasks live in a sub-package.
         from ops.backups import tasks  # noqa: F401
