@@ -9,7 +9,6 @@ counts) narrows its queryset here:
 Outside scope is 404, for reads and writes alike (`get_visible`).
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.http import Http404
 
@@ -57,8 +56,12 @@ def visible(queryset, user, owner_field="owner"):
         return queryset.none()
     if sees_everything(user):
         return queryset
+    # The content type by name, inside the subquery: django-tenants empties
+    # ContentType's cache on every switch of schema, so looking its id up first
+    # would cost a query per list on every request.
+    meta = queryset.model._meta.concrete_model._meta
     shared = RecordShare.objects.filter(
-        user=user, content_type=ContentType.objects.get_for_model(queryset.model)
+        user=user, content_type__app_label=meta.app_label, content_type__model=meta.model_name
     ).values("object_id")
     return queryset.filter(Q(**{f"{owner_field}_id__in": owner_ids_in_scope(user)}) | Q(pk__in=shared))
 
