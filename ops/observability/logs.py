@@ -16,12 +16,8 @@ CONTEXT_FIELDS = ("tenant", "subdomain", "request_id", "task_id", "task_name")
 
 
 class ContextFilter(logging.Filter):
-    """Adds CONTEXT_FIELDS to every record that passes the handler.
-
-    A field the caller passed itself (`extra={"tenant": ...}`) is kept: the access
-    log line is written after routing has set the connection back to public, so
-    it names the request's tenant explicitly.
-    """
+    """Adds CONTEXT_FIELDS to every record that passes the handler; a field the
+    caller passed itself (`extra={"tenant": ...}`) is kept."""
 
     def filter(self, record):
         schema, subdomain = context.current_tenant()

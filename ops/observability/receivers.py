@@ -7,13 +7,14 @@ from django.core.signals import request_finished
 from django.db.backends.signals import connection_created
 
 from ops.observability import checks  # noqa: F401  (registers the deploy check)
-from ops.observability import connections, task_hooks
+from ops.observability import connections, context, task_hooks
 
 
 def connect():
     before_task_publish.connect(task_hooks.stamp_request_id, dispatch_uid="ops.observability.request_id")
     task_prerun.connect(task_hooks.task_started, dispatch_uid="ops.observability.task_started")
     task_postrun.connect(task_hooks.task_finished, dispatch_uid="ops.observability.task_finished")
+    request_finished.connect(context.end_request, dispatch_uid="ops.observability.end_request")
     connection_created.connect(connections.track_schemas, dispatch_uid="ops.observability.track_schemas")
     request_finished.connect(connections.recycle_catalog_heavy_connections,
                              dispatch_uid="ops.observability.recycle_after_request")

@@ -31,20 +31,20 @@ class RequestObservabilityMiddleware:
     def __call__(self, request):
         request_id = _request_id_from(request)
         request.request_id = request_id
-        token = context.bind_request_id(request_id)
+        # Unbound on request_finished (ops/observability/receivers.py).
+        context.begin_request(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            # Until the response object exists: a streamed export's body is not in it.
-            seconds = time.perf_counter() - started
-            view = _view_name(request)
-            metrics.observe_request(view=view, method=request.method, status=response.status_code,
-                                    seconds=seconds)
-            response[HEADER] = request_id
-            _log_access(request, response, view, seconds)
-            return response
-        finally:
-            context.unbind_request_id(token)
+        response = self.get_response(request)
+        # Until the response object exists: a streamed export's body is not in it.
+        seconds = time.perf_counter() - started
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None:
+            context.note_request_tenant(tenant.schema_name, getattr(tenant, "subdomain", None))
+        view = _view_name(request)
+        metrics.observe_request(view=view, method=request.method, status=response.status_code, seconds=seconds)
+        response[HEADER] = request_id
+        _log_access(request, response, view, seconds)
+        return response
 
 
 def _request_id_from(request):
@@ -63,9 +63,6 @@ def _view_name(request):
 
 
 def _log_access(request, response, view, seconds):
-    # Routing set the connection back to public on the way out, so the tenant is
-    # taken from the request it routed.
-    tenant = getattr(request, "tenant", None)
     log.info(
         "%s %s %s",
         request.method,
@@ -78,7 +75,5 @@ def _log_access(request, response, view, seconds):
             "view": view,
             "status": response.status_code,
             "duration_ms": round(seconds * 1000, 1),
-            "tenant": getattr(tenant, "schema_name", None),
-            "subdomain": getattr(tenant, "subdomain", None),
         },
     )

@@ -21,8 +21,8 @@ def init(*, dsn, environment, traces_sample_rate, transport=None):
         dsn=dsn,
         environment=environment,
         traces_sample_rate=traces_sample_rate,
-        # Tenant users' e-mail addresses and IPs stay out of Sentry.
-        send_default_pii=False,
+        # send_default_pii is left unset (newer SDKs deprecate it for data_collection):
+        # unset means no user e-mail addresses, IPs or cookies in events.
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=tag_event,
         before_send_transaction=tag_event,
