@@ -28,7 +28,7 @@ from crm.web.decorators import module_page
 from crm.web.forms import (
     DealForm, DealStageForm, MoveDealForm, PauseDealForm, add_service_errors, assignable_owners,
 )
-from crm.web.listing import list_page
+from crm.web.listing import export_response, list_page
 
 _CENTS = Decimal("0.01")
 SORTS = {"name": ["name", "id"], "account": ["account__name", "name", "id"], "amount": ["amount", "id"],
@@ -130,10 +130,9 @@ def _closing(lookup):
     return apply
 
 
-@module_page("deals")
-def deal_list(request):
+def _listing(request):
     user = request.user
-    listing = list_page(
+    return list_page(
         request, deals_visible_to(user), sorts=SORTS, default_sort="-updated",
         filters=[("q", search),
                  ("pipeline", _by_id("pipeline")),
@@ -143,6 +142,12 @@ def deal_list(request):
                  ("closes_from", _closing("gte")),
                  ("closes_to", _closing("lte"))],
     )
+
+
+@module_page("deals")
+def deal_list(request):
+    user = request.user
+    listing = _listing(request)
     context = {"listing": listing, "owners": assignable_owners(user), "statuses": STATUSES,
                "stages": stages().order_by("-pipeline__is_default", "pipeline__name", "pipeline_id", "position"),
                "pipelines": pipelines().order_by("name", "id"),
@@ -151,6 +156,12 @@ def deal_list(request):
     if request.htmx and request.htmx.target == "deal-table":
         return render(request, "crm/deals/_table.html", context)
     return render(request, "crm/deals/list.html", context)
+
+
+@module_page("deals")
+def deal_export(request):
+    """The deals the list shows with the same filters and sort, every page, as CSV or XLSX."""
+    return export_response(request, _listing(request), kind="deals")
 
 
 # Detail and its actions -----------------------------------------------------------

@@ -4,7 +4,7 @@ so that file, which every area edits, stays small."""
 
 from django.urls import path
 
-from crm.web import accounts, contacts, record_actions, saved_views
+from crm.web import accounts, contacts, deals, record_actions, saved_views
 
 urlpatterns = [
     path("accounts/export/", accounts.account_export, name="accounts-export"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("contacts/<int:pk>/unshare/", contacts.contact_unshare, name="contact-page-unshare"),
     path("contacts/<int:pk>/merge/", contacts.contact_merge, name="contact-page-merge"),
     path("contacts/<int:pk>/files/", contacts.contact_attach, name="contact-page-attach"),
+    path("deals/export/", deals.deal_export, name="deals-export"),
     path("files/<int:pk>/", record_actions.attachment_download, name="file-download"),
     path("files/<int:pk>/delete/", record_actions.attachment_delete, name="file-delete"),
     path("saved-views/", saved_views.saved_view_create, name="saved-view-create"),
