@@ -61,8 +61,9 @@ def web_registry():
 def start_worker_metrics_server(port):
     """Serve the worker's recorded metrics (task durations) on `port`: the web
     app's /metrics cannot see another pod's processes. For a prefork pool set
-    PROMETHEUS_MULTIPROC_DIR, or the child processes' metrics stay in the children."""
-    start_http_server(port, registry=_recorded_metrics())
+    PROMETHEUS_MULTIPROC_DIR, or the child processes' metrics stay in the children.
+    Returns the server (its `shutdown()` stops it) and its daemon thread."""
+    return start_http_server(port, registry=_recorded_metrics())
 
 
 def _recorded_metrics():

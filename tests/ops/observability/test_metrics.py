@@ -1,6 +1,8 @@
 """GET /metrics: Prometheus' text format on any host, with request latency by view,
 task durations, the spare pool and backup age per tenant."""
 
+import socket
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -8,6 +10,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from ops.observability import checks, exposition
 from tenants.models import SpareSchema
 from tests.conftest import host
 from tests.ops.observability import sample_tasks
@@ -152,3 +155,28 @@ def test_a_refused_scrape_says_why_in_json():
     response = Client().get("/metrics")
     assert response.json() == {"detail": "A valid metrics token is required."}
     assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_deploy_check_warns_while_metrics_are_open(settings):
+    settings.METRICS_TOKEN = ""
+    assert [w.id for w in checks.metrics_token_set(None)] == ["ops.W001"]
+    settings.METRICS_TOKEN = "scrape-secret"
+    assert checks.metrics_token_set(None) == []
+
+
+def test_a_worker_serves_its_task_durations_on_its_own_port(tenant_a):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sample_tasks.note_schema.apply(headers={"tenant_schema": tenant_a.schema_name})
+
+    server, thread = exposition.start_worker_metrics_server(port)
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert 'crm_celery_task_duration_seconds_count{state="SUCCESS",task="tests.observability.note_schema"}' in text
+    # The database-backed gauges are the web app's alone, so they are not scraped twice.
+    assert "crm_spare_schema_pool_size" not in text
