@@ -64,6 +64,10 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
         # Migrations and post_migrate (content types, permissions, default rows)
         # wrote rows of their own; the backup's replace them all.
         emptied = [name for name in staged if name != catalog.MIGRATIONS_TABLE]
+        # Their deferred foreign-key checks must run before TRUNCATE will; later
+        # statements (forward migrations) get deferred checks again.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(_sql(cursor, sql.SQL("TRUNCATE {}").format(
             sql.SQL(", ").join(sql.Identifier(schema, name) for name in emptied))))
         foreign_keys = catalog.foreign_keys(cursor, schema)

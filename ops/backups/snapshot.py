@@ -75,7 +75,7 @@ def _write_table(cursor, archive, schema, table):
     part = archive.part("table", table.name, columns=table.columns)
     with cursor.copy(catalog.copy_out_query(schema, table)) as copy:
         for data in copy:
-            part.write(data)
+            part.write(bytes(data))
     rows = part.rows
     facts = part.close()
     return {"columns": table.columns, "primary_key": table.primary_key, "rows": rows, **facts}
