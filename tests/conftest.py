@@ -79,6 +79,14 @@ def _generous_signup_throttle():
     rates.update(saved)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _always_the_test_database(django_db_setup):
+    # pytest-django creates the test database only when a collected test asks for
+    # `db`; a run of only browser or task tests would otherwise reach the
+    # developer's own database through session fixtures.
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _public_schema_after_each_test():
     yield
