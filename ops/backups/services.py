@@ -308,8 +308,8 @@ class _RestoreProgress:
 
     def __call__(self, stage, done, total):
         if self._side is not None:
-            self._side.execute("UPDATE ops_restore SET stage = %s, progress_done = %s, progress_total = %s WHERE id = %s",
-                               [stage, done, total, self._id])
+            self._side.execute("UPDATE ops_restore SET stage = %s, progress_done = %s, progress_total = %s "
+                               "WHERE id = %s", [stage, done, total, self._id])
         if self._report:
             self._report(stage, done, total)
 
