@@ -1,22 +1,92 @@
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.utils import timezone
+import re
+import time
 
+from django.core.management.base import BaseCommand, CommandError
+
+from ops.upgrades import services
+from ops.upgrades.migrate import Limits
 from tenants import provisioning
-from tenants.models import Tenant
+
+# PostgreSQL durations as lock_timeout / statement_timeout take them: "500ms", "5s", "10min", "0".
+_DURATION = re.compile(r"^\d+\s*(ms|s|min|h|d)?$")
+
+
+def _duration(value):
+    if not _DURATION.match(value.strip()):
+        raise ValueError(value)
+    return value.strip()
+
+
+def _canary(value):
+    """A number of tenants, or a comma-separated list of subdomains."""
+    if value.isdigit():
+        return int(value)
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 class Command(BaseCommand):
-    help = "Migrate public, every tenant schema and the spare pool to this code's migrations; then refill the pool."
+    help = ("Migrate public, the spare pool and every tenant schema to this code's migrations "
+            "(in parallel, canaries first, resumable; docs/decisions/007-upgrades.md); then refill the pool. "
+            "Exits non-zero when a tenant failed.")
+
+    def add_arguments(self, parser):
+        defaults = Limits()
+        parser.add_argument("--workers", type=int, default=4,
+                            help="tenant schemas migrated at once, each by its own process (default 4)")
+        parser.add_argument("--canary", type=_canary, default=1,
+                            help="N pending tenants (oldest first), or sub1,sub2: migrated first; "
+                                 "if one fails the others are not touched (default 1; 0 for none)")
+        parser.add_argument("--lock-timeout", type=_duration, default=defaults.lock_timeout,
+                            help=f"per tenant: how long a migration may wait for a table lock "
+                                 f"(default {defaults.lock_timeout})")
+        parser.add_argument("--statement-timeout", type=_duration, default=defaults.statement_timeout,
+                            help=f"per tenant: longest statement (default {defaults.statement_timeout})")
+        parser.add_argument("--lock-retries", type=int, default=defaults.lock_retries,
+                            help=f"tries again for a tenant whose locks timed out (default {defaults.lock_retries})")
+        parser.add_argument("--recheck", action="store_true",
+                            help="look into every schema, also those an earlier run finished at this target")
+        parser.add_argument("--no-pool", action="store_true", help="do not refill the spare pool afterwards")
 
     def handle(self, *args, verbosity=1, **options):
-        started = timezone.now()
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
-        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
-        # Spares first, so that sign-ups from here on get current schemas...
-        upgraded = provisioning.upgrade_spares()
-        # ...then any tenant signed up by older code while the loop above ran.
-        for tenant in Tenant.objects.filter(created_at__gte=started):
-            call_command("migrate_schemas", schema_name=tenant.schema_name, interactive=False, verbosity=verbosity)
-        prepared = provisioning.fill_pool()
-        self.stdout.write(f"upgrade done: {upgraded} spare schema(s) migrated, {prepared} prepared")
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        self.verbosity = verbosity
+        started = time.monotonic()
+        spares = services.upgrade_public_and_spares(verbosity=max(0, verbosity - 1))
+        self._say(f"public schema migrated; {spares} spare schema(s) migrated")
+
+        summary = services.upgrade_tenants(
+            workers=options["workers"], canary=options["canary"], recheck=options["recheck"],
+            limits=Limits(lock_timeout=options["lock_timeout"], statement_timeout=options["statement_timeout"],
+                          lock_retries=options["lock_retries"]),
+            progress=self._progress)
+        prepared = 0 if options["no_pool"] else provisioning.fill_pool()
+        self._say(
+            f"upgrade to {summary.target[:12]}: {summary.tenants} tenant(s): {summary.migrated} migrated, "
+            f"{summary.current + summary.up_to_date + summary.done_elsewhere} already current, "
+            f"{len(summary.failed)} failed, {summary.not_run} not run; "
+            f"{prepared} spare schema(s) prepared; {time.monotonic() - started:.1f} s")
+        if summary.stopped_by_canary:
+            raise CommandError(
+                f"a canary tenant failed ({', '.join(o.subdomain for o in summary.failed)}); "
+                f"{summary.not_run} other tenant(s) were not touched. Fix it and run upgrade again.")
+        if summary.failed:
+            raise CommandError(
+                f"{len(summary.failed)} tenant(s) failed: {', '.join(o.subdomain for o in summary.failed)}; "
+                "their errors are in ops.TenantUpgrade. Running upgrade again retries them only.")
+
+    def _progress(self, outcome, number, total):
+        line = f"[{number}/{total}] {outcome.subdomain} {outcome.status} {outcome.seconds:.1f}s"
+        if outcome.error:
+            self.stderr.write(f"{line}: {outcome.error}")
+            return
+        if outcome.note:
+            line += f" ({outcome.note})"
+        elif outcome.applied and self.verbosity > 1:
+            line += f" ({', '.join(outcome.applied)})"
+        self._say(line)
+
+    def _say(self, line):
+        if self.verbosity:
+            self.stdout.write(line)
+            self.stdout.flush()

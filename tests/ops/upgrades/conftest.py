@@ -1,0 +1,114 @@
+"""A migration added at run time, and tenants committed for the upgrade to find.
+
+The probe migration creates a table of its own name in every schema it runs
+in; a tenant is made to fail by creating that table in its schema first, so
+the migration's CREATE TABLE conflicts (a real DDL error inside the real
+executor, not a mock).
+"""
+
+import shutil
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django_tenants.utils import quote_schema_name
+
+from ops.models import TenantUpgrade
+from tenants import provisioning
+from tenants.models import SpareSchema
+from tests.conftest import sign_up
+
+CONTACTS_MIGRATIONS = Path(__file__).resolve().parents[3] / "crm" / "contacts" / "migrations"
+
+
+class Probe:
+    def __init__(self, table, migration):
+        self.table, self.migration = table, migration
+
+    def exists_in(self, schema):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{quote_schema_name(schema)}.{self.table}"])
+            return cursor.fetchone()[0]
+
+    def recorded_in(self, schema):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {quote_schema_name(schema)}.django_migrations "
+                           "WHERE app = 'contacts' AND name = %s", [self.migration])
+            return cursor.fetchone()[0]
+
+    def block(self, tenant):
+        """Make the probe migration fail in `tenant`'s schema."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {quote_schema_name(tenant.schema_name)}.{self.table} (id int)")
+
+    def unblock(self, tenant):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {quote_schema_name(tenant.schema_name)}.{self.table}")
+
+
+@pytest.fixture
+def committed(committed_db):
+    """committed_db, refusing to run on anything but a test database: pytest-django
+    creates it only when some collected test is marked django_db."""
+    assert connection.settings_dict["NAME"].startswith("test"), \
+        "no test database: run these tests with tests/ops/upgrades/test_plan.py (it is marked django_db)"
+    return committed_db
+
+
+@pytest.fixture
+def probe(settings, tmp_path, committed):
+    """The code as it will be after we add a migration: crm.contacts gains
+    `9999_probe_<hex>`, which creates the table `probe_<hex>` and adds a column
+    of that name to contacts_contact (so it needs that table's lock). Afterwards the
+    table and its row are removed from every schema and the pool is current again."""
+    suffix = uuid.uuid4().hex[:8]
+    package = f"upgrade_probe_{suffix}"
+    target = tmp_path / package
+    shutil.copytree(CONTACTS_MIGRATIONS, target, ignore=shutil.ignore_patterns("__pycache__"))
+    last = sorted(p.stem for p in target.glob("0*.py"))[-1]
+    name = f"9999_probe_{suffix}"
+    table = f"probe_{suffix}"
+    (target / f"{name}.py").write_text(textwrap.dedent(f"""
+        from django.db import migrations
+
+        class Migration(migrations.Migration):
+            dependencies = [("contacts", "{last}")]
+            operations = [migrations.RunSQL(
+                "CREATE TABLE {table} (id serial PRIMARY KEY); ALTER TABLE contacts_contact ADD COLUMN {table} text",
+                "ALTER TABLE contacts_contact DROP COLUMN {table}; DROP TABLE {table}")]
+    """))
+    sys.path.insert(0, str(tmp_path))
+    settings.MIGRATION_MODULES = {"contacts": package}
+    provisioning.migration_fingerprint.cache_clear()
+    yield Probe(table, name)
+    settings.MIGRATION_MODULES = {}
+    sys.path.remove(str(tmp_path))
+    provisioning.migration_fingerprint.cache_clear()
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR nspname LIKE 't\\_%' "
+                       "OR nspname LIKE 'spare\\_%'")
+        for (schema,) in cursor.fetchall():
+            cursor.execute(f"DROP TABLE IF EXISTS {quote_schema_name(schema)}.{table}")
+            cursor.execute(f"ALTER TABLE IF EXISTS {quote_schema_name(schema)}.contacts_contact "
+                           f"DROP COLUMN IF EXISTS {table}")
+            cursor.execute(f"DELETE FROM {quote_schema_name(schema)}.django_migrations "
+                           "WHERE app = 'contacts' AND name = %s", [name])
+    # The spares were upgraded to the probe's fingerprint; put them back.
+    SpareSchema.objects.update(fingerprint=provisioning.migration_fingerprint())
+
+
+@pytest.fixture
+def tenants(committed):
+    """Three committed tenants, oldest first; deleted afterwards with their upgrade rows."""
+    made = [sign_up() for _ in range(3)]
+    committed.extend(made)
+    yield made
+    TenantUpgrade.objects.all().delete()
+
+
+def row(tenant):
+    return TenantUpgrade.objects.get(tenant=tenant)
