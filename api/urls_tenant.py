@@ -6,6 +6,7 @@ from api.accounts import AccountViewSet
 from api.activities import ActivityViewSet, WorklistViewSet
 from api.attachments import AttachmentViewSet
 from api.auth import TokenView
+from api.backups import BackupViewSet
 from api.billing import SubscriptionView
 from api.contacts import ContactViewSet
 from api.deals import DealViewSet
@@ -39,6 +40,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("access/modules", ModulePermissionViewSet, basename="module-permission")
 router.register("access/sensitive-fields", SensitiveFieldViewSet, basename="sensitive-field")
+router.register("backups", BackupViewSet, basename="backup")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
