@@ -66,6 +66,7 @@ urlpatterns = [
     path("invite/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
         template_name="crm/invite.html", success_url="/login/"), name="invite"),
     path("billing/", include("billing.urls")),
+    path("backups/", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls_tenant")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="api.urls_tenant_schema"), name="schema"),

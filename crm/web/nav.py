@@ -30,6 +30,7 @@ ENTRIES = (
     Entry(None, _("Import"), "imports"),
     Entry(None, _("Settings"), "settings", admin_only=True),
     Entry(None, _("Billing"), "billing", admin_only=True),
+    Entry(None, _("Backups"), "backups", admin_only=True),
 )
 
 
