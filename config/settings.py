@@ -44,6 +44,10 @@ ALLOWED_HOSTS = ["*"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SHARED_APPS = [
+    # Before django_tenants: of two apps with a command of one name the first wins,
+    # and ops' delete_tenant (final backup, grace period) must replace django-tenants'
+    # immediate one.
+    "ops",
     "django_tenants",
     "tenants",
     "django.contrib.contenttypes",
@@ -62,7 +66,6 @@ SHARED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "billing",
-    "ops",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -91,6 +94,8 @@ ROOT_URLCONF = "config.urls_tenant"
 # How many migrated schemas wait in the pool for the next sign-ups (docs/decisions/001).
 SPARE_SCHEMA_POOL_SIZE = int(os.environ.get("SPARE_SCHEMA_POOL_SIZE", "3"))
 TRIAL_DAYS = int(os.environ.get("TRIAL_DAYS", "14"))
+# Days between `delete_tenant` (final backup taken, tenant closed) and its schema being dropped.
+TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 
 # Billing (docs/decisions/005-billing.md). Without STRIPE_API_KEY billing is
 # offline: seats and intervals are recorded locally with the same limits.
@@ -261,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
     "backups-weekly-verification": {
         "task": "ops.backups.tasks.verify_backups",
         "schedule": crontab(day_of_week=0, hour=8, minute=0),
+    },
+    # Tenants whose deletion grace period has passed lose their schema and files (ops/lifecycle).
+    "purge-deleted-tenants": {
+        "task": "ops.lifecycle.tasks.purge_deleted_tenants",
+        "schedule": crontab(hour=3, minute=40),
     },
 }
 # Tenant backups (docs/decisions/006-backups.md). With BACKUP_BUCKET they go to

@@ -11,3 +11,4 @@ class OpsConfig(AppConfig):
         receivers.connect()
         # Celery's autodiscovery imports `<app>.tasks` only; backup tasks live in a sub-package.
         from ops.backups import tasks  # noqa: F401
+        from ops.lifecycle import tasks as lifecycle_tasks  # noqa: F401

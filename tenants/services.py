@@ -157,3 +157,20 @@ def create_tenant_for_schema(*, schema_name, subdomain, company, owner_email, se
     )
     Domain.objects.create(domain=f"{subdomain}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
     return tenant
+
+
+def set_lifecycle(*, tenant_id, lifecycle, delete_after=None):
+    """Set what ops allow a tenant: `active`, `suspended` (every request of its host
+    gets a notice, tenants/access.py) or `deleting` (the same, until its schema is
+    dropped after `delete_after`, which it requires; other states clear it).
+    Locks the row; commits with the caller's transaction. Returns the previous lifecycle."""
+    if (lifecycle == Tenant.Lifecycle.DELETING) != (delete_after is not None):
+        raise ValueError("delete_after goes with the deleting lifecycle, and only with it")
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().get(pk=tenant_id)
+        previous = tenant.lifecycle
+        tenant.lifecycle, tenant.delete_after = lifecycle, delete_after
+        tenant.save(update_fields=["lifecycle", "delete_after"])
+    log.info("tenant %s lifecycle %s -> %s%s", tenant.subdomain, previous, lifecycle,
+             f" (schema dropped after {delete_after:%Y-%m-%d %H:%M} UTC)" if delete_after else "")
+    return previous

@@ -1,0 +1,48 @@
+"""Committed tenants with records and files, local backups and media per test."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import Max
+
+from crm.accounts.services import create_account
+from crm.attachments.services import add_attachment
+from crm.contacts.services import create_contact
+from crm.users.models import User
+from ops.models import Backup
+from tests.conftest import in_tenant, sign_up
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def local_backups(settings, tmp_path, media):
+    settings.BACKUP_BUCKET = ""
+    settings.BACKUP_DIR = str(tmp_path / "backups")
+    return tmp_path / "backups"
+
+
+@pytest.fixture
+def committed_tenant(committed_db, media):
+    """A committed tenant with two accounts, a contact each and a file on the
+    first; deleted afterwards (if the test has not), with the backups it made."""
+    assert connection.settings_dict["NAME"].startswith("test"), \
+        "no test database: run these tests with a django_db-marked test in the session (test_lifecycle.py has some)"
+    last_backup = Backup.objects.aggregate(last=Max("pk"))["last"] or 0
+    tenant = sign_up()
+    committed_db.append(tenant)
+    with in_tenant(tenant):
+        admin = User.objects.get(email=tenant.owner_email)
+        for index in range(2):
+            account = create_account(by=admin, name=f"Company {index}", owner=admin)
+            create_contact(by=admin, first_name=f"Ann{index}", last_name="Lee", account=account, owner=admin)
+            if index == 0:
+                add_attachment(by=admin, record=account,
+                               upload=SimpleUploadedFile("offer.txt", b"our offer, page 1\n" * 100))
+    yield tenant
+    connection.set_schema_to_public()
+    Backup.objects.filter(pk__gt=last_backup).delete()
