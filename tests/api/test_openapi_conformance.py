@@ -116,9 +116,9 @@ BUSINESS_RULES = {
     "GET /api/v1/activities/": {"owner", "account", "contact", "deal"},
     "POST /api/v1/activities/": {"owner", "account", "contact", "deal", "occurred_at"},
     "PATCH /api/v1/activities/{id}/": {"owner", "account", "contact", "deal", "occurred_at"},
-    "GET /api/v1/tasks/": {"assignee", "account", "contact"},
-    "POST /api/v1/tasks/": {"assignee", "account", "contact", "remind_at"},
-    "PATCH /api/v1/tasks/{id}/": {"assignee", "account", "contact", "remind_at"},
+    "GET /api/v1/tasks/": {"assignee", "account", "contact", "deal"},
+    "POST /api/v1/tasks/": {"assignee", "account", "contact", "deal", "remind_at"},
+    "PATCH /api/v1/tasks/{id}/": {"assignee", "account", "contact", "deal", "remind_at"},
     # Imports: a file that is no .csv / .xlsx (or is empty, or not UTF-8), a mapping that is
     # not a JSON object of the file's columns to fields of the kind.
     "POST /api/v1/imports/": {"file", "mapping"},
