@@ -1,6 +1,8 @@
 """A backup brings a tenant back exactly: rows, sequences and files, through S3
 (moto's server over HTTP) and through the local folder."""
 
+import time
+
 import pytest
 from django.db import connection
 
@@ -10,7 +12,7 @@ from ops.backups import restore as restore_module
 from ops.backups import selectors, services
 from ops.models import Backup, Restore
 from tenants.models import Tenant
-from tests.conftest import in_tenant
+from tests.conftest import api_client, in_tenant, user_of
 from tests.ops.backups.conftest import add_records, files_of, sequence_values, table_rows
 
 
@@ -103,3 +105,35 @@ def test_a_backup_that_cannot_read_its_schema_fails_and_stores_nothing(local_bac
     assert backup.status == Backup.Status.FAILED
     assert "no tables" in backup.error
     assert local_backups.keys() == [] and local_backups.unfinished_uploads() == []
+
+
+@pytest.mark.celery
+def test_an_admin_backs_up_and_restores_through_the_api_and_the_worker(s3, committed_tenant, media, celery_worker):
+    tenant = committed_tenant()
+    add_records(tenant, contacts=2, files=1)
+    records = ("accounts_account", "contacts_contact", "attachments_attachment")
+    rows = {name: table_rows(tenant.schema_name)[name] for name in records}
+    client = api_client(tenant, user_of(tenant, "owner"))
+
+    created = client.post("/api/v1/backups/")
+    assert created.status_code == 202 and created.json()["status"] == "pending"
+    backup = _wait_for(lambda: client.get(f"/api/v1/backups/{created.json()['id']}/").json(), "done")
+    assert backup["size"] > 0 and len(backup["checksum"]) == 64
+
+    add_records(tenant, contacts=1, files=0, prefix="after")
+    assert client.post(f"/api/v1/backups/{backup['id']}/restore/").status_code == 202
+    _wait_for(lambda: {"status": "done" if not Tenant.objects.get(pk=tenant.pk).restoring
+                       and Restore.objects.filter(backup_id=backup["id"], status="done").exists() else "running"},
+              "done")
+    assert {name: table_rows(tenant.schema_name)[name] for name in records} == rows
+
+
+def _wait_for(read, status, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = read()
+        if value["status"] == status:
+            return value
+        assert value["status"] != "failed", value
+        time.sleep(0.3)
+    raise AssertionError(f"still {value} after {timeout}s")
