@@ -60,6 +60,7 @@ urlpatterns = [
     path("contacts/new/", contacts.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact-edit"),
+    path("contacts/<int:pk>/activities/", activities.log_contact_activity, name="contact-log-activity"),
     path("", include("crm.web.record_urls")),
     path("settings/", include("crm.web.settings.urls")),
     # An invited user chooses their password here (Django's password-reset check of the link).

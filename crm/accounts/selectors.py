@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.http import Http404
 
 from crm.access import scope
@@ -22,6 +22,21 @@ def account_get_for_user(user, pk):
 def with_watched(queryset, user):
     """`queryset` with `watched`: whether `user` has the account on their watch list."""
     return queryset.annotate(watched=Exists(AccountWatch.objects.filter(user=user, account=OuterRef("pk"))))
+
+
+def account_choices():
+    """{field: [(value, label)]} of an account's fields with fixed choices, for
+    forms and list filters (pages may not import models)."""
+    return {"kind": Account.Kind.choices, "status": Account.Status.choices, "level": Account.Level.choices,
+            "value_class": Account.Value.choices, "source": Account.Source.choices}
+
+
+def with_level_rank(queryset):
+    """`queryset` with `level_rank`: 0 for strategic, 1 important, 2 normal, so a
+    list sorts by level in its meaning, not alphabetically."""
+    order = [Account.Level.STRATEGIC, Account.Level.IMPORTANT, Account.Level.NORMAL]
+    return queryset.annotate(level_rank=Case(*[When(level=level, then=Value(rank)) for rank, level in enumerate(order)],
+                                             default=Value(len(order)), output_field=IntegerField()))
 
 
 def pool_accounts():

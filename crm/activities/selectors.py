@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from crm.access import scope
 from crm.accounts.models import Account
-from crm.activities.models import Activity, ActivityComment, Notification, Task
+from crm.activities.models import Activity, ActivityComment, FollowUp, Notification, Task
 from crm.contacts.models import Contact
 from crm.deals.models import Deal
 
@@ -109,6 +109,18 @@ def worklist(user, name, *, days=NOT_CONTACTED_RECENTLY_DAYS, today=None):
     if name == "never_contacted":
         return accounts.filter(last_contact_at__isnull=True).order_by("name", "id")
     raise ValueError(f"no worklist {name!r}")
+
+
+def with_next_contact(accounts):
+    """`accounts` (a queryset of Account) with `next_contact_at`: the next planned
+    contact of each (FollowUp), for list pages to show and sort by."""
+    return accounts.annotate(next_contact_at=F("follow_up__next_contact_at"))
+
+
+def next_contact_of(record):
+    """The next planned contact of an account or a contact (None if none is planned)."""
+    follow_up = FollowUp.objects.filter(**{record._meta.model_name: record}).first()
+    return follow_up.next_contact_at if follow_up is not None else None
 
 
 # Tasks and notifications ---------------------------------------------------

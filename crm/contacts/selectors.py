@@ -2,7 +2,8 @@ from django.db.models import Prefetch, Q
 
 from crm.access import scope
 from crm.accounts import matching
-from crm.contacts.models import Contact, ContactAccount
+from crm.accounts.selectors import accounts_visible_to
+from crm.contacts.models import Contact, ContactAccount, Role
 
 # At most this many duplicate candidates are reported.
 MAX_CANDIDATES = 20
@@ -13,9 +14,35 @@ def _contacts():
         Prefetch("account_links", queryset=ContactAccount.objects.order_by("-is_primary", "id")))
 
 
+def contact_roles():
+    """(value, label) choices of a contact's role at an account."""
+    return Role.choices
+
+
+def contacts_of_account(user, account):
+    """Contacts `user` may see who relate to `account` in any role (its primary
+    contacts first), each with `link_role`: their role at this account."""
+    contacts = list(contacts_visible_to(user).filter(account_links__account=account).distinct()
+                    .order_by("last_name", "first_name", "id"))
+    for contact in contacts:
+        link = next((link for link in contact.account_links.all() if link.account_id == account.pk), None)
+        contact.link_role = link.get_role_display() if link is not None else ""
+        contact.is_primary_here = contact.account_id == account.pk
+    contacts.sort(key=lambda contact: not contact.is_primary_here)
+    return contacts
+
+
 def contacts_visible_to(user):
     """Contacts `user` may see, with owner, primary account and account links loaded."""
     return scope.visible(_contacts(), user)
+
+
+def account_links_of(user, contact):
+    """`contact`'s relations to the accounts `user` may see (the primary one
+    first), each with its account loaded; relations to accounts out of `user`'s
+    scope are left out, so their names never show."""
+    return (ContactAccount.objects.filter(contact=contact, account__in=accounts_visible_to(user).values("pk"))
+            .select_related("account").order_by("-is_primary", "account__name", "id"))
 
 
 def contact_get_for_user(user, pk):

@@ -1,7 +1,9 @@
-"""Accounts: list (search, filter, sort, pages; htmx refreshes only the table;
-saved views and export), detail with contacts, files and history, create (with
-a duplicate warning) and edit, and the account's actions: watch, release to the
-pool, share, merge, attach files."""
+"""Accounts: list (search, filter by every classification, sort, pages; htmx
+refreshes only the table; saved views and export), detail with every field in
+sections, contacts, deals, timeline, tasks, files and history, create (with a
+duplicate warning) and edit of every field, and the account's actions: watch,
+release to the pool, share, merge, attach files. Fields hidden from the user's
+role are masked everywhere (crm.web.masking)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,29 +15,65 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from crm.accounts import pool, services
 from crm.accounts.matching import PossibleDuplicates
-from crm.accounts.selectors import account_get_for_user, accounts_visible_to, duplicate_candidates
+from crm.accounts.selectors import (
+    account_choices, account_get_for_user, accounts_visible_to, duplicate_candidates, with_level_rank, with_watched,
+)
+from crm.activities.selectors import with_next_contact
 from crm.audit.selectors import history_for
-from crm.contacts.selectors import contacts_visible_to
+from crm.contacts.selectors import contacts_of_account
 from crm.web import record_actions, related
 from crm.web.decorators import module_page
 from crm.web.forms import AccountForm, add_service_errors, assignable_owners, warn_of_duplicates
 from crm.web.listing import export_response, list_page
+from crm.web.masking import mask_form, masks_for, writable
 
-SORTS = {"name": ["name", "id"], "owner": ["owner__email", "name", "id"],
+SORTS = {"name": ["name", "id"], "status": ["status", "name", "id"], "level": ["level_rank", "name", "id"],
+         "industry": ["industry", "name", "id"], "owner": ["owner__email", "name", "id"],
+         "last_contacted": ["last_contacted_at", "name", "id"], "next_contact": ["next_contact_at", "name", "id"],
          "created": ["created_at", "id"], "updated": ["updated_at", "id"]}
+# The account field each sort orders by, where its name differs.
+SORT_FIELDS = {"last_contacted": "last_contacted_at"}
+# Filters on a field with fixed choices: ?status=customer, ...
+CHOICE_FILTERS = ("status", "level", "value_class", "source", "kind")
+# Filters on free-text fields, matched whole (ignoring case): ?industry=retail
+TEXT_FILTERS = ("industry", "region")
+FIELDS = ("name", "owner", "kind", "status", "level", "value_class", "credit_limit", "source", "industry", "region",
+          "tags", "phone", "email", "website", "billing_address", "shipping_address", "follow_up_days")
 
 
 def _listing(request):
-    return list_page(
-        request, accounts_visible_to(request.user), sorts=SORTS, default_sort="name",
-        filters=[("q", lambda qs, v: qs.filter(name__icontains=v)),
-                 ("owner", _owner_filter(request.user))],
-    )
+    user = request.user
+    masked = masks_for(request)["accounts"]
+    queryset = with_level_rank(with_next_contact(with_watched(accounts_visible_to(user), user)))
+    choices = account_choices()
+    # No filtering by a field the user sees masked: what it leaves would tell its values.
+    filters = [("q", lambda qs, v: qs.filter(name__icontains=v)),
+               ("owner", _owner_filter(user)),
+               ("watched", lambda qs, v: qs.filter(watched=True) if v in ("1", "true") else qs)]
+    filters += [(name, _choice_filter(name, choices[name])) for name in CHOICE_FILTERS if name not in masked]
+    filters += [(name, _text_filter(name)) for name in TEXT_FILTERS if name not in masked]
+    if "tags" not in masked:
+        filters.append(("tag", lambda qs, v: qs.filter(tags__contains=[v])))
+    return list_page(request, queryset, sorts=masks_for(request).sortable("accounts", SORTS, SORT_FIELDS),
+                     default_sort="name", filters=filters)
+
+
+def _choice_filter(field, choices):
+    values = {value for value, _label in choices}
+    return lambda qs, value: qs.filter(**{field: value}) if value in values else qs.none()
+
+
+def _text_filter(field):
+    return lambda qs, value: qs.filter(**{f"{field}__iexact": value})
 
 
 @module_page("accounts")
 def account_list(request):
-    context = {"listing": _listing(request), "owners": assignable_owners(request.user)}
+    listing = _listing(request)
+    masks = masks_for(request)
+    masks.page("accounts", listing.page)
+    context = {"listing": listing, "owners": assignable_owners(request.user), "choices": account_choices(),
+               "masks": masks}
     if request.htmx and request.htmx.target == "account-table":
         return render(request, "crm/accounts/_table.html", context)
     return render(request, "crm/accounts/list.html", context)
@@ -58,12 +96,18 @@ def _owner_filter(user):
 @module_page("accounts")
 def account_detail(request, pk):
     account = account_get_for_user(request.user, pk)
-    return render(request, "crm/accounts/detail.html", {
-        "account": account,
-        "contacts": contacts_visible_to(request.user).filter(account=account),
-        "history": history_for(account)[:50],
-        **related.for_account(request.user, account),
-    })
+    return render(request, "crm/accounts/detail.html", _detail_context(request, account))
+
+
+def _detail_context(request, account, activity_form=None):
+    masks = masks_for(request)
+    return {
+        **related.for_account(request, account, activity_form=activity_form),
+        "account": masks.record("accounts", account),
+        "contacts": masks.rows("contacts", contacts_of_account(request.user, account), aliases={"link_role": "role"}),
+        "history": masks.history("accounts", history_for(account)[:50]),
+        "masks": masks,
+    }
 
 
 @module_page("accounts")
@@ -77,20 +121,26 @@ def account_edit(request, pk):
 
 
 def _edit(request, account):
-    initial = {"name": account.name, "owner": account.owner} if account else {}
+    initial = {name: getattr(account, name) for name in FIELDS} if account else {}
     form = AccountForm(request.POST or None, initial=initial, user=request.user)
+    # Masked fields are shown masked and disabled, and never handed to the service.
+    mask_form(form, masks_for(request)["accounts"], account)
     if request.method == "POST" and form.is_valid():
-        values = {"name": form.cleaned_data["name"], "owner": form.cleaned_data["owner"]}
+        values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
+        for name in AccountForm.KEEP_WHEN_EMPTY:
+            if values.get(name) == "":
+                values.pop(name)
+        if values.get("owner", "") is None:
+            values.pop("owner")
         try:
             if account is None:
                 account = services.create_account(by=request.user, allow_duplicates=bool(request.POST.get("save_anyway")),
                                                   **values)
             else:
-                if values["owner"] is None:
-                    values.pop("owner")
                 account = services.update_account(account=account, by=request.user, **values)
         except PossibleDuplicates:
-            warn_of_duplicates(form, _described(duplicate_candidates(request.user, name=values["name"])))
+            warn_of_duplicates(form, _described(duplicate_candidates(
+                request.user, **{name: values.get(name) or "" for name in ("name", "phone", "email")})))
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -1,5 +1,5 @@
-"""Worklists (who to contact), logging an activity from an account's or a deal's
-page, and comments on the activities of a timeline."""
+"""Worklists (who to contact), logging an activity from an account's, a
+contact's or a deal's page, and comments on the activities of a timeline."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from crm.access.permissions import may_use_module
 from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.activities import services
-from crm.activities.selectors import WORKLISTS, activity_get_for_user, timeline_for, worklist
-from crm.contacts.selectors import contacts_visible_to
+from crm.activities.selectors import WORKLISTS, activity_get_for_user, worklist
+from crm.contacts.selectors import contact_get_for_user, contacts_visible_to
 from crm.deals.selectors import deal_get_for_user, deals_visible_to
 from crm.web import related
 from crm.web.decorators import module_page
@@ -25,7 +25,6 @@ WORKLIST_TITLES = {
     "never_contacted": _("Never contacted"),
 }
 WORKLIST_ROWS = 50
-TIMELINE_ROWS = 50
 
 
 @module_page("activities")
@@ -43,7 +42,7 @@ def deal_timeline(user, deal, activity_form=None):
     with its comments, and the form to log one (nothing without the module)."""
     if not may_use_module(user, "activities"):
         return {}
-    return {"timeline": timeline_for(user, deal).prefetch_related("comments__author")[:TIMELINE_ROWS],
+    return {"timeline": related.timeline(user, deal),
             "activity_form": activity_form or ActivityForm(),
             "log_activity_url": reverse("deal-log-activity", args=[deal.pk])}
 
@@ -58,8 +57,22 @@ def log_activity(request, pk):
     form = _logged(request, account=account)
     if not request.htmx:
         return redirect("account", pk=account.pk)
-    context = {"account": account, **related.for_account(request.user, account, activity_form=form)}
+    context = {"account": account, **related.for_account(request, account, activity_form=form)}
     # htmx swaps only 2xx answers by default, so the form with its errors comes back as 200.
+    return render(request, "crm/_timeline.html", context)
+
+
+@module_page("contacts")
+@module_page("activities")
+def log_contact_activity(request, pk):
+    """POST: log an activity on the contact (and so on its primary account); as for an account."""
+    contact = contact_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return redirect("contact", pk=contact.pk)
+    form = _logged(request, contact=contact)
+    if not request.htmx:
+        return redirect("contact", pk=contact.pk)
+    context = {"contact": contact, **related.for_contact(request, contact, activity_form=form)}
     return render(request, "crm/_timeline.html", context)
 
 

@@ -1,7 +1,13 @@
 """Contacts: list (search, filter, sort, pages; htmx refreshes only the table;
-saved views and export), detail with files and history, create (with a
-duplicate warning) and edit, share, merge, attach files."""
+saved views and export), detail with every field, the accounts the person
+relates to (with their role; relate to one more, end a relation), deals,
+timeline with a "log activity" form, tasks, files and history, create (with a
+duplicate warning) and edit, share, merge, attach files. Fields hidden from
+the user's role are masked everywhere (crm.web.masking)."""
 
+from types import SimpleNamespace
+
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -11,43 +17,74 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from crm.accounts.matching import PossibleDuplicates
+from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.audit.selectors import history_for
 from crm.contacts import services
-from crm.contacts.selectors import contact_get_for_user, contacts_visible_to, duplicate_candidates
+from crm.contacts.selectors import (
+    account_links_of, contact_get_for_user, contact_roles, contacts_visible_to, duplicate_candidates,
+)
 from crm.web import record_actions, related
 from crm.web.decorators import module_page
-from crm.web.forms import ContactForm, add_service_errors, assignable_owners, warn_of_duplicates
+from crm.web.forms import ContactForm, LinkAccountForm, add_service_errors, assignable_owners, warn_of_duplicates
 from crm.web.listing import export_response, list_page
+from crm.web.masking import mask_form, masks_for, writable
 
-SORTS = {"name": ["last_name", "first_name", "id"], "account": ["account__name", "last_name", "id"],
+SORTS = {"name": ["last_name", "first_name", "id"], "title": ["title", "last_name", "id"],
+         "account": ["account__name", "last_name", "id"], "email": ["email", "id"],
          "owner": ["owner__email", "last_name", "id"], "created": ["created_at", "id"]}
-FIELDS = ("first_name", "last_name", "email", "phone", "account", "owner")
+FIELDS = ("first_name", "last_name", "title", "role", "email", "phone", "account", "owner")
+# The fields the search box looks in, by the contact field each reads.
+SEARCHED = {"first_name": "first_name__icontains", "last_name": "last_name__icontains",
+            "email": "email__icontains", "phone": "phone__icontains"}
 
 
-def search(queryset, text):
-    """Contacts whose name, e-mail or phone contains `text`."""
+def search(queryset, text, masked=frozenset()):
+    """Contacts whose name, e-mail or phone contains every word of `text`; a field
+    in `masked` is not searched, or what is found would tell its value."""
+    lookups = [lookup for field, lookup in SEARCHED.items() if field not in masked]
     query = Q()
     for word in text.split():
-        query &= (Q(first_name__icontains=word) | Q(last_name__icontains=word)
-                  | Q(email__icontains=word) | Q(phone__icontains=word))
+        any_field = Q()
+        for lookup in lookups:
+            any_field |= Q(**{lookup: word})
+        query &= any_field
     return queryset.filter(query)
+
+
+def _has(field):
+    return lambda qs, value: qs.exclude(**{field: ""}) if value in ("1", "true") else qs.filter(**{field: ""})
 
 
 def _listing(request):
     user = request.user
+    masked = masks_for(request)["contacts"]
+    roles = {value for value, _label in contact_roles()}
+    filters = [("q", lambda qs, v: search(qs, v, masked)),
+               ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
+                else qs.filter(owner_id=v) if v.isdigit() else qs.none()),
+               ("account", lambda qs, v: qs.filter(account_id=v) if v.isdigit() else qs.none())]
+    if "role" not in masked:
+        filters.append(("role", lambda qs, v: qs.filter(role=v) if v in roles else qs.none()))
+    filters += [(f"has_{field}", _has(field)) for field in ("email", "phone") if field not in masked]
+    sorts = masks_for(request).sortable("contacts", SORTS)
+    if "last_name" in masked:
+        # By name still, but only by what the user sees of it.
+        sorts["name"] = ["first_name", "id"]
     # The page (and its export) shows the primary account only, not every account link.
-    return list_page(
-        request, contacts_visible_to(user).prefetch_related(None), sorts=SORTS, default_sort="name",
-        filters=[("q", search),
-                 ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
-                  else qs.filter(owner_id=v) if v.isdigit() else qs.none()),
-                 ("account", lambda qs, v: qs.filter(account_id=v) if v.isdigit() else qs.none())],
-    )
+    return list_page(request, contacts_visible_to(user).prefetch_related(None), sorts=sorts, default_sort="name",
+                     filters=filters)
 
 
 @module_page("contacts")
 def contact_list(request):
-    context = {"listing": _listing(request), "owners": assignable_owners(request.user)}
+    listing = _listing(request)
+    masks = masks_for(request)
+    masks.page("contacts", listing.page)
+    context = {"listing": listing, "owners": assignable_owners(request.user), "roles": contact_roles(),
+               "masks": masks}
+    if listing.params.get("account"):
+        # The account the list is narrowed to, named above it (if the user may see it).
+        context["account"] = accounts_visible_to(request.user).filter(pk=listing.params["account"]).first()
     if request.htmx and request.htmx.target == "contact-table":
         return render(request, "crm/contacts/_table.html", context)
     return render(request, "crm/contacts/list.html", context)
@@ -62,10 +99,20 @@ def contact_export(request):
 @module_page("contacts")
 def contact_detail(request, pk):
     contact = contact_get_for_user(request.user, pk)
-    return render(request, "crm/contacts/detail.html", {
-        "contact": contact, "history": history_for(contact)[:50],
-        **related.for_contact(request.user, contact),
-    })
+    return render(request, "crm/contacts/detail.html", _detail_context(request, contact))
+
+
+def _detail_context(request, contact, link_form=None):
+    masks = masks_for(request)
+    return {
+        **related.for_contact(request, contact),
+        "contact": masks.record("contacts", contact),
+        # A relation's role is the contact's role at that account: masked as the role is.
+        "account_links": masks.rows("contacts", account_links_of(request.user, contact)),
+        "link_form": link_form or LinkAccountForm(user=request.user),
+        "history": masks.history("contacts", history_for(contact)[:50]),
+        "masks": masks,
+    }
 
 
 @module_page("contacts")
@@ -85,20 +132,24 @@ def _edit(request, contact):
         # "New contact" from an account page comes with ?account=<id>.
         initial = {"account": request.GET.get("account")} if request.GET.get("account", "").isdigit() else {}
     form = ContactForm(request.POST or None, initial=initial, user=request.user)
+    masks = masks_for(request)
+    # Masked fields are shown masked and disabled, and never handed to the service.
+    mask_form(form, masks["contacts"], contact)
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in FIELDS}
+        values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
+        if values.get("owner", "") is None:
+            values.pop("owner")
         try:
             if contact is None:
                 contact = services.create_contact(by=request.user, **values,
                                                   allow_duplicates=bool(request.POST.get("save_anyway")))
             else:
-                if values["owner"] is None:
-                    values.pop("owner")
                 contact = services.update_contact(contact=contact, by=request.user, **values)
         except PossibleDuplicates:
-            warn_of_duplicates(form, _described(duplicate_candidates(
-                request.user, **{name: values[name] or "" for name in ("first_name", "last_name", "email", "phone")},
-                account=values["account"])))
+            found = duplicate_candidates(
+                request.user, **{name: values.get(name) or "" for name in ("first_name", "last_name", "email", "phone")},
+                account=values.get("account"))
+            warn_of_duplicates(form, _described(masks.rows("contacts", found)))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -116,10 +167,46 @@ def _edit(request, contact):
 
 
 def _described(candidates):
+    """The look-alikes as the warning names them; `candidates` are shown masked
+    where the user's role may not see a field, so the warning never reveals one."""
+    described = []
     for candidate in candidates:
         details = ", ".join(str(part) for part in (candidate.email, candidate.phone, candidate.account) if part)
-        candidate.name_for_warning = f"{candidate} ({details})" if details else str(candidate)
-    return candidates
+        name = f"{candidate} ({details})" if details else str(candidate)
+        described.append(SimpleNamespace(name_for_warning=name))
+    return described
+
+
+@module_page("contacts")
+@require_POST
+def contact_link_account(request, pk):
+    """POST account, role, is_primary: relate the contact to one more account
+    (or change its role there) through crm.contacts.services.link_account."""
+    contact = contact_get_for_user(request.user, pk)
+    form = LinkAccountForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.link_account(contact=contact, account=form.cleaned_data["account"], by=request.user,
+                                  role=form.cleaned_data["role"], is_primary=form.cleaned_data["is_primary"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("contact", pk=contact.pk)
+    contact = contact_get_for_user(request.user, pk)
+    return render(request, "crm/contacts/detail.html", _detail_context(request, contact, link_form=form), status=400)
+
+
+@module_page("contacts")
+@require_POST
+def contact_unlink_account(request, pk, account_pk):
+    """POST: end the contact's relation to an account the user can see."""
+    contact = contact_get_for_user(request.user, pk)
+    account = account_get_for_user(request.user, account_pk)
+    try:
+        services.unlink_account(contact=contact, account=account, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("contact", pk=contact.pk)
 
 
 @module_page("contacts")
@@ -145,16 +232,16 @@ def contact_merge(request, pk):
     contact = contact_get_for_user(request.user, pk)
     return record_actions.merge(
         request, contact,
-        choices=lambda q: _merge_choices(request.user, contact, q),
+        choices=lambda q: _merge_choices(request.user, contact, q, masks_for(request)["contacts"]),
         get_for_user=contact_get_for_user, service=services.merge_contacts,
         back=reverse("contact", args=[contact.pk]), title=_("Merge another contact into %(name)s") % {
             "name": contact})
 
 
-def _merge_choices(user, contact, query):
+def _merge_choices(user, contact, query, masked):
     """Contacts to merge in: those matching the search, else the look-alikes the user can see."""
     if query:
-        return search(contacts_visible_to(user), query).order_by("last_name", "first_name", "id")
+        return search(contacts_visible_to(user), query, masked).order_by("last_name", "first_name", "id")
     look_alikes = [c.pk for c in duplicate_candidates(user, first_name=contact.first_name, last_name=contact.last_name,
                                                       email=contact.email, phone=contact.phone, exclude_pk=contact.pk)]
     return contacts_visible_to(user).filter(pk__in=look_alikes).order_by("last_name", "first_name", "id")

@@ -19,9 +19,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from crm.audit.selectors import history_for
 from crm.deals import services
+from crm.accounts.selectors import accounts_visible_to
 from crm.deals.selectors import (
-    deal_get_for_user, deals_visible_to, default_pipeline, kanban, pipeline_get, pipelines, stage_get, stages,
-    summary, weighted_totals,
+    deal_get_for_user, deal_sources, deals_visible_to, default_pipeline, kanban, pipeline_get, pipelines, stage_get,
+    stages, summary, weighted_totals,
 )
 from crm.web.activities import deal_timeline
 from crm.web.decorators import module_page
@@ -29,11 +30,14 @@ from crm.web.forms import (
     DealForm, DealStageForm, MoveDealForm, PauseDealForm, add_service_errors, assignable_owners,
 )
 from crm.web.listing import export_response, list_page
+from crm.web.masking import mask_choice_labels, mask_form, masks_for, writable
 
 _CENTS = Decimal("0.01")
 SORTS = {"name": ["name", "id"], "account": ["account__name", "name", "id"], "amount": ["amount", "id"],
          "stage": ["pipeline__name", "stage__position", "id"], "owner": ["owner__email", "name", "id"],
          "close": ["expected_close_date", "id"], "updated": ["updated_at", "id"]}
+# The deal field each sort orders by, where its name differs.
+SORT_FIELDS = {"close": "expected_close_date"}
 # "Open" leaves out paused deals, so that the four choices do not overlap.
 STATUSES = (("open", gettext_lazy("Open")), ("paused", gettext_lazy("Paused")),
             ("won", gettext_lazy("Won")), ("lost", gettext_lazy("Lost")))
@@ -59,14 +63,17 @@ def _pipeline(request):
 
 def _board_context(request, pipeline, errors=()):
     columns = kanban(request.user, pipeline) if pipeline else []
+    masks = masks_for(request)
     for column in columns:
+        column["deals"] = masks.rows("deals", column["deals"])
         # A column holds one stage, so its weighted total is its total at that
         # stage's probability. Won and lost deals are no longer pipeline.
         stage = column["stage"]
         column["weighted"] = {currency: (Decimal(total) * stage.probability / 100).quantize(_CENTS)
                               for currency, total in column["totals"].items()} if stage.kind == "open" else {}
     return {"pipeline": pipeline, "pipelines": pipelines().order_by("name", "id"), "columns": columns,
-            "summary": summary(request.user, pipeline) if pipeline else None, "errors": list(errors)}
+            "summary": summary(request.user, pipeline) if pipeline else None, "errors": list(errors),
+            "masks": masks}
 
 
 @module_page("deals")
@@ -132,27 +139,40 @@ def _closing(lookup):
 
 def _listing(request):
     user = request.user
-    return list_page(
-        request, deals_visible_to(user), sorts=SORTS, default_sort="-updated",
-        filters=[("q", search),
-                 ("pipeline", _by_id("pipeline")),
-                 ("stage", _by_id("stage")),
-                 ("owner", lambda qs, v: qs.filter(owner=user) if v == "me" else _by_id("owner")(qs, v)),
-                 ("status", lambda qs, v: qs.filter(_STATUS_FILTERS[v]) if v in _STATUS_FILTERS else qs.none()),
-                 ("closes_from", _closing("gte")),
-                 ("closes_to", _closing("lte"))],
-    )
+    masked = masks_for(request)["deals"]
+    sources = {value for value, _label in deal_sources()}
+    filters = [("q", search),
+               ("pipeline", _by_id("pipeline")),
+               ("stage", _by_id("stage")),
+               ("account", _by_id("account")),
+               ("owner", lambda qs, v: qs.filter(owner=user) if v == "me" else _by_id("owner")(qs, v))]
+    # No filtering by a field the user sees masked: what it leaves would tell its values.
+    if not {"status", "paused_until"} & masked:
+        filters.append(("status", lambda qs, v: qs.filter(_STATUS_FILTERS[v]) if v in _STATUS_FILTERS else qs.none()))
+    if "source" not in masked:
+        filters.append(("source", lambda qs, v: qs.filter(source=v) if v in sources else qs.none()))
+    if "expected_close_date" not in masked:
+        filters += [("closes_from", _closing("gte")), ("closes_to", _closing("lte"))]
+    return list_page(request, deals_visible_to(user),
+                     sorts=masks_for(request).sortable("deals", SORTS, SORT_FIELDS), default_sort="-updated",
+                     filters=filters)
 
 
 @module_page("deals")
 def deal_list(request):
     user = request.user
     listing = _listing(request)
-    context = {"listing": listing, "owners": assignable_owners(user), "statuses": STATUSES,
+    masks = masks_for(request)
+    # The weighted total covers every row the filters leave, not just this page (taken before the page is masked).
+    weighted = weighted_totals(listing.page.paginator.object_list)
+    masks.page("deals", listing.page)
+    context = {"listing": listing, "owners": assignable_owners(user), "statuses": STATUSES, "masks": masks,
+               "sources": deal_sources(),
                "stages": stages().order_by("-pipeline__is_default", "pipeline__name", "pipeline_id", "position"),
-               "pipelines": pipelines().order_by("name", "id"),
-               # The weighted total covers every row the filters leave, not just this page.
-               "weighted": weighted_totals(listing.page.paginator.object_list)}
+               "pipelines": pipelines().order_by("name", "id"), "weighted": weighted}
+    if listing.params.get("account"):
+        # The account the list is narrowed to, named above it (if the user may see it).
+        context["account"] = accounts_visible_to(user).filter(pk=listing.params["account"]).first()
     if request.htmx and request.htmx.target == "deal-table":
         return render(request, "crm/deals/_table.html", context)
     return render(request, "crm/deals/list.html", context)
@@ -172,9 +192,12 @@ def deal_detail(request, pk):
 
 
 def _detail(request, deal, *, status=200, **forms):
+    masks = masks_for(request)
     context = {
-        "deal": deal,
-        "history": history_for(deal)[:50],
+        "deal": masks.record("deals", deal),
+        "deal_contacts": masks.rows("contacts", deal.contacts.all()),
+        "history": masks.history("deals", history_for(deal)[:50]),
+        "masks": masks,
         "stage_form": forms.get("stage_form") or DealStageForm(deal=deal),
         "pause_form": forms.get("pause_form") or PauseDealForm(),
         "action_errors": forms.get("action_errors", []),
@@ -268,16 +291,18 @@ def _edit(request, deal):
         if request.GET.get("account", "").isdigit():
             initial["account"] = request.GET["account"]
     form = DealForm(request.POST or None, initial=initial, user=request.user, deal=deal)
+    masks = masks_for(request)
+    # Masked fields are shown masked and disabled, and never handed to the service.
+    mask_form(form, masks["deals"], deal)
+    mask_choice_labels(form, "contacts", masks["contacts"])
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in FIELDS}
-        if "lost_reason" in form.fields:
-            values["lost_reason"] = form.cleaned_data["lost_reason"]
+        values = {name: form.cleaned_data[name] for name in writable(form, (*FIELDS, "lost_reason"))}
+        if values.get("owner", "") is None:
+            values.pop("owner")
         try:
             if deal is None:
                 deal = services.create_deal(by=request.user, stage=form.cleaned_data["stage"], **values)
             else:
-                if values["owner"] is None:
-                    values.pop("owner")
                 deal = services.update_deal(deal=deal, by=request.user, **values)
         except ValidationError as error:
             add_service_errors(form, error)

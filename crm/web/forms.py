@@ -1,12 +1,15 @@
 """Forms of the CRM pages. They only parse input; the services validate and write,
 and their ValidationErrors come back onto the form with `add_service_errors`."""
 
+from datetime import timedelta
+
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.access import scope
-from crm.accounts.selectors import accounts_visible_to
-from crm.contacts.selectors import contacts_visible_to
+from crm.accounts.selectors import account_choices, accounts_visible_to
+from crm.contacts.selectors import contact_roles, contacts_visible_to
 from crm.deals.selectors import deal_sources, deals_visible_to, stages
 from crm.users.selectors import users_with_teams
 
@@ -34,27 +37,98 @@ class OwnerField(forms.ModelChoiceField):
         return user.display_name if not user.name else user.name
 
 
+def _account_choices(field, blank=False):
+    def choices():
+        found = account_choices()[field]
+        return [("", "—"), *found] if blank else found
+    return choices
+
+
+class TagsField(forms.CharField):
+    """Tags typed as one line, separated by commas (the service tidies them)."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, (list, tuple)) else value
+
+    def to_python(self, value):
+        return [tag.strip() for tag in (super().to_python(value) or "").split(",") if tag.strip()]
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > 30:
+            raise forms.ValidationError(_("At most 30 tags."))
+        if any(len(tag) > 40 for tag in value):
+            raise forms.ValidationError(_("A tag has at most 40 characters."))
+
+
 class AccountForm(forms.Form):
+    """Every field of an account the user may change. Kind, level and status
+    left empty keep what the account has (a new one: company, normal, prospect)."""
+
     name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=_account_choices("kind"), required=False, initial="company")
+    status = forms.ChoiceField(label=_("Status"), choices=_account_choices("status"), required=False,
+                               initial="prospect")
+    level = forms.ChoiceField(label=_("Level"), choices=_account_choices("level"), required=False, initial="normal")
+    value_class = forms.ChoiceField(label=_("Value classification"), choices=_account_choices("value_class", True),
+                                    required=False)
+    credit_limit = forms.DecimalField(label=_("Credit limit"), max_digits=14, decimal_places=2, min_value=0,
+                                      required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=_account_choices("source", True), required=False)
+    industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
+    region = forms.CharField(label=_("Region"), max_length=100, required=False)
+    tags = TagsField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    billing_address = forms.CharField(label=_("Billing address"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    shipping_address = forms.CharField(label=_("Shipping address"), required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_days = forms.IntegerField(label=_("Follow up every (days)"), min_value=1, max_value=3650,
+                                        required=False,
+                                        help_text=_("Logging a call, visit, meeting or e-mail then plans the next "
+                                                    "contact this many days later."))
     owner = OwnerField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
+
+    # Left empty, these keep the account's value (the service's default for a new one).
+    KEEP_WHEN_EMPTY = ("kind", "status", "level")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = assignable_owners(user)
 
 
+def _contact_roles():
+    return [("", "—"), *contact_roles()]
+
+
 class ContactForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=_contact_roles, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False, empty_label="—")
+    account = forms.ModelChoiceField(label=_("Primary account"), queryset=None, required=False, empty_label="—")
     owner = OwnerField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts_visible_to(user)
         self.fields["owner"].queryset = assignable_owners(user)
+
+
+class LinkAccountForm(forms.Form):
+    """Relate a contact to one more account (crm.contacts.services.link_account)."""
+
+    account = forms.ModelChoiceField(label=_("Account"), queryset=None, empty_label="—")
+    role = forms.ChoiceField(label=_("Role there"), choices=_contact_roles, required=False)
+    is_primary = forms.BooleanField(label=_("Make it the primary account"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts_visible_to(user)
 
 
 def _activity_kinds():
@@ -68,6 +142,22 @@ class ActivityForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     next_contact_at = forms.DateField(label=_("Next contact"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, follow_up_days=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if follow_up_days:
+            # What crm.activities.services.log_activity does with an empty date.
+            self.fields["next_contact_at"].help_text = _(
+                "Followed up every %(days)s days: left empty, a call, visit, meeting or e-mail plans the "
+                "next contact %(days)s days after it (%(date)s if it happened today).") % {
+                "days": follow_up_days, "date": _suggested_date(follow_up_days)}
+
+
+def _suggested_date(days):
+    try:
+        return formats.date_format(timezone.localdate() + timedelta(days=days), "SHORT_DATE_FORMAT")
+    except OverflowError:
+        return "—"
 
 
 class MoveDealForm(forms.Form):

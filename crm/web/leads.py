@@ -13,15 +13,16 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from crm.access.permissions import may_use_module
 from crm.accounts.selectors import accounts_visible_to, duplicate_candidates
-from crm.activities.selectors import timeline_for
 from crm.audit.selectors import history_for
 from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads import services
 from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
+from crm.web import related
 from crm.web.decorators import module_page
 from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assignable_owners
 from crm.web.listing import export_response, list_page
+from crm.web.masking import mask_form, masks_for, writable
 
 SORTS = {"name": ["last_name", "first_name", "id"], "company": ["company", "last_name", "id"],
          "status": ["status", "last_name", "id"], "source": ["source", "last_name", "id"],
@@ -32,12 +33,19 @@ MATCHED_ON = {"name": gettext_lazy("name"), "phone": gettext_lazy("phone"), "ema
 CONVERTED = "converted"
 
 
-def search(queryset, text):
-    """Leads whose name, company, e-mail or phone contains every word of `text`."""
+SEARCHED = ("first_name", "last_name", "company", "email", "phone")
+
+
+def search(queryset, text, masked=frozenset()):
+    """Leads whose name, company, e-mail or phone contains every word of `text`;
+    a field in `masked` is not searched, or what is found would tell its value."""
+    fields = [field for field in SEARCHED if field not in masked]
     query = Q()
     for word in text.split():
-        query &= (Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(company__icontains=word)
-                  | Q(email__icontains=word) | Q(phone__icontains=word))
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        query &= any_field
     return queryset.filter(query)
 
 
@@ -51,21 +59,30 @@ def _choice_filter(field, choices):
 
 def _listing(request):
     user = request.user
-    return list_page(
-        request, leads_visible_to(user), sorts=SORTS, default_sort="-created",
-        filters=[("q", search),
-                 ("status", _choice_filter("status", lead_statuses())),
-                 ("source", _choice_filter("source", lead_sources())),
-                 ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
-                  else qs.filter(owner_id=v) if v.isdigit() else qs.none())],
-    )
+    masked = masks_for(request)["leads"]
+    filters = [("q", lambda qs, v: search(qs, v, masked)),
+               ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
+                else qs.filter(owner_id=v) if v.isdigit() else qs.none())]
+    # No filtering by a field the user sees masked: what it leaves would tell its values.
+    if "status" not in masked:
+        filters.append(("status", _choice_filter("status", lead_statuses())))
+    if "source" not in masked:
+        filters.append(("source", _choice_filter("source", lead_sources())))
+    sorts = masks_for(request).sortable("leads", SORTS)
+    if "last_name" in masked:
+        # By name still, but only by what the user sees of it.
+        sorts["name"] = ["first_name", "id"]
+    return list_page(request, leads_visible_to(user), sorts=sorts, default_sort="-created", filters=filters)
 
 
 @module_page("leads")
 def lead_list(request):
     user = request.user
-    context = {"listing": _listing(request), "owners": assignable_owners(user), "statuses": lead_statuses(),
-               "sources": lead_sources()}
+    listing = _listing(request)
+    masks = masks_for(request)
+    masks.page("leads", listing.page)
+    context = {"listing": listing, "owners": assignable_owners(user), "statuses": lead_statuses(),
+               "sources": lead_sources(), "masks": masks}
     if request.htmx and request.htmx.target == "lead-table":
         return render(request, "crm/leads/_table.html", context)
     return render(request, "crm/leads/list.html", context)
@@ -81,16 +98,19 @@ def lead_export(request):
 def lead_detail(request, pk):
     user = request.user
     lead = lead_get_for_user(user, pk)
-    context = {"lead": lead, "history": history_for(lead)[:50], "converted": lead.status == CONVERTED}
+    masks = masks_for(request)
+    context = {"lead": masks.record("leads", lead), "history": masks.history("leads", history_for(lead)[:50]),
+               "converted": lead.status == CONVERTED, "masks": masks}
     if context["converted"]:
         # What it became, each only if the user may still see it (owners change).
         account = accounts_visible_to(user).filter(pk=lead.converted_account_id).first()
         contact = contacts_visible_to(user).filter(pk=lead.converted_contact_id).first()
         deal = deals_visible_to(user).filter(pk=lead.converted_deal_id).first()
-        context.update(converted_account=account, converted_contact=contact, converted_deal=deal)
+        context.update(converted_account=account, converted_contact=masks.record("contacts", contact),
+                       converted_deal=deal)
         # Activities are logged on what the lead became, not on the lead.
         if contact is not None and may_use_module(user, "activities"):
-            context["timeline"] = timeline_for(user, contact)[:50]
+            context["timeline"] = related.timeline(user, contact)
     return render(request, "crm/leads/detail.html", context)
 
 
@@ -111,14 +131,16 @@ def lead_edit(request, pk):
 def _edit(request, lead):
     initial = {name: getattr(lead, name) for name in FIELDS} if lead is not None else {}
     form = LeadForm(request.POST or None, initial=initial, user=request.user)
+    # Masked fields are shown masked and disabled, and never handed to the service.
+    mask_form(form, masks_for(request)["leads"], lead)
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in FIELDS}
+        values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
+        if values.get("owner", "") is None:
+            values.pop("owner")
         try:
             if lead is None:
                 lead = services.create_lead(by=request.user, **values)
             else:
-                if values["owner"] is None:
-                    values.pop("owner")
                 lead = services.update_lead(lead=lead, by=request.user, **values)
         except ValidationError as error:
             add_service_errors(form, error)

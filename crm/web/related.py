@@ -1,19 +1,33 @@
 """What other areas add to an account's or a contact's page (deals, activities,
-files, sharing), each shown only when the user may use that module or action."""
+tasks, files, sharing), each shown only when the user may use that module or
+action, with the fields hidden from the user's role masked (crm.web.masking)."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm.access.permissions import may_use_module
 from crm.accounts import sharing
 from crm.accounts.selectors import accounts_visible_to, with_watched
-from crm.activities.selectors import timeline_for
+from crm.activities.selectors import next_contact_of, tasks_visible_to, timeline_for
 from crm.attachments.selectors import attachments_of
 from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.users.selectors import users_with_teams
+from crm.web.masking import masks_for
+
+TIMELINE_ROWS = 50
+RECORD_ROWS = 50
 
 
-def for_account(user, account, activity_form=None):
+def timeline(user, record):
+    """The newest activities on `record` `user` may see, each with its comments
+    and their authors loaded in two queries, not two per commented activity."""
+    return timeline_for(user, record).prefetch_related("comments__author")[:TIMELINE_ROWS]
+
+
+def for_account(request, account, activity_form=None):
+    user = request.user
+    masks = masks_for(request)
     context = {
         **_files_and_sharing(user, account),
         "watched": with_watched(accounts_visible_to(user).filter(pk=account.pk), user)
@@ -22,17 +36,52 @@ def for_account(user, account, activity_form=None):
         "may_release": account.owner_id is not None and sharing.owner_or_above(user, account),
     }
     if may_use_module(user, "deals"):
-        context["deals"] = deals_visible_to(user).filter(account=account).order_by("-updated_at", "-id")[:50]
+        context["deals"] = masks.rows("deals", deals_visible_to(user).filter(account=account)
+                                      .order_by("-updated_at", "-id")[:RECORD_ROWS])
     if may_use_module(user, "activities"):
-        from crm.web.forms import ActivityForm
-
-        context["timeline"] = timeline_for(user, account)[:50]
-        context["activity_form"] = activity_form or ActivityForm()
+        follow_up_days = None if "follow_up_days" in masks["accounts"] else account.follow_up_days
+        context.update(_activities(user, account, activity_form, follow_up_days=follow_up_days,
+                                   log_url=reverse("account-log-activity", args=[account.pk])))
+        context["tasks"] = _open_tasks(user, account=account)
+        context["new_task_url"] = reverse("task-create") + f"?account={account.pk}"
     return context
 
 
-def for_contact(user, contact):
-    return _files_and_sharing(user, contact)
+def for_contact(request, contact, activity_form=None):
+    user = request.user
+    masks = masks_for(request)
+    context = _files_and_sharing(user, contact)
+    if may_use_module(user, "deals"):
+        context["deals"] = masks.rows("deals", deals_visible_to(user).filter(contacts=contact)
+                                      .order_by("-updated_at", "-id")[:RECORD_ROWS])
+    if may_use_module(user, "activities"):
+        # An activity on the contact goes on its (visible) primary account too,
+        # whose follow-up frequency then plans the next contact.
+        account = accounts_visible_to(user).filter(pk=contact.account_id).first() if contact.account_id else None
+        follow_up_days = account.follow_up_days if account is not None else None
+        if "follow_up_days" in masks["accounts"]:
+            follow_up_days = None
+        context.update(_activities(user, contact, activity_form, follow_up_days=follow_up_days,
+                                   log_url=reverse("contact-log-activity", args=[contact.pk])))
+        context["tasks"] = _open_tasks(user, contact=contact)
+        new_task = f"?contact={contact.pk}" + (f"&account={contact.account_id}" if account is not None else "")
+        context["new_task_url"] = reverse("task-create") + new_task
+    return context
+
+
+def _activities(user, record, activity_form, *, follow_up_days, log_url):
+    from crm.web.forms import ActivityForm
+
+    return {"timeline": timeline(user, record),
+            "activity_form": activity_form or ActivityForm(follow_up_days=follow_up_days),
+            "log_activity_url": log_url,
+            "next_contact_at": next_contact_of(record)}
+
+
+def _open_tasks(user, **record):
+    """The open tasks about the record that `user` sees, soonest due first."""
+    return list(tasks_visible_to(user).filter(done=False, **record).distinct()
+                .order_by("due_date", "id")[:RECORD_ROWS])
 
 
 def for_dashboard(user):

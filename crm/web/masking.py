@@ -1,0 +1,179 @@
+"""Fields the admin hid from a role, as the pages show them: ••••••, exactly as
+the API (api/sensitive.py) and the exports do. crm.access.permissions decides
+which fields are masked for whom; this module is the one place that applies it
+to what a page shows: records, list pages, history rows and edit forms.
+
+Masking happens on read-only views of the records (MaskedRecord), not on the
+model instances and not in each template: an instance with •••••• written into
+a field is one save() away from overwriting the real value (and the same
+instance is often shared with a prefetch cache, a form's initial values or a
+service call later in the request), while masking in each template would have
+to be remembered at every place a field is printed. A view wraps the records
+once; the templates print fields as usual.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.access import permissions
+
+MASK = permissions.MASK
+# What a field holds when it holds nothing; such a value is shown as it is (the
+# API does the same), so "no phone" and "a hidden phone" stay distinguishable.
+_EMPTY = (None, "", [], ())
+
+
+def _shown(value):
+    return value if value in _EMPTY else MASK
+
+
+class MaskedRecord:
+    """A read-only view of a model instance in which the `masked` fields read
+    MASK (when they hold a value), as do their get_<field>_display() and any
+    property or __str__ of the model computed from them (a contact's name from
+    a masked last name). Everything else reads through to the instance; the
+    instance itself is never changed, and the view cannot be saved."""
+
+    __slots__ = ("_record", "_masked", "_overrides")
+
+    def __init__(self, record, masked, overrides=None):
+        object.__setattr__(self, "_record", record)
+        object.__setattr__(self, "_masked", frozenset(masked))
+        object.__setattr__(self, "_overrides", overrides or {})
+
+    def __getattr__(self, name):
+        record = self._record
+        if name in self._overrides:
+            return self._overrides[name]
+        if name in self._masked:
+            return _shown(getattr(record, name))
+        if name.startswith("get_") and name.endswith("_display") and name[4:-8] in self._masked:
+            shown = getattr(self, name[4:-8])
+            return (lambda: shown) if shown == MASK else getattr(record, name)
+        attribute = getattr(type(record), name, None)
+        if isinstance(attribute, property):
+            # Computed from this view, so a masked field stays masked in it.
+            return attribute.fget(self)
+        return getattr(record, name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a masked record is read-only")
+
+    def save(self, *args, **kwargs):
+        raise TypeError("a masked record is for display only")
+
+    delete = save
+
+    def __str__(self):
+        return type(self._record).__str__(self)
+
+    def __eq__(self, other):
+        return self._record == getattr(other, "_record", other)
+
+    def __hash__(self):
+        return hash(self._record)
+
+
+class Masks:
+    """The fields of each module (crm.access.permissions.MODULES) that one user
+    sees masked, looked up once per module. Templates read `masks.contacts` (a
+    set) to leave out what cannot be shown, e.g. a filter on a masked field."""
+
+    def __init__(self, user):
+        self.user = user
+        self._fields = {}
+
+    def __getitem__(self, module):
+        if module not in self._fields:
+            self._fields[module] = frozenset(permissions.masked_fields(self.user, module))
+        return self._fields[module]
+
+    def record(self, module, record):
+        """`record` as the page may show it (None stays None)."""
+        masked = self[module]
+        if record is None or not masked:
+            return record
+        return MaskedRecord(record, masked)
+
+    def rows(self, module, records, aliases=None):
+        """A list of `records` (a queryset or any iterable) as the page may show them.
+        `aliases` ({attribute: field}) masks attributes a selector added that
+        hold a field's value under another name."""
+        masked = self[module]
+        masked = masked | {attribute for attribute, field in (aliases or {}).items() if field in masked}
+        if not masked:
+            return list(records)
+        return [MaskedRecord(record, masked) for record in records]
+
+    def page(self, module, page):
+        """A paginator page whose rows are shown masked; returns the page."""
+        page.object_list = self.rows(module, page.object_list)
+        return page
+
+    def history(self, module, events):
+        """Audit rows of a record of `module`, their payloads' masked fields masked:
+        an update's payload holds the old and new value of each changed field."""
+        masked = self[module]
+        if not masked:
+            return list(events)
+        return [MaskedRecord(event, (), {"payload": _masked_payload(event.payload, masked)}) for event in events]
+
+    def sortable(self, module, sorts, fields=None):
+        """`sorts` (name -> order_by) without the ones on a masked field of `module`:
+        their order would tell the hidden values apart. `fields` maps a sort name to
+        the field it orders by, where the two differ."""
+        masked = self[module]
+        return {name: order for name, order in sorts.items() if (fields or {}).get(name, name) not in masked}
+
+
+def masks_for(request):
+    """The Masks of the request's user, made once per request."""
+    if not hasattr(request, "_crm_masks"):
+        request._crm_masks = Masks(request.user)
+    return request._crm_masks
+
+
+def _masked_payload(payload, masked):
+    if not isinstance(payload, dict):
+        return payload
+    shown = {}
+    for key, value in payload.items():
+        if key in masked:
+            shown[key] = [_shown(v) for v in value] if isinstance(value, list) else _shown(value)
+        elif isinstance(value, dict):
+            shown[key] = _masked_payload(value, masked)
+        else:
+            shown[key] = value
+    return shown
+
+
+def mask_form(form, masked, record=None):
+    """Show the `masked` fields of `form` as MASK (or empty, when `record` has no
+    value), disabled: a disabled field ignores what is posted for it. The view
+    then writes only `writable(form)`, so the service never receives a masked
+    field and its value stays as it is (the API refuses such writes outright)."""
+    form.masked_fields = frozenset(masked) & set(form.fields)
+    for name in form.masked_fields:
+        field = form.fields[name]
+        hint = _("Hidden from your role.")
+        form.fields[name] = forms.CharField(label=field.label, required=False, disabled=True, help_text=hint,
+                                            widget=forms.TextInput(attrs={"placeholder": MASK, "title": hint}))
+        value = getattr(record, name, None) if record is not None else None
+        form.initial[name] = _shown(value) if value not in _EMPTY else ""
+        # The form's own clean_<field>() was written for the real field; a masked one has nothing to clean.
+        setattr(form, f"clean_{name}", lambda: "")
+    return form
+
+
+def writable(form, names):
+    """Of the field `names`, those `form` lets the user write (not masked)."""
+    masked = getattr(form, "masked_fields", frozenset())
+    return [name for name in names if name not in masked and name in form.fields]
+
+
+def mask_choice_labels(form, field_name, masked):
+    """Label the choices of a record field of `form` as the masked record reads
+    (a contact's name from a masked last name)."""
+    if masked and field_name in form.fields:
+        field = form.fields[field_name]
+        field.label_from_instance = lambda record: str(MaskedRecord(record, masked))
