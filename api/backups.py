@@ -29,8 +29,8 @@ class RestoreSerializer(serializers.ModelSerializer):
         model = Restore
         fields = ["id", "backup", "status", "stage", "created_at", "finished_at"]
         read_only_fields = fields
-        extra_kwargs = {"stage": {"help_text": "What the restore is doing: structure, load, verify, migrate, "
-                                               "swap, files, done."}}
+        extra_kwargs = {"stage": {"help_text": "What the restore is doing: structure, load, indexes, verify, "
+                                               "migrate, swap, files, done."}}
 
 
 _CONFLICT = OpenApiResponse(description="The backup is not finished, or a restore is already running; "

@@ -112,6 +112,39 @@ def foreign_keys(cursor, schema):
     return cursor.fetchall()
 
 
+def indexes(cursor, schema):
+    """(name, definition) of the schema's indexes that back no constraint: they are
+    dropped before a bulk load and built again after, which is faster than
+    maintaining them row by row (pg_restore does the same)."""
+    cursor.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(i.oid)
+        FROM pg_namespace n
+        JOIN pg_class i ON i.relnamespace = n.oid AND i.relkind = 'i'
+        WHERE n.nspname = %s
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid)
+        ORDER BY i.relname
+        """,
+        [schema],
+    )
+    return cursor.fetchall()
+
+
+def copy_blocks(copy, size):
+    """The rows of a COPY TO, joined into blocks of about `size` bytes: COPY hands
+    over one row at a time, and hashing, counting and compressing cost less per
+    block than per row."""
+    rows, buffered = [], 0
+    for data in copy:
+        rows.append(bytes(data))
+        buffered += len(data)
+        if buffered >= size:
+            yield b"".join(rows)
+            rows, buffered = [], 0
+    if rows:
+        yield b"".join(rows)
+
+
 def applied_migrations(cursor, schema):
     """{app: [migration names in the order applied]} from the schema's own recorder table."""
     cursor.execute(_text(cursor, sql.SQL("SELECT app, name FROM {} ORDER BY id").format(

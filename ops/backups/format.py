@@ -43,7 +43,9 @@ CHUNK_SIZE = 1024 * 1024
 # Data of a part is grouped into records of about this size.
 RECORD_SIZE = 64 * 1024
 CODEC_ZLIB, CODEC_ZSTD = 1, 2
-ZLIB_LEVEL = 6
+# Level 3 compresses our COPY text about 2.6x faster than zlib's default (6)
+# for about 11% more bytes; CPU, not storage, bounds a night of backups.
+ZLIB_LEVEL = 3
 ZSTD_LEVEL = 3
 _HEADER = struct.Struct(">8sBB8s16sI")
 _CHUNK_HEAD = struct.Struct(">BI")

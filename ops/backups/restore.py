@@ -29,7 +29,7 @@ from django_tenants.utils import app_labels, quote_schema_name
 from psycopg import sql
 
 from ops.backups import catalog, structure
-from ops.backups.format import ArchiveReader, PartFile
+from ops.backups.format import RECORD_SIZE, ArchiveReader, PartFile
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,9 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
         for table, name, _definition in foreign_keys:
             cursor.execute(_sql(cursor, sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
                 sql.Identifier(schema, table), sql.Identifier(name))))
+        plain_indexes = catalog.indexes(cursor, schema)
+        for name, _definition in plain_indexes:
+            cursor.execute(_sql(cursor, sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name))))
 
         reader = ArchiveReader(chunks, secret=settings.BACKUP_ENCRYPTION_KEY)
         loaded, files = set(), None
@@ -94,11 +97,18 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
             raise RestoreError("the backup object lacks parts its manifest lists: "
                                + ", ".join(sorted(set(tables) - loaded) or ["files"]))
 
-        report("verify", 0, total)
-        for table, name, definition in foreign_keys:
+        steps = len(plain_indexes) + len(foreign_keys)
+        report("indexes", 0, steps)
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for done, (_name, definition) in enumerate(plain_indexes, start=1):
+            cursor.execute(definition)
+            report("indexes", done, steps)
+        for done, (table, name, definition) in enumerate(foreign_keys, start=len(plain_indexes) + 1):
             cursor.execute(_sql(cursor, sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
                 sql.Identifier(schema, table), sql.Identifier(name)) + sql.SQL(definition)))
+            report("indexes", done, steps)
         _set_sequences(cursor, schema, manifest["sequences"])
+        report("verify", 0, total)
         for done, (name, facts) in enumerate(sorted(tables.items()), start=1):
             _verify_table(cursor, schema, staged[name], facts)
             report("verify", done, total)
@@ -192,9 +202,9 @@ def _verify_table(cursor, schema, table, facts):
     table = catalog.Table(table.name, facts["columns"], facts["primary_key"])
     sha, rows = hashlib.sha256(), 0
     with cursor.cursor.copy(catalog.copy_out_query(schema, table)) as copy:
-        for data in copy:
-            sha.update(data)
-            rows += bytes(data).count(b"\n")
+        for block in catalog.copy_blocks(copy, RECORD_SIZE):
+            sha.update(block)
+            rows += block.count(b"\n")
     if sha.hexdigest() != facts["sha256"] or rows != facts["rows"]:
         raise RestoreError(f"table {table.name} reads back {rows} rows with SHA-256 {sha.hexdigest()} after "
                            f"loading; the manifest says {facts['rows']} with {facts['sha256']}")

@@ -21,6 +21,7 @@ import psycopg
 from psycopg import sql
 
 from ops.backups import catalog
+from ops.backups.format import RECORD_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def write_snapshot(*, conn, schema, media_dir, archive, report=None):
 def _write_table(cursor, archive, schema, table):
     part = archive.part("table", table.name, columns=table.columns)
     with cursor.copy(catalog.copy_out_query(schema, table)) as copy:
-        for data in copy:
-            part.write(bytes(data))
+        for block in catalog.copy_blocks(copy, RECORD_SIZE):
+            part.write(block)
     rows = part.rows
     facts = part.close()
     return {"columns": table.columns, "primary_key": table.primary_key, "rows": rows, **facts}
