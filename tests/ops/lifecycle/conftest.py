@@ -13,6 +13,15 @@ from ops.models import Backup
 from tests.conftest import in_tenant, sign_up
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _only_on_a_test_database(django_db_setup):
+    """Committed fixtures write for real: refuse to start on anything but a test
+    database (pytest-django makes one only when a collected test is marked
+    django_db, which tests/ops/lifecycle/test_lifecycle.py has)."""
+    assert connection.settings_dict["NAME"].startswith("test"), \
+        f"not a test database: {connection.settings_dict['NAME']}; run tests/ops/lifecycle/test_lifecycle.py with these tests"
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -30,8 +39,6 @@ def local_backups(settings, tmp_path, media):
 def committed_tenant(committed_db, media):
     """A committed tenant with two accounts, a contact each and a file on the
     first; deleted afterwards (if the test has not), with the backups it made."""
-    assert connection.settings_dict["NAME"].startswith("test"), \
-        "no test database: run these tests with a django_db-marked test in the session (test_lifecycle.py has some)"
     last_backup = Backup.objects.aggregate(last=Max("pk"))["last"] or 0
     tenant = sign_up()
     committed_db.append(tenant)

@@ -24,6 +24,15 @@ from tests.conftest import sign_up
 CONTACTS_MIGRATIONS = Path(__file__).resolve().parents[3] / "crm" / "contacts" / "migrations"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _only_on_a_test_database(django_db_setup):
+    """Committed fixtures write for real: refuse to start on anything but a test
+    database (pytest-django makes one only when a collected test is marked
+    django_db, which tests/ops/upgrades/test_plan.py has)."""
+    assert connection.settings_dict["NAME"].startswith("test"), \
+        f"not a test database: {connection.settings_dict['NAME']}; run tests/ops/upgrades/test_plan.py with these tests"
+
+
 class Probe:
     def __init__(self, table, migration):
         self.table, self.migration = table, migration
@@ -50,16 +59,7 @@ class Probe:
 
 
 @pytest.fixture
-def committed(committed_db):
-    """committed_db, refusing to run on anything but a test database: pytest-django
-    creates it only when some collected test is marked django_db."""
-    assert connection.settings_dict["NAME"].startswith("test"), \
-        "no test database: run these tests with tests/ops/upgrades/test_plan.py (it is marked django_db)"
-    return committed_db
-
-
-@pytest.fixture
-def probe(settings, tmp_path, committed):
+def probe(settings, tmp_path, committed_db):
     """The code as it will be after we add a migration: crm.contacts gains
     `9999_probe_<hex>`, which creates the table `probe_<hex>` and adds a column
     of that name to contacts_contact (so it needs that table's lock). Afterwards the
@@ -102,10 +102,10 @@ def probe(settings, tmp_path, committed):
 
 
 @pytest.fixture
-def tenants(committed):
+def tenants(committed_db):
     """Three committed tenants, oldest first; deleted afterwards with their upgrade rows."""
     made = [sign_up() for _ in range(3)]
-    committed.extend(made)
+    committed_db.extend(made)
     yield made
     TenantUpgrade.objects.all().delete()
 

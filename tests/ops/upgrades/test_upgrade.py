@@ -33,8 +33,8 @@ def upgrade(*args):
 
 
 def schema_reads(queries):
-    """Queries that read some schema's django_migrations table (schema-qualified)."""
-    return [q["sql"] for q in queries if ".django_migrations" in q["sql"]]
+    """The plan's queries that read schemas' django_migrations tables."""
+    return [q["sql"] for q in queries if re.search(r'FROM "[^"]+"\.django_migrations', q["sql"])]
 
 
 def test_a_failing_tenant_is_recorded_and_the_others_are_still_migrated(tenants, probe):
