@@ -80,7 +80,8 @@ class ForceSerializer(serializers.Serializer):
     force = serializers.CharField(required=False, allow_blank=True)
 
     def validate_force(self, value):
-        if value not in ("", "true", "false"):
+        # The document says boolean: an empty ?force= is not one.
+        if value not in ("true", "false"):
             raise serializers.ValidationError("Use true or false.")
         return value == "true"
 
