@@ -46,7 +46,8 @@ def test_creating_an_account_and_a_contact_in_the_ui(page, site):
     screenshot(page, "contact-form")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Ann Lee")).to_be_visible()
-    expect(page.get_by_role("link", name="Northwind Traders")).to_be_visible()
+    expect(page.get_by_test_id("contact-fields").get_by_role("link", name="Northwind Traders")).to_be_visible()
+    expect(page.get_by_test_id("contact-accounts")).to_contain_text("Primary")
 
     page.goto(f"{site}/contacts/")
     expect(page.get_by_test_id("contact-list")).to_contain_text("ann@northwind.test")
