@@ -146,9 +146,8 @@ def _edit(request, contact):
             else:
                 contact = services.update_contact(contact=contact, by=request.user, **values)
         except PossibleDuplicates:
-            found = duplicate_candidates(
-                request.user, **{name: values.get(name) or "" for name in ("first_name", "last_name", "email", "phone")},
-                account=values.get("account"))
+            described = {name: values.get(name) or "" for name in ("first_name", "last_name", "email", "phone")}
+            found = duplicate_candidates(request.user, **described, account=values.get("account"))
             warn_of_duplicates(form, _described(masks.rows("contacts", found)))
         except ValidationError as error:
             add_service_errors(form, error)

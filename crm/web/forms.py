@@ -143,8 +143,8 @@ class ActivityForm(forms.Form):
     next_contact_at = forms.DateField(label=_("Next contact"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, follow_up_days=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def suggest(self, follow_up_days):
+        """Say under the date what an empty one does on a record followed up every `follow_up_days`."""
         if follow_up_days:
             # What crm.activities.services.log_activity does with an empty date.
             self.fields["next_contact_at"].help_text = _(

@@ -22,7 +22,7 @@ from crm.web import related
 from crm.web.decorators import module_page
 from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assignable_owners
 from crm.web.listing import export_response, list_page
-from crm.web.masking import mask_form, masks_for, writable
+from crm.web.masking import MASK, mask_form, masks_for, writable
 
 SORTS = {"name": ["last_name", "first_name", "id"], "company": ["company", "last_name", "id"],
          "status": ["status", "last_name", "id"], "source": ["source", "last_name", "id"],
@@ -167,8 +167,13 @@ def lead_convert(request, pk):
     lead = lead_get_for_user(user, pk)
     if request.method != "POST" and lead.status == CONVERTED:
         return redirect("lead", pk=lead.pk)
+    shown = masks_for(request).record("leads", lead)
+    # The name the new account gets, as the user may see it (the conversion
+    # itself copies every field, masked or not, as the API's does); a deal name
+    # left empty is the same name, so a masked one is not typed into the form.
+    new_account_name = shown.company or shown.full_name
     form = ConvertLeadForm(request.POST or None, user=user,
-                           initial={"deal_name": lead.company or lead.full_name})
+                           initial={"deal_name": "" if MASK in new_account_name else new_account_name})
     if request.method == "POST" and form.is_valid():
         values = {"account": form.cleaned_data["account"], "create_deal": form.cleaned_data["create_deal"]}
         if values["create_deal"]:
@@ -178,7 +183,7 @@ def lead_convert(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("%(lead)s was converted.") % {"lead": lead.full_name})
+            messages.success(request, _("%(lead)s was converted.") % {"lead": shown.full_name})
             return redirect("account", pk=lead.converted_account_id)
     candidates = duplicate_candidates(user, name=lead.company or lead.full_name, phone=lead.phone,
                                       email=lead.email)
@@ -189,7 +194,7 @@ def lead_convert(request, pk):
         account.matched_labels = ", ".join(str(MATCHED_ON[on]) for on in account.matched_on)
     chosen = form["account"].value()
     return render(request, "crm/leads/convert.html", {
-        "lead": lead, "form": form, "candidates": candidates,
+        "lead": shown, "form": form, "candidates": candidates,
         "chosen": str(chosen) if chosen not in (None, "") else "",
-        "new_account_name": lead.company or lead.full_name,
+        "new_account_name": new_account_name,
     }, status=400 if request.method == "POST" else 200)

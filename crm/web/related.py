@@ -72,8 +72,10 @@ def for_contact(request, contact, activity_form=None):
 def _activities(user, record, activity_form, *, follow_up_days, log_url):
     from crm.web.forms import ActivityForm
 
+    activity_form = activity_form or ActivityForm()
+    activity_form.suggest(follow_up_days)
     return {"timeline": timeline(user, record),
-            "activity_form": activity_form or ActivityForm(follow_up_days=follow_up_days),
+            "activity_form": activity_form,
             "log_activity_url": log_url,
             "next_contact_at": next_contact_of(record)}
 

@@ -161,7 +161,8 @@ def test_a_hidden_credit_limit_is_masked_on_the_account_page_and_kept_by_its_edi
     for url in (f"/accounts/{company.pk}/", f"/accounts/{company.pk}/edit/"):
         page = client.get(url).content.decode()
         assert "987" not in page and MASK in page
-    assert client.post(f"/accounts/{company.pk}/edit/", {"name": "Creditco Renamed", "credit_limit": "1"}).status_code == 302
+    response = client.post(f"/accounts/{company.pk}/edit/", {"name": "Creditco Renamed", "credit_limit": "1"})
+    assert response.status_code == 302
     with in_tenant(tenant_a):
         company.refresh_from_db()
         assert (company.name, company.credit_limit) == ("Creditco Renamed", Decimal("987654.32"))
@@ -214,6 +215,16 @@ def test_a_hidden_lead_phone_is_masked_on_the_lead_pages(tenant_a):
     client = browser(tenant_a, "sales")
     for url in ("/leads/", f"/leads/{lead.pk}/", f"/leads/{lead.pk}/edit/"):
         assert_masked(client.get(url).content.decode())
+
+
+def test_the_convert_page_of_a_lead_with_a_hidden_company_does_not_name_it(tenant_a):
+    with in_tenant(tenant_a):
+        lead = create_lead(by=user_of(tenant_a, "admin"), first_name="Cora", company="Hushhush Holdings",
+                           owner=user_of(tenant_a, "sales"))
+    hide(tenant_a, "leads", "company")
+    page = browser(tenant_a, "sales").get(f"/leads/{lead.pk}/convert/").content.decode()
+    assert "Hushhush" not in page and MASK in page
+    assert "Hushhush" in browser(tenant_a, "admin").get(f"/leads/{lead.pk}/convert/").content.decode()
 
 
 def test_masking_one_role_leaves_the_others_alone(tenant_a, phone_hidden):
