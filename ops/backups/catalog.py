@@ -1,10 +1,14 @@
 """What one schema holds, read from pg_catalog for that schema only.
 
 pg_dump reads the whole catalog (every schema's tables, types, ACLs) before it
-dumps one schema, so its cost grows with the number of tenants. These queries
-filter on the schema's namespace first and touch only its own rows of
-pg_class / pg_attribute / pg_constraint / pg_depend, so their cost follows the
-tenant's size. Every function takes a DB-API cursor (psycopg's or Django's).
+dumps one schema, so its cost grows with the number of tenants. pg_class has no
+index on relnamespace either: `WHERE relnamespace = <schema>` scans every
+tenant's tables, indexes and sequences (~65 ms at 2,000 tenants, growing with
+each). So these queries find the schema's relations through pg_depend's index on
+the referenced object (every table and sequence depends on its schema, which is
+how DROP SCHEMA … CASCADE finds them) and go on by oid through indexed catalog
+columns only: their cost follows the tenant's size. Every function takes a DB-API
+cursor (psycopg's or Django's).
 """
 
 from dataclasses import dataclass, field
@@ -23,6 +27,19 @@ COPY_SETTINGS = {
 }
 
 
+# The schema's own tables and sequences (see the module docstring), as `rel`.
+_RELATIONS = """
+    WITH rel AS (
+        SELECT c.oid, c.relname, c.relkind
+        FROM pg_namespace n
+        JOIN pg_depend d ON d.refclassid = 'pg_namespace'::regclass AND d.refobjid = n.oid
+             AND d.refobjsubid = 0 AND d.classid = 'pg_class'::regclass
+        JOIN pg_class c ON c.oid = d.objid
+        WHERE n.nspname = %s
+    )
+"""
+
+
 @dataclass
 class Table:
     name: str
@@ -31,23 +48,22 @@ class Table:
 
 
 def apply_copy_settings(cursor, *, local):
-    for name, value in COPY_SETTINGS.items():
-        cursor.execute("SELECT set_config(%s, %s, %s)", [name, value, local])
+    cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, %s)"] * len(COPY_SETTINGS)),
+                   [value for name, setting in COPY_SETTINGS.items() for value in (name, setting, local)])
 
 
 def tables(cursor, schema):
     """The schema's ordinary tables with their copyable columns (generated ones
     are computed again on load) and primary-key columns, by name."""
     cursor.execute(
-        """
+        _RELATIONS + """
         SELECT c.relname, a.attname, a.attnum,
                COALESCE(a.attnum = ANY (i.indkey::smallint[]), false) AS in_pk,
                array_position(i.indkey::smallint[], a.attnum) AS pk_position
-        FROM pg_namespace n
-        JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'r'
+        FROM rel c
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
         LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
-        WHERE n.nspname = %s
+        WHERE c.relkind = 'r'
         ORDER BY c.relname, a.attnum
         """,
         [schema],
@@ -66,15 +82,14 @@ def tables(cursor, schema):
 def sequences(cursor, schema):
     """{sequence name: {"table", "column"} of the column that owns it, or {}}."""
     cursor.execute(
-        """
+        _RELATIONS + """
         SELECT s.relname, t.relname, a.attname
-        FROM pg_namespace n
-        JOIN pg_class s ON s.relnamespace = n.oid AND s.relkind = 'S'
+        FROM rel s
         LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
              AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
         LEFT JOIN pg_class t ON t.oid = d.refobjid
         LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-        WHERE n.nspname = %s
+        WHERE s.relkind = 'S'
         ORDER BY s.relname
         """,
         [schema],
@@ -99,12 +114,11 @@ def sequence_values(cursor, schema, names):
 def foreign_keys(cursor, schema):
     """(table, constraint name, definition) of the schema's foreign keys."""
     cursor.execute(
-        """
+        _RELATIONS + """
         SELECT t.relname, con.conname, pg_get_constraintdef(con.oid)
-        FROM pg_namespace n
-        JOIN pg_constraint con ON con.connamespace = n.oid AND con.contype = 'f'
-        JOIN pg_class t ON t.oid = con.conrelid
-        WHERE n.nspname = %s
+        FROM rel t
+        JOIN pg_constraint con ON con.conrelid = t.oid AND con.contype = 'f'
+        WHERE t.relkind = 'r'
         ORDER BY t.relname, con.conname
         """,
         [schema],
@@ -117,12 +131,15 @@ def indexes(cursor, schema):
     dropped before a bulk load and built again after, which is faster than
     maintaining them row by row (pg_restore does the same)."""
     cursor.execute(
-        """
+        _RELATIONS + """
         SELECT i.relname, pg_get_indexdef(i.oid)
-        FROM pg_namespace n
-        JOIN pg_class i ON i.relnamespace = n.oid AND i.relkind = 'i'
-        WHERE n.nspname = %s
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid)
+        FROM rel t
+        JOIN pg_index x ON x.indrelid = t.oid
+        JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE t.relkind = 'r'
+          -- an index that backs a constraint depends on it
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = i.oid
+                          AND d.refclassid = 'pg_constraint'::regclass)
         ORDER BY i.relname
         """,
         [schema],

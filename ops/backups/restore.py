@@ -18,7 +18,6 @@ tenant's media folder is swapped the same way right after the commit
 import hashlib
 import json
 import logging
-import shutil
 import tarfile
 from pathlib import Path
 
@@ -141,13 +140,12 @@ def swap_media(*, live, staging, undo):
     staged, current = media_dir(staging), media_dir(live)
     if not staged.exists():
         return
-    if current.exists() and undo:
-        if media_dir(undo).exists():
-            shutil.rmtree(current)
-        else:
-            current.rename(media_dir(undo))
-    elif current.exists():
-        shutil.rmtree(current)
+    if current.exists():
+        if not undo or media_dir(undo).exists():
+            # Never delete files to make room: this needs a person.
+            raise RestoreError(f"cannot move the restored files into place: {current} exists and "
+                               f"{media_dir(undo) if undo else 'no undo folder'} is taken")
+        current.rename(media_dir(undo))
     staged.rename(current)
 
 

@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import shutil
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -129,8 +130,15 @@ def run_backup(*, backup_id, report=None):
 
 
 def _write_archive(conn, backup, writer, report):
+    last_write = [0.0]
+
     def progress(done, total, what):
-        Backup.objects.filter(pk=backup.pk).update(progress_done=done, progress_total=total)
+        # At most twice a second: a small tenant's 30-odd tables would otherwise
+        # cost as many writes as the backup itself takes.
+        now = time.monotonic()
+        if now - last_write[0] >= 0.5 or done == total:
+            Backup.objects.filter(pk=backup.pk).update(progress_done=done, progress_total=total)
+            last_write[0] = now
         if report:
             report(done, total, what)
 
@@ -223,14 +231,15 @@ def run_restore(*, restore_id, report=None):
         # Inside a caller's transaction (a test's) the side connection could wait on
         # rows that transaction has locked; progress is then only reported.
         progress = _RestoreProgress(None if connection.in_atomic_block else side, item.pk, report)
-        if same_tenant:
-            # Backups of this tenant finish first, and none starts until we are done.
-            if not database.lock(side, database.LOCK_TENANT, item.tenant_id, timeout_s=TENANT_LOCK_WAIT_S):
-                raise BackupBusy(f"a backup of {item.tenant} is still running")
-            tenant_services.set_restoring(tenant_id=item.tenant_id, on=True)
         Restore.objects.filter(pk=item.pk).update(status=Restore.Status.RUNNING, started_at=timezone.now(),
                                                   finished_at=None, error="", attempts=F("attempts") + 1)
         try:
+            if same_tenant:
+                tenant_services.set_restoring(tenant_id=item.tenant_id, on=True)
+                # Backups of this tenant finish first, and none starts until we are done.
+                if not database.lock(side, database.LOCK_TENANT, item.tenant_id, timeout_s=TENANT_LOCK_WAIT_S):
+                    raise BackupBusy(f"a backup of {item.tenant} ran for longer than the restore waits; "
+                                     "nothing was changed, ask again later")
             if not _swap_committed(item):
                 shutil.rmtree(restore.media_dir(item.staging_schema), ignore_errors=True)
                 _build_and_swap(item, progress)

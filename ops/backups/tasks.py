@@ -27,13 +27,11 @@ def run_backup(self, backup_id):
         sentry_sdk.capture_exception(exc)
 
 
-@shared_task(bind=True, max_retries=None, ignore_result=True)
-def run_restore(self, restore_id):
+@shared_task(ignore_result=True)
+def run_restore(restore_id):
     """Restore once; a failure is reported to the admin (the restore says failed), not retried."""
     try:
         services.run_restore(restore_id=restore_id)
-    except services.BackupBusy as exc:
-        raise self.retry(exc=exc, countdown=60)
     except Exception as exc:
         sentry_sdk.capture_exception(exc)
 

@@ -104,3 +104,27 @@ def test_the_snapshot_reads_only_its_own_schemas_catalog(tenant_a, tenant_b):
     contact = next(table for table in tables if table.name == "contacts_contact")
     assert contact.primary_key == ["id"] and "first_name" in contact.columns
     assert sequences["contacts_contact_id_seq"] == {"table": "contacts_contact", "column": "id"}
+
+
+@pytest.mark.django_db
+def test_the_catalog_found_through_pg_depend_is_the_whole_schema(tenant_a):
+    # The queries go through pg_depend (indexed) rather than pg_class.relnamespace
+    # (not indexed); they must still find everything a plain scan finds.
+    schema = tenant_a.schema_name
+    with connection.cursor() as cursor:
+        def scan(sql_text):
+            cursor.execute(sql_text, [schema])
+            return {row[0] for row in cursor.fetchall()}
+
+        in_schema = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s"
+        assert {t.name for t in catalog.tables(cursor, schema)} == scan(f"SELECT c.relname {in_schema} "
+                                                                         "AND c.relkind = 'r'")
+        assert set(catalog.sequences(cursor, schema)) == scan(f"SELECT c.relname {in_schema} AND c.relkind = 'S'")
+        assert {name for _, name, _ in catalog.foreign_keys(cursor, schema)} == scan(
+            "SELECT con.conname FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace "
+            "WHERE n.nspname = %s AND con.contype = 'f'")
+        plain = {name for name, _ in catalog.indexes(cursor, schema)}
+        backing = scan("SELECT i.relname FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace "
+                       "JOIN pg_class i ON i.oid = con.conindid WHERE n.nspname = %s")
+        assert plain and backing and not plain & backing
+        assert plain | backing == scan(f"SELECT c.relname {in_schema} AND c.relkind = 'i'")
