@@ -43,6 +43,27 @@ def test_logging_a_call_due_today_puts_the_account_on_todays_worklist(page, site
     screenshot(page, "worklists")
 
 
+def test_logging_a_meeting_on_a_contact_page_shows_it_in_the_contacts_timeline(page, site, ui_tenant):
+    from crm.contacts import services as contacts
+
+    with in_tenant(ui_tenant):
+        owner = User.objects.get(email="owner@example.test")
+        account = accounts.create_account(by=owner, name="Fabrikam", follow_up_days=10)
+        person = contacts.create_contact(by=owner, first_name="Dana", last_name="Fab", account=account)
+    sign_in(page, site, "owner@example.test")
+    page.goto(f"{site}/contacts/{person.pk}/")
+    form = page.get_by_test_id("log-activity")
+    expect(form).to_contain_text("every 10 days")
+    form.get_by_label("Kind").select_option("meeting")
+    form.get_by_label("Subject").fill("Kick-off with Dana")
+    form.get_by_role("button", name="Log").click()
+    expect(page.get_by_test_id("timeline")).to_contain_text("Kick-off with Dana")
+    expect(page.get_by_test_id("next-contact")).to_be_visible()
+    screenshot(page, "contact-timeline")
+    page.goto(f"{site}/accounts/{account.pk}/")
+    expect(page.get_by_test_id("timeline")).to_contain_text("Kick-off with Dana")
+
+
 def test_moving_a_deal_on_the_kanban_is_saved(page, site, ui_tenant):
     with in_tenant(ui_tenant):
         owner = User.objects.get(email="owner@example.test")
