@@ -44,13 +44,6 @@ def restores_of(tenant):
         "-created_at", "-id")
 
 
-def restore_get_for_tenant(tenant, restore_id):
-    restore = restores_of(tenant).filter(pk=restore_id).first()
-    if restore is None:
-        raise Http404
-    return restore
-
-
 def retention_policy(tenant):
     """The tenant's retention as a retention.Policy (the defaults when never set)."""
     row = BackupPolicy.objects.filter(tenant=tenant).first()
@@ -61,7 +54,3 @@ def retention_policy(tenant):
 
 def tenant_for_subdomain(subdomain):
     return Tenant.objects.filter(subdomain=subdomain).first()
-
-
-def backup_is_running(tenant):
-    return backups_of(tenant).filter(status__in=[Backup.Status.PENDING, Backup.Status.RUNNING]).exists()

@@ -177,3 +177,20 @@ def test_only_a_finished_backup_can_be_restored(tenant_a):
         services.request_restore(backup=backup, queue=False)
     assert not Restore.objects.filter(backup=backup).exists()
     assert not Tenant.objects.get(pk=tenant_a.pk).restoring
+
+
+def test_an_object_that_reads_back_differently_is_not_a_backup(local_backups, committed_tenant, media):
+    tenant = committed_tenant()
+    real_read = storage.LocalStorage.read
+
+    def damaged_read(self, key):
+        for chunk in real_read(self, key):
+            yield chunk[:-1] + bytes([chunk[-1] ^ 1])
+
+    # The storage "keeps" other bytes than it was given (a faulty disk or server).
+    with mock.patch.object(storage.LocalStorage, "read", damaged_read):
+        with pytest.raises(storage.StorageError, match="reads back differently"):
+            services.take_backup(tenant=tenant)
+    backup = Backup.objects.get(tenant=tenant)
+    assert backup.status == Backup.Status.FAILED and "reads back differently" in backup.error
+    assert local_backups.keys() == [] and local_backups.unfinished_uploads() == []
