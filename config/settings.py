@@ -371,6 +371,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Backup and restore statuses share one choice set; named here rather than by a hash.
+    "ENUM_NAME_OVERRIDES": {"BackupStatusEnum": "ops.models.Backup.Status", "BackupKindEnum": "ops.models.Backup.Kind"},
 }
 
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
