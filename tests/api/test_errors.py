@@ -59,9 +59,9 @@ def test_openapi_documents_every_endpoint_with_its_errors(client):
     assert "put" not in paths["/api/v1/accounts/{id}/"]
 
 
-def test_public_openapi_documents_signup():
+def test_public_openapi_documents_signup_and_the_stripe_webhook_only():
     document = api_client().get("/api/schema/?format=json").json()
-    assert set(document["paths"]) == {"/api/v1/signup/"}
+    assert set(document["paths"]) == {"/api/v1/signup/", "/api/v1/billing/webhook/"}
     assert "400" in document["paths"]["/api/v1/signup/"]["post"]["responses"]
 
 
