@@ -1,7 +1,6 @@
-"""Ops at scale (issue 5): tenant backups and restores beside pg_dump / pg_restore.
+"""Ops at scale (issue 5): tenant backups and restores beside pg_dump / pg_restore, upgrades beside migrate_schemas.
 
-Sections, each a function of its own (`--only <name>` runs one; the upgrade
-section lives beside this one):
+Sections, each a function of its own (`--only <name>` runs one):
 
   backups   1. A 100,000-contact tenant (bench/lists.py's generator: 20,000 accounts,
                100,000 contacts and their account links, 300,000 activities), timed
@@ -34,8 +33,13 @@ the end. The dev database is not touched.
     .venv/bin/python bench/ops.py [--only backups] [--runs 3] [--small-runs 10] [--tenants 2000]
                                   [--filler-tables 5] [--keep-fillers] [--rebuild] [--check]
 
-Targets (issue 5): backup <= 1.5x pg_dump; restore < 60 s; a small tenant's
-backup flat from 10 to 2,000 tenants. `--check` exits 1 when a target is missed.
+  upgrades  bench/upgrades.py (its docstring says how): a no-op and a one-additive-migration
+            upgrade over --upgrade-tenants (1,000) cloned tenants, manage.py upgrade beside
+            migrate_schemas with its standard and multiprocessing executors, in a database of
+            its own.
+
+Targets (issue 5): upgrade >= 5x faster than migrate_schemas, additive < 2 min; backup
+<= 1.5x pg_dump; restore < 60 s; a small tenant's backup flat from 10 to 2,000 tenants. `--check` exits 1 when a target is missed.
 """
 
 import argparse
@@ -353,8 +357,16 @@ def bench_backups(args, env):
     return met and growth <= TARGET_FLAT_RATIO
 
 
-# The upgrade section registers itself here when it is added.
-SECTIONS = {"backups": bench_backups}
+def bench_upgrades(args, env):
+    """No-op and one-additive-migration upgrade over --upgrade-tenants tenants beside
+    migrate_schemas (standard and multiprocessing): bench/upgrades.py, in a process
+    and a throwaway database of its own, since it needs Django set up on that database."""
+    command = [sys.executable, str(Path(__file__).with_name("upgrades.py")),
+               "--tenants", str(args.upgrade_tenants), "--workers", str(args.workers)]
+    return subprocess.run(command + (["--check"] if args.check else [])).returncode == 0
+
+
+SECTIONS = {"backups": bench_backups, "upgrades": bench_upgrades}
 
 
 def parse_args():
@@ -366,6 +378,8 @@ def parse_args():
     parser.add_argument("--filler-tables", type=int, default=5, help="tables in each filler tenant's schema")
     parser.add_argument("--keep-fillers", action="store_true", help="leave the filler tenants for the next run")
     parser.add_argument("--rebuild", action="store_true", help="drop the bench database and generate it again")
+    parser.add_argument("--upgrade-tenants", type=int, default=1000, help="tenants the upgrade section makes")
+    parser.add_argument("--workers", type=int, default=4, help="upgrade --workers and migrate_schemas' processes")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     args.only = args.only or sorted(SECTIONS)

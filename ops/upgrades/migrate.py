@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.commands.migrate import Command as MigrateCommand
 from django.core.management.sql import emit_pre_migrate_signal
@@ -52,9 +53,6 @@ from tenants.models import Tenant
 
 # SQLSTATE of lock_timeout expiring: the tenant was busy, a retry may pass.
 LOCK_NOT_AVAILABLE = "55P03"
-# PostgreSQL keeps the catalog of every relation a connection touched; a worker
-# reconnects after this many schemas so that it never holds thousands of them.
-SCHEMAS_PER_CONNECTION = 50
 
 
 class SchemaMissing(LookupError):
@@ -124,8 +122,10 @@ class SchemaMigrator:
         """Bring `job`'s schema to the code's migrations and record the outcome
         in its TenantUpgrade row. Never raises for a failure of the schema."""
         started = time.monotonic()
+        # PostgreSQL keeps the catalog of every relation a connection touched;
+        # a worker reconnects before it would hold thousands of schemas'.
         self._schemas_on_connection += 1
-        if self._schemas_on_connection > SCHEMAS_PER_CONNECTION:
+        if self._schemas_on_connection > settings.DATABASE_MAX_SCHEMAS_PER_CONNECTION:
             close_connection()
             self._schemas_on_connection = 1
         attempt = 0

@@ -83,7 +83,7 @@ def upgrade_tenants(*, workers=4, canary=1, limits=Limits(), recheck=False, prog
     summary = Summary(target=disk.target)
     counter = _Counter(progress)
 
-    jobs = _plan(disk, Tenant.objects.exclude(schema_name=get_public_schema_name()), recheck, summary)
+    jobs, seen = _plan(disk, Tenant.objects.exclude(schema_name=get_public_schema_name()), recheck, summary)
     counter.total += len(jobs)
     canaries, rest = _split_canaries(jobs, canary)
     for outcome in _run(canaries, workers=workers, target=disk.target, limits=limits):
@@ -97,8 +97,7 @@ def upgrade_tenants(*, workers=4, canary=1, limits=Limits(), recheck=False, prog
 
     # A sign-up by older code (a pod not yet replaced) may have taken a spare
     # before the spares were upgraded; such tenants are younger than this run.
-    planned = {job.tenant_id for job in jobs}
-    late = _plan(disk, Tenant.objects.filter(created_at__gte=started).exclude(pk__in=planned), recheck, summary)
+    late, _ = _plan(disk, Tenant.objects.filter(created_at__gte=started).exclude(pk__in=seen), recheck, summary)
     counter.total += len(late)
     for outcome in _run(late, workers=workers, target=disk.target, limits=limits):
         _count(summary, counter, outcome)
@@ -106,12 +105,13 @@ def upgrade_tenants(*, workers=4, canary=1, limits=Limits(), recheck=False, prog
 
 
 def _plan(disk, tenants, recheck, summary):
-    """The jobs for `tenants` that have something pending; records every
-    looked-at tenant's row (pending, or skipped when nothing is pending)."""
+    """The jobs for `tenants` that have something pending, and the ids of all of
+    them; records every looked-at tenant's row (pending, or skipped when nothing is pending)."""
     rows = list(tenants.order_by("pk").values_list("pk", "subdomain", "schema_name"))
     summary.tenants += len(rows)
+    seen = {pk for pk, _, _ in rows}
     if not rows:
-        return []
+        return [], seen
     if not recheck:
         current = set(TenantUpgrade.objects.filter(target=disk.target, status__in=[Status.DONE, Status.SKIPPED])
                       .values_list("tenant_id", flat=True))
@@ -127,7 +127,7 @@ def _plan(disk, tenants, recheck, summary):
             up_to_date.append(pk)
     summary.up_to_date += len(up_to_date)
     _record_plan(disk.target, pending=[job.tenant_id for job in jobs], up_to_date=up_to_date)
-    return jobs
+    return jobs, seen
 
 
 def _record_plan(target, *, pending, up_to_date):
