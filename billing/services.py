@@ -32,7 +32,9 @@ def open_subscription(*, tenant_id):
     interval chosen at sign-up and a trial; online, also its Stripe customer and
     subscription. Safe to repeat: each Stripe call is made once (stored ids,
     idempotency keys). Raises gateway.StripeUnavailable for the task to retry."""
-    tenant = Tenant.objects.select_for_update().get(pk=tenant_id)
+    tenant = Tenant.objects.select_for_update().filter(pk=tenant_id).first()
+    if tenant is None:
+        return None  # deleted before the task ran
     subscription = Subscription.objects.filter(tenant=tenant).first()
     if subscription is None:
         subscription = Subscription.objects.create(

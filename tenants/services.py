@@ -128,6 +128,9 @@ def delete_tenant(tenant):
     if connection.schema_name != "public":
         raise RuntimeError("delete_tenant must run in the public schema")
     with transaction.atomic():
+        # Locked first, so that work on the tenant row (billing opening its
+        # subscription) finishes before, or finds no tenant after.
+        tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
         provisioning.drop_schema(tenant.schema_name)
         tenant.domains.all().delete()
         tenant.delete()
