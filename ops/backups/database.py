@@ -18,6 +18,7 @@ from django.db import connection
 LOCK_BACKUP = 0x0B4C
 # A tenant's backups take this shared, a restore of it takes it exclusively.
 LOCK_TENANT = 0x0B4D
+LOCK_RESTORE = 0x0B4E
 
 
 def connect(*, autocommit=True):

@@ -32,7 +32,6 @@ from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 
-LOCK_RESTORE = 0x0B4E
 # How long a backup waits for a restore of its tenant to finish, and the reverse.
 TENANT_LOCK_WAIT_S = 15 * 60
 # Failed backups stay listed this long, then go with retention.
@@ -225,7 +224,7 @@ def run_restore(*, restore_id, report=None):
         return item
     same_tenant = not item.into_subdomain
     with database.side_connection() as side:
-        if not database.try_lock(side, LOCK_RESTORE, item.pk):
+        if not database.try_lock(side, database.LOCK_RESTORE, item.pk):
             log.info("restore %s is already running elsewhere", item.pk)
             return item
         # Inside a caller's transaction (a test's) the side connection could wait on
@@ -442,7 +441,7 @@ def sweep(*, now=None):
         requeued += 1
     stuck = Restore.objects.filter(status__in=[Restore.Status.PENDING, Restore.Status.RUNNING], created_at__lt=stale)
     for item in stuck.exclude(started_at__gte=stale):
-        if not database.is_locked(LOCK_RESTORE, item.pk):
+        if not database.is_locked(database.LOCK_RESTORE, item.pk):
             _queue_restore(item.pk)
             requeued += 1
     storage.default_storage().abort_stale_uploads(older_than=now - timedelta(days=1))
