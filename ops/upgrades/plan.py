@@ -14,7 +14,7 @@ every migration on disk is recorded in the schema.
 import hashlib
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, ProgrammingError, transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import quote_schema_name
 
@@ -58,7 +58,20 @@ def disk_migrations():
 def recorded_migrations(schema_names):
     """{schema: set of recorded `app.name`} for the given schemas; a schema that
     does not exist is absent, one without a django_migrations table maps to an
-    empty set. Runs in the public schema; a few queries whatever the count."""
+    empty set. Runs in the public schema; a few queries whatever the count.
+
+    Spares come and go while this reads (a pool refill drops stale ones, a
+    sign-up renames one): a schema gone between the two reads means reading again."""
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                return _recorded_migrations(schema_names)
+        except ProgrammingError:
+            if attempt == 4:
+                raise
+
+
+def _recorded_migrations(schema_names):
     with connection.cursor() as cursor:
         cursor.execute(
             """
