@@ -19,7 +19,7 @@ def _only_on_a_test_database(django_db_setup):
     database (pytest-django makes one only when a collected test is marked
     django_db, which tests/ops/lifecycle/test_lifecycle.py has)."""
     assert connection.settings_dict["NAME"].startswith("test"), \
-        f"not a test database: {connection.settings_dict['NAME']}; run tests/ops/lifecycle/test_lifecycle.py with these tests"
+        f"not a test database: {connection.settings_dict['NAME']}; run tests/ops/lifecycle/test_lifecycle.py with them"
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def _only_on_a_test_database(django_db_setup):
     database (pytest-django makes one only when a collected test is marked
     django_db, which tests/ops/upgrades/test_plan.py has)."""
     assert connection.settings_dict["NAME"].startswith("test"), \
-        f"not a test database: {connection.settings_dict['NAME']}; run tests/ops/upgrades/test_plan.py with these tests"
+        f"not a test database: {connection.settings_dict['NAME']}; run tests/ops/upgrades/test_plan.py with them"
 
 
 class Probe:
