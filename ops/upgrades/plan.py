@@ -14,7 +14,7 @@ every migration on disk is recorded in the schema.
 import hashlib
 from dataclasses import dataclass
 
-from django.db import connection, ProgrammingError, transaction
+from django.db import ProgrammingError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import quote_schema_name
 
@@ -60,8 +60,9 @@ def recorded_migrations(schema_names):
     does not exist is absent, one without a django_migrations table maps to an
     empty set. Runs in the public schema; a few queries whatever the count.
 
-    Spares come and go while this reads (a pool refill drops stale ones, a
-    sign-up renames one): a schema gone between the two reads means reading again."""
+    Schemas come and go while this reads (a tenant deleted, a spare dropped by a
+    pool refill or renamed by a sign-up): one gone between the two reads means
+    reading again, without it."""
     for attempt in range(5):
         try:
             with transaction.atomic():
