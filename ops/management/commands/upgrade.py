@@ -2,10 +2,12 @@ import re
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import get_public_schema_name
 
-from ops.upgrades import services
+from ops.upgrades import plan, services
 from ops.upgrades.migrate import Limits
 from tenants import provisioning
+from tenants.models import Tenant
 
 # PostgreSQL durations as lock_timeout / statement_timeout take them: "500ms", "5s", "10min", "0".
 _DURATION = re.compile(r"^\d+\s*(ms|s|min|h|d)?$")
@@ -46,11 +48,17 @@ class Command(BaseCommand):
         parser.add_argument("--recheck", action="store_true",
                             help="look into every schema, also those an earlier run finished at this target")
         parser.add_argument("--no-pool", action="store_true", help="do not refill the spare pool afterwards")
+        parser.add_argument("--check", action="store_true",
+                            help="change nothing: exit 0 when the public schema and every tenant schema have all "
+                                 "of this code's migrations, else 1 and name those behind (the Helm chart's pods "
+                                 "wait on it)")
 
     def handle(self, *args, verbosity=1, **options):
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
         self.verbosity = verbosity
+        if options["check"]:
+            return self._check()
         started = time.monotonic()
         spares = services.upgrade_public_and_spares(verbosity=max(0, verbosity - 1))
         self._say(f"public schema migrated; {spares} spare schema(s) migrated")
@@ -74,6 +82,27 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(summary.failed)} tenant(s) failed: {', '.join(o.subdomain for o in summary.failed)}; "
                 "their errors are in ops.TenantUpgrade. Running upgrade again retries them only.")
+
+    def _check(self):
+        """Spare schemas are left out: a stale spare is never handed out, and during
+        a rolling deploy the old pods' pool refills keep making spares of the old
+        code, so counting them would hold the new pods back for nothing."""
+        disk = plan.disk_migrations()
+        public = get_public_schema_name()
+        subdomains = dict(Tenant.objects.exclude(schema_name=public).values_list("schema_name", "subdomain"))
+        schemas = [public, *sorted(subdomains)]
+        recorded = plan.recorded_migrations(schemas)
+        behind = []
+        for schema in schemas:
+            name = subdomains.get(schema, schema)
+            if schema not in recorded:
+                behind.append(f"{name} (schema missing)")
+            elif pending := disk.pending(recorded[schema]):
+                behind.append(f"{name} ({len(pending)} pending: {', '.join(pending[:3])}{', ...' if len(pending) > 3 else ''})")
+        if behind:
+            shown = "; ".join(behind[:10]) + (f"; and {len(behind) - 10} more" if len(behind) > 10 else "")
+            raise CommandError(f"{len(behind)} of {len(schemas)} schema(s) behind {disk.target[:12]}: {shown}")
+        self._say(f"public and {len(subdomains)} tenant schema(s) current at {disk.target[:12]}")
 
     def _progress(self, outcome, number, total):
         line = f"[{number}/{total}] {outcome.subdomain} {outcome.status} {outcome.seconds:.1f}s"
