@@ -38,6 +38,7 @@ target is missed; by default the script only reports.
 
 import argparse
 import contextlib
+import gc
 import io
 import os
 import random
@@ -360,6 +361,9 @@ def measure(scenarios, raw_conn, requests, warmup):
     for _ in range(warmup):
         for _key, fn in kinds:
             fn()
+    # What gunicorn's post_worker_init does for a web worker (ops/observability/gunicorn.py):
+    # the long-lived objects loaded so far are left out of garbage collection.
+    gc.freeze()
     times = {key: [] for key, _fn in kinds}
     for i in range(requests):
         for key, fn in kinds:

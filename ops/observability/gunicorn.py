@@ -45,3 +45,14 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    # Everything loaded so far (Django, the URLconf, every app module) lives as long
+    # as the worker. Moving it out of the collector's reach keeps the full (oldest
+    # generation) collections that a request sometimes triggers from walking it:
+    # bench/lists.py measured the API list's p95 at ~30 ms without this and ~25 ms
+    # with it, the median unchanged.
+    import gc
+
+    gc.freeze()
