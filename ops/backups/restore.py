@@ -27,7 +27,7 @@ from django.db import connection, models
 from django_tenants.utils import app_labels, quote_schema_name
 from psycopg import sql
 
-from ops.backups import catalog, structure
+from ops.backups import catalog, custom, structure
 from ops.backups.format import RECORD_SIZE, ArchiveReader, PartFile
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,12 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
 
     report("structure", 0, total)
     made_from = structure.create_schema_at(schema, manifest["migrations"])
+    metadata = custom.metadata_tables()
     with connection.cursor() as cursor:
         catalog.apply_copy_settings(cursor, local=True)
         staged = {t.name: t for t in catalog.tables(cursor, schema)}
-        _check_structure(tables, staged)
+        # Custom columns and tables come later, from the builder's metadata.
+        _check_structure(tables, staged, custom_too=False)
         # Migrations and post_migrate (content types, permissions, default rows)
         # wrote rows of their own; the backup's replace them all.
         emptied = [name for name in staged if name != catalog.MIGRATIONS_TABLE]
@@ -69,18 +71,23 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(_sql(cursor, sql.SQL("TRUNCATE {}").format(
             sql.SQL(", ").join(sql.Identifier(schema, name) for name in emptied))))
-        foreign_keys = catalog.foreign_keys(cursor, schema)
-        for table, name, _definition in foreign_keys:
-            cursor.execute(_sql(cursor, sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                sql.Identifier(schema, table), sql.Identifier(name))))
-        plain_indexes = catalog.indexes(cursor, schema)
-        for name, _definition in plain_indexes:
-            cursor.execute(_sql(cursor, sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name))))
+        foreign_keys, plain_indexes = _drop_keys_and_indexes(cursor, schema)
 
         reader = ArchiveReader(chunks, secret=settings.BACKUP_ENCRYPTION_KEY)
-        loaded, files = set(), None
+        loaded, files, replayed = set(), None, False
         for part in reader.parts():
             if part.kind == "table":
+                if part.name in metadata and replayed:
+                    raise RestoreError(f"the backup object holds the builder's table {part.name} after the "
+                                       "tables its custom fields live in")
+                if part.name not in metadata and not replayed:
+                    # Every builder table is in: make the custom columns and tables
+                    # they describe, then load the rest into them.
+                    report("custom fields", 0, 1)
+                    staged = _replay_custom(cursor, schema, tables, metadata & set(staged))
+                    keys, indexes = _drop_keys_and_indexes(cursor, schema)
+                    foreign_keys, plain_indexes = foreign_keys + keys, plain_indexes + indexes
+                    replayed = True
                 _load_table(cursor, schema, part, tables)
                 loaded.add(part.name)
                 report("load", len(loaded) + (files is not None), total)
@@ -170,15 +177,44 @@ def drop_schema(schema):
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(schema)} CASCADE")
 
 
-def _check_structure(tables, staged):
-    missing = sorted(set(tables) - set(staged))
+def _drop_keys_and_indexes(cursor, schema):
+    """Drop the schema's foreign keys and the indexes that back no constraint, for
+    the bulk load; returns them, to be made again after it."""
+    foreign_keys = catalog.foreign_keys(cursor, schema)
+    for table, name, _definition in foreign_keys:
+        cursor.execute(_sql(cursor, sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            sql.Identifier(schema, table), sql.Identifier(name))))
+    plain_indexes = catalog.indexes(cursor, schema)
+    for name, _definition in plain_indexes:
+        cursor.execute(_sql(cursor, sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name))))
+    return foreign_keys, plain_indexes
+
+
+def _replay_custom(cursor, schema, tables, loaded_metadata):
+    """Make the custom columns and tables the loaded builder metadata describes
+    (crm.builder.ddl.replay in the staging schema); returns the staged tables
+    read again, checked against the manifest, custom columns included."""
+    if loaded_metadata:
+        structure.replay_custom_fields(schema)
+    staged = {t.name: t for t in catalog.tables(cursor, schema)}
+    _check_structure(tables, staged, custom_too=True)
+    return staged
+
+
+def _check_structure(tables, staged, *, custom_too):
+    """Every table and column of the backup exists in the staging schema; with
+    `custom_too` False, those the module builder makes (not the migrations) are
+    not asked for yet."""
+    made_by = "the backup's migrations and custom fields" if custom_too else "the backup's migrations"
+    wanted = {name: [c for c in facts["columns"] if custom_too or not custom.is_custom_column(c)]
+              for name, facts in tables.items() if custom_too or not custom.is_custom_table(name)}
+    missing = sorted(set(wanted) - set(staged))
     if missing:
-        raise RestoreError("the schema built from the backup's migrations has no table for "
-                           + ", ".join(missing))
-    for name, facts in tables.items():
-        absent = [c for c in facts["columns"] if c not in staged[name].columns]
+        raise RestoreError(f"the schema built from {made_by} has no table for " + ", ".join(missing))
+    for name, columns in wanted.items():
+        absent = [c for c in columns if c not in staged[name].columns]
         if absent:
-            raise RestoreError(f"table {name} built from the backup's migrations lacks columns {', '.join(absent)}")
+            raise RestoreError(f"table {name} built from {made_by} lacks columns {', '.join(absent)}")
 
 
 def _load_table(cursor, schema, part, tables):

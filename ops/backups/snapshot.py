@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ops.backups import catalog
+from ops.backups import catalog, custom
 from ops.backups.format import RECORD_SIZE
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,10 @@ def write_snapshot(*, conn, schema, media_dir, archive, report=None):
         cursor.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(
             sql.SQL(", ").join(sql.Identifier(schema, t.name) for t in tables)))
         manifest["migrations"] = catalog.applied_migrations(cursor, schema)
-        data_tables = [t for t in tables if t.name != catalog.MIGRATIONS_TABLE]
+        # The module builder's metadata first: restore replays its DDL from it
+        # before it loads the tables holding custom columns (ops/backups/custom.py).
+        data_tables = custom.metadata_first([t for t in tables if t.name != catalog.MIGRATIONS_TABLE])
+        manifest["custom"] = custom.summary(data_tables)
         total = len(data_tables) + 1
         report(0, total, "files")
 

@@ -89,3 +89,20 @@ def create_schema_at(schema_name, applied):
 def migrate_forward(schema_name):
     """Apply the code's newer migrations to a restored schema, data and all."""
     provisioning.migrate_schema(schema_name)
+
+
+def replay_custom_fields(schema_name):
+    """Make, in `schema_name`, the custom columns and tables that the module
+    builder's metadata rows already loaded there describe (crm.builder.ddl.replay,
+    run in that schema). Runs in the caller's transaction."""
+    from crm.builder import ddl
+
+    connection.set_schema(schema_name)
+    try:
+        ddl.replay()
+    finally:
+        connection.set_schema_to_public()
+        # A new cursor sets the search path back now; the caller's open cursor
+        # would otherwise go on with the staging schema's, which changes how
+        # pg_get_indexdef names tables.
+        connection.cursor().close()
