@@ -6,6 +6,7 @@
 - `database`      connections beside Django's and the advisory locks held on them
 - `snapshot`      a tenant into an archive, in one REPEATABLE READ snapshot
 - `structure`     an empty schema at a backup's migration state (a spare, or migrated to it)
+- `custom`        the module builder's tables: its metadata goes first, custom columns and tables are replayed
 - `restore`       load, verify and swap a staging schema; files alike
 - `retention`     which backups a tenant keeps (grandfather-father-son)
 - `verification`  the weekly test restore of a sample of tenants
