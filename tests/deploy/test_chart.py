@@ -82,8 +82,9 @@ def test_the_values_schema_is_closed_at_every_object_level():
 
 def test_values_yaml_has_a_comment_on_every_setting():
     """values.yaml is documented line by line: every key holding a value has a
-    comment on the line above it or above one of the blocks it sits in (so that
-    `resources:` can describe its requests and limits at once)."""
+    comment on the line above it. A block may instead be described as a whole by
+    the comment above it (`resources:` for its requests and limits), but only when
+    none of its keys has a comment of its own: half-documented blocks fail."""
     lines = (CHART / "values.yaml").read_text().splitlines()
     content = [(n, line) for n, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
 
@@ -93,23 +94,29 @@ def test_values_yaml_has_a_comment_on_every_setting():
     def commented(number):
         return number > 0 and lines[number - 1].lstrip().startswith("#")
 
-    undocumented = []
+    ancestors_of, leaves_by_parent = {}, {}
     for index, (number, line) in enumerate(content):
-        key = re.match(r"^[\s-]*([A-Za-z_][\w./-]*):(.*)$", line)
-        if not key:
-            continue
-        following = content[index + 1][1] if index + 1 < len(content) else ""
-        is_block = not key.group(2).strip() and indentation(following) > indentation(line) \
-            and not following.lstrip().startswith("-")
-        if is_block:
-            continue  # its keys are checked one by one
-        ancestors, level = [number], indentation(line)
+        ancestors, level = [], indentation(line)
         for earlier, text in reversed(content[:index]):
             if indentation(text) < level:
                 ancestors.append(earlier)
                 level = indentation(text)
-        if not any(commented(n) for n in ancestors):
-            undocumented.append(f"values.yaml:{number + 1}: {line.strip()}")
+        ancestors_of[number] = ancestors
+        key = re.match(r"^[\s-]*([A-Za-z_][\w./-]*):(.*)$", line)
+        following = content[index + 1][1] if index + 1 < len(content) else ""
+        is_block = key and not key.group(2).strip() and indentation(following) > indentation(line) \
+            and not following.lstrip().startswith("-")
+        if key and not is_block:
+            leaves_by_parent.setdefault(ancestors[0] if ancestors else None, []).append(number)
+
+    undocumented = []
+    for parent, leaves in leaves_by_parent.items():
+        if any(commented(n) for n in leaves):
+            missing = [n for n in leaves if not commented(n)]
+        else:
+            chain = [parent, *ancestors_of[parent]] if parent is not None else []
+            missing = [] if any(commented(n) for n in chain) else leaves
+        undocumented += [f"values.yaml:{n + 1}: {lines[n].strip()}" for n in missing]
     assert undocumented == []
 
 
