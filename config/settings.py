@@ -84,6 +84,7 @@ TENANT_APPS = [
     "crm.imports",
     "crm.attachments",
     "crm.savedviews",
+    "crm.builder",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -267,6 +268,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ops.backups.tasks.verify_backups",
         "schedule": crontab(day_of_week=0, hour=8, minute=0),
     },
+    # Custom fields and objects deleted longer ago than the grace period lose their columns and tables.
+    "builder-purge-deleted": {
+        "task": "crm.builder.tasks.purge_deleted_everywhere",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # Tenants whose deletion grace period has passed lose their schema and files (ops/lifecycle).
     "purge-deleted-tenants": {
         "task": "ops.lifecycle.tasks.purge_deleted_tenants",
@@ -293,6 +299,11 @@ BACKUP_STALE_MINUTES = int(os.environ.get("BACKUP_STALE_MINUTES", "30"))
 BACKUP_UNDO_HOURS = int(os.environ.get("BACKUP_UNDO_HOURS", "72"))
 # Tenants whose latest backup the weekly verification restores into a scratch schema.
 BACKUP_VERIFY_SAMPLE = int(os.environ.get("BACKUP_VERIFY_SAMPLE", "5"))
+
+# Module builder limits and how long a deleted field or object can be restored (docs/decisions/008).
+BUILDER_MAX_FIELDS_PER_OBJECT = int(os.environ.get("BUILDER_MAX_FIELDS_PER_OBJECT", "200"))
+BUILDER_MAX_OBJECTS = int(os.environ.get("BUILDER_MAX_OBJECTS", "50"))
+BUILDER_DELETE_GRACE_DAYS = int(os.environ.get("BUILDER_DELETE_GRACE_DAYS", "7"))
 
 # The currency of a new deal when none is given (ISO 4217): our first customers trade in renminbi.
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "CNY")
