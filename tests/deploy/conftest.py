@@ -40,6 +40,16 @@ def production_manifests():
     return render("--values", str(PRODUCTION_VALUES))
 
 
+@pytest.fixture(scope="session")
+def other_branches_manifests():
+    """The templates' other branches: what the two renders above leave out."""
+    return render("--set", ",".join([
+        "podAntiAffinity=hard", "persistence.enabled=false", "web.autoscaling.enabled=false",
+        "worker.autoscaling.enabled=false", "web.podDisruptionBudget.enabled=false", "ingress.tls.enabled=false",
+        "worker.metricsPort=0", "networkPolicy.metricsNamespace=monitoring",
+        "networkPolicy.backendPodSelectors[0].app=postgresql", "serviceAccount.create=false"]))
+
+
 def find(manifests, kind, name=None):
     found = [m for m in manifests if m["kind"] == kind and (name is None or m["metadata"]["name"] == name)]
     assert found, f"no {kind} {name or ''} rendered"

@@ -28,7 +28,7 @@ def test_the_chart_lints(values):
 
 
 @pytest.mark.parametrize("version", kubernetes_versions())
-@pytest.mark.parametrize("manifests", RENDERS)
+@pytest.mark.parametrize("manifests", RENDERS + ["other_branches_manifests"])
 def test_every_rendered_manifest_is_valid_kubernetes(manifests, version, request):
     errors = []
     for manifest in request.getfixturevalue(manifests):
