@@ -2,6 +2,7 @@
 can be set through the chart, and the chart (or the image) sets none it does not read."""
 
 import ast
+import functools
 import re
 
 import yaml
@@ -62,8 +63,9 @@ def variables_read(path):
     return names
 
 
+@functools.cache
 def code_variables():
-    return set().union(*(variables_read(path) for package in APP_PACKAGES
+    return frozenset().union(*(variables_read(path) for package in APP_PACKAGES
                          for path in (ROOT / package).rglob("*.py") if "migrations" not in path.parts))
 
 
