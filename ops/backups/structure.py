@@ -17,6 +17,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import app_labels, quote_schema_name
 
+from crm.builder import ddl
 from tenants import provisioning
 
 
@@ -95,8 +96,6 @@ def replay_custom_fields(schema_name):
     """Make, in `schema_name`, the custom columns and tables that the module
     builder's metadata rows already loaded there describe (crm.builder.ddl.replay,
     run in that schema). Runs in the caller's transaction."""
-    from crm.builder import ddl
-
     connection.set_schema(schema_name)
     try:
         ddl.replay()
