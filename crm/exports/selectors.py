@@ -4,9 +4,16 @@ rows the acting user may see, with the fields hidden from their role masked.
 The API narrows the queryset with the list's filters and search first; these
 selectors narrow it again with `scope.visible`, so an export can never hold a
 row the user could not open, whatever queryset it is given.
+
+After the built-in columns come the tenant's custom fields of that object
+(crm.builder; those not hidden), headed by the key the API serves them under.
+`export_table` reads their definitions once, so header and rows always agree.
 """
 
 from crm.access import permissions, scope
+from crm.builder import query as builder_query
+from crm.builder import selectors as builder
+from crm.builder.models import FieldType
 
 # (header, attribute) per kind; an attribute may name a related object's field.
 COLUMNS = {
@@ -51,18 +58,51 @@ def _value(record, attribute):
     return value
 
 
-def header(kind):
-    return [name for name, _attribute in COLUMNS[kind]]
+def _custom_value(field, value):
+    # Decimals stay numbers (a spreadsheet sums them); a multi-choice list reads "a, b".
+    if value is None:
+        return ""
+    if field.type == FieldType.MULTI_CHOICE:
+        return ", ".join(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
-def export_rows(*, kind, user, queryset, module=None):
+def custom_fields(kind):
+    """The custom fields a `kind` export carries: the object's live fields not hidden."""
+    return builder.fields_for(kind)
+
+
+def header(kind, fields=None):
+    """The export's column names: the built-in ones, then the custom fields' API keys."""
+    fields = custom_fields(kind) if fields is None else fields
+    return [name for name, _attribute in COLUMNS[kind]] + [field.api_key for field in fields]
+
+
+def export_rows(*, kind, user, queryset, module=None, fields=None):
     """The rows of `queryset` that `user` may see, as lists of plain values in
-    `header(kind)` order; masked fields (of `module`, default `kind`) read as MASK."""
+    `header(kind, fields)` order; masked fields (of `module`, default `kind`) read as MASK."""
+    fields = custom_fields(kind) if fields is None else fields
     masked = permissions.masked_fields(user, module or kind)
     columns = COLUMNS[kind]
+    # The API's and the lists' querysets come annotated with (some of) the custom
+    # columns already, under the same names; only the others are added.
+    missing = [field for field in fields if field.api_key not in queryset.query.annotations]
+    if missing:
+        queryset = builder_query.with_custom_fields(queryset, kind, missing)
     for record in scope.visible(queryset, user).iterator(chunk_size=500):
         row = []
         for name, attribute in columns:
             value = _value(record, attribute)
             row.append(permissions.MASK if name in masked and value not in ("", None) else value)
+        for field in fields:
+            value = _custom_value(field, getattr(record, field.api_key))
+            row.append(permissions.MASK if field.api_key in masked and value != "" else value)
         yield row
+
+
+def export_table(*, kind, user, queryset, module=None):
+    """(header, rows) of an export, from one read of the custom fields' definitions."""
+    fields = custom_fields(kind)
+    return header(kind, fields), export_rows(kind=kind, user=user, queryset=queryset, module=module, fields=fields)
