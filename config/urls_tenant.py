@@ -62,6 +62,7 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<int:pk>/activities/", activities.log_contact_activity, name="contact-log-activity"),
     path("", include("crm.web.record_urls")),
+    path("", include("crm.web.custom_object_urls")),
     path("settings/", include("crm.web.settings.urls")),
     # An invited user chooses their password here (Django's password-reset check of the link).
     path("invite/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(

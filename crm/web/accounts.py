@@ -7,6 +7,7 @@ role are masked everywhere (crm.web.masking)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from crm.activities.selectors import with_next_contact
 from crm.audit.selectors import history_for
 from crm.contacts.selectors import contacts_of_account
 from crm.web import record_actions, related
+from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import AccountForm, add_service_errors, assignable_owners, warn_of_duplicates
 from crm.web.listing import export_response, list_page
@@ -55,7 +57,7 @@ def _listing(request):
     if "tags" not in masked:
         filters.append(("tag", lambda qs, v: qs.filter(tags__contains=[v])))
     return list_page(request, queryset, sorts=masks_for(request).sortable("accounts", SORTS, SORT_FIELDS),
-                     default_sort="name", filters=filters)
+                     default_sort="name", filters=filters, custom="accounts")
 
 
 def _choice_filter(field, choices):
@@ -107,6 +109,7 @@ def _detail_context(request, account, activity_form=None):
         "contacts": masks.rows("contacts", contacts_of_account(request.user, account), aliases={"link_role": "role"}),
         "history": masks.history("accounts", history_for(account)[:50]),
         "masks": masks,
+        **detail_context(request.user, "accounts", accounts_visible_to(request.user), account.pk),
     }
 
 
@@ -125,7 +128,8 @@ def _edit(request, account):
     form = AccountForm(request.POST or None, initial=initial, user=request.user)
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks_for(request)["accounts"], account)
-    if request.method == "POST" and form.is_valid():
+    custom = CustomFields(form, "accounts", request.user, record=account)
+    if request.method == "POST" and form.is_valid() and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         for name in AccountForm.KEEP_WHEN_EMPTY:
             if values.get(name) == "":
@@ -133,11 +137,14 @@ def _edit(request, account):
         if values.get("owner", "") is None:
             values.pop("owner")
         try:
-            if account is None:
-                account = services.create_account(by=request.user, allow_duplicates=bool(request.POST.get("save_anyway")),
-                                                  **values)
-            else:
-                account = services.update_account(account=account, by=request.user, **values)
+            # The custom fields' values go in the record's transaction: both are saved or neither.
+            with transaction.atomic():
+                if account is None:
+                    account = services.create_account(
+                        by=request.user, allow_duplicates=bool(request.POST.get("save_anyway")), **values)
+                else:
+                    account = services.update_account(account=account, by=request.user, **values)
+                custom.save(account.pk)
         except PossibleDuplicates:
             warn_of_duplicates(form, _described(duplicate_candidates(
                 request.user, **{name: values.get(name) or "" for name in ("name", "phone", "email")})))

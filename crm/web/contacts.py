@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from crm.contacts.selectors import (
     account_links_of, contact_get_for_user, contact_roles, contacts_visible_to, duplicate_candidates,
 )
 from crm.web import record_actions, related
+from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import ContactForm, LinkAccountForm, add_service_errors, assignable_owners, warn_of_duplicates
 from crm.web.listing import export_response, list_page
@@ -72,7 +74,7 @@ def _listing(request):
         sorts["name"] = ["first_name", "id"]
     # The page (and its export) shows the primary account only, not every account link.
     return list_page(request, contacts_visible_to(user).prefetch_related(None), sorts=sorts, default_sort="name",
-                     filters=filters)
+                     filters=filters, custom="contacts")
 
 
 @module_page("contacts")
@@ -112,6 +114,7 @@ def _detail_context(request, contact, link_form=None):
         "link_form": link_form or LinkAccountForm(user=request.user),
         "history": masks.history("contacts", history_for(contact)[:50]),
         "masks": masks,
+        **detail_context(request.user, "contacts", contacts_visible_to(request.user), contact.pk),
     }
 
 
@@ -135,16 +138,20 @@ def _edit(request, contact):
     masks = masks_for(request)
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks["contacts"], contact)
-    if request.method == "POST" and form.is_valid():
+    custom = CustomFields(form, "contacts", request.user, record=contact)
+    if request.method == "POST" and form.is_valid() and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         if values.get("owner", "") is None:
             values.pop("owner")
         try:
-            if contact is None:
-                contact = services.create_contact(by=request.user, **values,
-                                                  allow_duplicates=bool(request.POST.get("save_anyway")))
-            else:
-                contact = services.update_contact(contact=contact, by=request.user, **values)
+            # The custom fields' values go in the record's transaction: both are saved or neither.
+            with transaction.atomic():
+                if contact is None:
+                    contact = services.create_contact(by=request.user, **values,
+                                                      allow_duplicates=bool(request.POST.get("save_anyway")))
+                else:
+                    contact = services.update_contact(contact=contact, by=request.user, **values)
+                custom.save(contact.pk)
         except PossibleDuplicates:
             described = {name: values.get(name) or "" for name in ("first_name", "last_name", "email", "phone")}
             found = duplicate_candidates(request.user, **described, account=values.get("account"))

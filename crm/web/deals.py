@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,6 +26,7 @@ from crm.deals.selectors import (
     stages, summary, weighted_totals,
 )
 from crm.web.activities import deal_timeline
+from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import (
     DealForm, DealStageForm, MoveDealForm, PauseDealForm, add_service_errors, assignable_owners,
@@ -155,7 +157,7 @@ def _listing(request):
         filters += [("closes_from", _closing("gte")), ("closes_to", _closing("lte"))]
     return list_page(request, deals_visible_to(user),
                      sorts=masks_for(request).sortable("deals", SORTS, SORT_FIELDS), default_sort="-updated",
-                     filters=filters)
+                     filters=filters, custom="deals")
 
 
 @module_page("deals")
@@ -202,6 +204,7 @@ def _detail(request, deal, *, status=200, **forms):
         "pause_form": forms.get("pause_form") or PauseDealForm(),
         "action_errors": forms.get("action_errors", []),
         **deal_timeline(request.user, deal),
+        **detail_context(request.user, "deals", deals_visible_to(request.user), deal.pk),
     }
     if request.htmx and request.htmx.target == "deal-actions":
         # htmx swaps only 2xx answers by default, so the actions come back with their errors as 200.
@@ -294,16 +297,20 @@ def _edit(request, deal):
     masks = masks_for(request)
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks["deals"], deal)
+    custom = CustomFields(form, "deals", request.user, record=deal)
     mask_choice_labels(form, "contacts", masks["contacts"])
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, (*FIELDS, "lost_reason"))}
         if values.get("owner", "") is None:
             values.pop("owner")
         try:
-            if deal is None:
-                deal = services.create_deal(by=request.user, stage=form.cleaned_data["stage"], **values)
-            else:
-                deal = services.update_deal(deal=deal, by=request.user, **values)
+            # The custom fields' values go in the record's transaction: both are saved or neither.
+            with transaction.atomic():
+                if deal is None:
+                    deal = services.create_deal(by=request.user, stage=form.cleaned_data["stage"], **values)
+                else:
+                    deal = services.update_deal(deal=deal, by=request.user, **values)
+                custom.save(deal.pk)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -4,6 +4,7 @@ and optionally a deal (crm.leads.services.convert_lead)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from crm.deals.selectors import deals_visible_to
 from crm.leads import services
 from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
 from crm.web import related
+from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assignable_owners
 from crm.web.listing import export_response, list_page
@@ -72,7 +74,7 @@ def _listing(request):
     if "last_name" in masked:
         # By name still, but only by what the user sees of it.
         sorts["name"] = ["first_name", "id"]
-    return list_page(request, leads_visible_to(user), sorts=sorts, default_sort="-created", filters=filters)
+    return list_page(request, leads_visible_to(user), sorts=sorts, default_sort="-created", filters=filters, custom="leads")
 
 
 @module_page("leads")
@@ -100,7 +102,8 @@ def lead_detail(request, pk):
     lead = lead_get_for_user(user, pk)
     masks = masks_for(request)
     context = {"lead": masks.record("leads", lead), "history": masks.history("leads", history_for(lead)[:50]),
-               "converted": lead.status == CONVERTED, "masks": masks}
+               "converted": lead.status == CONVERTED, "masks": masks,
+               **detail_context(user, "leads", leads_visible_to(user), lead.pk)}
     if context["converted"]:
         # What it became, each only if the user may still see it (owners change).
         account = accounts_visible_to(user).filter(pk=lead.converted_account_id).first()
@@ -133,15 +136,19 @@ def _edit(request, lead):
     form = LeadForm(request.POST or None, initial=initial, user=request.user)
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks_for(request)["leads"], lead)
-    if request.method == "POST" and form.is_valid():
+    custom = CustomFields(form, "leads", request.user, record=lead)
+    if request.method == "POST" and form.is_valid() and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         if values.get("owner", "") is None:
             values.pop("owner")
         try:
-            if lead is None:
-                lead = services.create_lead(by=request.user, **values)
-            else:
-                lead = services.update_lead(lead=lead, by=request.user, **values)
+            # The custom fields' values go in the record's transaction: both are saved or neither.
+            with transaction.atomic():
+                if lead is None:
+                    lead = services.create_lead(by=request.user, **values)
+                else:
+                    lead = services.update_lead(lead=lead, by=request.user, **values)
+                custom.save(lead.pk)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.access.permissions import may_administer, usable_modules
+from crm.access.permissions import may_administer, may_use_module, usable_modules
+from crm.builder.selectors import custom_objects
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ ENTRIES = (
     Entry("deals", _("Deals"), "deals"),
     Entry("activities", _("Worklists"), "worklists"),
     Entry("activities", _("Tasks"), "tasks"),
+    # Here: one entry per custom object of the tenant (custom_object_entries).
+    Entry(None, "", "custom-objects"),
     Entry(None, _("Import"), "imports"),
     Entry(None, _("Settings"), "settings", admin_only=True),
     Entry(None, _("Billing"), "billing", admin_only=True),
@@ -38,6 +41,9 @@ def entries_for(user, current_path=""):
     """(label, url, is_current) for each page `user` may open."""
     found, usable = [], usable_modules(user)
     for entry in ENTRIES:
+        if entry.url_name == "custom-objects":
+            found += custom_object_entries(user, current_path)
+            continue
         try:
             url = reverse(entry.url_name)
         except NoReverseMatch:
@@ -48,4 +54,21 @@ def entries_for(user, current_path=""):
             continue
         current = current_path == url if url == "/" else current_path.startswith(url)
         found.append((entry.label, url, current))
+    return found
+
+
+def custom_object_entries(user, current_path):
+    """(label, url, is_current) of the tenant's custom objects `user` may use,
+    each with its icon before its plural label; read from the tenant's schema
+    on every page (no other tenant's objects can show)."""
+    found = []
+    for custom_object in custom_objects():
+        if not may_use_module(user, custom_object.name):
+            continue
+        try:
+            url = reverse("custom-records", args=[custom_object.name])
+        except NoReverseMatch:
+            return []
+        label = f"{custom_object.icon} {custom_object.label_plural}" if custom_object.icon else custom_object.label_plural
+        found.append((label, url, current_path.startswith(url)))
     return found

@@ -1,0 +1,264 @@
+"""Custom fields (crm.builder) on the pages: one form field per field type, the
+form layout's sections, the values a detail page shows and the names a lookup
+shows. The account, contact, lead and deal pages and the custom objects' pages
+all use this module, so a custom field looks and validates the same everywhere.
+
+The definitions are read from the tenant's schema on every request
+(crm.builder.selectors): nothing about one tenant's fields is kept in memory."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts.selectors import accounts_visible_to
+from crm.builder import selectors as builder
+from crm.builder import services as builder_services
+from crm.builder.query import with_custom_fields
+from crm.builder.values import clean_value
+from crm.contacts.selectors import contacts_visible_to
+from crm.deals.selectors import deals_visible_to
+from crm.leads.selectors import leads_visible_to
+
+# The built-in objects a custom field can be added to or point at, with the
+# selector of the records a user sees and the URL name of a record's page.
+BUILT_INS = {
+    "accounts": (accounts_visible_to, "account"),
+    "contacts": (contacts_visible_to, "contact"),
+    "leads": (leads_visible_to, "lead"),
+    "deals": (deals_visible_to, "deal"),
+}
+BUILT_IN_LABELS = {"accounts": _("Accounts"), "contacts": _("Contacts"), "leads": _("Leads"), "deals": _("Deals")}
+
+TYPE_LABELS = {
+    "text": _("Text"), "long_text": _("Long text"), "integer": _("Integer"), "decimal": _("Decimal"),
+    "currency": _("Currency"), "date": _("Date"), "datetime": _("Date and time"), "boolean": _("Yes / no"),
+    "choice": _("Choice"), "multi_choice": _("Multiple choice"), "email": _("E-mail"), "url": _("URL"),
+    "phone": _("Phone"), "lookup": _("Lookup"),
+}
+
+
+def type_label(type_name):
+    return TYPE_LABELS.get(type_name, type_name)
+
+
+def visible_records(user, object_name):
+    """The records of `object_name` (built-in or custom) that `user` may see."""
+    if object_name in BUILT_INS:
+        return BUILT_INS[object_name][0](user)
+    return builder.records_visible_to(user, object_name, fields=[])
+
+
+def record_url(object_name, pk):
+    try:
+        if object_name in BUILT_INS:
+            return reverse(BUILT_INS[object_name][1], args=[pk])
+        return reverse("custom-record", args=[object_name, pk])
+    except NoReverseMatch:
+        return ""
+
+
+class LookupField(forms.ModelChoiceField):
+    def label_from_instance(self, record):
+        return str(getattr(record, "name", None) or record)
+
+
+def form_field(field, user):
+    """The form field that edits custom field `field` (a FieldDef) for `user`.
+    It parses what the browser sends; crm.builder.values.clean_value then checks
+    the builder's own rules (the form's `clean_custom`)."""
+    common = {"label": field.label, "required": bool(field.required), "help_text": field.help_text or ""}
+    kind = field.type
+    if kind == "long_text":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=field.max_length, **common)
+    if kind == "integer":
+        return forms.IntegerField(min_value=field.min_value, max_value=field.max_value, **common)
+    if kind in ("decimal", "currency"):
+        return forms.DecimalField(min_value=field.min_value, max_value=field.max_value,
+                                  decimal_places=field.decimal_places, **common)
+    if kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
+    if kind == "datetime":
+        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                              format="%Y-%m-%dT%H:%M"), **common)
+    if kind == "boolean":
+        # A checkbox always says yes or no, so "required" has nothing left to ask.
+        return forms.BooleanField(**{**common, "required": False})
+    if kind == "choice":
+        choices = [("", "—")] + [(c["value"], c["label"]) for c in field.choices or ()]
+        return forms.ChoiceField(choices=choices, **common)
+    if kind == "multi_choice":
+        return forms.MultipleChoiceField(choices=[(c["value"], c["label"]) for c in field.choices or ()],
+                                         widget=forms.CheckboxSelectMultiple, **common)
+    if kind == "email":
+        return forms.EmailField(max_length=field.max_length, **common)
+    if kind == "url":
+        return forms.URLField(max_length=field.max_length, assume_scheme="https", **common)
+    if kind == "lookup":
+        return LookupField(queryset=visible_records(user, field.target), empty_label="—", **common)
+    # text, phone and any type this page does not know yet: one line of text.
+    return forms.CharField(max_length=field.max_length, **common)
+
+
+def _initial(field, value):
+    if field.type == "lookup":
+        return value  # the id; the select shows the record's name
+    if field.type == "multi_choice":
+        return list(value or ())
+    return value
+
+
+class CustomFields:
+    """The custom fields of `object_name` on `form` (a django Form of a record's
+    page): added after the form's own fields, or arranged in the sections of
+    the saved form layout; then validated with the form and saved after the
+    record. Form field names are the fields' API keys, so a service's
+    ValidationError naming a field lands next to it (add_service_errors)."""
+
+    def __init__(self, form, object_name, user, *, record=None, keep=()):
+        """`record`: the record being edited (None: a new one), read again through
+        the user's scope for its custom values."""
+        self.form = form
+        self.object_name = object_name
+        self.user = user
+        self.fields = [f for f in builder.fields_for(object_name) if not f.hidden]
+        self.is_new = record is None
+        self.values = {}
+        current = {} if record is None else values_of(visible_records(user, object_name), object_name, record.pk,
+                                                      self.fields)
+        for field in self.fields:
+            form.fields[field.api_key] = form_field(field, user)
+            if record is not None:
+                form.initial[field.api_key] = _initial(field, current.get(field.api_key))
+            elif field.default not in (None, ""):
+                form.initial[field.api_key] = field.default
+        arrange(form, saved_layout(object_name, "form", self.fields), self.fields, keep=keep)
+
+    def is_valid(self):
+        """After the form's own is_valid(): the builder's rules on each custom field
+        the form shows, each error next to its field."""
+        self.values = self.clean()
+        return not self.form.errors
+
+    def clean(self):
+        """{api_key: value} of the custom fields the form shows that pass the
+        builder's rules; the others get their error on the form."""
+        form = self.form
+        values = {}
+        for field in self.fields:
+            key = field.api_key
+            if key not in form.fields or key not in form.cleaned_data:
+                continue
+            raw = form.cleaned_data[key]
+            if field.type == "lookup":
+                raw = raw.pk if raw is not None else None
+            try:
+                values[key] = clean_value(field, raw, partial=not self.is_new, user=self.user)
+            except ValidationError as error:
+                form.add_error(key, error.messages)
+        return values
+
+    def save(self, record_id):
+        """Write the cleaned values onto the record through crm.builder.services
+        (the caller runs this in the record's transaction)."""
+        if self.values:
+            builder_services.set_custom_values(object_name=self.object_name, record_id=record_id,
+                                               values=self.values)
+
+
+def saved_layout(object_name, kind, fields):
+    """The layout the admin saved for `object_name`'s form or list, or None while
+    it is crm.builder's default (`fields`: the object's visible fields)."""
+    layout = builder.layout_for(object_name, kind)
+    return None if layout == builder.default_layout(object_name, kind, fields) else layout
+
+
+def arrange(form, layout, fields, *, keep=()):
+    """Put `form`'s fields in the sections of the saved form `layout` ([{"title",
+    "fields": [names]}], built-in fields by their form name, custom `fields` by
+    their name; None: the form stays as it is). A field in no section leaves the
+    form, so the record keeps its value, unless it is required or in `keep`:
+    those go in a last, untitled section."""
+    if not layout:
+        form.sections = None
+        return
+    keys = {field.name: field.api_key for field in fields}
+    sections, placed = [], set()
+    for section in layout:
+        names = [keys.get(name, name) for name in section.get("fields", ())]
+        names = [name for name in names if name in form.fields and name not in placed]
+        placed.update(names)
+        sections.append((section.get("title") or "", names))
+    for name in [name for name in form.fields if name not in placed]:
+        if not (form.fields[name].required or name in keep):
+            del form.fields[name]
+    form.sections = Sections(form, sections)
+
+
+class Sections:
+    """A form's sections as the template walks them: (title, [bound fields]).
+    Read when the form is drawn, so a field the view adds later (a duplicate
+    warning's "save anyway") still shows, in a last untitled section."""
+
+    def __init__(self, form, sections):
+        self.form = form
+        self.sections = sections
+
+    def __iter__(self):
+        placed = {name for _title, names in self.sections for name in names}
+        rest = [name for name in self.form.fields if name not in placed]
+        for title, names in [*self.sections, ("", rest)]:
+            fields = [self.form[name] for name in names if name in self.form.fields]
+            if fields:
+                yield title, fields
+
+    def __bool__(self):
+        return True
+
+
+def values_of(queryset, object_name, record_pk, fields=None):
+    """{api_key: value} of the custom fields of record `record_pk`, read through
+    `queryset` (a selector's: out of scope reads nothing)."""
+    fields = builder.fields_for(object_name) if fields is None else fields
+    if not fields:
+        return {}
+    row = with_custom_fields(queryset.filter(pk=record_pk), object_name, fields).values(
+        *[f.api_key for f in fields]).first()
+    return row or {}
+
+
+def detail_context(user, object_name, queryset, record_pk):
+    """What crm/_custom_details.html shows on a record's page: the visible custom
+    fields in the form layout's order with their values (`custom_fields`), and
+    the names of the records its lookups point at (`lookup_names`)."""
+    fields = [f for f in builder.fields_for(object_name) if not f.hidden]
+    if not fields:
+        return {"custom_fields": []}
+    layout = saved_layout(object_name, "form", fields)
+    if layout:
+        order = [name for section in layout for name in section.get("fields", ())]
+        # Those on the form in its order, then the rest (a value the API wrote still shows).
+        fields.sort(key=lambda f: order.index(f.name) if f.name in order else len(order))
+    values = values_of(queryset, object_name, record_pk, fields)
+    return {"custom_fields": [(field, values.get(field.api_key)) for field in fields],
+            "lookup_names": lookup_names(user, fields, [values])}
+
+
+def lookup_names(user, fields, rows):
+    """{(target, id): (name, url)} for every lookup value in `rows` (records or
+    dicts) that `user` may see: one query per lookup field, not one per row."""
+    names = {}
+    for field in fields:
+        if field.type != "lookup" or not field.target:
+            continue
+        ids = set()
+        for row in rows:
+            value = row.get(field.api_key) if isinstance(row, dict) else getattr(row, field.api_key, None)
+            if value is not None:
+                ids.add(value)
+        if not ids:
+            continue
+        for record in visible_records(user, field.target).filter(pk__in=ids):
+            label = getattr(record, "name", None) or str(record)
+            names[(field.target, record.pk)] = (label, record_url(field.target, record.pk))
+    return names
