@@ -8,7 +8,7 @@ from crm.access.permissions import may_use_module
 from crm.accounts.models import Account
 from crm.contacts.models import Contact
 from crm.imports.models import ImportJob
-from crm.imports.services import FIELDS
+from crm.imports.services import FIELDS, custom_fields
 from crm.leads.models import Lead
 
 _MODELS = {ImportJob.Kind.ACCOUNTS: Account, ImportJob.Kind.CONTACTS: Contact, ImportJob.Kind.LEADS: Lead}
@@ -46,7 +46,8 @@ def import_modes():
 
 
 def import_fields(kind):
-    """(field, label) of the fields a column of a `kind` file may be mapped to; the first is required."""
+    """(field, label) of the fields a column of a `kind` file may be mapped to; the
+    first is required. The tenant's custom fields follow the built-in ones."""
     model = _MODELS[kind]
     found = []
     for name in FIELDS[kind]:
@@ -55,4 +56,5 @@ def import_fields(kind):
         except FieldDoesNotExist:
             label = _EXTRA_LABELS.get(name, name)
         found.append((name, label))
+    found += [(field.api_key, field.label) for field in custom_fields(kind)]
     return found

@@ -1,7 +1,10 @@
 """Importing accounts, contacts and leads from a file.
 
 Every row is written through the accounts / contacts / leads services
-(validation, duplicate keys, audit rows), never directly. A dry run runs exactly
+(validation, duplicate keys, audit rows), never directly. Columns may also be
+mapped to the tenant's custom fields of that object (crm.builder): their cells
+are checked by the builder's own rules (a bad one refuses the row, the reason
+naming the field) and written with `set_custom_values` in the row's transaction. A dry run runs exactly
 the same code inside a transaction that is rolled back, so what it reports is
 what the real run would do, and it changes nothing.
 
@@ -21,9 +24,11 @@ from django.utils.translation import gettext as _
 from crm.access.permissions import may_use_module
 from crm.accounts import selectors as account_selectors
 from crm.accounts import services as account_services
+from crm.builder import selectors as builder
+from crm.builder import services as builder_services
 from crm.contacts import selectors as contact_selectors
 from crm.contacts import services as contact_services
-from crm.imports import readers
+from crm.imports import custom_values, readers
 from crm.imports.models import ImportJob
 from crm.leads import selectors as lead_selectors
 from crm.leads import services as lead_services
@@ -46,9 +51,23 @@ def _reason(exc):
     return " ".join(exc.messages)
 
 
+def custom_fields(kind):
+    """The custom fields a `kind` file may fill: the object's live fields not hidden
+    (import kinds are named like the builder's objects)."""
+    return builder.fields_for(kind)
+
+
+def targets(kind, fields=None):
+    """Every field a column of a `kind` file may be mapped to: the built-in ones
+    (the first is required), then the custom fields by their API keys."""
+    fields = custom_fields(kind) if fields is None else fields
+    return FIELDS[kind] + [field.api_key for field in fields]
+
+
 def default_mapping(kind, header):
     """Columns named like a field map to it."""
-    return {column: column for column in header if column in FIELDS[kind]}
+    names = targets(kind)
+    return {column: column for column in header if column in names}
 
 
 def _check_mapping(kind, mapping, header):
@@ -56,10 +75,11 @@ def _check_mapping(kind, mapping, header):
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                 for k, v in mapping.items()):
         raise ValidationError({"mapping": [_("A JSON object of column name → field name.")]})
+    names = targets(kind)
     for column, field in mapping.items():
         if column not in header:
             errors.append(_("The file has no column %(column)r.") % {"column": column})
-        if field not in FIELDS[kind]:
+        if field not in names:
             errors.append(_("%(field)r is not a field of %(kind)s.") % {"field": field, "kind": kind})
     if FIELDS[kind][0] not in mapping.values():
         errors.append(_("Map a column to %(field)s.") % {"field": FIELDS[kind][0]})
@@ -195,12 +215,14 @@ def run_job(job):
 
 def _import_rows(job, rows):
     by = job.created_by
+    # Read once per run: every row is judged by the same definitions.
+    fields = custom_fields(job.kind)
     results = []
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         values = {field: row.get(column, "") for column, field in job.mapping.items()}
         try:
             with transaction.atomic():
-                action, record_id, reason = _import_row(job, by, values)
+                action, record_id, reason = _import_row(job, by, values, fields)
         except ValidationError as exc:
             action, record_id, reason = "refused", None, _reason(exc)
         result = {"row": number, "action": action, "id": record_id, "reason": reason}
@@ -214,10 +236,31 @@ def _import_rows(job, rows):
     return results
 
 
-def _import_row(job, by, values):
+def _custom_cells(kind, by, values, fields):
+    """The row's built-in values, and its custom ones checked as an API write
+    would be ({api_key: value}); ValidationError naming the field otherwise. A
+    mapped field deleted since the mapping was made refuses the row."""
+    by_key = {field.api_key: field for field in fields}
+    builtin, cells = {}, {}
+    for name, text in values.items():
+        if name in FIELDS[kind]:
+            builtin[name] = text
+        elif name in by_key:
+            cells[name] = custom_values.from_cell(by_key[name], text)
+        else:
+            raise ValidationError({name: [_("This field no longer exists.")]})
+    # Only the mapped fields, partially: an unmapped required field keeps its
+    # value on an update and gets its default on a create (required fields of
+    # built-in objects always have one).
+    mapped = [field for field in fields if field.api_key in cells]
+    return builtin, builder_services.clean_custom_values(kind, cells, by=by, partial=True, fields=mapped)
+
+
+def _import_row(job, by, values, fields):
     required = FIELDS[job.kind][0]
     if not values.get(required):
         raise ValidationError({required: [_("This field is required.")]})
+    values, custom = _custom_cells(job.kind, by, values, fields)
     values = {field: value for field, value in values.items() if value != ""}
     found, changeable, create, update = _KINDS[job.kind](by, values)
     if found and job.mode != ImportJob.Mode.CREATE:
@@ -227,8 +270,14 @@ def _import_row(job, by, values):
             return "skipped", match.pk, reason
         if not changeable.filter(pk=match.pk).exists():
             return "skipped", match.pk, reason + " " + _("You cannot change it.")
-        return "updated", update(match).pk, reason
-    return "created", create().pk, ""
+        record = update(match)
+        action = "updated"
+    else:
+        record, action, reason = create(), "created", ""
+    # In the row's transaction: a value PostgreSQL refuses (a unique one taken
+    # meanwhile) undoes the record too, and the row is refused.
+    builder_services.set_custom_values(object_name=job.kind, record_id=record.pk, values=custom, fields=fields)
+    return action, record.pk, reason
 
 
 def _accounts(by, values):

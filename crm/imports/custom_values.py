@@ -1,0 +1,60 @@
+"""Custom fields in an import: file cells (always text) turned into the JSON-like
+values crm.builder.values.clean_value checks, so a cell is judged by the same
+rules as an API write and a bad one is refused with the field's own message.
+
+A cell that cannot be read as the field's type is passed on as the text it is:
+clean_value then refuses it ("A whole number is required.") under the field's
+name, which is what the row's reason should say.
+"""
+
+from crm.builder.models import FieldType
+from crm.builder.values import MISSING
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+def _integer(text):
+    try:
+        return int(text.replace(" ", "").replace(",", ""))
+    except ValueError:
+        return text
+
+
+def _boolean(text):
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return text
+
+
+def _date(text):
+    # A spreadsheet's date cell reads as "2025-01-31 00:00:00" (crm/imports/readers.py).
+    if len(text) == 19 and text.endswith(" 00:00:00"):
+        return text[:10]
+    return text
+
+
+def _multi_choice(text):
+    # "a, b; c": a spreadsheet cell lists several choices separated by commas or semicolons.
+    return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
+
+
+_READERS = {
+    FieldType.INTEGER: _integer,
+    FieldType.LOOKUP: _integer,
+    FieldType.BOOLEAN: _boolean,
+    FieldType.DATE: _date,
+    FieldType.MULTI_CHOICE: _multi_choice,
+}
+
+
+def from_cell(field, text):
+    """The value of one cell for `field` (a FieldDef): MISSING for an empty cell
+    (the record keeps its value, or gets the field's default)."""
+    if text == "":
+        return MISSING
+    reader = _READERS.get(field.type)
+    return reader(text) if reader else text
