@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.access.permissions import may_use_module
 from crm.accounts.selectors import accounts_visible_to
 from crm.builder import selectors as builder
 from crm.builder import services as builder_services
@@ -19,6 +20,7 @@ from crm.builder.values import clean_value
 from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads.selectors import leads_visible_to
+from crm.web.masking import Masks
 
 # The built-in objects a custom field can be added to or point at, with the
 # selector of the records a user sees and the URL name of a record's page.
@@ -28,6 +30,8 @@ BUILT_INS = {
     "leads": (leads_visible_to, "lead"),
     "deals": (deals_visible_to, "deal"),
 }
+# How many linked records a record's page lists per lookup field.
+LINKED_ROWS = 20
 BUILT_IN_LABELS = {"accounts": _("Accounts"), "contacts": _("Contacts"), "leads": _("Leads"), "deals": _("Deals")}
 
 TYPE_LABELS = {
@@ -232,8 +236,9 @@ def detail_context(user, object_name, queryset, record_pk):
     fields in the form layout's order with their values (`custom_fields`), and
     the names of the records its lookups point at (`lookup_names`)."""
     fields = [f for f in builder.fields_for(object_name) if not f.hidden]
+    linked = linked_records(user, object_name, record_pk)
     if not fields:
-        return {"custom_fields": []}
+        return {"custom_fields": [], "linked_records": linked}
     layout = saved_layout(object_name, "form", fields)
     if layout:
         order = [name for section in layout for name in section.get("fields", ())]
@@ -241,7 +246,31 @@ def detail_context(user, object_name, queryset, record_pk):
         fields.sort(key=lambda f: order.index(f.name) if f.name in order else len(order))
     values = values_of(queryset, object_name, record_pk, fields)
     return {"custom_fields": [(field, values.get(field.api_key)) for field in fields],
-            "lookup_names": lookup_names(user, fields, [values])}
+            "lookup_names": lookup_names(user, fields, [values]), "linked_records": linked}
+
+
+def linked_records(user, object_name, record_pk):
+    """The other side of lookups: for each visible lookup field of any object
+    that points at `object_name`, the records `user` may see whose field holds
+    `record_pk` (a vehicle's page names its account; the account's page lists
+    its vehicles). [(field, object label, [(name, url)])], newest first."""
+    found = []
+    for row in builder.custom_fields():
+        source = row.object_name
+        if row.type != "lookup" or row.target != object_name or row.hidden:
+            continue
+        if not builder.object_exists(source) or not may_use_module(user, source):
+            continue
+        field = builder.field_def(row)
+        records = with_custom_fields(visible_records(user, source), source, [field]) \
+            .filter(**{field.api_key: record_pk}).order_by("-id")[:LINKED_ROWS]
+        if source in BUILT_INS:
+            # Named as the user's role may see them (a masked last name stays masked).
+            records = Masks(user).rows(source, records)
+        items = [(getattr(r, "name", None) or str(r), record_url(source, r.pk)) for r in records]
+        if items:
+            found.append((field, builder.object_label(source), items))
+    return found
 
 
 def lookup_names(user, fields, rows):

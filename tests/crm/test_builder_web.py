@@ -9,6 +9,7 @@ from django.test import Client
 from crm.builder import services as builder_services
 from crm.builder.models import CustomField, CustomObject, Layout
 from crm.builder.selectors import fields_for
+from crm.accounts.services import create_account
 from crm.contacts.models import Contact
 from crm.contacts.services import create_contact
 from tests.conftest import host, in_tenant, user_of
@@ -267,3 +268,21 @@ def test_a_sales_user_sees_only_their_own_custom_records(tenant_a, admin):
     browser(tenant_a, "sales2").post("/objects/vehicle/new/", {"name": "Theirs"})
     listing = text(sales.get("/objects/vehicle/"))
     assert "Mine" in listing and "Theirs" not in listing
+
+
+def test_a_lookup_links_both_ways(tenant_a, admin):
+    admin_user = user_of(tenant_a, "admin")
+    with in_tenant(tenant_a):
+        account = create_account(by=admin_user, name="Northwind")
+        builder_services.create_object(by=admin_user, name="vehicle", label="Vehicle", label_plural="Vehicles")
+    add_field(tenant_a, object_name="vehicle", name="customer", label="Customer", type="lookup", target="accounts")
+    assert f'value="{account.pk}"' in text(admin.get("/objects/vehicle/new/"))
+    response = admin.post("/objects/vehicle/new/", {"name": "Van", "customer": account.pk})
+    assert response.status_code == 302
+    vehicle_page = text(admin.get(response["Location"]))
+    assert f'<a href="/accounts/{account.pk}/">Northwind</a>' in vehicle_page
+    account_page = text(admin.get(f"/accounts/{account.pk}/"))
+    assert 'data-testid="linked-vehicle-customer"' in account_page
+    assert f'<a href="{response["Location"]}">Van</a>' in account_page
+    # Someone who cannot see the account cannot pick it.
+    assert f'value="{account.pk}"' not in text(browser(tenant_a, "sales").get("/objects/vehicle/new/"))

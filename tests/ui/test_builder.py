@@ -45,3 +45,12 @@ def test_admin_adds_a_field_and_uses_it_on_contacts(page, site):
     expect(table.locator("thead")).to_contain_text("Tier")
     expect(table.locator("tr", has_text="Ada Golden")).to_contain_text("Gold")
     screenshot(page, "builder-contact-list")
+
+    # At phone width the fields page still offers every action.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{site}/settings/customize/contacts/")
+    expect(page.get_by_test_id("add-field")).to_be_visible()
+    expect(page.get_by_role("link", name="Edit Tier")).to_be_attached()
+    screenshot(page, "builder-fields-phone")
+    page.goto(f"{site}/settings/customize/contacts/fields/new/")
+    screenshot(page, "builder-field-form-phone")
