@@ -119,7 +119,7 @@ class CustomFields:
     record. Form field names are the fields' API keys, so a service's
     ValidationError naming a field lands next to it (add_service_errors)."""
 
-    def __init__(self, form, object_name, user, *, record=None, keep=()):
+    def __init__(self, form, object_name, user, *, record=None):
         """`record`: the record being edited (None: a new one), read again through
         the user's scope for its custom values."""
         self.form = form
@@ -136,7 +136,7 @@ class CustomFields:
                 form.initial[field.api_key] = _initial(field, current.get(field.api_key))
             elif field.default not in (None, ""):
                 form.initial[field.api_key] = field.default
-        arrange(form, saved_layout(object_name, "form", self.fields), self.fields, keep=keep)
+        arrange(form, saved_layout(object_name, "form", self.fields), self.fields)
 
     def is_valid(self):
         """After the form's own is_valid(): the builder's rules on each custom field
@@ -177,12 +177,12 @@ def saved_layout(object_name, kind, fields):
     return None if layout == builder.default_layout(object_name, kind, fields) else layout
 
 
-def arrange(form, layout, fields, *, keep=()):
+def arrange(form, layout, fields):
     """Put `form`'s fields in the sections of the saved form `layout` ([{"title",
     "fields": [names]}], built-in fields by their form name, custom `fields` by
     their name; None: the form stays as it is). A field in no section leaves the
-    form, so the record keeps its value, unless it is required or in `keep`:
-    those go in a last, untitled section."""
+    form, so the record keeps its value, unless it is required: those go in a
+    last, untitled section."""
     if not layout:
         form.sections = None
         return
@@ -194,7 +194,7 @@ def arrange(form, layout, fields, *, keep=()):
         placed.update(names)
         sections.append((section.get("title") or "", names))
     for name in [name for name in form.fields if name not in placed]:
-        if not (form.fields[name].required or name in keep):
+        if not form.fields[name].required:
             del form.fields[name]
     form.sections = Sections(form, sections)
 

@@ -286,3 +286,12 @@ def test_a_lookup_links_both_ways(tenant_a, admin):
     assert f'<a href="{response["Location"]}">Van</a>' in account_page
     # Someone who cannot see the account cannot pick it.
     assert f'value="{account.pk}"' not in text(browser(tenant_a, "sales").get("/objects/vehicle/new/"))
+
+
+def test_the_admin_renames_a_custom_object_and_changes_its_icon(tenant_a, admin):
+    admin.post("/settings/customize/objects/new/", {"label": "Vehicle", "label_plural": "Vehicles", "name": "vehicle"})
+    assert admin.get("/settings/customize/vehicle/edit/").status_code == 200
+    response = admin.post("/settings/customize/vehicle/edit/", {"label": "Car", "label_plural": "Cars", "icon": "🚗"})
+    assert response.status_code == 302
+    assert "🚗 Cars" in text(admin.get("/"))
+    assert browser(tenant_a, "sales").get("/settings/customize/vehicle/edit/").status_code == 404

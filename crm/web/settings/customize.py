@@ -84,6 +84,28 @@ def object_create(request):
 
 
 @admin_page
+def object_edit(request, object_name):
+    """The object's label, plural label and icon (its name is its table's and stays)."""
+    name, _label, custom_object = _object(object_name)
+    if custom_object is None:
+        raise Http404
+    form = ObjectForm(request.POST or None, initial={
+        "label": custom_object.label, "label_plural": custom_object.label_plural, "icon": custom_object.icon})
+    del form.fields["name"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_object(custom_object, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return saved(request, _("%(object)s saved.") % {"object": form.cleaned_data["label_plural"]},
+                         _object_url(name))
+    return form_response(request, {"form": form, "action": reverse("settings-object-edit", args=[name]),
+                                   "cancel": _object_url(name), "title": custom_object.label_plural,
+                                   "testid": "object-form"})
+
+
+@admin_page
 def object_delete(request, object_name):
     """GET: what deleting the object means, and a button; POST: delete it (restorable for the grace period)."""
     name, label, custom_object = _object(object_name)

@@ -41,5 +41,6 @@ urlpatterns = [
     path("customize/<slug:object_name>/fields/new/", customize.field_create, name="settings-field-create"),
     path("customize/<slug:object_name>/layout/form/", customize.form_layout, name="settings-form-layout"),
     path("customize/<slug:object_name>/layout/list/", customize.list_layout, name="settings-list-layout"),
+    path("customize/<slug:object_name>/edit/", customize.object_edit, name="settings-object-edit"),
     path("customize/<slug:object_name>/delete/", customize.object_delete, name="settings-object-delete"),
 ]
