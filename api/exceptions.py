@@ -8,6 +8,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from billing.gateway import StripeUnavailable
+from crm.builder.ddl import Busy
 from crm.users.login_throttle import LockedOut
 from crm.users.services import SeatLimitReached
 
@@ -26,6 +27,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, StripeUnavailable):
         exc = exceptions.APIException(detail=f"Stripe did not accept the change, nothing was changed: {exc}")
         exc.status_code = 503
+    elif isinstance(exc, Busy):
+        # A module builder change found its table in use: nothing changed, try again (docs/decisions/008).
+        exc = exceptions.APIException(detail=str(exc))
+        exc.status_code = 409
     elif isinstance(exc, LockedOut):
         exc = exceptions.Throttled(wait=exc.retry_after, detail="Too many failed sign-ins.")
     response = drf_exception_handler(exc, context)

@@ -1,8 +1,14 @@
+from django.db import models, transaction
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
+from api.custom_fields import add_custom_fields, custom_data
 from api.permissions import ModuleAccess
 from api.sensitive import SensitiveFieldsMixin
+from crm.builder import objects as builder_objects
+from crm.builder import query as custom_query
+from crm.builder import selectors as builder
+from crm.builder import services as builder_services
 
 _masking_serializers = {}
 
@@ -16,6 +22,12 @@ class RecordViewSet(viewsets.ModelViewSet):
     `update_record(instance, *, by, **fields)`, `delete_record(instance, *, by)`.
     The module (default: the model's app label) is what an admin can hide from a
     role and what sensitive fields are configured on.
+
+    Records of the module builder's built-in objects (accounts, contacts, leads,
+    deals) also carry the tenant's custom fields as top-level keys, read from
+    the tenant's schema once per request (docs/decisions/008): read, written in
+    the same transaction as the record, filtered (`?<name>=`, `__gte`, ...),
+    sorted and searched.
     """
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -27,6 +39,22 @@ class RecordViewSet(viewsets.ModelViewSet):
         if self.module is None:
             self.module = self.serializer_class.Meta.model._meta.app_label
         super().initial(request, *args, **kwargs)
+        fields = self.custom_fields()
+        if fields:
+            # Per request, on the instance: the class is every tenant's.
+            self.ordering_fields = [*type(self).ordering_fields, *custom_query.ordering_keys(fields)]
+            self.search_fields = [*type(self).search_fields, *(f.api_key for f in fields if f.searchable)]
+
+    def builder_object(self):
+        """The module builder's name of this viewset's object ("contacts"), or None."""
+        return builder_objects.object_name_for_model(self.serializer_class.Meta.model)
+
+    def custom_fields(self):
+        """The tenant's custom fields of this object, read once per request."""
+        if not hasattr(self, "_custom_fields"):
+            name = self.builder_object()
+            self._custom_fields = builder.fields_for(name, include_hidden=True) if name else []
+        return self._custom_fields
 
     def get_serializer_class(self):
         serializer_class = super().get_serializer_class()
@@ -37,18 +65,52 @@ class RecordViewSet(viewsets.ModelViewSet):
                 {"__module__": serializer_class.__module__, "__doc__": serializer_class.__doc__})
         return _masking_serializers[serializer_class]
 
+    def get_serializer(self, *args, **kwargs):
+        fields = self.custom_fields()
+        if fields and args and isinstance(args[0], models.Model) and not hasattr(args[0], fields[0].api_key):
+            # A record read by an action's own selector (merge, link, ...): load its custom values.
+            self._with_custom_values(args[0])
+        serializer = super().get_serializer(*args, **kwargs)
+        return add_custom_fields(serializer, fields, self.request.user if self.request else None)
+
     def get_queryset(self):
-        return self.visible_to(self.request.user)
+        queryset = self.visible_to(self.request.user)
+        fields = self.custom_fields()
+        return custom_query.with_custom_fields(queryset, self.builder_object(), fields) if fields else queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        fields = self.custom_fields()
+        if fields:
+            queryset = custom_query.filter_custom(queryset, fields, self.request.query_params)
+        return queryset
 
     def get_object(self):
-        return self.get_for_user(self.request.user, self.kwargs["pk"])
+        return self._with_custom_values(self.get_for_user(self.request.user, self.kwargs["pk"]))
+
+    def _with_custom_values(self, instance):
+        return builder.custom_values_of(self.builder_object(), instance, self.custom_fields())
 
     def perform_create(self, serializer):
-        serializer.instance = self.create_record(by=self.request.user, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        custom = custom_data(data, self.custom_fields())
+        with transaction.atomic():
+            instance = self.create_record(by=self.request.user, **data)
+            self._write_custom(instance, custom)
+        serializer.instance = self._with_custom_values(instance)
 
     def perform_update(self, serializer):
-        serializer.instance = self.update_record(serializer.instance, by=self.request.user,
-                                                 **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        custom = custom_data(data, self.custom_fields())
+        with transaction.atomic():
+            instance = self.update_record(serializer.instance, by=self.request.user, **data)
+            self._write_custom(instance, custom)
+        serializer.instance = self._with_custom_values(instance)
+
+    def _write_custom(self, instance, custom):
+        if custom:
+            builder_services.set_custom_values(object_name=self.builder_object(), record_id=instance.pk,
+                                               values=custom, fields=self.custom_fields())
 
     def perform_destroy(self, instance):
         self.delete_record(instance, by=self.request.user)

@@ -1,6 +1,8 @@
 """OpenAPI generation: every operation documents the errors it can answer with,
 and the inputs it takes as exactly as DRF reads them."""
 
+import copy
+
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import ResolvedComponent
@@ -52,6 +54,10 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_filter_parameters(self):
         parameters = super()._get_filter_parameters()
+        if parameters and callable(getattr(self.view, "custom_fields", None)):
+            # The tenant's custom fields' filters (api/records.py).
+            from api.custom_fields import filter_parameters
+            parameters = parameters + filter_parameters(self.view.custom_fields())
         for parameter in parameters:
             # Filters, search and ordering all read an empty value as "not given".
             parameter["allowEmptyValue"] = True
@@ -88,3 +94,77 @@ class SessionScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
+_OBJECT_PATHS = ("/api/v1/objects/{object_name}/", "/api/v1/objects/{object_name}/{id}/")
+_OBJECT_COMPONENTS = ("CustomRecord", "CustomRecordRequest", "PatchedCustomRecordRequest", "PaginatedCustomRecordList")
+
+
+def _camel(name):
+    return "".join(part.title() for part in name.split("_"))
+
+
+def _renamed(value, refs, object_name):
+    """A copy of a path item with its references and operation ids made the object's own."""
+    if isinstance(value, dict):
+        renamed = {}
+        for key, item in value.items():
+            if key == "$ref" and item in refs:
+                item = refs[item]
+            elif key == "operationId" and isinstance(item, str) and item.startswith("objects_"):
+                item = f"objects_{object_name}_{item[len('objects_'):]}"
+            else:
+                item = _renamed(item, refs, object_name)
+            renamed[key] = item
+        return renamed
+    if isinstance(value, list):
+        return [_renamed(item, refs, object_name) for item in value]
+    return value
+
+
+def custom_objects_hook(result, generator, request, public):
+    """The document of a tenant's host describes each of that tenant's custom
+    objects (docs/decisions/008): the one generic route /api/v1/objects/<name>/
+    becomes a path per object, with a component per object holding its custom
+    fields, read from the tenant's schema for this request only."""
+    from django.db import connection
+
+    from api.custom_fields import field_schema, filter_parameters
+    from crm.builder import selectors
+
+    paths = result.get("paths", {})
+    generic = {path: paths.pop(path) for path in _OBJECT_PATHS if path in paths}
+    schemas = result.get("components", {}).get("schemas", {})
+    base = {name: schemas.pop(name) for name in _OBJECT_COMPONENTS if name in schemas}
+    if not generic or connection.schema_name == "public":
+        return result
+    for custom in selectors.custom_objects():
+        fields = selectors.fields_for(custom.name, include_hidden=True)
+        component = f"{_camel(custom.name)}Record"
+        names = {old: old.replace("CustomRecord", component) for old in base}
+        for old, new in names.items():
+            schema = copy.deepcopy(base[old])
+            properties = schema.setdefault("properties", {})
+            if old == "PaginatedCustomRecordList":
+                properties["results"]["items"]["$ref"] = f"#/components/schemas/{component}"
+            else:
+                for field in fields:
+                    properties[field.api_key] = field_schema(field)
+                    if old == "CustomRecordRequest" and field.required and field.default is None:
+                        schema.setdefault("required", []).append(field.api_key)
+                    if old == "CustomRecord":
+                        schema.setdefault("required", []).append(field.api_key)
+            schemas[new] = schema
+        for path, item in generic.items():
+            item = _renamed(item, {f"#/components/schemas/{old}": f"#/components/schemas/{new}"
+                                   for old, new in names.items()}, custom.name)
+            for operation in item.values():
+                if not isinstance(operation, dict) or "parameters" not in operation:
+                    continue
+                operation["parameters"] = [p for p in operation["parameters"] if p.get("name") != "object_name"]
+                operation["tags"] = [custom.name]
+                if path.endswith("{object_name}/") and "responses" in operation and "200" in operation["responses"] \
+                        and operation.get("operationId", "").endswith("_list"):
+                    operation["parameters"] += filter_parameters(fields)
+            paths[path.replace("{object_name}", custom.name)] = item
+    return result

@@ -9,10 +9,12 @@ from api.auth import TokenView
 from api.backups import BackupViewSet
 from api.billing import SubscriptionView
 from api.contacts import ContactViewSet
+from api.customization import CustomFieldViewSet, CustomObjectViewSet, LayoutView
 from api.deals import DealViewSet
 from api.imports import ImportViewSet
 from api.leads import LeadViewSet
 from api.notifications import NotificationViewSet
+from api.objects import CustomRecordViewSet
 from api.pipelines import PipelineViewSet, StageViewSet
 from api.pool import PoolViewSet
 from api.savedviews import SavedViewViewSet
@@ -41,9 +43,19 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("access/modules", ModulePermissionViewSet, basename="module-permission")
 router.register("access/sensitive-fields", SensitiveFieldViewSet, basename="sensitive-field")
 router.register("backups", BackupViewSet, basename="backup")
+router.register("customization/fields", CustomFieldViewSet, basename="custom-field")
+router.register("customization/objects", CustomObjectViewSet, basename="custom-object")
+
+# Records of custom objects: one route for all, the object's name from the URL
+# (the OpenAPI document lists each object's own paths: api/schema.py).
+custom_records = CustomRecordViewSet.as_view({"get": "list", "post": "create"})
+custom_record = CustomRecordViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("billing/subscription/", SubscriptionView.as_view(), name="billing-subscription"),
+    path("customization/layouts/<str:object_name>/<str:kind>/", LayoutView.as_view(), name="custom-layout"),
+    path("objects/<str:object_name>/", custom_records, name="custom-record-list"),
+    path("objects/<str:object_name>/<int:pk>/", custom_record, name="custom-record-detail"),
     *router.urls,
 ]

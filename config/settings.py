@@ -382,6 +382,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Each tenant's custom objects as paths of their own (api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.custom_objects_hook"],
     # Backup and restore statuses share one choice set; named here rather than by a hash.
     "ENUM_NAME_OVERRIDES": {"BackupStatusEnum": "ops.models.Backup.Status", "BackupKindEnum": "ops.models.Backup.Kind"},
 }

@@ -100,6 +100,10 @@ def _ddl():
         cursor.execute("SELECT current_setting('lock_timeout')")
         previous = cursor.fetchone()[0]
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        # PostgreSQL refuses to alter a table with deferred foreign-key checks
+        # pending from earlier writes of the same transaction; run them now (they
+        # would run at commit anyway). They stay immediate for the rest of it.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         try:
             yield cursor
         except OperationalError as exc:

@@ -208,3 +208,17 @@ def lookup_choices(user, target, *, search="", limit=20):
         if search:
             rows = rows.filter(name__icontains=search)
     return [(row.pk, str(row)) for row in rows[:limit]]
+
+
+def custom_values_of(object_name, record, fields):
+    """Set the custom values of one record (an instance read without them) as
+    attributes named after their api_keys; one query. Returns the record."""
+    if not fields or record is None:
+        return record
+    model = type(record)._meta.concrete_model
+    keys = [field.api_key for field in fields]
+    found = query.with_custom_fields(model._base_manager.filter(pk=record.pk), object_name, fields) \
+        .values(*keys).first() or {}
+    for key in keys:
+        setattr(record, key, found.get(key))
+    return record

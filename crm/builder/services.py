@@ -129,7 +129,8 @@ def _number_option(value, key, errors):
 
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+    if (isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal))
+            or isinstance(value, str) and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value)):
         errors[key] = [_("A number is required.")]
         return None
     try:
@@ -539,6 +540,7 @@ def save_layout(*, by, object_name, kind, sections):
         for section in sections:
             if (not isinstance(section, dict) or set(section) - {"title", "fields"}
                     or not isinstance(section.get("title", ""), str) or len(section.get("title", "")) > 100
+                    or "\x00" in section.get("title", "")
                     or not isinstance(section.get("fields"), list)):
                 raise ValidationError({"sections": [_("Each section is {\"title\": text, \"fields\": [names]}.")]})
             cleaned.append({"title": section.get("title", "").strip(), "fields": section["fields"]})

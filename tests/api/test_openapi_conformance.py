@@ -131,6 +131,22 @@ BUSINESS_RULES = {
     # takes only a body signed by Stripe, which no generated request is.
     "PATCH /api/v1/billing/subscription/": {"seats", "plan"},
     "POST /api/v1/billing/webhook/": {"detail"},
+    # Module builder (docs/decisions/008): the rules of a field's options depend on its
+    # type (choices for a choice, a target for a lookup, a default of the field's
+    # type, ...), names must be free identifiers, a required field needs a default
+    # where records exist, and the records must allow a new constraint.
+    "POST /api/v1/customization/fields/": {"object", "name", "label", "type", "required", "unique", "default",
+                                           "help_text", "min_value", "max_value", "max_length",
+                                           "decimal_places", "choices", "target", "position", "hidden"},
+    "PATCH /api/v1/customization/fields/{id}/": {"object", "name", "label", "type", "required", "unique",
+                                                 "default", "help_text", "min_value", "max_value", "max_length",
+                                                 "decimal_places", "choices", "target", "position", "hidden",
+                                                 "non_field_errors"},
+    "POST /api/v1/customization/fields/{id}/restore/": {"object", "target"},
+    "POST /api/v1/customization/objects/": {"name", "label", "label_plural", "non_field_errors"},
+    "PATCH /api/v1/customization/objects/{id}/": {"name", "label", "label_plural"},
+    "DELETE /api/v1/customization/objects/{id}/": {"non_field_errors"},
+    "PUT /api/v1/customization/layouts/{object_name}/{kind}/": {"sections"},
     # Wrong e-mail or password: CONTRACT.md, "wrong credentials → 400 or 401".
     "POST /api/v1/auth/token/": {"non_field_errors"},
     # A subdomain that is taken, reserved or no DNS label; a weak password.
