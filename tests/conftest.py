@@ -79,11 +79,28 @@ def _generous_signup_throttle():
     rates.update(saved)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):
+    """pytest-django's, except that the test database is always made: pytest-django
+    makes only those the collected tests mark for `db`, and a run of only browser,
+    task or ops tests (which reach the database through session fixtures such as
+    `committed_db`) would find it empty."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                                 keepdb=django_db_keepdb and not django_db_createdb, aliases={"default"})
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _always_the_test_database(django_db_setup):
-    # pytest-django creates the test database only when a collected test asks for
-    # `db`; a run of only browser or task tests would otherwise reach the
-    # developer's own database through session fixtures.
+    # Session fixtures reach the database without asking for `db`; without this a
+    # run of only such tests would reach the developer's own database.
     yield
 
 
