@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from crm.access.permissions import may_use_module
 from crm.builder import selectors as builder
 from crm.builder import services
-from crm.builder.query import search_condition
 from crm.web.custom_fields import CustomFields
 from crm.web.forms import OwnerField, add_service_errors, assignable_owners
 from crm.web.listing import list_page
@@ -57,14 +55,11 @@ class RecordForm(forms.Form):
 
 def _listing(request, custom_object):
     user = request.user
-    fields = builder.fields_for(custom_object.name)
 
     def search(queryset, text):
-        # Every word in the name or in one of the text fields.
+        # Every word in the name (list_page adds the custom text fields).
         for word in text.split():
-            condition = Q(name__icontains=word)
-            extra = search_condition(fields, word)
-            queryset = queryset.filter(condition | extra if extra is not None else condition)
+            queryset = queryset.filter(name__icontains=word)
         return queryset
 
     filters = [("q", search),

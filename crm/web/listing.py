@@ -59,7 +59,13 @@ def list_page(request, queryset, *, sorts, default_sort, filters=(), custom=None
         value = request.GET.get(name, "").strip()
         if value:
             params[name] = value
-            queryset = apply(queryset, value)
+            narrowed = apply(queryset, value)
+            if name == "q" and custom is not None:
+                # The search box also finds the text in the custom text fields.
+                condition = builder_query.search_condition(fields, value)
+                if condition is not None:
+                    narrowed = narrowed | queryset.filter(condition)
+            queryset = narrowed
     if custom is not None:
         queryset, sorts, extra = _custom_filters_and_sorts(request, queryset, custom, fields, sorts, params)
     sort = request.GET.get("sort", default_sort)

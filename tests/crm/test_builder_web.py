@@ -12,6 +12,8 @@ from crm.builder.selectors import fields_for
 from crm.accounts.services import create_account
 from crm.contacts.models import Contact
 from crm.contacts.services import create_contact
+from crm.deals.services import create_deal
+from crm.leads.services import create_lead
 from tests.conftest import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +297,19 @@ def test_the_admin_renames_a_custom_object_and_changes_its_icon(tenant_a, admin)
     assert response.status_code == 302
     assert "🚗 Cars" in text(admin.get("/"))
     assert browser(tenant_a, "sales").get("/settings/customize/vehicle/edit/").status_code == 404
+
+
+@pytest.mark.parametrize("object_name, url, make", [
+    ("contacts", "/contacts/", lambda by: create_contact(by=by, first_name="Searched", last_name="One")),
+    ("accounts", "/accounts/", lambda by: create_account(by=by, name="Searched Ltd")),
+    ("leads", "/leads/", lambda by: create_lead(by=by, first_name="Searched", company="Lead Co")),
+    ("deals", "/deals/list/", lambda by: create_deal(by=by, name="Searched deal")),
+])
+def test_the_search_box_finds_text_in_a_custom_field(tenant_a, admin, object_name, url, make):
+    add_field(tenant_a, object_name=object_name)
+    with in_tenant(tenant_a):
+        record = make(user_of(tenant_a, "admin"))
+        builder_services.set_custom_values(object_name=object_name, record_id=record.pk,
+                                           values={"wechat_id": "wx-needle-7"})
+    assert "Searched" in text(admin.get(f"{url}?q=needle"))
+    assert "Searched" not in text(admin.get(f"{url}?q=haystack"))
