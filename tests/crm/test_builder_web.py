@@ -313,3 +313,14 @@ def test_the_search_box_finds_text_in_a_custom_field(tenant_a, admin, object_nam
                                            values={"wechat_id": "wx-needle-7"})
     assert "Searched" in text(admin.get(f"{url}?q=needle"))
     assert "Searched" not in text(admin.get(f"{url}?q=haystack"))
+
+
+def test_the_builder_pages_speak_chinese(tenant_a):
+    add_field(tenant_a, name="tier", label="等级", type="choice", choices=[{"value": "gold", "label": "金"}])
+    client = browser(tenant_a, "admin")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = text(client.get("/settings/customize/contacts/"))
+    assert "添加字段" in page and "表单布局" in page and "单选" in page
+    form = text(client.get("/settings/customize/contacts/fields/new/?type=choice"))
+    assert "选项" in form and "在列表中显示为一列" in form
+    assert "等级" in text(client.get("/contacts/new/"))
