@@ -324,3 +324,15 @@ def test_the_builder_pages_speak_chinese(tenant_a):
     form = text(client.get("/settings/customize/contacts/fields/new/?type=choice"))
     assert "选项" in form and "在列表中显示为一列" in form
     assert "等级" in text(client.get("/contacts/new/"))
+
+
+def test_the_edit_form_shows_the_fields_options_as_they_were_given(tenant_a, admin):
+    field = add_field(tenant_a, name="shoe_size", label="Shoe size", type="integer", min_value=20, max_value=50)
+    form = text(admin.get(f"/settings/customize/fields/{field.pk}/edit/"))
+    assert 'name="min_value" value="20"' in form and 'name="max_value" value="50"' in form
+    response = admin.post(f"/settings/customize/fields/{field.pk}/edit/", {
+        "label": "Shoe size", "min_value": "20", "max_value": "10"})
+    assert response.status_code == 400 and 'id="id_max_value-error"' in text(response)
+    with in_tenant(tenant_a):
+        field.refresh_from_db()
+        assert field.max_value == 50

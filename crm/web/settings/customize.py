@@ -248,7 +248,8 @@ def _field_initial(field):
     initial["choices"] = choices_text(field.choices)
     for name in ("min_value", "max_value"):
         if initial[name] is not None:
-            initial[name] = initial[name].normalize()
+            # Stored with ten places: shown as typed (20, not 20.0000000000 or 2E+1).
+            initial[name] = format(initial[name].normalize(), "f")
     return initial
 
 
