@@ -124,8 +124,8 @@ def export_response(request, listing, *, kind, module=None):
     file_format = request.GET.get("file_format", "csv")
     if file_format not in EXPORT_FORMATS:
         file_format = "csv"
-    rows = exports.export_rows(kind=kind, user=request.user, queryset=listing.rows, module=module)
-    content = writers.write(file_format, exports.header(kind), rows, title=kind)
+    header, rows = exports.export_table(kind=kind, user=request.user, queryset=listing.rows, module=module)
+    content = writers.write(file_format, header, rows, title=kind)
     response = HttpResponse(content, content_type=writers.CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{kind}.{file_format}"'
     return response
