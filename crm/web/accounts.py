@@ -129,7 +129,7 @@ def _edit(request, account):
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks_for(request)["accounts"], account)
     custom = CustomFields(form, "accounts", request.user, record=account)
-    if request.method == "POST" and form.is_valid() and custom.is_valid():
+    if request.method == "POST" and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         for name in AccountForm.KEEP_WHEN_EMPTY:
             if values.get(name) == "":

@@ -139,7 +139,7 @@ def _edit(request, contact):
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks["contacts"], contact)
     custom = CustomFields(form, "contacts", request.user, record=contact)
-    if request.method == "POST" and form.is_valid() and custom.is_valid():
+    if request.method == "POST" and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         if values.get("owner", "") is None:
             values.pop("owner")

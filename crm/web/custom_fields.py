@@ -139,10 +139,12 @@ class CustomFields:
         arrange(form, saved_layout(object_name, "form", self.fields), self.fields)
 
     def is_valid(self):
-        """After the form's own is_valid(): the builder's rules on each custom field
-        the form shows, each error next to its field."""
+        """The form's own is_valid() and the builder's rules on each custom field
+        it shows, each error next to its field: all the errors at once, even
+        when a built-in field is wrong too."""
+        form_valid = self.form.is_valid()
         self.values = self.clean()
-        return not self.form.errors
+        return form_valid and not self.form.errors
 
     def clean(self):
         """{api_key: value} of the custom fields the form shows that pass the

@@ -106,7 +106,7 @@ def _edit(request, custom_object, record):
     initial = {"name": record.name, "owner": record.owner_id} if record is not None else {}
     form = RecordForm(request.POST or None, initial=initial, user=request.user)
     custom = CustomFields(form, name, request.user, record=record)
-    if request.method == "POST" and form.is_valid() and custom.is_valid():
+    if request.method == "POST" and custom.is_valid():
         try:
             if record is None:
                 record = services.create_record(name, by=request.user, name=form.cleaned_data["name"],

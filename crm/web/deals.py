@@ -299,7 +299,7 @@ def _edit(request, deal):
     mask_form(form, masks["deals"], deal)
     custom = CustomFields(form, "deals", request.user, record=deal)
     mask_choice_labels(form, "contacts", masks["contacts"])
-    if request.method == "POST" and form.is_valid() and custom.is_valid():
+    if request.method == "POST" and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, (*FIELDS, "lost_reason"))}
         if values.get("owner", "") is None:
             values.pop("owner")

@@ -137,7 +137,7 @@ def _edit(request, lead):
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks_for(request)["leads"], lead)
     custom = CustomFields(form, "leads", request.user, record=lead)
-    if request.method == "POST" and form.is_valid() and custom.is_valid():
+    if request.method == "POST" and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         if values.get("owner", "") is None:
             values.pop("owner")

@@ -336,3 +336,49 @@ def test_the_edit_form_shows_the_fields_options_as_they_were_given(tenant_a, adm
     with in_tenant(tenant_a):
         field.refresh_from_db()
         assert field.max_value == 50
+
+
+def add_every_type(tenant):
+    admin_user = user_of(tenant, "admin")
+    with in_tenant(tenant):
+        account = create_account(by=admin_user, name="Typed Account")
+    options = {"text": {}, "long_text": {}, "integer": {"max_value": 100}, "decimal": {"decimal_places": 2},
+               "currency": {}, "date": {}, "datetime": {}, "boolean": {},
+               "choice": {"choices": [{"value": "a", "label": "Alpha"}, {"value": "b", "label": "Beta"}]},
+               "multi_choice": {"choices": [{"value": "x", "label": "Ex"}, {"value": "y", "label": "Why"}]},
+               "email": {}, "url": {}, "phone": {}, "lookup": {"target": "accounts"}}
+    for kind, extra in options.items():
+        add_field(tenant, name=f"f_{kind}", label=f"F {kind}", type=kind, **extra)
+    return account
+
+
+def test_every_field_type_is_filled_on_the_form_and_shown_on_the_page(tenant_a, admin):
+    account = add_every_type(tenant_a)
+    response = admin.post("/contacts/new/", {
+        "first_name": "Typed", "last_name": "Contact", "f_text": "hello", "f_long_text": "line one\nline two",
+        "f_integer": "42", "f_decimal": "3.14", "f_currency": "99.50", "f_date": "2025-03-01",
+        "f_datetime": "2025-03-01T09:30", "f_boolean": "on", "f_choice": "b", "f_multi_choice": ["x", "y"],
+        "f_email": "t@example.test", "f_url": "https://example.test/x", "f_phone": "+86 138 0000 0000",
+        "f_lookup": account.pk})
+    assert response.status_code == 302, text(response)
+    page = text(admin.get(response["Location"]))
+    for shown in ("hello", "42", "3.14", "99.50", "Beta", "Ex", "Why", "mailto:t@example.test",
+                  "https://example.test/x", "tel:+86 138 0000 0000", f'href="/accounts/{account.pk}/"'):
+        assert shown in page, shown
+    assert 'data-testid="custom-f_boolean">Yes<' in page
+    edit = text(admin.get(response["Location"] + "edit/"))
+    assert 'value="2025-03-01"' in edit and 'value="2025-03-01T09:30"' in edit
+
+
+def test_bad_values_of_each_type_are_refused_next_to_their_fields(tenant_a, admin):
+    add_every_type(tenant_a)
+    response = admin.post("/contacts/new/", {
+        "first_name": "Typed", "last_name": "Refused", "f_integer": "101", "f_decimal": "1.234",
+        "f_date": "2025-02-30", "f_choice": "z", "f_email": "nope", "f_url": "ftp://x", "f_phone": "call me",
+        "f_lookup": "999999999"})
+    assert response.status_code == 400
+    content = text(response)
+    for name in ("integer", "decimal", "date", "choice", "email", "url", "phone", "lookup"):
+        assert f'id="id_f_{name}-error"' in content, name
+    with in_tenant(tenant_a):
+        assert not Contact.objects.filter(last_name="Refused").exists()
