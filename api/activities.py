@@ -60,11 +60,16 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
         help_text="The next planned contact. Omitted: a call, visit, meeting or e-mail on an account with a "
                   "follow-up frequency (`follow_up_days`) plans one that many days later.")
     comment_count = serializers.SerializerMethodField()
+    record_object = serializers.CharField(
+        read_only=True, help_text="A custom object's name when the activity is on one of its records, else empty; "
+                                  "log those at /api/v1/objects/<name>/<id>/activities/.")
+    record_id = serializers.IntegerField(read_only=True, allow_null=True,
+                                         help_text="That record's id (null when not on a custom object's record).")
 
     class Meta:
         model = Activity
         fields = ["id", "kind", "subject", "body", "occurred_at", "owner", "account", "contact", "deal",
-                  "next_contact_at", "comment_count", "created_at", "updated_at"]
+                  "record_object", "record_id", "next_contact_at", "comment_count", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_fields(self):
@@ -73,14 +78,25 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
         # answers exactly like a missing one.
         request = self.context.get("request")
         if request is not None:
-            fields["account"].queryset = accounts_visible_to(request.user)
-            fields["contact"].queryset = contacts_visible_to(request.user)
-            fields["deal"].queryset = deals_visible_to(request.user)
+            for name, visible_to in (("account", accounts_visible_to), ("contact", contacts_visible_to),
+                                     ("deal", deals_visible_to)):
+                if name in fields:
+                    fields[name].queryset = visible_to(request.user)
         return fields
 
     def get_comment_count(self, activity) -> int:
         count = getattr(activity, "comment_count", None)  # annotated by the selectors
         return activity.comments.count() if count is None else count
+
+
+class CustomRecordActivitySerializer(ActivitySerializer):
+    """An activity logged on a custom object's record (the record is the URL's)."""
+
+    account = contact = deal = None
+
+    class Meta(ActivitySerializer.Meta):
+        fields = ["id", "kind", "subject", "body", "occurred_at", "owner", "record_object", "record_id",
+                  "next_contact_at", "comment_count", "created_at", "updated_at"]
 
 
 class CommentSerializer(StrictJSONTypes, serializers.ModelSerializer):

@@ -39,7 +39,8 @@ class RecordQuerySerializer(serializers.Serializer):
 
 
 class AttachmentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """Files on accounts, contacts and deals: seen by whoever sees the record and may use its module."""
+    """Files on accounts, contacts and deals (and on custom objects' records, listed and uploaded at
+    /api/v1/objects/<name>/<id>/attachments/): seen by whoever sees the record and may use its module."""
 
     serializer_class = AttachmentSerializer
     permission_classes = [IsAuthenticated]
@@ -74,8 +75,7 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, vie
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, attachment):
-        record = selectors.record_get_for_user(self.request.user, attachment.content_type.model,
-                                               attachment.object_id)
+        record = selectors.attachment_record_get_for_user(self.request.user, attachment)
         services.delete_attachment(attachment=attachment, by=self.request.user, record=record)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},

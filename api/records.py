@@ -110,7 +110,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     def _write_custom(self, instance, custom):
         if custom:
             builder_services.set_custom_values(object_name=self.builder_object(), record_id=instance.pk,
-                                               values=custom, fields=self.custom_fields())
+                                               values=custom, fields=self.custom_fields(), by=self.request.user)
 
     def perform_destroy(self, instance):
         self.delete_record(instance, by=self.request.user)

@@ -96,7 +96,10 @@ class SessionScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
 
 
-_OBJECT_PATHS = ("/api/v1/objects/{object_name}/", "/api/v1/objects/{object_name}/{id}/")
+_OBJECT_PATHS = ("/api/v1/objects/{object_name}/", "/api/v1/objects/{object_name}/{id}/",
+                 "/api/v1/objects/{object_name}/{record_id}/activities/",
+                 "/api/v1/objects/{object_name}/{record_id}/attachments/",
+                 "/api/v1/objects/{object_name}/{record_id}/history/")
 _OBJECT_COMPONENTS = ("CustomRecord", "CustomRecordRequest", "PatchedCustomRecordRequest", "PaginatedCustomRecordList")
 
 

@@ -14,6 +14,7 @@ from api.deals import DealViewSet
 from api.imports import ImportViewSet
 from api.leads import LeadViewSet
 from api.notifications import NotificationViewSet
+from api.object_records import CustomRecordActivityViewSet, CustomRecordAttachmentViewSet, CustomRecordHistoryViewSet
 from api.objects import CustomRecordViewSet
 from api.pipelines import PipelineViewSet, StageViewSet
 from api.pool import PoolViewSet
@@ -57,5 +58,11 @@ urlpatterns = [
     path("customization/layouts/<str:object_name>/<str:kind>/", LayoutView.as_view(), name="custom-layout"),
     path("objects/<str:object_name>/", custom_records, name="custom-record-list"),
     path("objects/<str:object_name>/<int:pk>/", custom_record, name="custom-record-detail"),
+    path("objects/<str:object_name>/<int:record_id>/activities/",
+         CustomRecordActivityViewSet.as_view({"get": "list", "post": "create"}), name="custom-record-activities"),
+    path("objects/<str:object_name>/<int:record_id>/attachments/",
+         CustomRecordAttachmentViewSet.as_view({"get": "list", "post": "create"}), name="custom-record-attachments"),
+    path("objects/<str:object_name>/<int:record_id>/history/",
+         CustomRecordHistoryViewSet.as_view({"get": "list"}), name="custom-record-history"),
     *router.urls,
 ]

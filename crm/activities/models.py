@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Activity(models.Model):
     """Something that happened with a customer (or a note about one), on an
-    account, a contact and/or a deal."""
+    account, a contact and/or a deal, or on a record of a custom object."""
 
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
@@ -31,6 +31,12 @@ class Activity(models.Model):
                                 on_delete=models.SET_NULL, related_name="activities")
     deal = models.ForeignKey("deals.Deal", verbose_name=_("deal"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="activities")
+    # A record of a custom object (docs/decisions/008, "Refinements"): its
+    # object's name and its id. No foreign key: the table `cx_<name>` is the
+    # tenant's own and unknown to migrations; crm.builder.services detaches these
+    # when the record is deleted or its object purged.
+    record_object = models.CharField(_("custom object"), max_length=40, blank=True, default="")
+    record_id = models.BigIntegerField(_("custom record"), null=True, blank=True)
     next_contact_at = models.DateField(_("next contact"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -43,6 +49,13 @@ class Activity(models.Model):
             models.Index(fields=["contact", "-occurred_at"]),
             models.Index(fields=["deal", "-occurred_at"]),
             models.Index(fields=["owner", "-occurred_at"]),
+            models.Index(fields=["record_object", "record_id", "-occurred_at"], name="activity_custom_record",
+                         condition=Q(record_id__isnull=False)),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(record_object="", record_id__isnull=True) | (~Q(record_object="") & Q(record_id__isnull=False)),
+                name="activity_custom_record_pair"),
         ]
 
     def __str__(self):

@@ -11,6 +11,8 @@ from django.utils import timezone
 from crm.access import scope
 from crm.accounts.models import Account
 from crm.activities.models import Activity, ActivityComment, FollowUp, Notification, Task
+from crm.builder import dynamic
+from crm.builder.models import CustomObject
 from crm.contacts.models import Contact
 from crm.deals.models import Deal
 
@@ -27,20 +29,35 @@ def _visible_ids(model, user):
     return scope.visible(model.objects.all(), user).values("pk")
 
 
+def _on_custom_records_visible_to(user):
+    """The condition for activities on records of live custom objects `user` can see."""
+    condition = Q()
+    for name in CustomObject.objects.filter(deleted_at__isnull=True).values_list("name", flat=True):
+        condition |= Q(record_object=name, record_id__in=_visible_ids(dynamic.record_model(name), user))
+    return condition
+
+
+def _not_on_deleted_objects():
+    # A deleted custom object hides its records' activities with it, for
+    # everyone, until it is restored (or purged, which detaches them).
+    return ~Q(record_object__in=CustomObject.objects.filter(deleted_at__isnull=False).values("name"))
+
+
 def activities_visible_to(user):
     """Activities `user` may see: those in their own scope (own, their teams',
-    shared; all for admin and director) and those on an account, contact or deal
-    they can see."""
+    shared; all for admin and director) and those on an account, contact, deal
+    or custom object's record they can see; none on a deleted custom object's records."""
     if not (user.is_authenticated and user.is_active):
         return Activity.objects.none()
     if scope.sees_everything(user):
-        return _activities()
+        return _activities().filter(_not_on_deleted_objects())
     return _activities().filter(
         Q(pk__in=_visible_ids(Activity, user))
         | Q(account__in=_visible_ids(Account, user))
         | Q(contact__in=_visible_ids(Contact, user))
         | Q(deal__in=_visible_ids(Deal, user))
-    )
+        | _on_custom_records_visible_to(user)
+    ).filter(_not_on_deleted_objects())
 
 
 def activity_get_for_user(user, pk):
@@ -59,8 +76,9 @@ def may_change_activity(user, activity):
 
 
 def timeline_for(user, record):
-    """What happened with `record` (an Account, Contact or Deal the caller has
-    already fetched through its `*_get_for_user`), newest first, counting only
+    """What happened with `record` (an Account, Contact, Deal or custom object's
+    record the caller has already fetched through its `*_get_for_user` /
+    crm.builder.selectors.record_get_for_user), newest first, counting only
     activities `user` may see. An account's timeline includes the activities on
     its contacts and deals."""
     return activities_visible_to(user).filter(on_record(record)).order_by("-occurred_at", "-id")
@@ -74,6 +92,8 @@ def on_record(record):
         return Q(contact=record)
     if isinstance(record, Deal):
         return Q(deal=record)
+    if dynamic.is_record_model(type(record)):
+        return Q(record_object=dynamic.object_name_of(record), record_id=record.pk)
     raise TypeError(f"no timeline for {type(record).__name__}")
 
 

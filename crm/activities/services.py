@@ -17,6 +17,8 @@ from crm.accounts import services as accounts
 from crm.activities import selectors
 from crm.activities.models import Activity, ActivityComment, FollowUp, Notification, Task
 from crm.audit import services as audit
+from crm.builder import dynamic
+from crm.builder import selectors as builder
 
 _ACTIVITY_FIELDS = ("kind", "subject", "body", "occurred_at", "owner", "account", "contact", "deal",
                     "next_contact_at")
@@ -31,6 +33,14 @@ def _check_visible(by, field, record):
         raise ValidationError({field: [_("No such record.")]})
 
 
+def _check_custom_record(by, record):
+    # The record's object must be live (a deleted one hides its records), and
+    # the record visible to `by`, or it answers like a missing one.
+    if not dynamic.is_record_model(type(record)) or not builder.object_exists(dynamic.object_name_of(record)):
+        raise ValidationError({"record": [_("No such record.")]})
+    _check_visible(by, "record", record)
+
+
 def _visible_or_none(by, record):
     if record is not None and scope.visible(type(record).objects.filter(pk=record.pk), by).exists():
         return record
@@ -41,15 +51,18 @@ def _visible_or_none(by, record):
 
 @transaction.atomic
 def log_activity(*, by, kind, subject, body="", occurred_at=None, owner=None, account=None, contact=None,
-                 deal=None, next_contact_at=DERIVED):
-    """Log an activity owned by `owner` (default: `by`) on records `by` can see.
+                 deal=None, record=None, next_contact_at=DERIVED):
+    """Log an activity owned by `owner` (default: `by`) on records `by` can see
+    (`record`: a record of a live custom object, crm.builder.dynamic).
 
     Without an account, it goes on the contact's or the deal's account when `by`
     can see that. `next_contact_at` when given is the next planned contact; when
     omitted, a contact (not a note) on an account with a follow-up frequency
     (`Account.follow_up_days`) plans the next one that many days after it. Updates the records' FollowUp rows."""
-    for field, record in (("account", account), ("contact", contact), ("deal", deal)):
-        _check_visible(by, field, record)
+    for field, linked in (("account", account), ("contact", contact), ("deal", deal)):
+        _check_visible(by, field, linked)
+    if record is not None:
+        _check_custom_record(by, record)
     if account is None:
         account = _visible_or_none(by, getattr(contact, "account", None) or getattr(deal, "account", None))
     occurred_at = occurred_at or timezone.now()
@@ -57,12 +70,15 @@ def log_activity(*, by, kind, subject, body="", occurred_at=None, owner=None, ac
         next_contact_at = _derived_next_contact(kind, occurred_at, account)
     activity = Activity.objects.create(
         kind=kind, subject=subject, body=body, occurred_at=occurred_at, owner=resolve_owner(by=by, owner=owner),
-        account=account, contact=contact, deal=deal, next_contact_at=next_contact_at)
+        account=account, contact=contact, deal=deal, next_contact_at=next_contact_at,
+        record_object=dynamic.object_name_of(record) if record is not None else "", record_id=_pk(record))
     _refresh_follow_ups(account=[account], contact=[contact])
     _mark_contacted(activity)
-    audit.record(actor=by, action="activity.logged", target=activity,
-                 payload={"kind": kind, "subject": subject, "account": _pk(account), "contact": _pk(contact),
-                          "deal": _pk(deal), "next_contact_at": _iso(next_contact_at)})
+    payload = {"kind": kind, "subject": subject, "account": _pk(account), "contact": _pk(contact),
+               "deal": _pk(deal), "next_contact_at": _iso(next_contact_at)}
+    if record is not None:
+        payload.update(record_object=activity.record_object, record_id=record.pk)
+    audit.record(actor=by, action="activity.logged", target=activity, payload=payload)
     return activity
 
 

@@ -1,5 +1,6 @@
 """Attachments are visible exactly when their record is: every read goes
-through the record's own `<entity>_get_for_user`, and only for a user whose role
+through the record's own `<entity>_get_for_user` (crm.builder's
+record_get_for_user for a custom object's record), and only for a user whose role
 may use the record's module (an admin hiding "accounts" from sales hides the
 accounts' files too)."""
 
@@ -10,6 +11,8 @@ from django.http import Http404
 from crm.access.permissions import may_use_module
 from crm.accounts.selectors import account_get_for_user
 from crm.attachments.models import Attachment
+from crm.builder import dynamic
+from crm.builder import selectors as builder
 from crm.contacts.selectors import contact_get_for_user
 from crm.deals.selectors import deal_get_for_user
 
@@ -32,7 +35,29 @@ def record_get_for_user(user, record_type, record_id):
 
 
 def attachments_of(record):
+    """The files on `record` (which the caller may see), newest first."""
+    if dynamic.is_record_model(type(record)):
+        return custom_attachments(dynamic.object_name_of(record), record.pk)
     return Attachment.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
+
+
+def custom_attachments(object_name, record_id=None):
+    """The files on one record of a custom object (all its records': `record_id`
+    None). Matched by the content type's name, not its id: ContentType's cache is
+    the process's, and a custom object's content type id differs between tenants."""
+    rows = Attachment.objects.filter(content_type__app_label=dynamic.APP_LABEL, content_type__model=object_name)
+    return rows if record_id is None else rows.filter(object_id=record_id)
+
+
+def attachment_record_get_for_user(user, attachment):
+    """The record `attachment` is on, if `user` may see it; Http404 otherwise
+    (a custom object's record: also when the object is deleted)."""
+    content_type = attachment.content_type
+    if content_type.app_label == dynamic.APP_LABEL:
+        if not may_use_module(user, content_type.model):
+            raise Http404
+        return builder.record_get_for_user(user, content_type.model, attachment.object_id)
+    return record_get_for_user(user, content_type.model, attachment.object_id)
 
 
 def attachment_get_for_user(user, pk):
@@ -42,7 +67,7 @@ def attachment_get_for_user(user, pk):
         attachment = Attachment.objects.select_related("content_type").get(pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404
-    record_get_for_user(user, attachment.content_type.model, attachment.object_id)
+    attachment_record_get_for_user(user, attachment)
     if not attachment.file.name.startswith(f"{connection.schema_name}/"):
         raise Http404
     return attachment

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from crm.attachments.models import Attachment
 from crm.audit import services as audit
+from crm.builder import dynamic
 
 MAX_SIZE = 20 * 1024 * 1024
 
@@ -16,12 +17,38 @@ def add_attachment(*, by, record, upload):
     if upload.size > MAX_SIZE:
         raise ValidationError({"file": [_("At most 20 MB per file.")]})
     name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
-    attachment = Attachment(content_type=ContentType.objects.get_for_model(record), object_id=record.pk,
+    attachment = Attachment(content_type=_content_type_of(record), object_id=record.pk,
                             name=name, size=upload.size, uploaded_by=by)
     attachment.file.save(name, upload, save=False)
     attachment.save()
     audit.record(actor=by, action="attachment.added", target=record, payload={"name": name, "id": attachment.pk})
     return attachment
+
+
+def _content_type_of(record):
+    if dynamic.is_record_model(type(record)):
+        # ("cx", <object name>), made on first use, read without ContentType's
+        # process-wide cache: its id differs from one tenant's schema to another's.
+        content_type, _created = ContentType.objects.get_or_create(app_label=dynamic.APP_LABEL,
+                                                                   model=dynamic.object_name_of(record))
+        return content_type
+    return ContentType.objects.get_for_model(record)
+
+
+def remove_attachments(attachments):
+    """Delete these attachments' rows now and their files after commit, with no
+    audit row of their own: for the deletion of their record (or its whole
+    custom object), which has its own. Call it inside that transaction."""
+    file_names = list(attachments.values_list("file", flat=True))
+    attachments.delete()
+    if file_names:
+        storage = Attachment._meta.get_field("file").storage
+
+        def delete_files():
+            for name in file_names:
+                storage.delete(name)
+        transaction.on_commit(delete_files)
+    return len(file_names)
 
 
 @transaction.atomic

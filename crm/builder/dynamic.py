@@ -67,3 +67,8 @@ def record_model(object_name):
 
 def is_record_model(model):
     return getattr(model._meta, "apps", None) is _apps
+
+
+def object_name_of(model):
+    """The custom object's name of a record model (or record): "vehicle" for `cx_vehicle`."""
+    return model._meta.db_table[len("cx_"):]

@@ -10,7 +10,8 @@ name the input at fault (the keys of the customization API: "object", "name",
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import psycopg
 from django.conf import settings
@@ -23,6 +24,10 @@ from psycopg import sql
 
 from crm.access.ownership import resolve_owner
 from crm.access.permissions import MODULES
+from crm.activities.models import Activity
+from crm.attachments import selectors as attachment_selectors
+from crm.attachments import services as attachment_services
+from crm.audit import selectors as audit_selectors
 from crm.audit import services as audit
 from crm.builder import ddl, dynamic, objects, query, selectors, shapes, values as field_values
 from crm.builder.models import CustomField, CustomObject, FieldType, Layout
@@ -413,10 +418,13 @@ def create_object(*, by, name, label, label_plural, icon=""):
     if errors:
         raise ValidationError(errors)
     custom = CustomObject(name=name, label=label, label_plural=label_plural, icon=icon)
+    # An object of this name purged before had records whose ids its history
+    # (audit rows) still names: new records never reuse them.
+    first_id = audit_selectors.highest_target_id(f"{dynamic.APP_LABEL}.{name}") + 1
     try:
         with transaction.atomic():
             custom.save()
-            ddl.create_table(name)
+            ddl.create_table(name, first_id=first_id)
             _audit(by, "builder.object_created", custom, {"name": name, "label": label})
     except IntegrityError as exc:
         if isinstance(exc.__cause__, (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable)):
@@ -491,6 +499,7 @@ def purge_deleted(*, now=None):
     for custom in CustomObject.objects.filter(deleted_at__lt=cutoff).order_by("id"):
         try:
             with transaction.atomic():
+                _forget_records(custom.name)
                 ddl.drop_table(custom.name)
                 CustomField.objects.filter(object_name=custom.name).delete()
                 Layout.objects.filter(object_name=custom.name).delete()
@@ -601,17 +610,75 @@ def _assignments(fields, values):
     return [(by_key[key], value) for key, value in values.items()]
 
 
-def set_custom_values(*, object_name, record_id, values, fields=None):
+def _record_ref(object_name, record_id):
+    """An unsaved instance standing for one record, as the audit row's target."""
+    model = objects.BUILTIN_OBJECTS[object_name] if objects.is_builtin(object_name) \
+        else dynamic.record_model(object_name)
+    return model(pk=record_id)
+
+
+def _updated_action(object_name):
+    # The action the record's own update service writes: "account.updated", "vehicle.updated".
+    if objects.is_builtin(object_name):
+        return f"{objects.BUILTIN_OBJECTS[object_name]._meta.model_name}.updated"
+    return f"{object_name}.updated"
+
+
+def value_change(field, old, new):
+    """The audit payload entry of one custom field's change (old and new as the API writes them)."""
+    return {"label": field.label, "old": _plain_value(field, old), "new": _plain_value(field, new)}
+
+
+def _plain_value(field, value):
+    if isinstance(value, datetime):
+        # In UTC, so that one instant written in two time zones is no change.
+        value = value.astimezone(dt_timezone.utc)
+    return field_values.to_json(field, value)
+
+
+def _stored_values(table, fields, record_id, *, lock=False):
+    """{api_key: value} of `fields` as stored for one record ({} if it is missing)."""
+    if not fields:
+        return {}
+    statement = sql.SQL("SELECT {} FROM {} WHERE id = %s{}").format(
+        sql.SQL(", ").join(sql.Identifier(f.column) for f in fields), sql.Identifier(table),
+        sql.SQL(" FOR UPDATE") if lock else sql.SQL(""))
+    with connection.cursor() as cursor:
+        cursor.execute(statement.as_string(connection.connection), [record_id])
+        row = cursor.fetchone()
+    return {} if row is None else {f.api_key: value for f, value in zip(fields, row)}
+
+
+def set_custom_values(*, object_name, record_id, values, fields=None, by=None):
     """Write custom values (already checked by crm.builder.values.clean_value,
     keyed by api_key) of one record with one UPDATE, in the caller's
-    transaction. A value PostgreSQL refuses (two writers racing for a unique
-    value) is a ValidationError naming the field."""
+    transaction, and field-level history: one audit row `<record>.updated` on
+    the record (actor `by`; None for the system) with {api_key: {"label", "old",
+    "new"}} for each value that changed. A value PostgreSQL refuses (two writers
+    racing for a unique value) is a ValidationError naming the field."""
     if not values:
         return
     if fields is None:
         fields = selectors.fields_for(object_name, include_hidden=True)
     table = objects.table_for(object_name)
     pairs = _assignments(fields, values)
+    with transaction.atomic():
+        # Locked, so the old values recorded are those this write replaces.
+        before = _stored_values(table, [f for f, _v in pairs], record_id, lock=True)
+        _write_values(table, fields, pairs, record_id)
+        diff = {}
+        for field, value in pairs:
+            change = value_change(field, before.get(field.api_key), value)
+            if change["old"] != change["new"]:
+                diff[field.api_key] = change
+        if diff:
+            _audit(by, _updated_action(object_name), _record_ref(object_name, record_id), diff)
+
+
+def _write_values(table, fields, pairs, record_id):
+    """One UPDATE of the columns of `pairs` ([(FieldDef, value)]) of one record, no history."""
+    if not pairs:
+        return
     statement = sql.SQL("UPDATE {} SET {} WHERE id = %s").format(
         sql.Identifier(table), sql.SQL(", ").join(
             sql.SQL("{} = %s").format(sql.Identifier(field.column)) for field, _value in pairs))
@@ -700,25 +767,89 @@ def update_record(object_name, record, *, by, values=None, **changes):
         raise ValidationError(errors)
     if "owner" in changes:
         changes["owner"] = resolve_owner(by=by, owner=changes["owner"])
-    by_key = {f.api_key: f for f in fields}
     diff = audit.changes(record, ["name", "owner"], changes)
-    for key, value in cleaned.items():
-        old = field_values.to_json(by_key[key], getattr(record, key, None))
-        new = field_values.to_json(by_key[key], value)
-        if old != new:
-            diff[key] = [old, new]
+    pairs = _assignments(fields, cleaned)
     with transaction.atomic():
+        table = objects.table_for(object_name)
+        # Locked, so the old values recorded are those this write replaces.
+        before = _stored_values(table, [f for f, _v in pairs], record.pk, lock=True)
+        for field, value in pairs:
+            change = value_change(field, before.get(field.api_key), value)
+            if change["old"] != change["new"]:
+                diff[field.api_key] = change
         for key, value in changes.items():
             setattr(record, key, value)
         record.save(update_fields=[*changes, "updated_at"])
-        set_custom_values(object_name=object_name, record_id=record.pk, values=cleaned, fields=fields)
+        _write_values(table, fields, pairs, record.pk)
         if diff:
             _audit(by, f"{object_name}.updated", record, diff)
     return _fresh(object_name, record.pk, fields)
 
 
 def delete_record(object_name, record, *, by):
-    """Delete a record (lookups pointing at it become empty); an audit row."""
+    """Delete a record: lookups pointing at it become empty, its activities stay
+    with their owners without it, its files are deleted (after commit); an audit row."""
     with transaction.atomic():
         _audit(by, f"{object_name}.deleted", record, {"name": record.name})
+        _forget_records(object_name, record.pk)
         record.delete()
+
+
+def _forget_records(object_name, record_id=None):
+    """What hangs on one record of a custom object (all its records: `record_id`
+    None, when its table is purged), for the record's deletion in the caller's
+    transaction: activities are detached and kept for their owners, as those of
+    a deleted account are; attachments and their files go."""
+    activities = Activity.objects.filter(record_object=object_name)
+    if record_id is not None:
+        activities = activities.filter(record_id=record_id)
+    activities.update(record_object="", record_id=None)
+    attachment_services.remove_attachments(attachment_selectors.custom_attachments(object_name, record_id))
+
+
+# Merges of built-in records -------------------------------------------------------
+
+def _blank(value):
+    return value is None or value == "" or value == [] or value == ()
+
+
+def repoint_lookups(*, target_object, from_id, to_id):
+    """Point every lookup field at `target_object` (on any object; deleted fields
+    waiting for the purge too, their data kept for a restore) that holds
+    `from_id` at `to_id` instead: one UPDATE per lookup column, in the caller's
+    transaction (a merge's, before it deletes `from_id`, whose foreign keys would
+    otherwise empty them). Where a unique lookup already holds `to_id`, the value
+    is left for the foreign key to empty. Returns {"<object>.<field>": rows moved}."""
+    moved = {}
+    for field in CustomField.objects.filter(type=FieldType.LOOKUP, target=target_object).order_by("id"):
+        table, column = sql.Identifier(objects.table_for(field.object_name)), sql.Identifier(field.column)
+        statement = sql.SQL("UPDATE {table} SET {column} = %s WHERE {column} = %s").format(table=table, column=column)
+        if field.unique:
+            statement = statement + sql.SQL(" AND NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = %s)").format(
+                table=table, column=column)
+        with connection.cursor() as cursor:
+            cursor.execute(statement.as_string(connection.connection),
+                           [to_id, from_id] + ([to_id] if field.unique else []))
+            if cursor.rowcount:
+                moved[f"{field.object_name}.{field.name}"] = cursor.rowcount
+    return moved
+
+
+def fill_blank_values(*, object_name, keep_id, other_id):
+    """Give record `keep_id` of the built-in `object_name` the custom values it
+    lacks (empty) that record `other_id` has: a merge's "fill blank fields from
+    the other", in its transaction, before it deletes `other_id`. A unique
+    value moves (emptied on `other_id` first, so that the two never hold it at
+    once). No audit row of its own: returns {api_key: {"label", "old", "new"}}
+    for the merge's."""
+    fields = selectors.fields_for(object_name, include_hidden=True)
+    table = objects.table_for(object_name)
+    with transaction.atomic():
+        mine = _stored_values(table, fields, keep_id, lock=True)
+        theirs = _stored_values(table, fields, other_id, lock=True)
+        pairs = [(f, theirs[f.api_key]) for f in fields
+                 if mine and theirs and _blank(mine[f.api_key]) and not _blank(theirs[f.api_key])]
+        moving = [(f, None) for f, _value in pairs if f.unique]
+        _write_values(table, fields, moving, other_id)
+        _write_values(table, fields, pairs, keep_id)
+    return {f.api_key: value_change(f, mine[f.api_key], value) for f, value in pairs}
