@@ -8,6 +8,7 @@ from crm.access.ownership import resolve_owner
 from crm.accounts import matching, merging, selectors, sharing
 from crm.accounts.models import Account, AccountWatch
 from crm.audit import services as audit
+from crm.builder import services as builder
 
 # What create and update take besides name and owner.
 DETAIL_FIELDS = (
@@ -121,7 +122,8 @@ def merge_accounts(*, keep, other, by):
     """Merge `other` into `keep` (both already checked visible to `by`): every
     record pointing at `other` (contacts and their links, deals, activities,
     leads, shares, watches, ... of any app) moves to `keep`, blank fields of
-    `keep` are filled from `other`, tags are joined, an audit row goes on each,
+    `keep` (custom fields too) are filled from `other`, lookups of custom fields
+    at `other` point at `keep`, tags are joined, an audit row goes on each,
     and `other` is deleted. Returns `keep`."""
     if keep.pk == other.pk:
         raise ValidationError({"other": [_("An account cannot be merged with itself.")]})
@@ -132,6 +134,10 @@ def merge_accounts(*, keep, other, by):
     if set(other.tags) - set(keep.tags):
         keep.tags = _clean_tags([*keep.tags, *other.tags])
     moved = merging.move_related(keep=keep, other=other)
+    # Custom fields: the tenant's lookups at `other` (which its deletion would
+    # empty) now point at `keep`, and blank custom values of `keep` are filled.
+    moved.update(builder.repoint_lookups(target_object="accounts", from_id=other.pk, to_id=keep.pk))
+    filled.update(builder.fill_blank_values(object_name="accounts", keep_id=keep.pk, other_id=other.pk))
     if keep.last_contacted_at is None or (other.last_contacted_at and other.last_contacted_at > keep.last_contacted_at):
         keep.last_contacted_at = other.last_contacted_at
     set_keys(keep)

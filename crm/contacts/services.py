@@ -10,6 +10,7 @@ from crm.accounts import services as accounts
 from crm.accounts.models import Account
 from crm.accounts.selectors import accounts_visible_to
 from crm.audit import services as audit
+from crm.builder import services as builder
 from crm.contacts import selectors
 from crm.contacts.models import Contact, ContactAccount
 
@@ -188,7 +189,8 @@ def delete_contact(*, contact, by):
 def merge_contacts(*, keep, other, by):
     """Merge `other` into `keep` (both already checked visible to `by`): every
     record pointing at `other` (account links, deals, activities, shares, ... of
-    any app) moves to `keep`, blank fields of `keep` are filled from `other`, an
+    any app) moves to `keep`, blank fields of `keep` (custom fields too) are filled from `other`, lookups of
+    custom fields at `other` point at `keep`, an
     audit row goes on each, and `other` is deleted. Returns `keep`."""
     if keep.pk == other.pk:
         raise ValidationError({"other": [_("A contact cannot be merged with itself.")]})
@@ -202,6 +204,10 @@ def merge_contacts(*, keep, other, by):
     # One primary account per contact: keep's, decided below.
     ContactAccount.objects.filter(contact=other).update(is_primary=False)
     moved = merging.move_related(keep=keep, other=other)
+    # Custom fields: the tenant's lookups at `other` (which its deletion would
+    # empty) now point at `keep`, and blank custom values of `keep` are filled.
+    moved.update(builder.repoint_lookups(target_object="contacts", from_id=other.pk, to_id=keep.pk))
+    filled.update(builder.fill_blank_values(object_name="contacts", keep_id=keep.pk, other_id=other.pk))
     set_keys(keep)
     keep.save()
     _sync_primary(keep)
