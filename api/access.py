@@ -15,6 +15,11 @@ class ModulePermissionSerializer(StrictJSONTypes, serializers.ModelSerializer):
     module = serializers.ChoiceField(choices=permissions.MODULES)
     hidden = serializers.BooleanField()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The tenant's custom objects are modules too; read per request, as they change.
+        self.fields["module"].choices = permissions.modules()
+
     class Meta:
         model = ModulePermission
         fields = ["id", "role", "module", "hidden"]

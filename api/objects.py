@@ -14,6 +14,7 @@ from api.custom_fields import add_custom_fields, custom_data
 from api.fields import StrictJSONTypes
 from api.permissions import ModuleAccess
 from api.sensitive import SensitiveFieldsMixin
+from crm.access import permissions
 from crm.builder import query, selectors, services
 from crm.users.models import User
 
@@ -44,7 +45,8 @@ class CustomRecordViewSet(viewsets.ModelViewSet):
 
     @property
     def module(self):
-        return self.kwargs.get("object_name")
+        # ModuleAccess answers 403 for an object hidden from the caller's role, as for a hidden built-in.
+        return permissions.custom_object_module(self.kwargs.get("object_name"))
 
     def object_name(self):
         name = self.kwargs.get("object_name")

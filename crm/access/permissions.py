@@ -1,14 +1,28 @@
 """What a role may do beyond record scope: administer, use a module, read a field."""
 
 from crm.access.models import ModulePermission, SensitiveField
+from crm.builder.selectors import custom_objects
 from crm.users.models import Role
 
-# Modules an admin can hide from other roles (the API's resources group into these).
+# Built-in modules an admin can hide from other roles (the API's resources group into these).
 MODULES = (
     "accounts", "contacts", "leads", "deals", "activities", "pool",
     "products", "quotes", "orders", "contracts", "invoices", "payments", "tickets", "reports",
 )
 MASK = "••••••"
+
+
+def custom_object_module(object_name):
+    """The module of a custom object (crm.builder): the object's own name. The
+    builder refuses object names that are MODULES, so the two never meet; and
+    the name fits ModulePermission.module (40 characters) as it is."""
+    return object_name
+
+
+def modules():
+    """Every module an admin can hide: MODULES, then each live custom object
+    of the tenant (one query)."""
+    return MODULES + tuple(custom_object_module(name) for name in custom_objects().values_list("name", flat=True))
 
 
 def may_administer(user):
@@ -17,22 +31,26 @@ def may_administer(user):
 
 
 def may_use_module(user, module):
+    """Whether `user` may use `module` (a name of MODULES or a custom object's
+    custom_object_module); a name that is no module is not hidden. Rows of a
+    custom object are removed when it is purged, so a later object of the same
+    name starts visible."""
     if not (user.is_authenticated and user.is_active):
         return False
-    if user.role == Role.ADMIN or module not in MODULES:
+    if user.role == Role.ADMIN:
         return True
     return not ModulePermission.objects.filter(role=user.role, module=module, hidden=True).exists()
 
 
 def usable_modules(user):
-    """The modules of MODULES `user` may use, as may_use_module answers for each,
-    in one query (the sidebar asks about all of them on every page)."""
+    """The modules of modules() `user` may use, as may_use_module answers for each,
+    in two queries (the sidebar asks about all of them on every page)."""
     if not (user.is_authenticated and user.is_active):
         return set()
     if user.role == Role.ADMIN:
-        return set(MODULES)
-    return set(MODULES) - set(ModulePermission.objects.filter(role=user.role, hidden=True)
-                              .values_list("module", flat=True))
+        return set(modules())
+    return set(modules()) - set(ModulePermission.objects.filter(role=user.role, hidden=True)
+                                .values_list("module", flat=True))
 
 
 def masked_fields(user, module):

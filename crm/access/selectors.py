@@ -4,7 +4,7 @@ from django.apps import apps
 from django.utils.text import capfirst
 
 from crm.access.models import ModulePermission, SensitiveField
-from crm.access.permissions import MODULES
+from crm.access.permissions import modules
 
 # The model behind each module whose fields the admin may mask; a module whose
 # app is not built yet is left out.
@@ -17,7 +17,7 @@ _NEVER_MASKED = {"id", "name", "first_name", "owner", "created_at", "updated_at"
 
 def hidden_modules():
     """{(role, module)} the admin has hidden."""
-    return set(ModulePermission.objects.filter(hidden=True, module__in=MODULES).values_list("role", "module"))
+    return set(ModulePermission.objects.filter(hidden=True, module__in=modules()).values_list("role", "module"))
 
 
 def sensitive_fields():

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.access.models import ModulePermission, SensitiveField
-from crm.access.permissions import MODULES
+from crm.access.permissions import modules
 from crm.audit import services as audit
 from crm.users.models import Role
 
@@ -15,7 +15,7 @@ def set_module_visibility(*, by, role, module, hidden):
     """Hide or show a module for a role (never for admin)."""
     if role not in _ROLES_BELOW_ADMIN:
         raise ValidationError({"role": [_("Choose director, manager or sales.")]})
-    if module not in MODULES:
+    if module not in modules():
         raise ValidationError({"module": [_("No such module.")]})
     permission, _created = ModulePermission.objects.update_or_create(role=role, module=module,
                                                                      defaults={"hidden": hidden})
@@ -27,7 +27,7 @@ def set_module_visibility(*, by, role, module, hidden):
 @transaction.atomic
 def set_sensitive_field(*, by, module, field, hidden_from):
     """Mask `field` of `module` for the given roles (an empty list unmasks it)."""
-    if module not in MODULES:
+    if module not in modules():
         raise ValidationError({"module": [_("No such module.")]})
     bad = [role for role in hidden_from if role not in _ROLES_BELOW_ADMIN]
     if bad:
@@ -43,12 +43,19 @@ def set_sensitive_field(*, by, module, field, hidden_from):
 def set_hidden_modules(*, by, hidden):
     """Make `hidden` ((role, module) pairs) exactly the modules hidden from roles below
     admin, in one transaction; only the pairs that change are written and audited."""
-    hidden = set(hidden)
-    if hidden - {(role, module) for role in _ROLES_BELOW_ADMIN for module in MODULES}:
+    hidden, known = set(hidden), modules()
+    if hidden - {(role, module) for role in _ROLES_BELOW_ADMIN for module in known}:
         raise ValidationError({"hidden": [_("Choose director, manager or sales and a module of the list.")]})
     current = set(ModulePermission.objects.filter(hidden=True).values_list("role", "module"))
     for role in _ROLES_BELOW_ADMIN:
-        for module in MODULES:
+        for module in known:
             wanted = (role, module) in hidden
             if wanted != ((role, module) in current):
                 set_module_visibility(by=by, role=role, module=module, hidden=wanted)
+
+
+def forget_module(*, module):
+    """Remove every role's setting of `module` (a purged custom object's): an
+    object made later under the same name starts visible to every role. Called
+    inside the purge's transaction; the purge's own audit row covers it."""
+    ModulePermission.objects.filter(module=module).delete()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from crm.access.permissions import may_use_module
+from crm.access.permissions import custom_object_module, may_use_module
 from crm.builder import selectors as builder
 from crm.builder import services
 from crm.web.custom_fields import CustomFields
@@ -36,7 +36,7 @@ def custom_object_page(view):
     @wraps(view)
     def wrapped(request, object_name, *args, **kwargs):
         custom_object = builder.custom_object_get(object_name)
-        if not may_use_module(request.user, custom_object.name):
+        if not may_use_module(request.user, custom_object_module(custom_object.name)):
             raise Http404
         return view(request, custom_object, *args, **kwargs)
     return wrapped

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.access.permissions import may_administer, may_use_module, usable_modules
+from crm.access.permissions import custom_object_module, may_administer, usable_modules
 from crm.builder.selectors import custom_objects
 
 
@@ -42,7 +42,7 @@ def entries_for(user, current_path=""):
     found, usable = [], usable_modules(user)
     for entry in ENTRIES:
         if entry.url_name == "custom-objects":
-            found += custom_object_entries(user, current_path)
+            found += custom_object_entries(user, current_path, usable)
             continue
         try:
             url = reverse(entry.url_name)
@@ -57,13 +57,14 @@ def entries_for(user, current_path=""):
     return found
 
 
-def custom_object_entries(user, current_path):
-    """(label, url, is_current) of the tenant's custom objects `user` may use,
-    each with its icon before its plural label; read from the tenant's schema
-    on every page (no other tenant's objects can show)."""
+def custom_object_entries(user, current_path, usable):
+    """(label, url, is_current) of the tenant's custom objects `user` may use
+    (`usable`: their usable_modules), each with its icon before its plural
+    label; read from the tenant's schema on every page (no other tenant's
+    objects can show)."""
     found = []
     for custom_object in custom_objects():
-        if not may_use_module(user, custom_object.name):
+        if custom_object_module(custom_object.name) not in usable:
             continue
         try:
             url = reverse("custom-records", args=[custom_object.name])

@@ -9,34 +9,37 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from crm.access import services
-from crm.access.permissions import MODULES
 from crm.access.selectors import hidden_modules, maskable_fields, sensitive_fields
 from crm.users.selectors import roles
 from crm.web.forms import add_service_errors
 from crm.web.settings.decorators import admin_page
-from crm.web.settings.forms import ROLES_BELOW_ADMIN, ModuleGridForm, SensitiveFieldForm, module_label
+from crm.web.settings.forms import ROLES_BELOW_ADMIN, ModuleGridForm, SensitiveFieldForm, grid_modules, module_label
 
 
 @admin_page
 def access_page(request):
     return render(request, "crm/settings/access/page.html", {
-        **_grid_context(ModuleGridForm(initial={"hidden": _hidden_values()})),
+        **_grid_context(*_grid_form()),
         **_fields_context(SensitiveFieldForm()),
     })
 
 
-def _hidden_values():
-    return [f"{role}:{module}" for role, module in hidden_modules()]
+def _grid_form(data=None):
+    """The module grid's form (bound to `data`, or showing the hidden modules) and its columns."""
+    modules = grid_modules()
+    if data is not None:
+        return ModuleGridForm(data, modules=modules), modules
+    hidden = [f"{role}:{module}" for role, module in hidden_modules()]
+    return ModuleGridForm(initial={"hidden": hidden}, modules=modules), modules
 
 
-def _grid_context(form, saved=False):
+def _grid_context(form, modules, saved=False):
     checked = set(form.data.getlist("hidden")) if form.is_bound else set(form.initial["hidden"])
     role_labels = dict(roles())
-    rows = [(role_labels[role], [(module_label(module), f"{role}:{module}", f"{role}:{module}" in checked)
-                                 for module in MODULES])
+    rows = [(role_labels[role], [(label, f"{role}:{module}", f"{role}:{module}" in checked)
+                                 for module, label in modules])
             for role in ROLES_BELOW_ADMIN]
-    return {"grid_form": form, "modules": [(module, module_label(module)) for module in MODULES],
-            "rows": rows, "grid_saved": saved}
+    return {"grid_form": form, "modules": modules, "rows": rows, "grid_saved": saved}
 
 
 def _fields_context(form, saved=False):
@@ -54,7 +57,7 @@ def access_modules(request):
     """POST the checked role:module pairs; they become exactly the hidden ones."""
     if request.method != "POST":
         return redirect("settings-access")
-    form = ModuleGridForm(request.POST)
+    form, modules = _grid_form(request.POST)
     status = 400
     if form.is_valid():
         try:
@@ -64,13 +67,13 @@ def access_modules(request):
         else:
             status = 200
     if request.htmx:
-        return render(request, "crm/settings/access/_modules.html", _grid_context(form, saved=status == 200),
+        return render(request, "crm/settings/access/_modules.html", _grid_context(form, modules, saved=status == 200),
                       status=status)
     if status == 200:
         messages.success(request, _("Module permissions saved."))
         return redirect("settings-access")
     return render(request, "crm/settings/access/page.html",
-                  {**_grid_context(form), **_fields_context(SensitiveFieldForm())}, status=status)
+                  {**_grid_context(form, modules), **_fields_context(SensitiveFieldForm())}, status=status)
 
 
 @admin_page
@@ -95,6 +98,5 @@ def access_fields(request):
     if status == 200:
         messages.success(request, _("Masked fields saved."))
         return redirect("settings-access")
-    grid = ModuleGridForm(initial={"hidden": _hidden_values()})
-    return render(request, "crm/settings/access/page.html", {**_grid_context(grid), **_fields_context(form)},
+    return render(request, "crm/settings/access/page.html", {**_grid_context(*_grid_form()), **_fields_context(form)},
                   status=status)

@@ -5,8 +5,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.access.permissions import MODULES
+from crm.access.permissions import MODULES, custom_object_module
 from crm.access.selectors import maskable_fields
+from crm.builder.selectors import custom_objects
 from crm.deals.selectors import stage_kinds
 from crm.teams.selectors import team_name_taken, teams_with_members
 from crm.users.selectors import roles, users_with_teams
@@ -25,6 +26,13 @@ MODULE_LABELS = {
 
 def module_label(module):
     return MODULE_LABELS.get(module, module)
+
+
+def grid_modules():
+    """(module, label) of each column of the module grid: the built-in modules,
+    then the tenant's custom objects (crm.access.permissions.modules()) under their plural labels."""
+    return [(module, module_label(module)) for module in MODULES] + [
+        (custom_object_module(custom.name), custom.label_plural) for custom in custom_objects()]
 
 
 def _roles_below_admin():
@@ -94,10 +102,10 @@ class ModuleGridForm(forms.Form):
 
     hidden = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, modules, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hidden"].choices = [(f"{role}:{module}", f"{role}:{module}")
-                                         for role in ROLES_BELOW_ADMIN for module in MODULES]
+                                         for role in ROLES_BELOW_ADMIN for module, _label in modules]
 
     def hidden_pairs(self):
         return {tuple(value.split(":", 1)) for value in self.cleaned_data["hidden"]}
