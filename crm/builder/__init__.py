@@ -25,11 +25,22 @@ Interface (what the UI, import/export, backups and the API build on)
   already cleaned, keyed by api_key); clean_custom_values(object_name, data, *, by, partial);
   create_record(object_name, *, by, name, owner=None, values=None) and
   update_record(object_name, record, *, by, values=None, name=..., owner=...) and
-  delete_record(object_name, record, *, by) -- values keyed by field name, checked inside.
+  delete_record(object_name, record, *, by) -- values keyed by field name, checked inside;
+  set_custom_values(..., by=user) also writes the field-level history row
+  (`<record>.updated`, {api_key: {"label", "old", "new"}}): pass `by` from UI and imports;
+  repoint_lookups(*, target_object, from_id, to_id) and
+  fill_blank_values(*, object_name, keep_id, other_id) -- for merges (accounts, contacts call them).
+- dynamic: record_model(object_name), object_name_of(model_or_record), APP_LABEL ("cx").
+- Activities and files on a custom record (the record fetched with record_get_for_user first):
+  crm.activities.services.log_activity(..., record=<custom record>), selectors.timeline_for(user, record);
+  crm.attachments.services.add_attachment(by=, record=, upload=), selectors.attachments_of(record),
+  selectors.attachment_record_get_for_user(user, attachment) (404) for download/delete of any attachment;
+  crm.audit.selectors.history_for(record). API: /api/v1/objects/<name>/<id>/activities/ (GET, POST),
+  .../attachments/ (GET, POST multipart `file`), .../history/ (GET); files are then served and deleted at
+  /api/v1/attachments/<id>/[download/], activities changed at /api/v1/activities/<id>/.
 - ddl: Busy (lock timed out: answer 409), replay(object_name=None) (idempotent; call
   inside transaction.atomic() in the tenant's schema), add_column / alter_column /
   drop_column / create_table / drop_table (services only).
-- dynamic: record_model(object_name), APP_LABEL ("cx").
 
 Differences from the first brief: update_record/delete_record take object_name
 first; records' `values` are keyed by field name and checked by the service; a

@@ -189,8 +189,8 @@ def delete_contact(*, contact, by):
 def merge_contacts(*, keep, other, by):
     """Merge `other` into `keep` (both already checked visible to `by`): every
     record pointing at `other` (account links, deals, activities, shares, ... of
-    any app) moves to `keep`, blank fields of `keep` (custom fields too) are filled from `other`, lookups of
-    custom fields at `other` point at `keep`, an
+    any app) moves to `keep`, blank fields of `keep` (custom fields too) are
+    filled from `other`, lookups of custom fields at `other` point at `keep`, an
     audit row goes on each, and `other` is deleted. Returns `keep`."""
     if keep.pk == other.pk:
         raise ValidationError({"other": [_("A contact cannot be merged with itself.")]})

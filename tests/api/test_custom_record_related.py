@@ -221,3 +221,13 @@ def test_a_purged_object_takes_its_records_files_and_the_new_one_of_its_name_reu
     assert again["id"] > van["id"]
     events = client.get(f"/api/v1/objects/vehicle/{again['id']}/history/").json()["results"]
     assert [e["action"] for e in events] == ["vehicle.created"]
+
+
+def test_the_tenants_openapi_document_has_each_objects_activities_files_and_history(tenant_a, vehicle):
+    document = api_client(tenant_a, user_of(tenant_a, "admin")).get("/api/schema/?format=json").json()
+    paths = document["paths"]
+    for tail in ("activities", "attachments", "history"):
+        assert f"/api/v1/objects/vehicle/{{record_id}}/{tail}/" in paths
+        assert f"/api/v1/objects/{{object_name}}/{{record_id}}/{tail}/" not in paths
+    upload_body = paths["/api/v1/objects/vehicle/{record_id}/attachments/"]["post"]["requestBody"]
+    assert "multipart/form-data" in upload_body["content"]
