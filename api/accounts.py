@@ -56,7 +56,8 @@ class AmountField(serializers.DecimalField):
 class RecordEventSerializer(serializers.ModelSerializer):
     actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
                                                help_text="User id; null for automatic changes (auto-release).")
-    payload = serializers.DictField(read_only=True, help_text="What changed; `[old, new]` per field.")
+    payload = serializers.DictField(read_only=True, help_text="What changed: `[old, new]` per field; "
+                                                      "`{\"label\", \"old\", \"new\"}` per custom field.")
 
     class Meta:
         model = AuditEvent
