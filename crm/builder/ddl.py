@@ -15,6 +15,7 @@ checks what exists).
 
 import hashlib
 from contextlib import contextmanager
+from decimal import Decimal
 
 import psycopg
 from django.contrib.auth import get_user_model
@@ -124,15 +125,25 @@ def _literal(field, value):
     return sql.SQL("{}::{}").format(sql.Literal(value), sql.SQL(column_type(field)))
 
 
+def _number(value):
+    """A bound as a plain number literal: the stored Decimal (`0E-10`) would make the
+    constraint read `cf_x >= 0E-10::numeric`, and a restore's replay differ in text."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return sql.Literal(int(value))
+    # Only digits, a sign and a point: safe as SQL text.
+    return sql.SQL(format(value.normalize(), "f"))
+
+
 def _check_condition(field):
     """The CHECK condition for what the admin asked of the field's values, or None."""
     column = _q(field.column)
     parts = []
     if field.type in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY):
         if field.min_value is not None:
-            parts.append(sql.SQL("{} >= {}").format(column, sql.Literal(field.min_value)))
+            parts.append(sql.SQL("{} >= {}").format(column, _number(field.min_value)))
         if field.max_value is not None:
-            parts.append(sql.SQL("{} <= {}").format(column, sql.Literal(field.max_value)))
+            parts.append(sql.SQL("{} <= {}").format(column, _number(field.max_value)))
     if field.type == FieldType.LONG_TEXT and field.max_length:
         parts.append(sql.SQL("char_length({}) <= {}").format(column, sql.Literal(int(field.max_length))))
     pattern = {FieldType.EMAIL: shapes.EMAIL, FieldType.URL: shapes.URL, FieldType.PHONE: shapes.PHONE}.get(field.type)

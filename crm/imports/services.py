@@ -276,7 +276,8 @@ def _import_row(job, by, values, fields):
         record, action, reason = create(), "created", ""
     # In the row's transaction: a value PostgreSQL refuses (a unique one taken
     # meanwhile) undoes the record too, and the row is refused.
-    builder_services.set_custom_values(object_name=job.kind, record_id=record.pk, values=custom, fields=fields)
+    builder_services.set_custom_values(object_name=job.kind, record_id=record.pk, values=custom, fields=fields,
+                                       by=by)
     return action, record.pk, reason
 
 

@@ -169,7 +169,7 @@ class CustomFields:
         (the caller runs this in the record's transaction)."""
         if self.values:
             builder_services.set_custom_values(object_name=self.object_name, record_id=record_id,
-                                               values=self.values)
+                                               values=self.values, by=self.user)
 
 
 def saved_layout(object_name, kind, fields):
