@@ -39,24 +39,21 @@ target is missed; by default the script only reports.
 import argparse
 import contextlib
 import gc
-import io
 import os
 import random
-import secrets
 import signal
 import statistics
 import sys
 import time
-import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from provisioning import (  # noqa: E402  (the same database, Redis and machine helpers)
-    DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, OtherWork, claim_redis_db, log, machine_facts, p95, with_db,
+from benchdb import (  # noqa: E402
+    bench_urls, database_exists, migrate, recreate_database, server_version, setup_django,
 )
+from provisioning import OtherWork, log, machine_facts, p95  # noqa: E402  (machine helpers)
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "crm_bench_lists"
 SUBDOMAIN = "benchlists"
 COUNTS = {"accounts": 20_000, "contacts": 100_000, "activities": 300_000}
@@ -81,28 +78,6 @@ SUFFIXES = "Ltd Co Group Trading Tech Foods Logistics Partners Systems Labs".spl
 
 
 # ------------------------------------------------------------------ the database
-
-def database_exists(admin_url, dbname):
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone() is not None
-
-
-def recreate_database(admin_url, dbname):
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-
-
-def server_version(admin_url):
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        return conn.execute("SHOW server_version").fetchone()[0]
-
 
 def existing_counts(tenant):
     from django.db import connection
@@ -425,52 +400,20 @@ def main():
     args = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    base_db_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    dev_db = urllib.parse.unquote(urllib.parse.urlsplit(base_db_url).path.lstrip("/"))
-    assert BENCH_DB != dev_db
-    bench_db_url = with_db(base_db_url, BENCH_DB)
-    admin_url = with_db(base_db_url, "postgres")
+    bench_db_url, admin_url = bench_urls(BENCH_DB)
 
     with contextlib.ExitStack() as cleanup:
         fresh = args.rebuild or not database_exists(admin_url, BENCH_DB)
         if fresh:
             recreate_database(admin_url, BENCH_DB)
             log(f"created database {BENCH_DB}")
-
-        redis_url, redis_client = claim_redis_db(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL, BENCH_DB)
-        cleanup.callback(lambda: (redis_client.flushdb(), redis_client.close(), log(f"flushed Redis {redis_url}")))
-
-        os.environ.update({
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": bench_db_url,
-            "REDIS_URL": redis_url,
-            "CELERY_QUEUE": BENCH_DB,
-            "SPARE_SCHEMA_POOL_SIZE": "0",
-            "BASE_DOMAIN": "localhost",
-            # Our own keys, so settings never write .secrets/ in the checkout.
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "BACKUP_ENCRYPTION_KEY": secrets.token_urlsafe(32),
-            "SENTRY_DSN": "",
-            "DJANGO_DEBUG": "0",
-            "LOG_LEVEL": "WARNING",
-        })
-        sys.path.insert(0, str(ROOT))
-
-        import django
-
-        django.setup()
+        setup_django(cleanup, BENCH_DB, bench_db_url)
         import psycopg
-        from django.core.management import call_command
-        from django.db import connections
 
         from crm.users.models import Role, User
         from tenants.models import Tenant
 
-        cleanup.callback(connections.close_all)
-
-        # Every run, so a reused database has this checkout's migrations (indexes among them).
-        log("migrating the bench database (manage.py upgrade)")
-        call_command("upgrade", verbosity=0, stdout=io.StringIO())
+        migrate()
         tenant = Tenant.objects.filter(subdomain=SUBDOMAIN).first()
         counts = existing_counts(tenant) if tenant else None
         if counts != COUNTS:
