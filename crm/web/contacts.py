@@ -241,7 +241,7 @@ def contact_merge(request, pk):
         choices=lambda q: _merge_choices(request.user, contact, q, masks_for(request)["contacts"]),
         get_for_user=contact_get_for_user, service=services.merge_contacts,
         back=reverse("contact", args=[contact.pk]), title=_("Merge another contact into %(name)s") % {
-            "name": contact})
+            "name": masks_for(request).record("contacts", contact)})
 
 
 def _merge_choices(user, contact, query, masked):

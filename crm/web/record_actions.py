@@ -16,6 +16,7 @@ from crm.accounts import sharing
 from crm.attachments import selectors as files
 from crm.attachments import services as file_services
 from crm.users.selectors import users_with_teams
+from crm.web.masking import masks_for
 from crm.web.related import merge_preview
 
 # How many records the merge page offers to pick from.
@@ -103,10 +104,15 @@ def merge(request, record, *, choices, get_for_user, service, back, title):
         except (ValidationError, PermissionDenied) as error:
             _report(request, error)
         else:
-            messages.success(request, _("“%(other)s” was merged into this record.") % {"other": other})
+            messages.success(request, _("“%(other)s” was merged into this record.")
+                             % {"other": masks_for(request).record(record._meta.app_label, other)})
             return redirect(back)
     query = request.GET.get("q", "").strip()
-    context = {"record": record, "other": other, "back": back, "title": title, "q": query,
-               "choices": choices(query).exclude(pk=record.pk)[:MERGE_CHOICES] if other is None else [],
+    # The page names records, and a name may be made of fields masked for the role.
+    masks, module = masks_for(request), record._meta.app_label
+    context = {"record": masks.record(module, record), "other": masks.record(module, other), "back": back,
+               "title": title, "q": query,
+               "choices": (masks.rows(module, choices(query).exclude(pk=record.pk)[:MERGE_CHOICES])
+                           if other is None else []),
                "moves": merge_preview(request.user, other) if other is not None else []}
     return render(request, "crm/merge_page.html", context)

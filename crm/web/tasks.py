@@ -13,6 +13,7 @@ from crm.activities import services
 from crm.activities.selectors import task_get_for_user, tasks_visible_to
 from crm.web.decorators import module_page
 from crm.web.forms import TaskForm, add_service_errors
+from crm.web.masking import mask_choice_labels, masks_for
 
 FIELDS = ("title", "notes", "due_date", "remind_at", "assignee", "account", "contact", "deal")
 DONE_ROWS = 20
@@ -37,9 +38,16 @@ def _lists_context(user):
     return {"groups": [{"name": name, "title": title, "tasks": list(tasks)} for name, title, tasks in _my_tasks(user)]}
 
 
+def _task_form(request, *args, **kwargs):
+    form = TaskForm(*args, user=request.user, **kwargs)
+    # A contact's name is made from fields the admin may hide from the role.
+    mask_choice_labels(form, "contact", masks_for(request)["contacts"])
+    return form
+
+
 @module_page("activities")
 def task_list(request):
-    context = {**_lists_context(request.user), "form": TaskForm(user=request.user),
+    context = {**_lists_context(request.user), "form": _task_form(request),
                "action": reverse("task-create"), "today": timezone.localdate()}
     return render(request, "crm/tasks/list.html", context)
 
@@ -74,7 +82,7 @@ def _edit(request, task):
         # "New task" from a record's page comes with ?account=, ?contact= or ?deal=.
         initial = {name: request.GET[name] for name in ("account", "contact", "deal")
                    if request.GET.get(name, "").isdigit()}
-    form = TaskForm(request.POST or None, initial=initial, user=request.user)
+    form = _task_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in FIELDS}
         try:

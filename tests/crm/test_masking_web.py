@@ -280,3 +280,31 @@ def test_an_account_update_by_the_admin_shows_masked_in_the_accounts_history(ten
                        phone="+44 20 5555 1111")
     page = browser(tenant_a, "sales").get(f"/accounts/{company.pk}/").content.decode()
     assert "5555" not in page and "account.updated" in page
+
+
+@pytest.fixture
+def look_alikes(tenant_a):
+    """Two look-alike contacts of a sales user, the first with a task."""
+    first = contact(tenant_a, "Lina", last_name="Secretsurname", owner="sales")
+    second = contact(tenant_a, "Lina", last_name="Secretsurname", owner="sales")
+    with in_tenant(tenant_a):
+        create_task(by=user_of(tenant_a, "sales"), title="Call Lina back", contact=first)
+    return first, second
+
+
+NAME_PAGES = {
+    "merge choices": lambda first, second: f"/contacts/{first.pk}/merge/?q=Lina",
+    "merge confirmation": lambda first, second: f"/contacts/{first.pk}/merge/?other={second.pk}",
+    "task lists and form": lambda first, second: "/tasks/",
+    "task edit form": lambda first, second: "/tasks/new/",
+}
+
+
+@pytest.mark.parametrize("name", NAME_PAGES)
+def test_pages_that_name_a_contact_do_not_spell_out_a_masked_last_name(tenant_a, look_alikes, name):
+    url = NAME_PAGES[name](*look_alikes)
+    assert "Secretsurname" in browser(tenant_a, "sales").get(url).content.decode()
+    hide(tenant_a, "contacts", "last_name")
+    page = browser(tenant_a, "sales").get(url).content.decode()
+    assert "Lina" in page
+    assert "Secretsurname" not in page
