@@ -11,27 +11,29 @@ class ExportQuerySerializer(serializers.Serializer):
     file_format = serializers.ChoiceField(choices=["csv", "xlsx"], required=False, default="csv")
 
 
-def export_action(kind):
+def export_action(kind=None):
     """An `export` list action for a record viewset: the list's filters, search
     and ordering, every page, as CSV or XLSX, custom fields included. (`file_format`, because DRF keeps
-    `format` for choosing a renderer.)"""
+    `format` for choosing a renderer.) Without `kind`, the records are those of
+    the viewset's custom object (`object_name()`, read from the URL)."""
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"],
                                      description="File format (default csv).")],
         responses={(200, writers.CONTENT_TYPES["csv"]): OpenApiResponse(OpenApiTypes.BINARY),
                    (200, writers.CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY)},
-        description=f"The {kind} you can see, filtered and searched as the list is, as a CSV or XLSX file.")
+        description=f"The {kind or 'records'} you can see, filtered and searched as the list is, as a CSV or XLSX file.")
     @action(detail=False, methods=["get"], pagination_class=None)
-    def export(self, request):
+    def export(self, request, **url_kwargs):  # a custom object's name comes in the URL (self.kwargs)
         query = ExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         file_format = query.validated_data["file_format"]
         queryset = self.filter_queryset(self.get_queryset())
-        header, rows = selectors.export_table(kind=kind, user=request.user, queryset=queryset, module=self.module)
-        content = writers.write(file_format, header, rows, title=kind)
+        name = kind or self.object_name()
+        header, rows = selectors.export_table(kind=name, user=request.user, queryset=queryset, module=self.module)
+        content = writers.write(file_format, header, rows, title=name)
         response = HttpResponse(content, content_type=writers.CONTENT_TYPES[file_format])
-        response["Content-Disposition"] = f'attachment; filename="{kind}.{file_format}"'
+        response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
         return response
 
     return export

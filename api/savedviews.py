@@ -13,7 +13,7 @@ FORBIDDEN = OpenApiResponse(description="Only the person who saved the view, or 
 
 class SavedViewSerializer(StrictJSONTypes, serializers.ModelSerializer):
     list = serializers.ChoiceField(source="list_name", choices=SavedView.List.choices,
-                                   help_text="The list page the view belongs to.")
+                                   help_text="The list page the view belongs to (cx:<name>: a custom object's).")
     name = serializers.CharField(max_length=services.NAME_MAX, help_text="Unique per user and list.")
     query = serializers.CharField(
         max_length=services.QUERY_MAX, required=False, allow_blank=True,
@@ -29,6 +29,11 @@ class SavedViewSerializer(StrictJSONTypes, serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"shared": {"help_text": "Everyone in the company may use it (each sees only their records)."}}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The tenant's custom objects' lists too; read per request, as they change.
+        self.fields["list"].choices = selectors.lists()
+
     @extend_schema_field(serializers.BooleanField())
     def get_may_change(self, view):
         request = self.context.get("request")
@@ -43,6 +48,12 @@ class SavedViewFilter(django_filters.FilterSet):
     class Meta:
         model = SavedView
         fields = ["list", "shared"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The tenant's custom objects' lists too, read per request as they change
+        # (the tenant's OpenAPI document adds them to the enum: api/schema.py).
+        self.filters["list"].extra["choices"] = [(name, name) for name in selectors.lists()]
 
 
 @extend_schema_view(partial_update=extend_schema(responses={200: SavedViewSerializer, 403: FORBIDDEN}),

@@ -96,7 +96,8 @@ class SessionScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
 
 
-_OBJECT_PATHS = ("/api/v1/objects/{object_name}/", "/api/v1/objects/{object_name}/{id}/",
+_OBJECT_PATHS = ("/api/v1/objects/{object_name}/", "/api/v1/objects/{object_name}/export/",
+                 "/api/v1/objects/{object_name}/{id}/",
                  "/api/v1/objects/{object_name}/{record_id}/activities/",
                  "/api/v1/objects/{object_name}/{record_id}/attachments/",
                  "/api/v1/objects/{object_name}/{record_id}/history/")
@@ -125,6 +126,15 @@ def _renamed(value, refs, object_name):
     return value
 
 
+def _add_saved_view_lists(paths):
+    """The saved views' ?list= filter also takes each custom object's list (cx:<name>)."""
+    from crm.savedviews.selectors import lists
+
+    for parameter in paths.get("/api/v1/saved-views/", {}).get("get", {}).get("parameters", []):
+        if parameter.get("name") == "list" and "enum" in parameter.get("schema", {}):
+            parameter["schema"]["enum"] = list(lists())
+
+
 def custom_objects_hook(result, generator, request, public):
     """The document of a tenant's host describes each of that tenant's custom
     objects (docs/decisions/008): the one generic route /api/v1/objects/<name>/
@@ -141,6 +151,7 @@ def custom_objects_hook(result, generator, request, public):
     base = {name: schemas.pop(name) for name in _OBJECT_COMPONENTS if name in schemas}
     if not generic or connection.schema_name == "public":
         return result
+    _add_saved_view_lists(paths)
     for custom in selectors.custom_objects():
         fields = selectors.fields_for(custom.name, include_hidden=True)
         component = f"{_camel(custom.name)}Record"

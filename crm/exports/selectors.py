@@ -8,6 +8,7 @@ row the user could not open, whatever queryset it is given.
 After the built-in columns come the tenant's custom fields of that object
 (crm.builder; those not hidden), headed by the key the API serves them under.
 `export_table` reads their definitions once, so header and rows always agree.
+A custom object is a kind too (its name): its base columns, then its fields.
 """
 
 from crm.access import permissions, scope
@@ -44,6 +45,18 @@ COLUMNS = {
     ],
 }
 
+# The base columns every custom object's table has (crm.builder.ddl.create_table).
+CUSTOM_OBJECT_COLUMNS = [
+    ("id", "id"), ("name", "name"), ("owner", "owner.email"), ("created_at", "created_at"),
+    ("updated_at", "updated_at"),
+]
+
+
+def columns(kind):
+    """(header, attribute) of the columns before the custom fields: the built-in
+    kind's own, or a custom object's base columns."""
+    return COLUMNS[kind] if kind in COLUMNS else CUSTOM_OBJECT_COLUMNS
+
 
 def _value(record, attribute):
     value = record
@@ -77,7 +90,7 @@ def custom_fields(kind):
 def header(kind, fields=None):
     """The export's column names: the built-in ones, then the custom fields' API keys."""
     fields = custom_fields(kind) if fields is None else fields
-    return [name for name, _attribute in COLUMNS[kind]] + [field.api_key for field in fields]
+    return [name for name, _attribute in columns(kind)] + [field.api_key for field in fields]
 
 
 def export_rows(*, kind, user, queryset, module=None, fields=None):
@@ -85,7 +98,7 @@ def export_rows(*, kind, user, queryset, module=None, fields=None):
     `header(kind, fields)` order; masked fields (of `module`, default `kind`) read as MASK."""
     fields = custom_fields(kind) if fields is None else fields
     masked = permissions.masked_fields(user, module or kind)
-    columns = COLUMNS[kind]
+    base = columns(kind)
     # The API's and the lists' querysets come annotated with (some of) the custom
     # columns already, under the same names; only the others are added.
     missing = [field for field in fields if field.api_key not in queryset.query.annotations]
@@ -93,7 +106,7 @@ def export_rows(*, kind, user, queryset, module=None, fields=None):
         queryset = builder_query.with_custom_fields(queryset, kind, missing)
     for record in scope.visible(queryset, user).iterator(chunk_size=500):
         row = []
-        for name, attribute in columns:
+        for name, attribute in base:
             value = _value(record, attribute)
             row.append(permissions.MASK if name in masked and value not in ("", None) else value)
         for field in fields:

@@ -10,6 +10,8 @@ class SavedView(models.Model):
     own scoped selector, so a shared view shows each viewer only what they may see."""
 
     class List(models.TextChoices):
+        """The built-in lists; a custom object's list is "cx:<object name>" (crm.savedviews.selectors)."""
+
         ACCOUNTS = "accounts", _("Accounts")
         CONTACTS = "contacts", _("Contacts")
         LEADS = "leads", _("Leads")
@@ -19,7 +21,9 @@ class SavedView(models.Model):
     # `user`, not `owner`: a saved view is a preference, not a record that is
     # scoped, shared or reassigned like the records with an owner.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
-    list_name = models.CharField(_("list"), max_length=20, choices=List.choices)
+    # No choices: the custom objects' lists come and go with the tenant's objects
+    # (the service checks the name). 43 = "cx:" and a custom object's 40 characters.
+    list_name = models.CharField(_("list"), max_length=43)
     name = models.CharField(_("name"), max_length=80)
     query = models.CharField(_("filters and sort"), max_length=1000, blank=True)
     shared = models.BooleanField(_("shared with everyone"), default=False)

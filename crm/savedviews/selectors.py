@@ -7,9 +7,38 @@ from django.db.models import Q
 from django.http import Http404
 
 from crm.access.permissions import may_administer
+from crm.builder.selectors import custom_objects
 from crm.savedviews.models import SavedView
 
+# The built-in lists.
 LISTS = tuple(SavedView.List.values)
+# A custom object's list: the prefix and the object's name. The prefix keeps
+# them apart from any built-in list added later (the builder does not reserve
+# list names), as cx_ does for their tables.
+CUSTOM_LIST_PREFIX = "cx:"
+
+
+def custom_list_name(object_name):
+    """The list name of custom object `object_name`'s records ("cx:vehicle")."""
+    return f"{CUSTOM_LIST_PREFIX}{object_name}"
+
+
+def custom_list_object(list_name):
+    """The custom object whose list `list_name` is, or None for a built-in list."""
+    return list_name[len(CUSTOM_LIST_PREFIX):] if list_name.startswith(CUSTOM_LIST_PREFIX) else None
+
+
+def lists():
+    """Every list views may be saved of: the built-in ones, then each live custom object's."""
+    return LISTS + tuple(custom_list_name(name) for name in custom_objects().values_list("name", flat=True))
+
+
+def is_list(list_name):
+    """Whether views may be saved of `list_name`: a built-in list, or a live custom object's."""
+    if list_name in LISTS:
+        return True
+    object_name = custom_list_object(str(list_name))
+    return bool(object_name) and custom_objects().filter(name=object_name).exists()
 
 
 def saved_views_for(user, list_name=None):

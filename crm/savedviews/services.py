@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from crm.audit import services as audit
 from crm.savedviews.models import SavedView
-from crm.savedviews.selectors import LISTS, may_change
+from crm.savedviews.selectors import CUSTOM_LIST_PREFIX, LISTS, is_list, may_change
 
 NAME_MAX = 80
 QUERY_MAX = 1000
@@ -29,8 +29,9 @@ def clean_query(query):
 
 def _validate(view):
     errors = {}
-    if view.list_name not in LISTS:
-        errors["list"] = [_("Choose one of: %(lists)s.") % {"lists": ", ".join(LISTS)}]
+    if not is_list(view.list_name):
+        lists = ", ".join([*LISTS, f"{CUSTOM_LIST_PREFIX}<object>"])
+        errors["list"] = [_("Choose one of: %(lists)s.") % {"lists": lists}]
     if not view.name:
         errors["name"] = [_("Give the view a name.")]
     elif len(view.name) > NAME_MAX:

@@ -54,7 +54,7 @@ def log_activity(request, pk):
     account = account_get_for_user(request.user, pk)
     if request.method != "POST":
         return redirect("account", pk=account.pk)
-    form = _logged(request, account=account)
+    form = log_from_form(request, account=account)
     if not request.htmx:
         return redirect("account", pk=account.pk)
     context = {"account": account, **related.for_account(request, account, activity_form=form)}
@@ -69,7 +69,7 @@ def log_contact_activity(request, pk):
     contact = contact_get_for_user(request.user, pk)
     if request.method != "POST":
         return redirect("contact", pk=contact.pk)
-    form = _logged(request, contact=contact)
+    form = log_from_form(request, contact=contact)
     if not request.htmx:
         return redirect("contact", pk=contact.pk)
     context = {"contact": contact, **related.for_contact(request, contact, activity_form=form)}
@@ -83,14 +83,15 @@ def log_deal_activity(request, pk):
     deal = deal_get_for_user(request.user, pk)
     if request.method != "POST":
         return redirect("deal", pk=deal.pk)
-    form = _logged(request, deal=deal)
+    form = log_from_form(request, deal=deal)
     if not request.htmx:
         return redirect("deal", pk=deal.pk)
     return render(request, "crm/_timeline.html", {"deal": deal, **deal_timeline(request.user, deal, form)})
 
 
-def _logged(request, **record):
-    """Log the POSTed activity on `record`; None when done, else the form with its errors."""
+def log_from_form(request, **record):
+    """Log the POSTed activity on `record` (account=, contact=, deal= or a custom
+    object's record=); None when done, else the form with its errors."""
     form = ActivityForm(request.POST)
     if form.is_valid():
         values = {"kind": form.cleaned_data["kind"], "subject": form.cleaned_data["subject"]}

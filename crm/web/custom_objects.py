@@ -1,6 +1,7 @@
 """The pages of the tenant's custom objects (crm.builder): a list (search, the
-custom fields' filters, sort, pages; htmx refreshes only the table), a record's
-page with every field, a form to create and edit one, and delete. Records are
+custom fields' filters, sort, pages; htmx refreshes only the table; saved views
+and export), a record's page with every field, its timeline, files and history
+(the built-in records' cards), a form to create and edit one, and delete. Records are
 read through the builder's scoped selectors (owner and data scope as for
 built-in records) and written through its services."""
 
@@ -19,12 +20,18 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from crm.access.permissions import custom_object_module, may_use_module
+from crm.attachments.selectors import attachments_of
+from crm.audit.selectors import history_for
 from crm.builder import selectors as builder
 from crm.builder import services
+from crm.savedviews.selectors import custom_list_name
+from crm.web import record_actions, related
+from crm.web.activities import log_from_form
 from crm.web.custom_fields import CustomFields
-from crm.web.forms import OwnerField, add_service_errors, assignable_owners
-from crm.web.listing import list_page
+from crm.web.forms import ActivityForm, OwnerField, add_service_errors, assignable_owners
+from crm.web.listing import export_response, list_page
 
+HISTORY_ROWS = 50
 SORTS = {"name": ["name", "id"], "owner": ["owner__email", "name", "id"], "created": ["created_at", "id"],
          "updated": ["updated_at", "id"]}
 
@@ -74,10 +81,19 @@ def _listing(request, custom_object):
 def record_list(request, custom_object):
     listing = _listing(request, custom_object)
     context = {"listing": listing, "object": custom_object, "owners": assignable_owners(request.user),
-               "shows_owner": "owner" in builder.layout_for(custom_object.name, "list")}
+               "shows_owner": "owner" in builder.layout_for(custom_object.name, "list"),
+               "list_name": custom_list_name(custom_object.name),
+               "export_url": reverse("custom-records-export", args=[custom_object.name])}
     if request.htmx and request.htmx.target == "record-table":
         return render(request, "crm/custom/_table.html", context)
     return render(request, "crm/custom/list.html", context)
+
+
+@custom_object_page
+def record_export(request, custom_object):
+    """The records the list shows with the same filters and sort, every page, as
+    CSV or XLSX: the base columns, then the custom fields (crm.exports)."""
+    return export_response(request, _listing(request, custom_object), kind=custom_object.name)
 
 
 @custom_object_page
@@ -87,8 +103,45 @@ def record_detail(request, custom_object, pk):
     record = builder.record_get_for_user(request.user, custom_object.name, pk, fields=[])
     visible = builder.records_visible_to(request.user, custom_object.name, fields=[])
     context = {"object": custom_object, "record": record,
-               **detail_context(request.user, custom_object.name, visible, record.pk)}
+               **detail_context(request.user, custom_object.name, visible, record.pk),
+               **_timeline(request.user, custom_object, record),
+               "attachments": attachments_of(record).select_related("uploaded_by"),
+               "attach_url": reverse("custom-record-attach", args=[custom_object.name, record.pk]),
+               "history": history_for(record)[:HISTORY_ROWS]}
     return render(request, "crm/custom/detail.html", context)
+
+
+def _timeline(user, custom_object, record, activity_form=None):
+    """The record's activities, newest first, and the form to log one: the
+    built-in records' timeline card (crm/_timeline.html); nothing when the
+    activities module is hidden from the user's role."""
+    if not may_use_module(user, "activities"):
+        return {}
+    return {"timeline": related.timeline(user, record), "activity_form": activity_form or ActivityForm(),
+            "log_activity_url": reverse("custom-record-log-activity", args=[custom_object.name, record.pk])}
+
+
+@custom_object_page
+def record_log_activity(request, custom_object, pk):
+    """POST: log an activity on the record; the timeline card comes back (htmx) or the page is reloaded."""
+    if not may_use_module(request.user, "activities"):
+        raise Http404
+    record = builder.record_get_for_user(request.user, custom_object.name, pk, fields=[])
+    if request.method != "POST":
+        return redirect("custom-record", object_name=custom_object.name, pk=record.pk)
+    form = log_from_form(request, record=record)
+    if not request.htmx:
+        return redirect("custom-record", object_name=custom_object.name, pk=record.pk)
+    # htmx swaps only 2xx answers by default, so the form with its errors comes back as 200.
+    return render(request, "crm/_timeline.html", _timeline(request.user, custom_object, record, form))
+
+
+@custom_object_page
+@require_POST
+def record_attach(request, custom_object, pk):
+    """POST a file (multipart `file`) onto the record; download and delete are the built-in records' own."""
+    record = builder.record_get_for_user(request.user, custom_object.name, pk, fields=[])
+    return record_actions.attach(request, record, back=reverse("custom-record", args=[custom_object.name, record.pk]))
 
 
 @custom_object_page

@@ -131,18 +131,20 @@ def export_response(request, listing, *, kind, module=None):
     return response
 
 
-def list_tools(request, list_name):
-    """What crm/_list_tools.html shows above list `list_name` ("accounts", ...):
-    the user's and the shared saved views, the one now applied, and the export
-    links when the list has an export page (URL name "<list_name>-export")."""
+def list_tools(request, list_name, export_url=None):
+    """What crm/_list_tools.html shows above list `list_name` ("accounts", ...,
+    "cx:vehicle"): the user's and the shared saved views, the one now applied,
+    and the export links when the list has an export page (`export_url`, else
+    the URL named "<list_name>-export")."""
     query = clean_query(request.GET.urlencode())
     views = list(saved_views_for(request.user, list_name))
     for view in views:
         view.changeable = may_change(request.user, view)
-    try:
-        export_url = reverse(f"{list_name}-export")
-    except NoReverseMatch:
-        export_url = None
+    if export_url is None:
+        try:
+            export_url = reverse(f"{list_name}-export")
+        except NoReverseMatch:
+            export_url = None
     return {
         "list_name": list_name,
         "list_url": request.path,

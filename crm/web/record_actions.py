@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts import sharing
 from crm.attachments import selectors as files
 from crm.attachments import services as file_services
+from crm.builder import dynamic
 from crm.users.selectors import users_with_teams
 from crm.web.masking import masks_for
 from crm.web.related import merge_preview
@@ -83,9 +84,11 @@ def attachment_download(request, pk):
 @require_POST
 def attachment_delete(request, pk):
     attachment = files.attachment_get_for_user(request.user, pk)
-    record = files.record_get_for_user(request.user, attachment.content_type.model, attachment.object_id)
+    record = files.attachment_record_get_for_user(request.user, attachment)
     file_services.delete_attachment(attachment=attachment, by=request.user, record=record)
     messages.success(request, _("“%(name)s” deleted.") % {"name": attachment.name})
+    if dynamic.is_record_model(type(record)):
+        return redirect("custom-record", object_name=dynamic.object_name_of(record), pk=record.pk)
     try:
         # The record's page has the URL name of its model: "account", "contact", "deal".
         return redirect(reverse(record._meta.model_name, args=[record.pk]))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.savedviews import services
-from crm.savedviews.selectors import saved_view_get_for_user
+from crm.savedviews.selectors import custom_list_object, saved_view_get_for_user
 
 
 def _list_path(request, list_name):
@@ -23,8 +23,9 @@ def _list_path(request, list_name):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return urlsplit(target).path, target
+    object_name = custom_list_object(list_name)
     try:
-        path = reverse(list_name)
+        path = reverse("custom-records", args=[object_name]) if object_name else reverse(list_name)
     except NoReverseMatch:
         path = reverse("home")
     return path, path
