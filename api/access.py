@@ -32,6 +32,11 @@ class SensitiveFieldSerializer(StrictJSONTypes, serializers.ModelSerializer):
     field = serializers.RegexField(r"^[a-z_][a-z0-9_]{0,59}$")
     hidden_from = serializers.ListField(child=serializers.ChoiceField(choices=_ROLES), allow_empty=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A custom object's fields may be masked too (its module is the object); read per request.
+        self.fields["module"].choices = permissions.modules()
+
     class Meta:
         model = SensitiveField
         fields = ["id", "module", "field", "hidden_from"]

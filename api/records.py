@@ -1,10 +1,12 @@
 from django.db import models, transaction
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from api.custom_fields import add_custom_fields, custom_data
 from api.permissions import ModuleAccess
-from api.sensitive import SensitiveFieldsMixin
+from api.sensitive import SensitiveFieldsMixin, refuse_masked_filters, unmasked
+from crm.access import permissions
 from crm.builder import objects as builder_objects
 from crm.builder import query as custom_query
 from crm.builder import selectors as builder
@@ -28,6 +30,10 @@ class RecordViewSet(viewsets.ModelViewSet):
     the tenant's schema once per request (docs/decisions/008): read, written in
     the same transaction as the record, filtered (`?<name>=`, `__gte`, ...),
     sorted and searched.
+
+    A field masked for the caller's role (crm.access.permissions.masked_fields),
+    built-in or custom, is neither searched nor sorted by, and a filter on it
+    is a 400: none of them may tell its hidden value.
     """
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -40,10 +46,12 @@ class RecordViewSet(viewsets.ModelViewSet):
             self.module = self.serializer_class.Meta.model._meta.app_label
         super().initial(request, *args, **kwargs)
         fields = self.custom_fields()
-        if fields:
-            # Per request, on the instance: the class is every tenant's.
-            self.ordering_fields = [*type(self).ordering_fields, *custom_query.ordering_keys(fields)]
-            self.search_fields = [*type(self).search_fields, *(f.api_key for f in fields if f.searchable)]
+        self.masked = permissions.masked_fields(request.user, self.module)
+        # Per request, on the instance: the class is every tenant's (and every role's).
+        self.ordering_fields = unmasked([*type(self).ordering_fields, *custom_query.ordering_keys(fields)],
+                                        self.masked)
+        self.search_fields = unmasked([*type(self).search_fields, *(f.api_key for f in fields if f.searchable)],
+                                      self.masked)
 
     def builder_object(self):
         """The module builder's name of this viewset's object ("contacts"), or None."""
@@ -79,11 +87,21 @@ class RecordViewSet(viewsets.ModelViewSet):
         return custom_query.with_custom_fields(queryset, self.builder_object(), fields) if fields else queryset
 
     def filter_queryset(self, queryset):
+        refuse_masked_filters(self.request.query_params, self._filters(queryset), getattr(self, "masked", ()))
         queryset = super().filter_queryset(queryset)
         fields = self.custom_fields()
         if fields:
             queryset = custom_query.filter_custom(queryset, fields, self.request.query_params)
         return queryset
+
+    def _filters(self, queryset):
+        """{query parameter: the field it filters on} of this list, built-in and custom."""
+        filters = {param: definition.api_key
+                   for param, (definition, _lookup) in custom_query.filter_params(self.custom_fields()).items()}
+        filterset_class = DjangoFilterBackend().get_filterset_class(self, queryset)
+        if filterset_class is not None:
+            filters.update({param: f.field_name for param, f in filterset_class.base_filters.items()})
+        return filters
 
     def get_object(self):
         return self._with_custom_values(self.get_for_user(self.request.user, self.kwargs["pk"]))

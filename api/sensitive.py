@@ -2,6 +2,28 @@ from rest_framework import serializers
 
 from crm.access import permissions
 
+# What a list answers when asked to filter on a field masked for the caller.
+FILTER_REFUSED = "You cannot filter on this field."
+
+
+def unmasked(names, masked):
+    """Of the search or ordering `names` ("phone", "account__name"), those not on a
+    `masked` field: a search or a sort on a hidden value would tell it (a match,
+    or the order of the rows). A left-out search field finds nothing; a left-out
+    ordering is ignored, as an unknown one is."""
+    return [name for name in names if name.split("__")[0] not in masked]
+
+
+def refuse_masked_filters(params, filters, masked):
+    """400 naming each query parameter of `params` that filters (`filters`:
+    {parameter: the field it reads}) on a `masked` field. Refused rather than
+    ignored: an ignored filter would answer every record to a client that asked
+    for a few, and a matching one would tell the hidden value."""
+    refused = sorted(param for param, field in filters.items()
+                     if field.split("__")[0] in masked and params.get(param, "") != "")
+    if refused:
+        raise serializers.ValidationError({param: [FILTER_REFUSED] for param in refused})
+
 
 class SensitiveFieldsMixin:
     """Masks the fields the admin hid from the caller's role, and refuses writes to them.
@@ -15,7 +37,9 @@ class SensitiveFieldsMixin:
         if request is None or view is None:
             return set()
         if not hasattr(self, "_masked_cache"):
-            self._masked_cache = permissions.masked_fields(request.user, view.module)
+            # RecordViewSet reads them once per request (for its search and filters).
+            masked = getattr(view, "masked", None)
+            self._masked_cache = permissions.masked_fields(request.user, view.module) if masked is None else masked
         return self._masked_cache
 
     def to_representation(self, instance):

@@ -4,7 +4,8 @@ from django.apps import apps
 from django.utils.text import capfirst
 
 from crm.access.models import ModulePermission, SensitiveField
-from crm.access.permissions import modules
+from crm.access.permissions import custom_object_module, modules
+from crm.builder import selectors as builder
 
 # The model behind each module whose fields the admin may mask; a module whose
 # app is not built yet is left out.
@@ -28,7 +29,11 @@ def sensitive_fields():
 
 
 def maskable_fields():
-    """{module: [(field, label)]}: the fields of each module the admin may mask."""
+    """{module: [(field, label)]}: the fields of each module the admin may mask.
+    A built-in module's own fields, then its custom fields; then each live custom
+    object's fields. A custom field goes by its api_key (the key masked_fields
+    answers and the API, pages and exports mask), hidden ones included (the API
+    still serves them)."""
     found = {}
     for module, label in _MODULE_MODELS.items():
         try:
@@ -37,4 +42,10 @@ def maskable_fields():
             continue
         found[module] = [(field.name, capfirst(field.verbose_name)) for field in model._meta.fields
                          if field.editable and not field.is_relation and field.name not in _NEVER_MASKED]
+    for module in found:
+        found[module] += [(field.api_key, field.label) for field in builder.fields_for(module, include_hidden=True)]
+    for name in builder.custom_objects().values_list("name", flat=True):
+        fields = [(field.api_key, field.label) for field in builder.fields_for(name, include_hidden=True)]
+        if fields:  # an object without fields has nothing to mask (its name never is)
+            found[custom_object_module(name)] = fields
     return found

@@ -11,6 +11,8 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from crm.access.permissions import MASK
+
 register = template.Library()
 
 
@@ -23,6 +25,9 @@ def _chip(choice):
 def render_value(field, value, names=None):
     if value is None or value == "" or value == []:
         return ""
+    if value == MASK:
+        # A field masked for the user's role (crm.web.masking): whatever its type, it reads as the mask.
+        return MASK
     kind = field.type
     if kind == "boolean":
         return _("Yes") if value else _("No")

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.access.permissions import may_use_module
+from crm.access.permissions import custom_object_module, may_use_module
 from crm.accounts.selectors import accounts_visible_to
 from crm.builder import selectors as builder
 from crm.builder import services as builder_services
@@ -20,7 +20,7 @@ from crm.builder.values import clean_value
 from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads.selectors import leads_visible_to
-from crm.web.masking import Masks
+from crm.web.masking import MASK, Masks, mask_form
 
 # The built-in objects a custom field can be added to or point at, with the
 # selector of the records a user sees and the URL name of a record's page.
@@ -40,6 +40,12 @@ TYPE_LABELS = {
     "choice": _("Choice"), "multi_choice": _("Multiple choice"), "email": _("E-mail"), "url": _("URL"),
     "phone": _("Phone"), "lookup": _("Lookup"),
 }
+
+
+def module_of(object_name):
+    """The module (crm.access.permissions) whose settings apply to `object_name`'s
+    fields: a built-in object's own, or the custom object's."""
+    return object_name if object_name in BUILT_INS else custom_object_module(object_name)
 
 
 def type_label(type_name):
@@ -117,7 +123,9 @@ class CustomFields:
     page): added after the form's own fields, or arranged in the sections of
     the saved form layout; then validated with the form and saved after the
     record. Form field names are the fields' API keys, so a service's
-    ValidationError naming a field lands next to it (add_service_errors)."""
+    ValidationError naming a field lands next to it (add_service_errors).
+    A field the admin masked for the user's role is shown masked and disabled
+    (crm.web.masking.mask_form) and never written, as a masked built-in field."""
 
     def __init__(self, form, object_name, user, *, record=None):
         """`record`: the record being edited (None: a new one), read again through
@@ -136,6 +144,9 @@ class CustomFields:
                 form.initial[field.api_key] = _initial(field, current.get(field.api_key))
             elif field.default not in (None, ""):
                 form.initial[field.api_key] = field.default
+        self.masked = Masks(user)[module_of(object_name)] & {field.api_key for field in self.fields}
+        if self.masked:
+            mask_form(form, self.masked, values=current)
         arrange(form, saved_layout(object_name, "form", self.fields), self.fields)
 
     def is_valid(self):
@@ -153,7 +164,7 @@ class CustomFields:
         values = {}
         for field in self.fields:
             key = field.api_key
-            if key not in form.fields or key not in form.cleaned_data:
+            if key in self.masked or key not in form.fields or key not in form.cleaned_data:
                 continue
             raw = form.cleaned_data[key]
             if field.type == "lookup":
@@ -246,7 +257,8 @@ def detail_context(user, object_name, queryset, record_pk):
         order = [name for section in layout for name in section.get("fields", ())]
         # Those on the form in its order, then the rest (a value the API wrote still shows).
         fields.sort(key=lambda f: order.index(f.name) if f.name in order else len(order))
-    values = values_of(queryset, object_name, record_pk, fields)
+    # Masked before the lookups' names are read: a masked lookup names nothing.
+    values = Masks(user).values(module_of(object_name), values_of(queryset, object_name, record_pk, fields))
     return {"custom_fields": [(field, values.get(field.api_key)) for field in fields],
             "lookup_names": lookup_names(user, fields, [values]), "linked_records": linked}
 
@@ -256,7 +268,7 @@ def linked_records(user, object_name, record_pk):
     that points at `object_name`, the records `user` may see whose field holds
     `record_pk` (a vehicle's page names its account; the account's page lists
     its vehicles). [(field, object label, [(name, url)])], newest first."""
-    found = []
+    found, masks = [], Masks(user)
     for row in builder.custom_fields():
         source = row.object_name
         if row.type != "lookup" or row.target != object_name or row.hidden:
@@ -264,11 +276,14 @@ def linked_records(user, object_name, record_pk):
         if not builder.object_exists(source) or not may_use_module(user, source):
             continue
         field = builder.field_def(row)
+        if field.api_key in masks[module_of(source)]:
+            # Listing the records whose masked field points here would tell its value.
+            continue
         records = with_custom_fields(visible_records(user, source), source, [field]) \
             .filter(**{field.api_key: record_pk}).order_by("-id")[:LINKED_ROWS]
         if source in BUILT_INS:
             # Named as the user's role may see them (a masked last name stays masked).
-            records = Masks(user).rows(source, records)
+            records = masks.rows(source, records)
         items = [(getattr(r, "name", None) or str(r), record_url(source, r.pk)) for r in records]
         if items:
             found.append((field, builder.object_label(source), items))
@@ -285,7 +300,7 @@ def lookup_names(user, fields, rows):
         ids = set()
         for row in rows:
             value = row.get(field.api_key) if isinstance(row, dict) else getattr(row, field.api_key, None)
-            if value is not None:
+            if value is not None and value != MASK:  # a masked lookup names nothing
                 ids.add(value)
         if not ids:
             continue

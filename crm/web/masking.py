@@ -118,6 +118,11 @@ class Masks:
             return list(events)
         return [MaskedRecord(event, (), {"payload": _masked_payload(event.payload, masked)}) for event in events]
 
+    def values(self, module, values):
+        """{field: value} (a record's custom values) as the page may show them."""
+        masked = self[module]
+        return {name: _shown(value) if name in masked else value for name, value in values.items()}
+
     def sortable(self, module, sorts, fields=None):
         """`sorts` (name -> order_by) without the ones on a masked field of `module`:
         their order would tell the hidden values apart. `fields` maps a sort name to
@@ -138,7 +143,10 @@ def _masked_payload(payload, masked):
         return payload
     shown = {}
     for key, value in payload.items():
-        if key in masked:
+        if key in masked and isinstance(value, dict):
+            # A custom field's change, {"label", "old", "new"}: its label is no secret.
+            shown[key] = {part: _shown(v) if part in ("old", "new") else v for part, v in value.items()}
+        elif key in masked:
             shown[key] = [_shown(v) for v in value] if isinstance(value, list) else _shown(value)
         elif isinstance(value, dict):
             shown[key] = _masked_payload(value, masked)
@@ -147,18 +155,21 @@ def _masked_payload(payload, masked):
     return shown
 
 
-def mask_form(form, masked, record=None):
+def mask_form(form, masked, record=None, *, values=None):
     """Show the `masked` fields of `form` as MASK (or empty, when `record` has no
     value), disabled: a disabled field ignores what is posted for it. The view
     then writes only `writable(form)`, so the service never receives a masked
-    field and its value stays as it is (the API refuses such writes outright)."""
-    form.masked_fields = frozenset(masked) & set(form.fields)
-    for name in form.masked_fields:
+    field and its value stays as it is (the API refuses such writes outright).
+    `values` ({name: value}) instead of `record`: the record's custom values
+    (crm.web.custom_fields masks those on the same form, after the view)."""
+    newly = frozenset(masked) & set(form.fields)
+    form.masked_fields = getattr(form, "masked_fields", frozenset()) | newly
+    for name in newly:
         field = form.fields[name]
         hint = _("Hidden from your role.")
         form.fields[name] = forms.CharField(label=field.label, required=False, disabled=True, help_text=hint,
                                             widget=forms.TextInput(attrs={"placeholder": MASK, "title": hint}))
-        value = getattr(record, name, None) if record is not None else None
+        value = values.get(name) if values is not None else getattr(record, name, None)
         form.initial[name] = _shown(value) if value not in _EMPTY else ""
         # The form's own clean_<field>() was written for the real field; a masked one has nothing to clean.
         setattr(form, f"clean_{name}", lambda: "")

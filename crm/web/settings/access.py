@@ -45,7 +45,9 @@ def _grid_context(form, modules, saved=False):
 def _fields_context(form, saved=False):
     role_labels = dict(roles())
     labels = {module: dict(fields) for module, fields in maskable_fields().items()}
-    masked = [{"value": f"{row['module']}.{row['field']}", "module": module_label(row["module"]),
+    module_labels = dict(grid_modules())
+    masked = [{"value": f"{row['module']}.{row['field']}",
+               "module": module_labels.get(row["module"], module_label(row["module"])),
                "field": labels.get(row["module"], {}).get(row["field"], row["field"]),
                "roles": [role_labels.get(role, role) for role in row["hidden_from"]]}
               for row in sensitive_fields()]

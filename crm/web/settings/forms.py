@@ -112,8 +112,10 @@ class ModuleGridForm(forms.Form):
 
 
 def _maskable_choices():
+    # Grouped under the module grid's labels: a custom object's is its plural label.
+    labels = dict(grid_modules())
     return [("", _("Choose a field"))] + [
-        (module_label(module), [(f"{module}.{field}", label) for field, label in fields])
+        (labels.get(module, module), [(f"{module}.{field}", label) for field, label in fields])
         for module, fields in maskable_fields().items()]
 
 
