@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from psycopg import sql
 
 from crm.access.ownership import resolve_owner
-from crm.access.permissions import MODULES
+from crm.access import services as access_services
+from crm.access.permissions import MODULES, custom_object_module
 from crm.activities.models import Activity
 from crm.attachments import selectors as attachment_selectors
 from crm.attachments import services as attachment_services
@@ -500,6 +501,8 @@ def purge_deleted(*, now=None):
         try:
             with transaction.atomic():
                 _forget_records(custom.name)
+                # An object made later under this name starts visible to every role.
+                access_services.forget_module(module=custom_object_module(custom.name))
                 ddl.drop_table(custom.name)
                 CustomField.objects.filter(object_name=custom.name).delete()
                 Layout.objects.filter(object_name=custom.name).delete()

@@ -5,11 +5,13 @@ history."""
 
 import csv
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from crm.access import services as access_services
 from crm.access.models import ModulePermission
@@ -117,6 +119,17 @@ def test_a_deleted_custom_object_is_no_module_to_hide(tenant_a, vehicle):
     assert response.status_code == 400
     with in_tenant(tenant_a):
         assert not ModulePermission.objects.filter(module="vehicle").exists()
+
+
+def test_a_purged_custom_objects_module_permissions_go_with_it(tenant_a, vehicle):
+    hide(tenant_a, "sales", "vehicle")
+    admin = user_of(tenant_a, "admin")
+    with in_tenant(tenant_a):
+        builder_services.delete_object(builder_services.selectors.custom_object_get("vehicle"), by=admin)
+        builder_services.purge_deleted(now=timezone.now() + timedelta(days=30))
+        assert not ModulePermission.objects.filter(module="vehicle").exists()
+        builder_services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
+    assert browser(tenant_a, "sales").get("/objects/vehicle/").status_code == 200
 
 
 # Export ---------------------------------------------------------------------------------
