@@ -3,14 +3,16 @@ contact's or a deal's page, and comments on the activities of a timeline."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.access.permissions import may_use_module
+from crm.access.permissions import custom_object_module, may_use_module
 from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.activities import services
 from crm.activities.selectors import WORKLISTS, activity_get_for_user, worklist
+from crm.builder import selectors as builder
 from crm.contacts.selectors import contact_get_for_user, contacts_visible_to
 from crm.deals.selectors import deal_get_for_user, deals_visible_to
 from crm.web import related
@@ -127,10 +129,17 @@ def comment(request, pk):
 
 
 def activity_page(user, activity):
-    """The page that shows `activity` in its timeline for `user`: its deal's, else
-    its account's, else its contact's (each only if `user` may open it), anchored
-    at the activity; the worklists when none is."""
+    """The page that shows `activity` in its timeline for `user`: its custom
+    record's, else its deal's, else its account's, else its contact's (each only
+    if `user` may open it), anchored at the activity; the worklists when none is."""
     anchor = f"#activity-{activity.pk}"
+    if activity.record_object and may_use_module(user, custom_object_module(activity.record_object)):
+        try:
+            builder.record_get_for_user(user, activity.record_object, activity.record_id, fields=[])
+        except Http404:
+            pass
+        else:
+            return reverse("custom-record", args=[activity.record_object, activity.record_id]) + anchor
     for module, field, visible, url_name in (("deals", "deal", deals_visible_to, "deal"),
                                              ("accounts", "account", accounts_visible_to, "account"),
                                              ("contacts", "contact", contacts_visible_to, "contact")):

@@ -279,6 +279,13 @@ def test_logging_an_activity_with_htmx_answers_the_timeline_card_with_the_forms_
         assert not Activity.objects.filter(record_object="vehicle").exists()
 
 
+def test_a_comment_on_a_records_activity_leads_back_to_the_records_page(tenant_a, vehicle):
+    with in_tenant(tenant_a):
+        activity = log_activity(by=user_of(tenant_a, "sales"), record=vehicle, kind="call", subject="Brakes")
+    response = browser(tenant_a, "sales").post(f"/activities/{activity.pk}/comments/", {"body": "Fixed now"})
+    assert response["Location"] == f"/objects/vehicle/{vehicle.pk}/#activity-{activity.pk}"
+
+
 def test_nobody_logs_an_activity_on_a_record_they_cannot_see(tenant_a, vehicle):
     response = browser(tenant_a, "sales2").post(f"/objects/vehicle/{vehicle.pk}/log-activity/",
                                                 {"kind": "call", "subject": "Sneaky"})
