@@ -54,3 +54,26 @@ def test_admin_adds_a_field_and_uses_it_on_contacts(page, site):
     screenshot(page, "builder-fields-phone")
     page.goto(f"{site}/settings/customize/contacts/fields/new/")
     screenshot(page, "builder-field-form-phone")
+
+
+def test_admin_makes_a_custom_object_and_logs_an_activity_on_a_record(page, site):
+    sign_in(page, site, "owner@example.test")
+    page.goto(f"{site}/settings/customize/objects/new/")
+    page.fill("input[name=label]", "Boat")
+    page.fill("input[name=label_plural]", "Boats")
+    page.get_by_role("button", name="Save").click()
+
+    page.get_by_role("navigation", name="main").get_by_role("link", name="Boats").click()
+    page.get_by_role("link", name="New Boat").click()
+    page.fill("input[name=name]", "Sea Star")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Sea Star")).to_be_visible()
+
+    # Logged through htmx: the timeline card is swapped in place with the new activity.
+    timeline = page.get_by_test_id("timeline")
+    timeline.get_by_label("Subject").fill("Checked the hull")
+    timeline.get_by_role("button", name="Log").click()
+    expect(page.get_by_test_id("timeline").locator("ol")).to_contain_text("Checked the hull")
+    expect(page.get_by_test_id("attachments")).to_be_visible()
+    expect(page.get_by_test_id("history")).to_contain_text("boat.created")
+    screenshot(page, "builder-custom-record")
