@@ -94,7 +94,12 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
-            teardown_databases(config, verbosity=request.config.option.verbose)
+            try:
+                teardown_databases(config, verbosity=request.config.option.verbose)
+            except Exception as error:  # noqa: BLE001
+                # As pytest-django does: a connection a server thread still holds
+                # keeps the database from being dropped, which fails no test.
+                request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {error!r}"))
 
 
 @pytest.fixture(scope="session", autouse=True)
