@@ -1,4 +1,4 @@
-"""Template tags of the CRM pages: the sidebar and locale-aware money."""
+"""Template tags of the CRM pages: the sidebar, locale-aware money and history entries."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -31,3 +31,20 @@ def money(amount, currency=""):
 def query_without(listing, names):
     """`{{ listing|query_without:"sort,page" }}`: the list's filters as a query string without those."""
     return listing.query_without(names)
+
+
+@register.simple_tag
+def payload_entry(key, value):
+    """One entry of a history row's payload as read: a custom field's change
+    ({"label", "old", "new"}, crm.builder) as "Label: old → new"; any other as "key: value"."""
+    if isinstance(value, dict) and {"label", "old", "new"} <= value.keys():
+        return f"{value['label']}: {_plain(value['old'])} → {_plain(value['new'])}"
+    return f"{key}: {value}"
+
+
+def _plain(value):
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
