@@ -14,7 +14,7 @@ from api.custom_fields import add_custom_fields, custom_data
 from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.permissions import ModuleAccess
-from api.sensitive import SensitiveFieldsMixin
+from api.sensitive import SensitiveFieldsMixin, refuse_masked_filters, unmasked
 from crm.access import permissions
 from crm.builder import query, selectors, services
 from crm.users.models import User
@@ -60,8 +60,10 @@ class CustomRecordViewSet(viewsets.ModelViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         fields = self.custom_fields()
-        self.ordering_fields = [*_BASE_ORDERING, *query.ordering_keys(fields)]
-        self.search_fields = ["name", *(f.api_key for f in fields if f.searchable)]
+        # A field masked for the caller's role is neither sorted by nor searched (as in RecordViewSet).
+        self.masked = permissions.masked_fields(request.user, self.module)
+        self.ordering_fields = unmasked([*_BASE_ORDERING, *query.ordering_keys(fields)], self.masked)
+        self.search_fields = unmasked(["name", *(f.api_key for f in fields if f.searchable)], self.masked)
 
     def custom_fields(self):
         if not hasattr(self, "_custom_fields"):
@@ -83,6 +85,9 @@ class CustomRecordViewSet(viewsets.ModelViewSet):
                                              self.custom_fields())
 
     def filter_queryset(self, queryset):
+        filters = {param: definition.api_key
+                   for param, (definition, _lookup) in query.filter_params(self.custom_fields()).items()}
+        refuse_masked_filters(self.request.query_params, filters, getattr(self, "masked", ()))
         queryset = super().filter_queryset(queryset)
         owner = self.request.query_params.get("owner")
         if owner:

@@ -30,6 +30,7 @@ from crm.web.activities import log_from_form
 from crm.web.custom_fields import CustomFields
 from crm.web.forms import ActivityForm, OwnerField, add_service_errors, assignable_owners
 from crm.web.listing import export_response, list_page
+from crm.web.masking import masks_for
 
 HISTORY_ROWS = 50
 SORTS = {"name": ["name", "id"], "owner": ["owner__email", "name", "id"], "created": ["created_at", "id"],
@@ -80,6 +81,8 @@ def _listing(request, custom_object):
 @custom_object_page
 def record_list(request, custom_object):
     listing = _listing(request, custom_object)
+    # The fields the admin masked for the user's role read •••••• in the rows.
+    masks_for(request).page(custom_object_module(custom_object.name), listing.page)
     context = {"listing": listing, "object": custom_object, "owners": assignable_owners(request.user),
                "shows_owner": "owner" in builder.layout_for(custom_object.name, "list"),
                "list_name": custom_list_name(custom_object.name),
@@ -107,7 +110,8 @@ def record_detail(request, custom_object, pk):
                **_timeline(request.user, custom_object, record),
                "attachments": attachments_of(record).select_related("uploaded_by"),
                "attach_url": reverse("custom-record-attach", args=[custom_object.name, record.pk]),
-               "history": history_for(record)[:HISTORY_ROWS]}
+               "history": masks_for(request).history(custom_object_module(custom_object.name),
+                                                     history_for(record)[:HISTORY_ROWS])}
     return render(request, "crm/custom/detail.html", context)
 
 

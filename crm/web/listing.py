@@ -16,6 +16,7 @@ from crm.exports import writers
 from crm.savedviews.selectors import may_change, saved_views_for
 from crm.savedviews.services import clean_query
 from crm.web import custom_fields
+from crm.web.masking import masks_for
 
 PAGE_SIZE = 25
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -49,12 +50,16 @@ def list_page(request, queryset, *, sorts, default_sort, filters=(), custom=None
     ordered by one of `sorts` (name -> order_by fields; "-name" descends) and cut
     into pages. `filters` are (parameter, function(queryset, value)) pairs.
     `custom` (an object name of crm.builder) adds that object's custom fields:
-    the list layout's columns, ?<field>= filters and sorts on them."""
+    the list layout's columns, ?<field>= filters and sorts on them. A custom
+    field masked for the user's role is shown (masked) but neither searched,
+    filtered nor sorted by: each would tell its hidden value."""
     params, extra = {}, {}
     if custom is not None:
         # Annotated first, so a page's own filters (its search) can read them too.
         fields = builder.fields_for(custom)
         queryset = builder_query.with_custom_fields(queryset, custom, fields)
+        masked = masks_for(request)[custom_fields.module_of(custom)]
+        unmasked = [f for f in fields if f.api_key not in masked]
     for name, apply in filters:
         value = request.GET.get(name, "").strip()
         if value:
@@ -62,12 +67,13 @@ def list_page(request, queryset, *, sorts, default_sort, filters=(), custom=None
             narrowed = apply(queryset, value)
             if name == "q" and custom is not None:
                 # The search box also finds the text in the custom text fields.
-                condition = builder_query.search_condition(fields, value)
+                condition = builder_query.search_condition(unmasked, value)
                 if condition is not None:
                     narrowed = narrowed | queryset.filter(condition)
             queryset = narrowed
     if custom is not None:
-        queryset, sorts, extra = _custom_filters_and_sorts(request, queryset, custom, fields, sorts, params)
+        queryset, sorts, extra = _custom_filters_and_sorts(request, queryset, custom, fields, sorts, params,
+                                                           masked)
     sort = request.GET.get("sort", default_sort)
     if sort.lstrip("-") not in sorts:
         sort = default_sort
@@ -83,18 +89,20 @@ def list_page(request, queryset, *, sorts, default_sort, filters=(), custom=None
     return listing
 
 
-def _custom_filters_and_sorts(request, queryset, object_name, fields, sorts, params):
+def _custom_filters_and_sorts(request, queryset, object_name, fields, sorts, params, masked):
     """The custom `fields` of `object_name` on a list whose `queryset` has their
     values annotated under their API keys (crm.builder.query, so filters and
     sorts use the columns' indexes): the list layout's columns, the request's
     ?<field>= filters applied, a sort per sortable column. A key a built-in
-    filter or sort already uses stays the built-in's."""
+    filter or sort already uses stays the built-in's. A `masked` field keeps
+    its column but gets no filter and no sort (a ?<field>= on it is ignored,
+    as the page's own filters ignore one on a masked built-in field)."""
     visible = [f for f in fields if not f.hidden]
     # The list layout names the columns (built-in lists: the custom ones after the
     # page's own; custom objects: also "name" and "owner", which their page draws).
     by_name = {f.name: f for f in visible}
     columns = [by_name[name] for name in builder.layout_for(object_name, "list") if name in by_name]
-    filter_fields = [f for f in visible if f.filterable and f.api_key not in params]
+    filter_fields = [f for f in visible if f.filterable and f.api_key not in params and f.api_key not in masked]
     wanted = {}
     for key, value in request.GET.items():
         value = value.strip()
@@ -110,7 +118,7 @@ def _custom_filters_and_sorts(request, queryset, object_name, fields, sorts, par
     sorts = dict(sorts)
     sortable = set()
     for column in columns:
-        if column.sortable and column.api_key not in sorts:
+        if column.sortable and column.api_key not in sorts and column.api_key not in masked:
             sorts[column.api_key] = [column.api_key, "id"]
             sortable.add(column.api_key)
     return queryset, sorts, {"columns": columns, "filter_fields": filter_fields, "sortable": sortable,
