@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
+from api.sensitive import MaskedPayloadMixin
+from crm.access import permissions
 from crm.accounts import matching, pool, selectors, services, sharing
 from crm.accounts.models import Account
 from crm.audit.models import AuditEvent
@@ -53,7 +55,7 @@ class AmountField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-class RecordEventSerializer(serializers.ModelSerializer):
+class RecordEventSerializer(MaskedPayloadMixin, serializers.ModelSerializer):
     actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
                                                help_text="User id; null for automatic changes (auto-release).")
     payload = serializers.DictField(read_only=True, help_text="What changed: `[old, new]` per field; "
@@ -133,7 +135,8 @@ class RecordActionsMixin:
 
     def _history(self, request):
         page = self.paginate_queryset(history_for(self.get_object()))
-        return self.get_paginated_response(RecordEventSerializer(page, many=True).data)
+        masked = permissions.masked_fields(request.user, self.module)
+        return self.get_paginated_response(RecordEventSerializer(page, many=True, context={"masked": masked}).data)
 
 
 def share_actions(noun):

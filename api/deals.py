@@ -9,6 +9,8 @@ from rest_framework.response import Response
 
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
+from api.sensitive import MaskedPayloadMixin
+from crm.access import permissions
 from crm.accounts.models import Account
 from crm.accounts.selectors import accounts_visible_to
 from crm.audit.models import AuditEvent
@@ -143,7 +145,7 @@ class PauseSerializer(StrictJSONTypes, serializers.Serializer):
     until = DateField(help_text="The day the deal comes back: after today.")
 
 
-class HistoryEntrySerializer(serializers.ModelSerializer):
+class HistoryEntrySerializer(MaskedPayloadMixin, serializers.ModelSerializer):
     actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
                                                help_text="User id; null for automatic changes.")
     payload = serializers.DictField(read_only=True, help_text="What changed; `[old, new]` per field.")
@@ -255,7 +257,8 @@ class DealViewSet(RecordViewSet):
     def history(self, request, pk=None):
         deal = self.get_object()
         page = self.paginate_queryset(history_for(deal))
-        return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
+        masked = permissions.masked_fields(request.user, self.module)
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True, context={"masked": masked}).data)
 
     @extend_schema(parameters=[_PIPELINE_PARAMETER], responses=KanbanSerializer,
                    description="One pipeline's stages with the deals you can see in each, their count and totals.")

@@ -20,6 +20,7 @@ from api.accounts import RecordEventSerializer
 from api.activities import CustomRecordActivitySerializer
 from api.attachments import NOT_VISIBLE, AttachmentSerializer
 from api.permissions import ModuleAccess
+from crm.access import permissions
 from crm.access.permissions import may_use_module
 from crm.activities import selectors as activity_selectors
 from crm.activities import services as activity_services
@@ -119,4 +120,5 @@ class CustomRecordHistoryViewSet(_OnCustomRecord):
                                "`{\"label\", \"old\", \"new\"}` for each custom field.")
     def list(self, request, object_name, record_id):
         page = self.paginate_queryset(history_for(self.record()))
-        return self.get_paginated_response(RecordEventSerializer(page, many=True).data)
+        masked = permissions.masked_fields(request.user, self.module)
+        return self.get_paginated_response(RecordEventSerializer(page, many=True, context={"masked": masked}).data)

@@ -54,3 +54,16 @@ class SensitiveFieldsMixin:
         if refused:
             raise serializers.ValidationError({field: ["You cannot change this field."] for field in refused})
         return super().validate(attrs)
+
+
+class MaskedPayloadMixin:
+    """An audit row's serializer whose payload is masked as the caller may read it
+    (crm.access.permissions.masked_payload): the view passes the caller's masked
+    fields of the record's module as context["masked"]."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        masked = self.context.get("masked")
+        if masked:
+            data["payload"] = permissions.masked_payload(data["payload"], masked)
+        return data

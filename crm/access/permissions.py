@@ -61,3 +61,29 @@ def masked_fields(user, module):
         field for field, roles in SensitiveField.objects.filter(module=module).values_list("field", "hidden_from")
         if user.role in roles
     }
+
+
+def masked_payload(payload, masked):
+    """An audit row's payload as a user with `masked` fields may read it: an
+    update's [old, new] of a masked field, and the "old" and "new" of a masked
+    custom field's {"label", "old", "new"}, read MASK where they hold a value.
+    The pages' history cards (crm.web.masking) and the API's history use it."""
+    if not isinstance(payload, dict):
+        return payload
+    shown = {}
+    for key, value in payload.items():
+        if key in masked and isinstance(value, dict):
+            # A custom field's change: its label is no secret.
+            shown[key] = {part: _shown(v) if part in ("old", "new") else v for part, v in value.items()}
+        elif key in masked:
+            shown[key] = [_shown(v) for v in value] if isinstance(value, list) else _shown(value)
+        elif isinstance(value, dict):
+            shown[key] = masked_payload(value, masked)
+        else:
+            shown[key] = value
+    return shown
+
+
+def _shown(value):
+    # Nothing stays nothing (as the API shows it), so "no phone" and "a hidden phone" differ.
+    return value if value in (None, "", [], ()) else MASK

@@ -116,7 +116,8 @@ class Masks:
         masked = self[module]
         if not masked:
             return list(events)
-        return [MaskedRecord(event, (), {"payload": _masked_payload(event.payload, masked)}) for event in events]
+        return [MaskedRecord(event, (), {"payload": permissions.masked_payload(event.payload, masked)})
+                for event in events]
 
     def values(self, module, values):
         """{field: value} (a record's custom values) as the page may show them."""
@@ -136,23 +137,6 @@ def masks_for(request):
     if not hasattr(request, "_crm_masks"):
         request._crm_masks = Masks(request.user)
     return request._crm_masks
-
-
-def _masked_payload(payload, masked):
-    if not isinstance(payload, dict):
-        return payload
-    shown = {}
-    for key, value in payload.items():
-        if key in masked and isinstance(value, dict):
-            # A custom field's change, {"label", "old", "new"}: its label is no secret.
-            shown[key] = {part: _shown(v) if part in ("old", "new") else v for part, v in value.items()}
-        elif key in masked:
-            shown[key] = [_shown(v) for v in value] if isinstance(value, list) else _shown(value)
-        elif isinstance(value, dict):
-            shown[key] = _masked_payload(value, masked)
-        else:
-            shown[key] = value
-    return shown
 
 
 def mask_form(form, masked, record=None, *, values=None):

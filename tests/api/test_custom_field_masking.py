@@ -146,3 +146,31 @@ def test_a_masked_built_in_field_is_not_searched_filtered_or_sorted_by(tenant_a,
 
 def test_a_role_the_field_is_not_hidden_from_filters_by_it(tenant_a, hidden):
     assert client_of(tenant_a, "director").get("/api/v1/contacts/", {"wechat": WECHAT}).json()["count"] == 1
+
+
+@pytest.mark.parametrize("case,history", [("contacts", "/api/v1/contacts/{pk}/history/"),
+                                          ("vehicle", "/api/v1/objects/vehicle/{pk}/history/")])
+def test_the_api_history_masks_old_and_new_values_of_the_hidden_custom_field(tenant_a, hidden, case, history):
+    _base, record, key, secret = CASES[case]
+    with in_tenant(tenant_a):
+        builder_services.set_custom_values(object_name="contacts" if case == "contacts" else "vehicle",
+                                           record_id=hidden[record].pk, values={key: "NEW-7777"},
+                                           by=user_of(tenant_a, "admin"))
+    url = history.format(pk=hidden[record].pk)
+    # Newest first: the change just made.
+    change = [row["payload"][key] for row in client_of(tenant_a, "sales").get(url).json()["results"]
+              if key in row["payload"]][0]
+    assert change["old"] == MASK and change["new"] == MASK and change["label"]
+    change = [row["payload"][key] for row in client_of(tenant_a, "admin").get(url).json()["results"]
+              if key in row["payload"]][0]
+    assert (change["old"], change["new"]) == (secret, "NEW-7777")
+
+
+def test_the_api_history_masks_a_hidden_built_in_field(tenant_a, email_hidden):
+    sales = client_of(tenant_a, "sales")
+    contact_id = sales.get("/api/v1/contacts/", {"search": "Mara"}).json()["results"][0]["id"]
+    client_of(tenant_a, "admin").patch(f"/api/v1/contacts/{contact_id}/", {"email": "mara.new@maskco.test"},
+                                       format="json")
+    payloads = [row["payload"] for row in sales.get(f"/api/v1/contacts/{contact_id}/history/").json()["results"]]
+    assert [MASK, MASK] in [payload.get("email") for payload in payloads]
+    assert "mara.new" not in str(payloads)
