@@ -53,7 +53,11 @@ class SavedViewFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         # The tenant's custom objects' lists too, read per request as they change
         # (the tenant's OpenAPI document adds them to the enum: api/schema.py).
-        self.filters["list"].extra["choices"] = [(name, name) for name in selectors.lists()]
+        list_filter = self.filters["list"]
+        list_filter.extra["choices"] = [(name, name) for name in selectors.lists()]
+        # The copy may carry a form field built earlier with another request's
+        # choices (the OpenAPI generator builds the class's own): build it anew.
+        list_filter.__dict__.pop("_field", None)
 
 
 @extend_schema_view(partial_update=extend_schema(responses={200: SavedViewSerializer, 403: FORBIDDEN}),
