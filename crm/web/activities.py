@@ -94,10 +94,10 @@ def log_deal_activity(request, pk):
 def log_from_form(request, **record):
     """Log the POSTed activity on `record` (account=, contact=, deal= or a custom
     object's record=); None when done, else the form with its errors."""
-    form = ActivityForm(request.POST)
+    form = ActivityForm(request.POST, next_contact="record" not in record)
     if form.is_valid():
         values = {"kind": form.cleaned_data["kind"], "subject": form.cleaned_data["subject"]}
-        if form.cleaned_data["next_contact_at"] is not None:
+        if form.cleaned_data.get("next_contact_at") is not None:
             values["next_contact_at"] = form.cleaned_data["next_contact_at"]
         try:
             services.log_activity(by=request.user, **record, **values)

@@ -121,7 +121,7 @@ def _timeline(user, custom_object, record, activity_form=None):
     activities module is hidden from the user's role."""
     if not may_use_module(user, "activities"):
         return {}
-    return {"timeline": related.timeline(user, record), "activity_form": activity_form or ActivityForm(),
+    return {"timeline": related.timeline(user, record), "activity_form": activity_form or ActivityForm(next_contact=False),
             "log_activity_url": reverse("custom-record-log-activity", args=[custom_object.name, record.pk])}
 
 

@@ -143,6 +143,13 @@ class ActivityForm(forms.Form):
     next_contact_at = forms.DateField(label=_("Next contact"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, next_contact=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not next_contact:
+            # Next-contact dates plan follow-ups of customers (accounts, contacts and
+            # their deals); on a custom object's record nothing would read one.
+            del self.fields["next_contact_at"]
+
     def suggest(self, follow_up_days):
         """Say under the date what an empty one does on a record followed up every `follow_up_days`."""
         if follow_up_days:
