@@ -32,6 +32,8 @@ from crm.audit import selectors as audit_selectors
 from crm.audit import services as audit
 from crm.builder import ddl, dynamic, objects, query, selectors, shapes, values as field_values
 from crm.builder.models import CustomField, CustomObject, FieldType, Layout
+from crm.savedviews import services as savedview_services
+from crm.savedviews.selectors import custom_list_name
 
 log = logging.getLogger(__name__)
 
@@ -503,6 +505,7 @@ def purge_deleted(*, now=None):
                 _forget_records(custom.name)
                 # An object made later under this name starts visible to every role.
                 access_services.forget_module(module=custom_object_module(custom.name))
+                savedview_services.forget_list(custom_list_name(custom.name))
                 ddl.drop_table(custom.name)
                 CustomField.objects.filter(object_name=custom.name).delete()
                 Layout.objects.filter(object_name=custom.name).delete()

@@ -103,3 +103,9 @@ def delete_saved_view(*, view, by):
     audit.record(actor=by, action="saved_view.deleted", target=view,
                  payload={"list": view.list_name, "name": view.name})
     view.delete()
+
+
+def forget_list(list_name):
+    """Delete every saved view of a list that is gone (a purged custom object's):
+    an object made later under the same name starts with none."""
+    SavedView.objects.filter(list_name=list_name).delete()

@@ -121,15 +121,18 @@ def test_a_deleted_custom_object_is_no_module_to_hide(tenant_a, vehicle):
         assert not ModulePermission.objects.filter(module="vehicle").exists()
 
 
-def test_a_purged_custom_objects_module_permissions_go_with_it(tenant_a, vehicle):
+def test_a_purged_custom_objects_module_permissions_and_saved_views_go_with_it(tenant_a, vehicle):
     hide(tenant_a, "sales", "vehicle")
     admin = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
+        create_saved_view(by=admin, list_name="cx:vehicle", name="Old vans", query="q=van")
         builder_services.delete_object(builder_services.selectors.custom_object_get("vehicle"), by=admin)
         builder_services.purge_deleted(now=timezone.now() + timedelta(days=30))
         assert not ModulePermission.objects.filter(module="vehicle").exists()
         builder_services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
     assert browser(tenant_a, "sales").get("/objects/vehicle/").status_code == 200
+    # A new object of the same name starts without the old one's saved views.
+    assert "Old vans" not in text(browser(tenant_a, "admin").get("/objects/vehicle/"))
 
 
 # Export ---------------------------------------------------------------------------------
