@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from crm.access.models import ModulePermission, SensitiveField
 from crm.access.permissions import modules
+from crm.access.selectors import maskable_fields
 from crm.audit import services as audit
 from crm.users.models import Role
 
@@ -32,6 +33,9 @@ def set_sensitive_field(*, by, module, field, hidden_from):
     bad = [role for role in hidden_from if role not in _ROLES_BELOW_ADMIN]
     if bad:
         raise ValidationError({"hidden_from": [_("Choose among director, manager and sales.")]})
+    # Unmasking is always allowed: the field may be a custom one deleted since.
+    if hidden_from and field not in {name for name, _label in maskable_fields().get(module, [])}:
+        raise ValidationError({"field": [_("This module has no field by that name that can be masked.")]})
     sensitive, _created = SensitiveField.objects.update_or_create(
         module=module, field=field, defaults={"hidden_from": sorted(set(hidden_from))})
     audit.record(actor=by, action="access.sensitive_field", target=sensitive,

@@ -156,6 +156,16 @@ def test_an_admin_can_hide_a_module_from_a_role(tenant_a, admin_client):
     assert api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/accounts/").status_code == 200
 
 
+def test_masking_a_field_the_module_does_not_have_is_a_400_naming_the_field(tenant_a, admin_client):
+    for field in ("phonee", "owner", "id"):
+        response = admin_client.post("/api/v1/access/sensitive-fields/", {
+            "module": "contacts", "field": field, "hidden_from": ["sales"]}, format="json")
+        assert response.status_code == 400 and "field" in response.json(), field
+    # Unmasking stays possible whatever the name (a custom field may be gone since).
+    assert admin_client.post("/api/v1/access/sensitive-fields/", {
+        "module": "contacts", "field": "phonee", "hidden_from": []}, format="json").status_code == 201
+
+
 def test_a_sensitive_field_is_masked_and_read_only_for_the_chosen_roles(tenant_a, admin_client):
     sales = user_of(tenant_a, "sales")
     with in_tenant(tenant_a):
