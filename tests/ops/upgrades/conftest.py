@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection, transaction
 from django_tenants.utils import quote_schema_name
 
 from ops.models import TenantUpgrade
@@ -91,12 +91,19 @@ def probe(settings, tmp_path, committed_db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR nspname LIKE 't\\_%' "
                        "OR nspname LIKE 'spare\\_%'")
-        for (schema,) in cursor.fetchall():
-            cursor.execute(f"DROP TABLE IF EXISTS {quote_schema_name(schema)}.{table}")
-            cursor.execute(f"ALTER TABLE IF EXISTS {quote_schema_name(schema)}.contacts_contact "
-                           f"DROP COLUMN IF EXISTS {table}")
-            cursor.execute(f"DELETE FROM {quote_schema_name(schema)}.django_migrations "
-                           "WHERE app = 'contacts' AND name = %s", [name])
+        schemas = [schema for (schema,) in cursor.fetchall()]
+    for schema in schemas:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {quote_schema_name(schema)}.{table}")
+                cursor.execute(f"ALTER TABLE IF EXISTS {quote_schema_name(schema)}.contacts_contact "
+                               f"DROP COLUMN IF EXISTS {table}")
+                cursor.execute(f"DELETE FROM {quote_schema_name(schema)}.django_migrations "
+                               "WHERE app = 'contacts' AND name = %s", [name])
+        except ProgrammingError:
+            # A spare the session's worker was making (no django_migrations yet)
+            # or dropping at that moment.
+            continue
     # The spares were upgraded to the probe's fingerprint; put them back.
     SpareSchema.objects.update(fingerprint=provisioning.migration_fingerprint())
 
