@@ -10,6 +10,7 @@ import shutil
 import sys
 import textwrap
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,54 +59,66 @@ class Probe:
             cursor.execute(f"DROP TABLE {quote_schema_name(tenant.schema_name)}.{self.table}")
 
 
-@pytest.fixture
-def probe(settings, tmp_path, committed_db):
-    """The code as it will be after we add a migration: crm.contacts gains
-    `9999_probe_<hex>`, which creates the table `probe_<hex>` and adds a column
-    of that name to contacts_contact (so it needs that table's lock). Afterwards the
-    table and its row are removed from every schema and the pool is current again."""
-    suffix = uuid.uuid4().hex[:8]
-    package = f"upgrade_probe_{suffix}"
+@contextmanager
+def contacts_release(settings, tmp_path, name, forward, backward, cleanup):
+    """The code as it will be after a release adds the migration `name` (RunSQL
+    `forward` / `backward`) to crm.contacts. Afterwards the statements of `cleanup`
+    (with `{schema}`) and the removal of the migration's row run in every schema,
+    and the pool is current again."""
+    package = f"release_{uuid.uuid4().hex[:8]}"
     target = tmp_path / package
     shutil.copytree(CONTACTS_MIGRATIONS, target, ignore=shutil.ignore_patterns("__pycache__"))
     last = sorted(p.stem for p in target.glob("0*.py"))[-1]
-    name = f"9999_probe_{suffix}"
-    table = f"probe_{suffix}"
     (target / f"{name}.py").write_text(textwrap.dedent(f"""
         from django.db import migrations
 
         class Migration(migrations.Migration):
             dependencies = [("contacts", "{last}")]
-            operations = [migrations.RunSQL(
-                "CREATE TABLE {table} (id serial PRIMARY KEY); ALTER TABLE contacts_contact ADD COLUMN {table} text",
-                "ALTER TABLE contacts_contact DROP COLUMN {table}; DROP TABLE {table}")]
+            operations = [migrations.RunSQL({forward!r}, {backward!r})]
     """))
     sys.path.insert(0, str(tmp_path))
     settings.MIGRATION_MODULES = {"contacts": package}
     provisioning.migration_fingerprint.cache_clear()
-    yield Probe(table, name)
-    settings.MIGRATION_MODULES = {}
-    sys.path.remove(str(tmp_path))
-    provisioning.migration_fingerprint.cache_clear()
-    connection.set_schema_to_public()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR nspname LIKE 't\\_%' "
-                       "OR nspname LIKE 'spare\\_%'")
-        schemas = [schema for (schema,) in cursor.fetchall()]
-    for schema in schemas:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {quote_schema_name(schema)}.{table}")
-                cursor.execute(f"ALTER TABLE IF EXISTS {quote_schema_name(schema)}.contacts_contact "
-                               f"DROP COLUMN IF EXISTS {table}")
-                cursor.execute(f"DELETE FROM {quote_schema_name(schema)}.django_migrations "
-                               "WHERE app = 'contacts' AND name = %s", [name])
-        except ProgrammingError:
-            # A spare the session's worker was making (no django_migrations yet)
-            # or dropping at that moment.
-            continue
-    # The spares were upgraded to the probe's fingerprint; put them back.
-    SpareSchema.objects.update(fingerprint=provisioning.migration_fingerprint())
+    try:
+        yield
+    finally:
+        settings.MIGRATION_MODULES = {}
+        sys.path.remove(str(tmp_path))
+        provisioning.migration_fingerprint.cache_clear()
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR nspname LIKE 't\\_%' "
+                           "OR nspname LIKE 'spare\\_%'")
+            schemas = [schema for (schema,) in cursor.fetchall()]
+        for schema in schemas:
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    for statement in cleanup:
+                        cursor.execute(statement.format(schema=quote_schema_name(schema)))
+                    cursor.execute(f"DELETE FROM {quote_schema_name(schema)}.django_migrations "
+                                   "WHERE app = 'contacts' AND name = %s", [name])
+            except ProgrammingError:
+                # A spare the session's worker was making (no django_migrations yet)
+                # or dropping at that moment.
+                continue
+        # The spares were upgraded to the release's fingerprint; put them back.
+        SpareSchema.objects.update(fingerprint=provisioning.migration_fingerprint())
+
+
+@pytest.fixture
+def probe(settings, tmp_path, committed_db):
+    """crm.contacts gains `9999_probe_<hex>`, which creates the table `probe_<hex>`
+    and adds a column of that name to contacts_contact (so it needs that table's
+    lock); afterwards both leave every schema."""
+    suffix = uuid.uuid4().hex[:8]
+    name, table = f"9999_probe_{suffix}", f"probe_{suffix}"
+    with contacts_release(
+            settings, tmp_path, name,
+            f"CREATE TABLE {table} (id serial PRIMARY KEY); ALTER TABLE contacts_contact ADD COLUMN {table} text",
+            f"ALTER TABLE contacts_contact DROP COLUMN {table}; DROP TABLE {table}",
+            cleanup=[f"DROP TABLE IF EXISTS {{schema}}.{table}",
+                     f"ALTER TABLE IF EXISTS {{schema}}.contacts_contact DROP COLUMN IF EXISTS {table}"]):
+        yield Probe(table, name)
 
 
 @pytest.fixture

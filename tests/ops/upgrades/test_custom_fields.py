@@ -4,26 +4,20 @@ field, migrates through `manage.py upgrade` without touching the `cf_` columns
 or their values, and the API then serves the custom field under `cf_<name>`."""
 
 import io
-import shutil
-import sys
-import textwrap
 import uuid
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django_tenants.utils import quote_schema_name
 
 from crm.builder import ddl, objects, query, selectors, services
 from crm.contacts.models import Contact
 from crm.contacts.services import create_contact
 from ops.models import TenantUpgrade
-from tenants import provisioning
-from tenants.models import SpareSchema
 from tests.conftest import api_client, in_tenant, sign_up, user_of
 from tests.crm.accounts.factories import contact
-from tests.ops.upgrades.conftest import CONTACTS_MIGRATIONS, row
+from tests.ops.upgrades.conftest import contacts_release, row
 
 # The built-in column the "next release" adds to contacts: the name of a custom field.
 BUILTIN = "wechat_id"
@@ -40,40 +34,13 @@ def old_tenant(committed_db):
 @pytest.fixture
 def builtin_field_release(old_tenant, settings, tmp_path, committed_db):
     """The code after a release whose migration adds the built-in column
-    `contacts_contact.wechat_id` (as tests/ops/upgrades/conftest.py's probe
-    does); afterwards the column and its migration row leave every schema."""
-    suffix = uuid.uuid4().hex[:8]
-    package = f"builtin_field_{suffix}"
-    target = tmp_path / package
-    shutil.copytree(CONTACTS_MIGRATIONS, target, ignore=shutil.ignore_patterns("__pycache__"))
-    last = sorted(p.stem for p in target.glob("0*.py"))[-1]
-    name = f"9999_builtin_{suffix}"
-    (target / f"{name}.py").write_text(textwrap.dedent(f"""
-        from django.db import migrations
-
-        class Migration(migrations.Migration):
-            dependencies = [("contacts", "{last}")]
-            operations = [migrations.RunSQL(
-                "ALTER TABLE contacts_contact ADD COLUMN {BUILTIN} varchar(100)",
-                "ALTER TABLE contacts_contact DROP COLUMN {BUILTIN}")]
-    """))
-    sys.path.insert(0, str(tmp_path))
-    settings.MIGRATION_MODULES = {"contacts": package}
-    provisioning.migration_fingerprint.cache_clear()
-    yield name
-    settings.MIGRATION_MODULES = {}
-    sys.path.remove(str(tmp_path))
-    provisioning.migration_fingerprint.cache_clear()
-    connection.set_schema_to_public()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR nspname LIKE 't\\_%' "
-                       "OR nspname LIKE 'spare\\_%'")
-        for (schema,) in cursor.fetchall():
-            cursor.execute(f"ALTER TABLE IF EXISTS {quote_schema_name(schema)}.contacts_contact "
-                           f"DROP COLUMN IF EXISTS {BUILTIN}")
-            cursor.execute(f"DELETE FROM {quote_schema_name(schema)}.django_migrations "
-                           "WHERE app = 'contacts' AND name = %s", [name])
-    SpareSchema.objects.update(fingerprint=provisioning.migration_fingerprint())
+    `contacts_contact.wechat_id`; afterwards it leaves every schema."""
+    name = f"9999_builtin_{uuid.uuid4().hex[:8]}"
+    with contacts_release(settings, tmp_path, name,
+                          f"ALTER TABLE contacts_contact ADD COLUMN {BUILTIN} varchar(100)",
+                          f"ALTER TABLE contacts_contact DROP COLUMN {BUILTIN}",
+                          cleanup=[f"ALTER TABLE IF EXISTS {{schema}}.contacts_contact DROP COLUMN IF EXISTS {BUILTIN}"]):
+        yield name
     TenantUpgrade.objects.all().delete()
 
 
