@@ -37,34 +37,24 @@ class Busy(Exception):
         super().__init__(message or _("The CRM is busy with this object right now; nothing was changed, try again."))
 
 
-# Column types (docs/decisions/008, "Decision").
+# Column types (docs/decisions/008, "Decision"); text and decimals take the field's size.
+_COLUMN_TYPES = {
+    FieldType.LONG_TEXT: "text", FieldType.INTEGER: "bigint", FieldType.LOOKUP: "bigint",
+    FieldType.DATE: "date", FieldType.DATETIME: "timestamptz", FieldType.BOOLEAN: "boolean",
+    FieldType.CHOICE: "varchar(100)", FieldType.MULTI_CHOICE: "varchar(100)[]",
+    FieldType.EMAIL: "varchar(254)", FieldType.URL: "varchar(2000)", FieldType.PHONE: "varchar(40)",
+}
+
+
 def column_type(field):
     kind = field.type
     if kind == FieldType.TEXT:
         return f"varchar({int(field.max_length or 255)})"
-    if kind == FieldType.LONG_TEXT:
-        return "text"
-    if kind in (FieldType.INTEGER, FieldType.LOOKUP):
-        return "bigint"
     if kind in (FieldType.DECIMAL, FieldType.CURRENCY):
         return f"numeric(18, {int(field.decimal_places)})"
-    if kind == FieldType.DATE:
-        return "date"
-    if kind == FieldType.DATETIME:
-        return "timestamptz"
-    if kind == FieldType.BOOLEAN:
-        return "boolean"
-    if kind == FieldType.CHOICE:
-        return "varchar(100)"
-    if kind == FieldType.MULTI_CHOICE:
-        return "varchar(100)[]"
-    if kind == FieldType.EMAIL:
-        return "varchar(254)"
-    if kind == FieldType.URL:
-        return "varchar(2000)"
-    if kind == FieldType.PHONE:
-        return "varchar(40)"
-    raise ValueError(f"unknown field type {kind!r}")
+    if kind not in _COLUMN_TYPES:
+        raise ValueError(f"unknown field type {kind!r}")
+    return _COLUMN_TYPES[kind]
 
 
 def constraint_name(table, column, kind):
