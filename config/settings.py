@@ -90,6 +90,11 @@ INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in S
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
+# django-tenants sends `SET search_path` once per connection and tenant switch
+# rather than before every query (half the round trips of a request). Safe
+# because the backend forgets what it set on rollback and on rollback to a
+# savepoint, which undo a SET; tests/tenants/test_search_path.py holds it to that.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 # How many migrated schemas wait in the pool for the next sign-ups (docs/decisions/001).
