@@ -9,6 +9,7 @@ from api.accounts import MergeSerializer, RecordActionsMixin, share_actions
 from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
+from api.representation import DirectRead
 from crm.accounts.models import Account
 from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.contacts import selectors, services
@@ -25,7 +26,7 @@ def visible_accounts(request):
     return request._visible_accounts
 
 
-class ContactAccountSerializer(serializers.ModelSerializer):
+class ContactAccountSerializer(DirectRead, serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Contact.Role.choices, allow_blank=True, read_only=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from api.custom_fields import add_custom_fields, custom_data
 from api.permissions import ModuleAccess
+from api.representation import DirectRead
 from api.sensitive import SensitiveFieldsMixin, refuse_masked_filters, unmasked
 from crm.access import permissions
 from crm.builder import objects as builder_objects
@@ -67,9 +68,10 @@ class RecordViewSet(viewsets.ModelViewSet):
     def get_serializer_class(self):
         serializer_class = super().get_serializer_class()
         if serializer_class not in _masking_serializers:
-            # Same name, so the OpenAPI components keep theirs.
+            # Same name, so the OpenAPI components keep theirs. DirectRead last: it
+            # stands in for DRF's Serializer.to_representation, under any override.
             _masking_serializers[serializer_class] = type(
-                serializer_class.__name__, (SensitiveFieldsMixin, serializer_class),
+                serializer_class.__name__, (SensitiveFieldsMixin, serializer_class, DirectRead),
                 {"__module__": serializer_class.__module__, "__doc__": serializer_class.__doc__})
         return _masking_serializers[serializer_class]
 
