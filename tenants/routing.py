@@ -3,7 +3,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.urls import set_urlconf
 
-from tenants import selectors
+from tenants import memo, selectors
 
 
 class TenantRoutingMiddleware:
@@ -33,7 +33,8 @@ class TenantRoutingMiddleware:
             request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
         try:
-            return self.get_response(request)
+            with memo.for_request(request):
+                return self.get_response(request)
         finally:
             # A thread reused for the next request must not start in this tenant.
             connection.set_schema_to_public()

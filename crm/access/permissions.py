@@ -3,6 +3,7 @@
 from crm.access.models import ModulePermission, SensitiveField
 from crm.builder.selectors import custom_objects
 from crm.users.models import Role
+from tenants import memo
 
 # Built-in modules an admin can hide from other roles (the API's resources group into these).
 MODULES = (
@@ -39,7 +40,14 @@ def may_use_module(user, module):
         return False
     if user.role == Role.ADMIN:
         return True
-    return not ModulePermission.objects.filter(role=user.role, module=module, hidden=True).exists()
+    return module not in hidden_modules(user.role)
+
+
+def hidden_modules(role):
+    """The modules the admin hid from `role`, read once per request (a page asks
+    for its own module and the sidebar for all of them)."""
+    return memo.remember(("hidden_modules", role), lambda: frozenset(
+        ModulePermission.objects.filter(role=role, hidden=True).values_list("module", flat=True)))
 
 
 def usable_modules(user):
@@ -49,18 +57,16 @@ def usable_modules(user):
         return set()
     if user.role == Role.ADMIN:
         return set(modules())
-    return set(modules()) - set(ModulePermission.objects.filter(role=user.role, hidden=True)
-                                .values_list("module", flat=True))
+    return set(modules()) - hidden_modules(user.role)
 
 
 def masked_fields(user, module):
     """Fields of `module` that `user` sees masked and may not write."""
     if not user.is_authenticated or user.role == Role.ADMIN:
         return set()
-    return {
-        field for field, roles in SensitiveField.objects.filter(module=module).values_list("field", "hidden_from")
-        if user.role in roles
-    }
+    rows = memo.remember(("sensitive_fields", module), lambda: tuple(
+        SensitiveField.objects.filter(module=module).values_list("field", "hidden_from")))
+    return {field for field, roles in rows if user.role in roles}
 
 
 def masked_payload(payload, masked):

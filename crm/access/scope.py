@@ -15,6 +15,7 @@ from django.http import Http404
 from crm.access.models import RecordShare
 from crm.teams.models import Team, TeamMembership
 from crm.users.models import Role
+from tenants import memo
 
 _SEE_ALL = frozenset({Role.ADMIN, Role.DIRECTOR})
 
@@ -41,13 +42,18 @@ def managed_team_ids(user):
 
 
 def owner_ids_in_scope(user):
-    """Users whose records `user` sees as owner or manager (not counting shares)."""
+    """Users whose records `user` sees as owner or manager (not counting shares),
+    read once per request (several parts of a page narrow by it)."""
+    return memo.remember(("owner_ids_in_scope", user.pk), lambda: _owner_ids_in_scope(user))
+
+
+def _owner_ids_in_scope(user):
     teams = managed_team_ids(user)
     ids = {user.pk}
     if teams:
         ids.update(TeamMembership.objects.filter(team_id__in=teams).values_list("user_id", flat=True))
         ids.update(Team.objects.filter(id__in=teams, manager__isnull=False).values_list("manager_id", flat=True))
-    return ids
+    return frozenset(ids)
 
 
 def visible(queryset, user, owner_field="owner"):

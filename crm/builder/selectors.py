@@ -1,7 +1,6 @@
 """Reads of the builder's metadata. Every call reads the current schema's rows:
-nothing about a tenant's fields is kept in process memory (docs/decisions/008,
-"Isolation between tenants"); callers that need the definitions several times in
-one request keep the list themselves for that request."""
+nothing about a tenant's fields is kept in process memory beyond one GET request
+(docs/decisions/008, "Isolation between tenants"; tenants/memo.py)."""
 
 from dataclasses import dataclass, field as dataclass_field
 from decimal import Decimal
@@ -11,6 +10,7 @@ from django.http import Http404
 from crm.access import scope
 from crm.builder import dynamic, objects, query
 from crm.builder.models import CustomField, CustomObject, FieldType, Layout
+from tenants import memo
 
 TEXT_LIKE = frozenset({FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldType.URL, FieldType.PHONE})
 NUMERIC = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY})
@@ -71,10 +71,14 @@ def field_def(custom_field, reserved=None):
 
 
 def fields_for(object_name, *, include_hidden=False):
-    """The live (not deleted) custom fields of `object_name` in position order, as FieldDefs."""
+    """The live (not deleted) custom fields of `object_name` in position order, as
+    FieldDefs, read once per request (the list, its filters and its columns ask)."""
+    every = memo.remember(("custom_fields", object_name), lambda: tuple(_fields_for(object_name)))
+    return [f for f in every if include_hidden or not f.hidden]
+
+
+def _fields_for(object_name):
     rows = CustomField.objects.filter(object_name=object_name, deleted_at__isnull=True)
-    if not include_hidden:
-        rows = rows.filter(hidden=False)
     reserved = objects.builtin_names(object_name)
     return [field_def(row, reserved) for row in rows.order_by("position", "id")]
 
