@@ -3,8 +3,9 @@
 A list page asks for the caller's scope (their teams) and for the tenant's
 custom fields from more than one place: the queryset, the filters, the
 serializer or template, the sidebar. TenantRoutingMiddleware, the one place a
-request's tenant is set, opens a memo for each GET and HEAD request in a tenant
-(`for_request`); `remember(key, compute)` then computes each key once.
+request's tenant is set, opens a memo for each GET and HEAD request
+(`for_request`); `remember(key, compute)` then computes each key once per
+schema.
 
 Only for reads of safe requests: a request that writes may change what it
 reads later (a new custom field, a new team), so it, and every task, command
