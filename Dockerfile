@@ -18,12 +18,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
 WORKDIR /app
-# The dependencies alone first, read from pyproject.toml (the project has no lock
-# file), so that a change to the code reuses this layer.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt
+# The dependencies alone first, exactly as locked (versions and hashes), so that a
+# change to the code reuses this layer.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 COPY . .
 # The settings generate SECRET_KEY and BACKUP_ENCRYPTION_KEY into .secrets/ when
 # they are unset; throwaway values keep real-looking keys out of the image.

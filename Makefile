@@ -2,17 +2,27 @@
 #   make run    app (web + Celery worker + beat) on $PORT, default 8000
 #   make test   the test suite (PYTEST_ARGS passes extra arguments to pytest)
 #   make stop   stop the PostgreSQL / Redis that bin/services.py started under .run/
+#   make lock   refresh requirements*.lock from pyproject.toml (UPGRADE=<package> or UPGRADE=all moves versions)
+#   make lint   ruff (lint and format check) and mypy, as make test runs them
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
 VENV := .venv
-# Stamps carry the pyproject.toml hash: edits to dependencies reinstall,
-# anything else (mtime, checkout) does not.
-DEPS_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
-BASE_STAMP := $(VENV)/.installed-base-$(DEPS_HASH)
-DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
+# Installs come from the lock files only (exact versions, hashes checked), never
+# from pyproject.toml's ranges: a fresh machine gets what the tests ran against.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+# Stamps carry the lock's hash: a new lock reinstalls, anything else (mtime,
+# checkout) does not. The dev lock holds every pin of the base lock.
+BASE_STAMP := $(VENV)/.installed-base-$(shell sha256sum $(LOCK) | cut -c1-16)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell sha256sum $(DEV_LOCK) | cut -c1-16)
+PIP_INSTALL_LOCKED := $(VENV)/bin/pip install --require-hashes --no-deps --disable-pip-version-check -r
+# Both locks for every platform and the Python versions pyproject.toml allows;
+# the dev lock is held to the base lock's versions.
+UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes \
+	$(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p)))
 # In the git-ignored .run/ (bin/install_helm.py).
 HELM := .run/tools/helm
 
@@ -25,7 +35,7 @@ SERVICES_ENV = set -euo pipefail; \
 	eval "$$service_env"; \
 	export PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-.PHONY: help run test stop ensure-chromium
+.PHONY: help run test stop lock lint ensure-chromium
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -36,13 +46,22 @@ $(VENV)/bin/python:
 $(BASE_STAMP): | $(VENV)/bin/python
 	@if [ -f $(DEV_STAMP) ]; then touch $@; else \
 		set -e; rm -f $(VENV)/.installed-*; \
-		$(VENV)/bin/pip install -e . ; \
+		$(PIP_INSTALL_LOCKED) $(LOCK); \
 		touch $@; fi
 
 $(DEV_STAMP): | $(VENV)/bin/python
 	rm -f $(VENV)/.installed-*
-	$(VENV)/bin/pip install -e '.[dev]'
+	$(PIP_INSTALL_LOCKED) $(DEV_LOCK)
 	touch $(BASE_STAMP) $@
+
+lock: $(DEV_STAMP)
+	$(UV_COMPILE) --output-file $(LOCK)
+	$(UV_COMPILE) --extra dev --constraint $(LOCK) --output-file $(DEV_LOCK)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 run: $(BASE_STAMP)
 	@$(call SERVICES_ENV,run); \
@@ -54,7 +73,7 @@ run: $(BASE_STAMP)
 	exec $(VENV)/bin/honcho --procfile Procfile start --port "$$PORT"
 
 # The browser tests (tests/ui) drive Debian's chromium through Playwright.
-test: ensure-chromium $(DEV_STAMP) $(HELM)
+test: ensure-chromium $(DEV_STAMP) $(HELM) lint
 	@$(call SERVICES_ENV,test); \
 	exec $(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -6,8 +6,7 @@ Dockerfile and the chart's containers call is checked against the project.
   module (`-c python:...`) imports, the WSGI application exists;
 - `celery -A <app> <subcommand> <options>`: the app resolves to our Celery app,
   the subcommand takes the options, a `--scheduler` class imports;
-- the base dependencies of pyproject.toml (all the image installs) provide every
-  library the app imports.
+- requirements.lock (all the image installs) provides every library the app imports.
 """
 
 import ast
@@ -29,9 +28,10 @@ from celery.bin.celery import celery as celery_cli
 from django.core.management import get_commands, load_command_class
 from django.core.management.base import CommandError
 from gunicorn.config import Config as GunicornConfig
-from packaging.requirements import Requirement
+
 
 from tests.deploy.conftest import ROOT, containers, pod_specs
+from tests.test_lock import pins
 
 APP_PACKAGES = ["config", "tenants", "crm", "billing", "api", "ops"]
 # Shell words that separate one command from the next in `sh -c` scripts and RUN lines.
@@ -181,23 +181,8 @@ def test_a_missing_command_or_option_is_caught():
 
 
 def _base_distributions():
-    """Names of the distributions the image installs: pyproject.toml's base
-    dependencies and, recursively, what they require (extras as asked)."""
-    requirements = [Requirement(line) for line in
-                    tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
-    found = set()
-    while requirements:
-        requirement = requirements.pop()
-        name = re.sub(r"[-_.]+", "-", requirement.name).lower()
-        if name in found:
-            continue
-        found.add(name)
-        for line in importlib.metadata.requires(requirement.name) or []:
-            needed = Requirement(line)
-            if needed.marker is None or any(needed.marker.evaluate({"extra": extra})
-                                            for extra in requirement.extras | {""}):
-                requirements.append(needed)
-    return found
+    """Names of the distributions the image installs: every pin of requirements.lock."""
+    return set(pins("requirements.lock"))
 
 
 def _optional(node, parents):

@@ -58,3 +58,22 @@ def test_an_error_in_a_task_is_tagged_with_the_task_s_tenant(tenant_a, sentry_ev
 
 def test_without_a_dsn_nothing_is_set_up():
     assert not sentry_sdk.get_client().is_active()
+
+
+def test_performance_spans_of_a_request_carry_its_request_id(tenant_a):
+    # sentry-sdk 3 streams spans (it has no transactions); before_send_span tags them.
+    transport = KeepingTransport()
+    sentry.init(dsn="https://public@sentry.example.test/1", environment="test", traces_sample_rate=1.0,
+                transport=transport)
+    try:
+        response = Client(HTTP_HOST=host(tenant_a)).get("/login/")
+        sentry_sdk.get_client().flush()
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.get_global_scope().set_client(None)
+
+    spans = [span for envelope in transport.envelopes for item in envelope.items if item.type == "span"
+             for span in item.payload.json["items"]]
+    assert spans
+    assert {span["attributes"]["request_id"]["value"] for span in spans} == {response["X-Request-ID"]}
+    assert all(span["attributes"]["tenant"]["value"] for span in spans)
