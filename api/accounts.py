@@ -24,6 +24,7 @@ _DECIMAL = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 # Pieces the contacts and pool APIs use too -------------------------------------
 
+
 class StrictCharField(serializers.CharField):
     """A string that must be a JSON string (also as a list item, where StrictJSONTypes does not look)."""
 
@@ -33,12 +34,13 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "pattern": _DECIMAL, "example": "50000.00",
-                      "nullable": True})
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": _DECIMAL, "example": "50000.00", "nullable": True}
+)
 class AmountField(serializers.DecimalField):
     """An amount as a string of digits with at most two decimals."""
 
-    default_error_messages = {"format": _("Enter an amount as a string such as \"50000.00\".")}
+    default_error_messages = {"format": _('Enter an amount as a string such as "50000.00".')}
 
     def __init__(self, **kwargs):
         super().__init__(max_digits=14, decimal_places=2, **kwargs)
@@ -56,10 +58,12 @@ class AmountField(serializers.DecimalField):
 
 
 class RecordEventSerializer(MaskedPayloadMixin, serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
-                                               help_text="User id; null for automatic changes (auto-release).")
-    payload = serializers.DictField(read_only=True, help_text="What changed: `[old, new]` per field; "
-                                                      "`{\"label\", \"old\", \"new\"}` per custom field.")
+    actor = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="User id; null for automatic changes (auto-release)."
+    )
+    payload = serializers.DictField(
+        read_only=True, help_text='What changed: `[old, new]` per field; `{"label", "old", "new"}` per custom field.'
+    )
 
     class Meta:
         model = AuditEvent
@@ -67,8 +71,9 @@ class RecordEventSerializer(MaskedPayloadMixin, serializers.ModelSerializer):
 
 
 class UsersSerializer(StrictJSONTypes, serializers.Serializer):
-    users = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True,
-                                               help_text="Ids of active users.")
+    users = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), many=True, help_text="Ids of active users."
+    )
 
 
 class SharedWithSerializer(serializers.Serializer):
@@ -91,13 +96,15 @@ class ForceSerializer(serializers.Serializer):
 
 class DuplicateConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    duplicates = serializers.ListField(child=serializers.IntegerField(),
-                                       help_text="Ids of the look-alike records you can see.")
+    duplicates = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the look-alike records you can see."
+    )
 
 
 FORCE_PARAMETER = OpenApiParameter("force", bool, description="Save even if it looks like a duplicate.")
-CONFLICT = OpenApiResponse(DuplicateConflictSerializer,
-                           description="Looks like records you can see; nothing saved. Repeat with ?force=true.")
+CONFLICT = OpenApiResponse(
+    DuplicateConflictSerializer, description="Looks like records you can see; nothing saved. Repeat with ?force=true."
+)
 FORBIDDEN = OpenApiResponse(description="Only the owner, their managers and directors may do this.")
 
 
@@ -142,14 +149,20 @@ class RecordActionsMixin:
 def share_actions(noun):
     """The share, unshare and history actions, documented for `noun`."""
 
-    @extend_schema(request=UsersSerializer, responses={200: SharedWithSerializer, 403: FORBIDDEN},
-                   description=f"Share the {noun} with more users: they see and edit it as if it were theirs.")
+    @extend_schema(
+        request=UsersSerializer,
+        responses={200: SharedWithSerializer, 403: FORBIDDEN},
+        description=f"Share the {noun} with more users: they see and edit it as if it were theirs.",
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def share(self, request, pk=None):
         return self._share(request, sharing.share)
 
-    @extend_schema(request=UsersSerializer, responses={200: SharedWithSerializer, 403: FORBIDDEN},
-                   description=f"Stop sharing the {noun} with these users.")
+    @extend_schema(
+        request=UsersSerializer,
+        responses={200: SharedWithSerializer, 403: FORBIDDEN},
+        description=f"Stop sharing the {noun} with these users.",
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def unshare(self, request, pk=None):
         return self._share(request, sharing.unshare)
@@ -159,8 +172,10 @@ def share_actions(noun):
     def shared_with(self, request, pk=None):
         return Response({"users": sharing.shared_with(self.get_object())})
 
-    @extend_schema(responses=RecordEventSerializer(many=True),
-                   description=f"The {noun}'s changes, newest first (pool claims and releases included).")
+    @extend_schema(
+        responses=RecordEventSerializer(many=True),
+        description=f"The {noun}'s changes, newest first (pool claims and releases included).",
+    )
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, pk=None):
         return self._history(request)
@@ -169,6 +184,7 @@ def share_actions(noun):
 
 
 # Accounts ----------------------------------------------------------------------
+
 
 class PrimaryContactSerializer(StrictJSONTypes, serializers.Serializer):
     first_name = serializers.CharField(max_length=100)
@@ -181,23 +197,50 @@ class PrimaryContactSerializer(StrictJSONTypes, serializers.Serializer):
 
 class AccountSerializer(StrictJSONTypes, serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True,
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
         help_text="User id; defaults to the caller. Null: the account is in the customer pool "
-                  "(claim it from /pool/, put it there with .../release/; null is not accepted on update).")
+        "(claim it from /pool/, put it there with .../release/; null is not accepted on update).",
+    )
     credit_limit = AmountField(required=False, allow_null=True)
     tags = serializers.ListField(child=StrictCharField(max_length=40), required=False, max_length=30)
     watched = serializers.SerializerMethodField(help_text="On your watch list (key customers).")
     primary_contact = PrimaryContactSerializer(
-        write_only=True, required=False,
+        write_only=True,
+        required=False,
         help_text="On create: the account's first contact (an existing one you can see with the same e-mail "
-                  "or phone is linked instead of a new one).")
+        "or phone is linked instead of a new one).",
+    )
 
     class Meta:
         model = Account
-        fields = ["id", "name", "kind", "industry", "region", "source", "level", "value_class", "credit_limit",
-                  "status", "owner", "tags", "phone", "email", "website", "billing_address", "shipping_address",
-                  "follow_up_days", "last_contacted_at", "pooled_at", "watched", "primary_contact",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "industry",
+            "region",
+            "source",
+            "level",
+            "value_class",
+            "credit_limit",
+            "status",
+            "owner",
+            "tags",
+            "phone",
+            "email",
+            "website",
+            "billing_address",
+            "shipping_address",
+            "follow_up_days",
+            "last_contacted_at",
+            "pooled_at",
+            "watched",
+            "primary_contact",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "last_contacted_at", "pooled_at", "created_at", "updated_at"]
 
     @extend_schema_field(serializers.BooleanField())
@@ -223,8 +266,20 @@ class PoolAccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = ["id", "name", "kind", "industry", "region", "source", "level", "value_class", "status", "tags",
-                  "pooled_at", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "industry",
+            "region",
+            "source",
+            "level",
+            "value_class",
+            "status",
+            "tags",
+            "pooled_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -234,10 +289,12 @@ _TRUE_FALSE = [("true", "true"), ("false", "false")]
 class AccountFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag", help_text="Accounts with this tag.")
     # Choice filters: a BooleanFilter ignores a value it cannot read instead of refusing it.
-    watched = django_filters.ChoiceFilter(choices=_TRUE_FALSE, method="filter_watched",
-                                          help_text="On your watch list, or not.")
-    in_pool = django_filters.ChoiceFilter(choices=_TRUE_FALSE, method="filter_in_pool",
-                                          help_text="Without owner (in the customer pool), or not.")
+    watched = django_filters.ChoiceFilter(
+        choices=_TRUE_FALSE, method="filter_watched", help_text="On your watch list, or not."
+    )
+    in_pool = django_filters.ChoiceFilter(
+        choices=_TRUE_FALSE, method="filter_in_pool", help_text="Without owner (in the customer pool), or not."
+    )
 
     class Meta:
         model = Account
@@ -298,9 +355,12 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
     def delete_record(account, *, by):
         services.delete_account(account=account, by=by)
 
-    @extend_schema(parameters=[DuplicateQuerySerializer], responses=AccountCandidateSerializer(many=True),
-                   description="Accounts you can see (or in the pool) with the same normalised name, phone or "
-                               "e-mail: what a create would warn about.")
+    @extend_schema(
+        parameters=[DuplicateQuerySerializer],
+        responses=AccountCandidateSerializer(many=True),
+        description="Accounts you can see (or in the pool) with the same normalised name, phone or "
+        "e-mail: what a create would warn about.",
+    )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def duplicates(self, request):
         query = DuplicateQuerySerializer(data=request.query_params)
@@ -308,24 +368,35 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
         found = selectors.duplicate_candidates(request.user, **query.validated_data)
         return Response(AccountCandidateSerializer(found, many=True).data)
 
-    @extend_schema(request=MergeSerializer, responses=AccountSerializer,
-                   description="Merge another account into this one: its contacts, deals, activities, leads, shares "
-                               "and watchers move here, blank fields are filled from it, and it is deleted.")
+    @extend_schema(
+        request=MergeSerializer,
+        responses=AccountSerializer,
+        description="Merge another account into this one: its contacts, deals, activities, leads, shares "
+        "and watchers move here, blank fields are filled from it, and it is deleted.",
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def merge(self, request, pk=None):
         return self._merge(request)
 
-    @extend_schema(request=None, responses={200: PoolAccountSerializer, 403: FORBIDDEN},
-                   description="Put the account in the customer pool (owner, their managers, directors).")
+    @extend_schema(
+        request=None,
+        responses={200: PoolAccountSerializer, 403: FORBIDDEN},
+        description="Put the account in the customer pool (owner, their managers, directors).",
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def release(self, request, pk=None):
         account = pool.release(account=self.get_object(), by=request.user)
         return Response(PoolAccountSerializer(account).data)
 
-    @extend_schema(methods=["POST"], request=None, responses={200: AccountSerializer},
-                   description="Put the account on your watch list (see ?watched=true).")
-    @extend_schema(methods=["DELETE"], request=None, responses={204: None},
-                   description="Take the account off your watch list.")
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={200: AccountSerializer},
+        description="Put the account on your watch list (see ?watched=true).",
+    )
+    @extend_schema(
+        methods=["DELETE"], request=None, responses={204: None}, description="Take the account off your watch list."
+    )
     @action(detail=True, methods=["post", "delete"], filter_backends=[], pagination_class=None)
     def watch(self, request, pk=None):
         account = self.get_object()

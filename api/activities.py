@@ -46,30 +46,57 @@ class StrictDateTimeField(serializers.DateTimeField):
 
 # Activities -----------------------------------------------------------------------
 
+
 class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
-                                               help_text="Who logged it: a user id; defaults to the caller.")
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="Who logged it: a user id; defaults to the caller.",
+    )
     account = serializers.PrimaryKeyRelatedField(
-        queryset=Account.objects.all(), allow_null=True, required=False,
-        help_text="Defaults to the contact's (else the deal's) account when you can see it.")
+        queryset=Account.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Defaults to the contact's (else the deal's) account when you can see it.",
+    )
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.all(), allow_null=True, required=False)
     occurred_at = StrictDateTimeField(required=False, help_text="When it happened; defaults to now.")
     next_contact_at = StrictDateField(
-        allow_null=True, required=False,
+        allow_null=True,
+        required=False,
         help_text="The next planned contact. Omitted: a call, visit, meeting or e-mail on an account with a "
-                  "follow-up frequency (`follow_up_days`) plans one that many days later.")
+        "follow-up frequency (`follow_up_days`) plans one that many days later.",
+    )
     comment_count = serializers.SerializerMethodField()
     record_object = serializers.CharField(
-        read_only=True, help_text="A custom object's name when the activity is on one of its records, else empty; "
-                                  "log those at /api/v1/objects/<name>/<id>/activities/.")
-    record_id = serializers.IntegerField(read_only=True, allow_null=True,
-                                         help_text="That record's id (null when not on a custom object's record).")
+        read_only=True,
+        help_text="A custom object's name when the activity is on one of its records, else empty; "
+        "log those at /api/v1/objects/<name>/<id>/activities/.",
+    )
+    record_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="That record's id (null when not on a custom object's record)."
+    )
 
     class Meta:
         model = Activity
-        fields = ["id", "kind", "subject", "body", "occurred_at", "owner", "account", "contact", "deal",
-                  "record_object", "record_id", "next_contact_at", "comment_count", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "body",
+            "occurred_at",
+            "owner",
+            "account",
+            "contact",
+            "deal",
+            "record_object",
+            "record_id",
+            "next_contact_at",
+            "comment_count",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_fields(self):
@@ -78,8 +105,11 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
         # answers exactly like a missing one.
         request = self.context.get("request")
         if request is not None:
-            for name, visible_to in (("account", accounts_visible_to), ("contact", contacts_visible_to),
-                                     ("deal", deals_visible_to)):
+            for name, visible_to in (
+                ("account", accounts_visible_to),
+                ("contact", contacts_visible_to),
+                ("deal", deals_visible_to),
+            ):
                 if name in fields:
                     fields[name].queryset = visible_to(request.user)
         return fields
@@ -95,8 +125,20 @@ class CustomRecordActivitySerializer(ActivitySerializer):
     account = contact = deal = None
 
     class Meta(ActivitySerializer.Meta):
-        fields = ["id", "kind", "subject", "body", "occurred_at", "owner", "record_object", "record_id",
-                  "next_contact_at", "comment_count", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "body",
+            "occurred_at",
+            "owner",
+            "record_object",
+            "record_id",
+            "next_contact_at",
+            "comment_count",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class CommentSerializer(StrictJSONTypes, serializers.ModelSerializer):
@@ -112,10 +154,13 @@ class CommentSerializer(StrictJSONTypes, serializers.ModelSerializer):
 class ActivityFilter(django_filters.FilterSet):
     # Filtering by a hidden record must look like filtering by a missing one.
     account = django_filters.ModelChoiceFilter(
-        queryset=lambda request: accounts_visible_to(request.user), method="timeline",
-        label="An account's timeline: its activities and those on its contacts and deals.")
+        queryset=lambda request: accounts_visible_to(request.user),
+        method="timeline",
+        label="An account's timeline: its activities and those on its contacts and deals.",
+    )
     contact = django_filters.ModelChoiceFilter(
-        queryset=lambda request: contacts_visible_to(request.user), method="timeline")
+        queryset=lambda request: contacts_visible_to(request.user), method="timeline"
+    )
     deal = django_filters.ModelChoiceFilter(queryset=lambda request: deals_visible_to(request.user), method="timeline")
 
     class Meta:
@@ -151,10 +196,15 @@ class ActivityViewSet(RecordViewSet):
     def delete_record(activity, *, by):
         services.delete_activity(activity=activity, by=by)
 
-    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True),
-                   description="The activity's comments, oldest first.")
-    @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer},
-                   description="Comment on an activity you can see; its owner is notified (unless it is you).")
+    @extend_schema(
+        methods=["GET"], responses=CommentSerializer(many=True), description="The activity's comments, oldest first."
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=CommentSerializer,
+        responses={201: CommentSerializer},
+        description="Comment on an activity you can see; its owner is notified (unless it is you).",
+    )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
     def comments(self, request, pk=None):
         activity = self.get_object()
@@ -169,10 +219,12 @@ class ActivityViewSet(RecordViewSet):
 
 # Worklists -----------------------------------------------------------------------
 
+
 class WorklistAccountSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(read_only=True)
-    last_contact_at = serializers.DateTimeField(read_only=True, allow_null=True,
-                                                help_text="The latest call, visit, meeting or e-mail.")
+    last_contact_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="The latest call, visit, meeting or e-mail."
+    )
     next_contact_at = serializers.DateField(read_only=True, allow_null=True, help_text="The next planned contact.")
 
     class Meta:
@@ -193,30 +245,40 @@ class WorklistViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(selectors.worklist(self.request.user, name, **options))
         return self.get_paginated_response(WorklistAccountSerializer(page, many=True).data)
 
-    @extend_schema(responses=WorklistAccountSerializer(many=True),
-                   description="Accounts whose next contact is due today.")
+    @extend_schema(
+        responses=WorklistAccountSerializer(many=True), description="Accounts whose next contact is due today."
+    )
     @action(detail=False, methods=["get"])
     def today(self, request):
         return self._list("today")
 
-    @extend_schema(responses=WorklistAccountSerializer(many=True),
-                   description="Accounts whose next contact is due from today to Sunday, soonest first.")
+    @extend_schema(
+        responses=WorklistAccountSerializer(many=True),
+        description="Accounts whose next contact is due from today to Sunday, soonest first.",
+    )
     @action(detail=False, methods=["get"])
     def this_week(self, request):
         return self._list("this_week")
 
-    @extend_schema(responses=WorklistAccountSerializer(many=True),
-                   description="Accounts whose next contact was due before today, longest overdue first.")
+    @extend_schema(
+        responses=WorklistAccountSerializer(many=True),
+        description="Accounts whose next contact was due before today, longest overdue first.",
+    )
     @action(detail=False, methods=["get"])
     def overdue(self, request):
         return self._list("overdue")
 
     @extend_schema(
-        parameters=[OpenApiParameter("days", {"type": "integer", "minimum": 1, "maximum": max_days},
-                                     description="Not contacted in this many days; default "
-                                                 f"{selectors.NOT_CONTACTED_RECENTLY_DAYS}.")],
+        parameters=[
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": max_days},
+                description=f"Not contacted in this many days; default {selectors.NOT_CONTACTED_RECENTLY_DAYS}.",
+            )
+        ],
         responses=WorklistAccountSerializer(many=True),
-        description="Accounts contacted before, but not in the last `days` days; longest ago first.")
+        description="Accounts contacted before, but not in the last `days` days; longest ago first.",
+    )
     @action(detail=False, methods=["get"])
     def not_contacted_recently(self, request):
         value = request.query_params.get("days")
@@ -228,8 +290,10 @@ class WorklistViewSet(viewsets.GenericViewSet):
             raise ValidationError({"days": [f"An integer from 1 to {self.max_days} is required."]})
         return self._list("not_contacted_recently", days=days)
 
-    @extend_schema(responses=WorklistAccountSerializer(many=True),
-                   description="Accounts with no call, visit, meeting or e-mail logged yet.")
+    @extend_schema(
+        responses=WorklistAccountSerializer(many=True),
+        description="Accounts with no call, visit, meeting or e-mail logged yet.",
+    )
     @action(detail=False, methods=["get"])
     def never_contacted(self, request):
         return self._list("never_contacted")

@@ -53,16 +53,22 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, vie
     def get_object(self):
         return selectors.attachment_get_for_user(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(parameters=[RecordQuerySerializer], responses={200: AttachmentSerializer(many=True), 404: NOT_VISIBLE},
-                   description="The files on one record you can see (404 if you cannot).")
+    @extend_schema(
+        parameters=[RecordQuerySerializer],
+        responses={200: AttachmentSerializer(many=True), 404: NOT_VISIBLE},
+        description="The files on one record you can see (404 if you cannot).",
+    )
     def list(self, request):
         query = RecordQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         record = selectors.record_get_for_user(request.user, **query.validated_data)
         return Response(AttachmentSerializer(selectors.attachments_of(record), many=True).data)
 
-    @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer},
-                   responses={201: AttachmentSerializer, 404: NOT_VISIBLE}, description="Attach a file to a record you can see.")
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, 404: NOT_VISIBLE},
+        description="Attach a file to a record you can see.",
+    )
     def create(self, request):
         upload = AttachmentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
@@ -71,17 +77,23 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, vie
         try:
             attachment = services.add_attachment(by=request.user, record=record, upload=fields["file"])
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict)
+            raise ValidationError(exc.message_dict) from exc
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, attachment):
         record = selectors.attachment_record_get_for_user(self.request.user, attachment)
         services.delete_attachment(attachment=attachment, by=self.request.user, record=record)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
-                   description="The file itself, if you can see its record.")
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        description="The file itself, if you can see its record.",
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         attachment = self.get_object()
-        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-                            content_type="application/octet-stream")
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.name,
+            content_type="application/octet-stream",
+        )

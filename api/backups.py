@@ -29,12 +29,16 @@ class RestoreSerializer(serializers.ModelSerializer):
         model = Restore
         fields = ["id", "backup", "status", "stage", "created_at", "finished_at"]
         read_only_fields = fields
-        extra_kwargs = {"stage": {"help_text": "What the restore is doing: structure, load, indexes, verify, "
-                                               "migrate, swap, files, done."}}
+        extra_kwargs = {
+            "stage": {
+                "help_text": "What the restore is doing: structure, load, indexes, verify, migrate, swap, files, done."
+            }
+        }
 
 
-_CONFLICT = OpenApiResponse(description="The backup is not finished, or a restore is already running; "
-                                        "nothing was started.")
+_CONFLICT = OpenApiResponse(
+    description="The backup is not finished, or a restore is already running; nothing was started."
+)
 
 
 class BackupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -53,17 +57,23 @@ class BackupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_object(self):
         return selectors.backup_get_for_tenant(self.request.tenant, self.kwargs["pk"])
 
-    @extend_schema(request=None, responses={202: BackupSerializer},
-                   description="Take a backup now. It runs on a worker: follow its status at "
-                               "GET /api/v1/backups/{id}/ until `done` (or `failed`).")
+    @extend_schema(
+        request=None,
+        responses={202: BackupSerializer},
+        description="Take a backup now. It runs on a worker: follow its status at "
+        "GET /api/v1/backups/{id}/ until `done` (or `failed`).",
+    )
     def create(self, request):
         backup = services.request_backup(tenant=request.tenant, by=request.user)
         return Response(BackupSerializer(backup).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: RestoreSerializer, 409: _CONFLICT},
-                   description="Return this CRM to the backup's state. The CRM is read-only until the "
-                               "restore ends (writes answer 503); users signed in after the backup was "
-                               "taken sign in again.")
+    @extend_schema(
+        request=None,
+        responses={202: RestoreSerializer, 409: _CONFLICT},
+        description="Return this CRM to the backup's state. The CRM is read-only until the "
+        "restore ends (writes answer 503); users signed in after the backup was "
+        "taken sign in again.",
+    )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         backup = self.get_object()

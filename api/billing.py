@@ -41,9 +41,13 @@ class SubscriptionView(APIView):
     def get(self, request):
         return Response(SubscriptionSerializer(selectors.subscription_summary(request.tenant)).data)
 
-    @extend_schema(request=SubscriptionChangeSerializer, responses={
-        200: SubscriptionSerializer,
-        503: OpenApiResponse(description="Stripe refused or could not be reached; nothing changed")})
+    @extend_schema(
+        request=SubscriptionChangeSerializer,
+        responses={
+            200: SubscriptionSerializer,
+            503: OpenApiResponse(description="Stripe refused or could not be reached; nothing changed"),
+        },
+    )
     def patch(self, request):
         serializer = SubscriptionChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -65,14 +69,21 @@ class WebhookView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={
-        200: inline_serializer("WebhookReceived", {"received": serializers.BooleanField(),
-                                                   "duplicate": serializers.BooleanField()}),
-        400: OpenApiResponse(description="Not a correctly signed Stripe event")}, auth=[])
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "WebhookReceived", {"received": serializers.BooleanField(), "duplicate": serializers.BooleanField()}
+            ),
+            400: OpenApiResponse(description="Not a correctly signed Stripe event"),
+        },
+        auth=[],
+    )
     def post(self, request):
         try:
-            event, created = webhooks.record_event(payload=request.body,
-                                                   signature=request.headers.get("Stripe-Signature", ""))
+            _event, created = webhooks.record_event(
+                payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+            )
         except ValueError as exc:
             return Response({"detail": f"Invalid Stripe event: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"received": True, "duplicate": not created})

@@ -36,21 +36,44 @@ class ContactAccountSerializer(DirectRead, serializers.ModelSerializer):
 
 
 class ContactSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
-                                               help_text="User id; defaults to the caller.")
-    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), allow_null=True, required=False,
-                                                 help_text="The primary account.")
-    accounts = ContactAccountSerializer(source="account_links", many=True, read_only=True,
-                                        help_text="Every account the person relates to, the primary one first.")
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, help_text="User id; defaults to the caller."
+    )
+    account = serializers.PrimaryKeyRelatedField(
+        queryset=Account.objects.all(), allow_null=True, required=False, help_text="The primary account."
+    )
+    accounts = ContactAccountSerializer(
+        source="account_links",
+        many=True,
+        read_only=True,
+        help_text="Every account the person relates to, the primary one first.",
+    )
     company_name = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=200,
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
         help_text="On create, instead of `account`: the account you can see with this (normalised) name, "
-                  "or a new prospect account.")
+        "or a new prospect account.",
+    )
 
     class Meta:
         model = Contact
-        fields = ["id", "first_name", "last_name", "title", "role", "email", "phone", "account", "accounts",
-                  "company_name", "owner", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "title",
+            "role",
+            "email",
+            "phone",
+            "account",
+            "accounts",
+            "company_name",
+            "owner",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_fields(self):
@@ -71,11 +94,15 @@ class ContactSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
 class ContactFilter(django_filters.FilterSet):
     # Filtering by a hidden account must look like filtering by a missing one.
-    account = django_filters.ModelChoiceFilter(queryset=visible_accounts,
-                                               help_text="Contacts whose primary account this is.")
+    account = django_filters.ModelChoiceFilter(
+        queryset=visible_accounts, help_text="Contacts whose primary account this is."
+    )
     related_account = django_filters.ModelChoiceFilter(
-        field_name="account_links__account", queryset=visible_accounts,
-        distinct=True, help_text="Contacts related to this account in any role.")
+        field_name="account_links__account",
+        queryset=visible_accounts,
+        distinct=True,
+        help_text="Contacts related to this account in any role.",
+    )
 
     class Meta:
         model = Contact
@@ -135,9 +162,11 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
     def _fresh(self, contact):
         return Response(self.get_serializer(self.get_for_user(self.request.user, contact.pk)).data)
 
-    @extend_schema(parameters=[ContactDuplicateQuerySerializer], responses=ContactCandidateSerializer(many=True),
-                   description="Contacts you can see with the same e-mail, phone or name: what a create would "
-                               "warn about.")
+    @extend_schema(
+        parameters=[ContactDuplicateQuerySerializer],
+        responses=ContactCandidateSerializer(many=True),
+        description="Contacts you can see with the same e-mail, phone or name: what a create would warn about.",
+    )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def duplicates(self, request):
         query = ContactDuplicateQuerySerializer(data=request.query_params)
@@ -145,30 +174,45 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
         found = selectors.duplicate_candidates(request.user, **query.validated_data)
         return Response(ContactCandidateSerializer(found, many=True).data)
 
-    @extend_schema(request=MergeSerializer, responses=ContactSerializer,
-                   description="Merge another contact into this one: its account links, deals, activities and "
-                               "shares move here, blank fields are filled from it, and it is deleted.")
+    @extend_schema(
+        request=MergeSerializer,
+        responses=ContactSerializer,
+        description="Merge another contact into this one: its account links, deals, activities and "
+        "shares move here, blank fields are filled from it, and it is deleted.",
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def merge(self, request, pk=None):
         return self._merge(request)
 
-    @extend_schema(request=LinkSerializer, responses=ContactSerializer,
-                   description="Relate the contact to one more account you can see, with a role; "
-                               "`is_primary` makes it the contact's `account`.")
+    @extend_schema(
+        request=LinkSerializer,
+        responses=ContactSerializer,
+        description="Relate the contact to one more account you can see, with a role; "
+        "`is_primary` makes it the contact's `account`.",
+    )
     @action(detail=True, methods=["post"], url_path="accounts", filter_backends=[], pagination_class=None)
     def link_account(self, request, pk=None):
         contact = self.get_object()
         data = self._input(LinkSerializer)
         account = account_get_for_user(request.user, data["account"])
-        services.link_account(contact=contact, account=account, by=request.user, role=data["role"],
-                              is_primary=data["is_primary"])
+        services.link_account(
+            contact=contact, account=account, by=request.user, role=data["role"], is_primary=data["is_primary"]
+        )
         return self._fresh(contact)
 
-    @extend_schema(request=None, responses={204: None},
-                   parameters=[OpenApiParameter("account_id", int, OpenApiParameter.PATH)],
-                   description="End the contact's relation to an account (404 if there is none).")
-    @action(detail=True, methods=["delete"], url_path=r"accounts/(?P<account_id>\d+)", filter_backends=[],
-            pagination_class=None)
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        parameters=[OpenApiParameter("account_id", int, OpenApiParameter.PATH)],
+        description="End the contact's relation to an account (404 if there is none).",
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"accounts/(?P<account_id>\d+)",
+        filter_backends=[],
+        pagination_class=None,
+    )
     def unlink_account(self, request, pk=None, account_id=None):
         contact = self.get_object()
         account = account_get_for_user(request.user, account_id)

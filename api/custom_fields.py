@@ -64,11 +64,17 @@ def field_schema(definition, direction="response"):
     elif kind == FieldType.INTEGER:
         schema = {"type": "integer", "format": "int64"}
         if definition.min_value is not None:
-            schema["minimum"] = int(definition.min_value) if definition.min_value == int(definition.min_value) \
+            schema["minimum"] = (
+                int(definition.min_value)
+                if definition.min_value == int(definition.min_value)
                 else float(definition.min_value)
+            )
         if definition.max_value is not None:
-            schema["maximum"] = int(definition.max_value) if definition.max_value == int(definition.max_value) \
+            schema["maximum"] = (
+                int(definition.max_value)
+                if definition.max_value == int(definition.max_value)
                 else float(definition.max_value)
+            )
     elif kind in (FieldType.DECIMAL, FieldType.CURRENCY):
         places = definition.decimal_places
         pattern = (_DECIMAL_PATTERN % (18 - places, places)) if places else r"^-?\d{1,18}$"
@@ -127,9 +133,14 @@ def filter_parameters(fields):
             if schema.get("type") == "integer":
                 schema.pop("minimum", None)
                 schema.pop("maximum", None)
-            description = {"exact": f"{definition.label} is (a multiple choice: includes) this value.",
-                           "gte": f"{definition.label} ≥ this.", "lte": f"{definition.label} ≤ this.",
-                           "gt": f"{definition.label} > this.", "lt": f"{definition.label} < this."}[lookup]
-        parameters.append({"in": "query", "name": name, "required": False, "schema": schema,
-                           "description": description})
+            description = {
+                "exact": f"{definition.label} is (a multiple choice: includes) this value.",
+                "gte": f"{definition.label} ≥ this.",
+                "lte": f"{definition.label} ≤ this.",
+                "gt": f"{definition.label} > this.",
+                "lt": f"{definition.label} < this.",
+            }[lookup]
+        parameters.append(
+            {"in": "query", "name": name, "required": False, "schema": schema, "description": description}
+        )
     return parameters

@@ -23,8 +23,12 @@ BUSY = OpenApiResponse(description="A table the change needs is in use; nothing 
 
 
 class DeletedQuerySerializer(serializers.Serializer):
-    deleted = serializers.ChoiceField(choices=["true", "false"], required=False, allow_blank=True,
-                                      help_text="true: the deleted ones waiting to be purged (restorable).")
+    deleted = serializers.ChoiceField(
+        choices=["true", "false"],
+        required=False,
+        allow_blank=True,
+        help_text="true: the deleted ones waiting to be purged (restorable).",
+    )
 
 
 class FieldQuerySerializer(DeletedQuerySerializer):
@@ -44,7 +48,7 @@ _NUMBER = r"^-?[0-9]{1,18}(\.[0-9]{1,10})?$"
 class NumberField(serializers.Field):
     """A bound as a number or a string of digits (read back as a string)."""
 
-    default_error_messages = {"invalid": "A number is required (such as 10 or \"10.5\")."}
+    default_error_messages = {"invalid": 'A number is required (such as 10 or "10.5").'}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (int, float, str)):
@@ -59,33 +63,64 @@ class NumberField(serializers.Field):
 
 
 class CustomFieldSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    object = serializers.CharField(source="object_name", max_length=40,
-                                   help_text="accounts, contacts, leads, deals, or a custom object's name.")
+    object = serializers.CharField(
+        source="object_name", max_length=40, help_text="accounts, contacts, leads, deals, or a custom object's name."
+    )
     type = serializers.ChoiceField(choices=FieldType.choices)
-    default = serializers.JSONField(required=False, allow_null=True,
-                                    help_text="A value of the field's type, used where a record gives none.")
+    default = serializers.JSONField(
+        required=False, allow_null=True, help_text="A value of the field's type, used where a record gives none."
+    )
     choices = serializers.JSONField(
-        required=False, help_text="Choice and multiple choice: [{\"value\", \"label\", \"color\"}] in order "
-                                  "(or plain strings).")
-    name = serializers.RegexField(shapes.NAME, max_length=40, help_text="The key of the field in records "
-                                  "(lower-case letters, digits and underscores); not a built-in field's name.")
+        required=False,
+        help_text='Choice and multiple choice: [{"value", "label", "color"}] in order (or plain strings).',
+    )
+    name = serializers.RegexField(
+        shapes.NAME,
+        max_length=40,
+        help_text="The key of the field in records "
+        "(lower-case letters, digits and underscores); not a built-in field's name.",
+    )
     min_value = NumberField(required=False, allow_null=True, help_text="Numbers: the smallest value allowed.")
     max_value = NumberField(required=False, allow_null=True, help_text="Numbers: the largest value allowed.")
-    target = serializers.CharField(max_length=40, required=False, allow_blank=True,
-                                   help_text="Lookup: the object it points at.")
+    target = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text="Lookup: the object it points at."
+    )
     column = serializers.CharField(read_only=True, help_text="The database column (cf_<name>).")
     api_key = serializers.SerializerMethodField(
-        help_text="The key of the field in records: its name, or its column if a built-in field took the name.")
+        help_text="The key of the field in records: its name, or its column if a built-in field took the name."
+    )
 
     class Meta:
         model = CustomField
-        fields = ["id", "object", "name", "label", "type", "required", "unique", "default", "help_text",
-                  "min_value", "max_value", "max_length", "decimal_places", "choices", "target", "position",
-                  "hidden", "column", "api_key", "deleted_at", "created_at"]
+        fields = [
+            "id",
+            "object",
+            "name",
+            "label",
+            "type",
+            "required",
+            "unique",
+            "default",
+            "help_text",
+            "min_value",
+            "max_value",
+            "max_length",
+            "decimal_places",
+            "choices",
+            "target",
+            "position",
+            "hidden",
+            "column",
+            "api_key",
+            "deleted_at",
+            "created_at",
+        ]
         read_only_fields = ["id", "column", "api_key", "deleted_at", "created_at"]
-        extra_kwargs = {"position": {"min_value": 0, "max_value": 100000},
-                        "max_length": {"min_value": 1, "max_value": 1000000, "allow_null": True},
-                        "decimal_places": {"min_value": 0, "max_value": 8}}
+        extra_kwargs = {
+            "position": {"min_value": 0, "max_value": 100000},
+            "max_length": {"min_value": 1, "max_value": 1000000, "allow_null": True},
+            "decimal_places": {"min_value": 0, "max_value": 8},
+        }
         # Uniqueness of the name is the service's to check (its message names the field).
         validators = []
 
@@ -129,8 +164,13 @@ class CustomFieldViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = services.create_field(
-            by=self.request.user, object_name=data.pop("object_name"), name=data.pop("name"),
-            label=data.pop("label"), type=data.pop("type"), **data)
+            by=self.request.user,
+            object_name=data.pop("object_name"),
+            name=data.pop("name"),
+            label=data.pop("label"),
+            type=data.pop("type"),
+            **data,
+        )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -141,8 +181,11 @@ class CustomFieldViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.delete_field(instance, by=self.request.user)
 
-    @extend_schema(request=None, responses={200: CustomFieldSerializer, 409: BUSY},
-                   description="Undo a delete before the field is purged.")
+    @extend_schema(
+        request=None,
+        responses={200: CustomFieldSerializer, 409: BUSY},
+        description="Undo a delete before the field is purged.",
+    )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         field = services.restore_field(self.get_object(), by=request.user)
@@ -187,18 +230,24 @@ class CustomObjectViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.create_object(
-            by=self.request.user, name=data["name"], label=data["label"], label_plural=data["label_plural"],
-            icon=data.get("icon", ""))
+            by=self.request.user,
+            name=data["name"],
+            label=data["label"],
+            label_plural=data["label_plural"],
+            icon=data.get("icon", ""),
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_object(serializer.instance, by=self.request.user,
-                                                     **serializer.validated_data)
+        serializer.instance = services.update_object(
+            serializer.instance, by=self.request.user, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         services.delete_object(instance, by=self.request.user)
 
-    @extend_schema(request=None, responses=CustomObjectSerializer,
-                   description="Undo a delete before the object is purged.")
+    @extend_schema(
+        request=None, responses=CustomObjectSerializer, description="Undo a delete before the object is purged."
+    )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         custom = services.restore_object(self.get_object(), by=request.user)
@@ -209,7 +258,8 @@ class LayoutSerializer(serializers.Serializer):
     object = serializers.CharField(read_only=True)
     kind = serializers.ChoiceField(choices=Layout.Kind.choices, read_only=True)
     sections = serializers.JSONField(
-        help_text="Form: [{\"title\": text, \"fields\": [names]}]; list: [names] (the columns, in order).")
+        help_text='Form: [{"title": text, "fields": [names]}]; list: [names] (the columns, in order).'
+    )
 
 
 class LayoutView(APIView):
@@ -232,7 +282,7 @@ class LayoutView(APIView):
         self._check(object_name, kind)
         serializer = LayoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        layout = services.save_layout(by=request.user, object_name=object_name, kind=kind,
-                                      sections=serializer.validated_data["sections"])
-        return Response({"object": object_name, "kind": kind, "sections": layout.sections},
-                        status=status.HTTP_200_OK)
+        layout = services.save_layout(
+            by=request.user, object_name=object_name, kind=kind, sections=serializer.validated_data["sections"]
+        )
+        return Response({"object": object_name, "kind": kind, "sections": layout.sections}, status=status.HTTP_200_OK)

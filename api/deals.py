@@ -29,6 +29,7 @@ _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 # Fields that take exactly what the document says (the leads API uses them too) ---
 
+
 class StrictPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A record id that must be a JSON integer, also inside lists (`many=True`)."""
 
@@ -42,7 +43,7 @@ class StrictPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 class MoneyField(serializers.DecimalField):
     """An amount as a string of digits with at most two decimals (CONTRACT.md: decimal as string)."""
 
-    default_error_messages = {"format": _("Enter an amount as a string such as \"1250.50\".")}
+    default_error_messages = {"format": _('Enter an amount as a string such as "1250.50".')}
 
     def __init__(self, **kwargs):
         super().__init__(max_digits=14, decimal_places=2, **kwargs)
@@ -85,6 +86,7 @@ class DateField(serializers.DateField):
 
 # Pipelines and stages -------------------------------------------------------
 
+
 class PipelineStageSerializer(StrictJSONTypes, serializers.ModelSerializer):
     probability = serializers.IntegerField(min_value=0, max_value=100, help_text="Win probability in percent.")
 
@@ -96,33 +98,70 @@ class PipelineStageSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
 # Deals ----------------------------------------------------------------------
 
+
 class DealSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    owner = StrictPrimaryKeyField(queryset=User.objects.filter(is_active=True), required=False,
-                                  help_text="User id; defaults to the caller.")
+    owner = StrictPrimaryKeyField(
+        queryset=User.objects.filter(is_active=True), required=False, help_text="User id; defaults to the caller."
+    )
     account = StrictPrimaryKeyField(queryset=Account.objects.all(), allow_null=True, required=False)
     contacts = StrictPrimaryKeyField(queryset=Contact.objects.all(), many=True, required=False)
     amount = MoneyField(required=False)
     currency = CurrencyField(required=False, help_text="ISO 4217 code; defaults to the tenant's (CNY).")
     expected_close_date = DateField(allow_null=True, required=False)
-    pipeline = StrictPrimaryKeyField(queryset=Pipeline.objects.all(), required=False,
-                                     help_text="Defaults to the stage's pipeline, else the default pipeline.")
-    stage = StrictPrimaryKeyField(queryset=Stage.objects.all(), required=False,
-                                  help_text="A stage of the pipeline; defaults to its first. "
-                                            "Changing it is a move (see `move`).")
-    lost_reason = serializers.CharField(max_length=2000, allow_blank=True, required=False,
-                                        help_text="Required when the stage is a lost one.")
+    pipeline = StrictPrimaryKeyField(
+        queryset=Pipeline.objects.all(),
+        required=False,
+        help_text="Defaults to the stage's pipeline, else the default pipeline.",
+    )
+    stage = StrictPrimaryKeyField(
+        queryset=Stage.objects.all(),
+        required=False,
+        help_text="A stage of the pipeline; defaults to its first. Changing it is a move (see `move`).",
+    )
+    lost_reason = serializers.CharField(
+        max_length=2000, allow_blank=True, required=False, help_text="Required when the stage is a lost one."
+    )
     competitors = serializers.CharField(max_length=2000, allow_blank=True, required=False)
     is_paused = serializers.BooleanField(read_only=True, help_text="On hold until `paused_until`.")
-    probability = serializers.IntegerField(source="stage.probability", read_only=True,
-                                           help_text="The stage's win probability in percent.")
+    probability = serializers.IntegerField(
+        source="stage.probability", read_only=True, help_text="The stage's win probability in percent."
+    )
 
     class Meta:
         model = Deal
-        fields = ["id", "name", "account", "contacts", "amount", "currency", "expected_close_date", "pipeline",
-                  "stage", "probability", "status", "owner", "competitors", "lost_reason", "source", "closed_at",
-                  "is_paused", "paused_until", "pause_reason", "created_at", "updated_at"]
-        read_only_fields = ["id", "status", "closed_at", "is_paused", "paused_until", "pause_reason",
-                            "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "account",
+            "contacts",
+            "amount",
+            "currency",
+            "expected_close_date",
+            "pipeline",
+            "stage",
+            "probability",
+            "status",
+            "owner",
+            "competitors",
+            "lost_reason",
+            "source",
+            "closed_at",
+            "is_paused",
+            "paused_until",
+            "pause_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "closed_at",
+            "is_paused",
+            "paused_until",
+            "pause_reason",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -136,8 +175,9 @@ class DealSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
 class MoveSerializer(StrictJSONTypes, serializers.Serializer):
     stage = StrictPrimaryKeyField(queryset=Stage.objects.all(), help_text="A stage of the deal's pipeline.")
-    lost_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True,
-                                        help_text="Required for a lost stage.")
+    lost_reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Required for a lost stage."
+    )
 
 
 class PauseSerializer(StrictJSONTypes, serializers.Serializer):
@@ -146,8 +186,9 @@ class PauseSerializer(StrictJSONTypes, serializers.Serializer):
 
 
 class HistoryEntrySerializer(MaskedPayloadMixin, serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
-                                               help_text="User id; null for automatic changes.")
+    actor = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="User id; null for automatic changes."
+    )
     payload = serializers.DictField(read_only=True, help_text="What changed; `[old, new]` per field.")
 
     class Meta:
@@ -163,8 +204,9 @@ class KanbanStageSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(source="stage.kind", choices=Stage.Kind.choices)
     count = serializers.IntegerField(help_text="Deals in this stage that you can see.")
     totals = serializers.DictField(child=TotalField(), help_text="Their amounts summed per currency.")
-    deals = serializers.SerializerMethodField(help_text=f"The first {selectors.KANBAN_DEALS_PER_STAGE}, "
-                                                        "most recently changed first.")
+    deals = serializers.SerializerMethodField(
+        help_text=f"The first {selectors.KANBAN_DEALS_PER_STAGE}, most recently changed first."
+    )
 
     # The deals list's own component, which is the masking subclass RecordViewSet makes.
     @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/Deal"}})
@@ -183,7 +225,8 @@ class SummarySerializer(serializers.Serializer):
     open_count = serializers.IntegerField(help_text="Open deals you can see.")
     totals = serializers.DictField(child=TotalField(), help_text="Their amounts summed per currency.")
     weighted_totals = serializers.DictField(
-        child=TotalField(), help_text="Their amounts × their stage's probability, summed per currency.")
+        child=TotalField(), help_text="Their amounts × their stage's probability, summed per currency."
+    )
 
 
 class PipelineQuerySerializer(serializers.Serializer):
@@ -230,16 +273,19 @@ class DealViewSet(RecordViewSet):
     def _deal(self, deal):
         return Response(self.get_serializer(selectors.deal_get_for_user(self.request.user, deal.pk)).data)
 
-    @extend_schema(request=MoveSerializer,
-                   description="Move the deal to another stage of its pipeline; a lost stage needs `lost_reason`.")
+    @extend_schema(
+        request=MoveSerializer,
+        description="Move the deal to another stage of its pipeline; a lost stage needs `lost_reason`.",
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def move(self, request, pk=None):
         deal = self.get_object()
         data = self._input(MoveSerializer)
         return self._deal(services.move_deal(deal=deal, by=request.user, **data))
 
-    @extend_schema(request=PauseSerializer,
-                   description="Put an open deal on hold until a later day; it comes back by itself then.")
+    @extend_schema(
+        request=PauseSerializer, description="Put an open deal on hold until a later day; it comes back by itself then."
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def pause(self, request, pk=None):
         deal = self.get_object()
@@ -260,8 +306,11 @@ class DealViewSet(RecordViewSet):
         masked = permissions.masked_fields(request.user, self.module)
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True, context={"masked": masked}).data)
 
-    @extend_schema(parameters=[_PIPELINE_PARAMETER], responses=KanbanSerializer,
-                   description="One pipeline's stages with the deals you can see in each, their count and totals.")
+    @extend_schema(
+        parameters=[_PIPELINE_PARAMETER],
+        responses=KanbanSerializer,
+        description="One pipeline's stages with the deals you can see in each, their count and totals.",
+    )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def kanban(self, request):
         pipeline = self._pipeline_param() or selectors.default_pipeline()
@@ -269,9 +318,11 @@ class DealViewSet(RecordViewSet):
         context = {**self.get_serializer_context(), "deal_serializer": self.get_serializer_class()}
         return Response(KanbanSerializer({"pipeline": pipeline, "stages": columns}, context=context).data)
 
-    @extend_schema(parameters=[OpenApiParameter("pipeline", int, description="A pipeline id; default: all.")],
-                   responses=SummarySerializer,
-                   description="Open deals you can see: count, totals and totals weighted by stage probability.")
+    @extend_schema(
+        parameters=[OpenApiParameter("pipeline", int, description="A pipeline id; default: all.")],
+        responses=SummarySerializer,
+        description="Open deals you can see: count, totals and totals weighted by stage probability.",
+    )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def summary(self, request):
         return Response(SummarySerializer(selectors.summary(request.user, self._pipeline_param())).data)

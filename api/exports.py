@@ -18,11 +18,17 @@ def export_action(kind=None):
     the viewset's custom object (`object_name()`, read from the URL)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"],
-                                     description="File format (default csv).")],
-        responses={(200, writers.CONTENT_TYPES["csv"]): OpenApiResponse(OpenApiTypes.BINARY),
-                   (200, writers.CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY)},
-        description=f"The {kind or 'records'} you can see, filtered and searched as the list is, as a CSV or XLSX file.")
+        parameters=[
+            OpenApiParameter("file_format", str, enum=["csv", "xlsx"], description="File format (default csv).")
+        ],
+        responses={
+            (200, writers.CONTENT_TYPES["csv"]): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, writers.CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+        description=(
+            f"The {kind or 'records'} you can see, filtered and searched as the list is, as a CSV or XLSX file."
+        ),
+    )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request, **url_kwargs):  # a custom object's name comes in the URL (self.kwargs)
         query = ExportQuerySerializer(data=request.query_params)

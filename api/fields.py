@@ -50,8 +50,11 @@ class StrictJSONTypes:
                 if not isinstance(value, list):
                     errors[name] = [field.error_messages["not_a_list"].format(input_type=type(value).__name__)]
                 elif not all(_is_a(item, (int,)) for item in value):
-                    errors[name] = [field.child_relation.error_messages["incorrect_type"].format(
-                        data_type="a list with non-integers")]
+                    errors[name] = [
+                        field.child_relation.error_messages["incorrect_type"].format(
+                            data_type="a list with non-integers"
+                        )
+                    ]
                 continue
             for field_class, types, message in _JSON_TYPES:
                 if isinstance(field, field_class):

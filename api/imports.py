@@ -19,13 +19,23 @@ class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A .csv (UTF-8) or .xlsx file; the first row names the columns.")
     kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
     mapping = serializers.CharField(
-        required=False, allow_blank=True,
+        required=False,
+        allow_blank=True,
         help_text='JSON object: column in the file → field, e.g. {"Company": "name"}. '
-                  "Default: the columns named like a field.")
-    mode = serializers.ChoiceField(choices=ImportJob.Mode.choices, required=False, default=ImportJob.Mode.SKIP,
-                                   help_text="What to do with a row that looks like an existing record.")
-    dry_run = serializers.ChoiceField(choices=["true", "false"], required=False, default="false",
-                                      help_text="true: report what would happen, change nothing.")
+        "Default: the columns named like a field.",
+    )
+    mode = serializers.ChoiceField(
+        choices=ImportJob.Mode.choices,
+        required=False,
+        default=ImportJob.Mode.SKIP,
+        help_text="What to do with a row that looks like an existing record.",
+    )
+    dry_run = serializers.ChoiceField(
+        choices=["true", "false"],
+        required=False,
+        default="false",
+        help_text="true: report what would happen, change nothing.",
+    )
 
     def validate_mapping(self, value):
         if not value:
@@ -33,7 +43,7 @@ class ImportRequestSerializer(serializers.Serializer):
         try:
             mapping = json.loads(value)
         except ValueError:
-            raise serializers.ValidationError("Not JSON.")
+            raise serializers.ValidationError("Not JSON.") from None
         if not isinstance(mapping, dict):
             raise serializers.ValidationError("A JSON object of column name → field name.")
         return mapping
@@ -51,12 +61,30 @@ class ImportJobSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportJob
-        fields = ["id", "kind", "file_name", "mapping", "mode", "dry_run", "status", "total_rows", "processed_rows",
-                  "created_count", "updated_count", "skipped_count", "refused_count", "error", "created_by",
-                  "created_at", "finished_at"]
+        fields = [
+            "id",
+            "kind",
+            "file_name",
+            "mapping",
+            "mode",
+            "dry_run",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "created_count",
+            "updated_count",
+            "skipped_count",
+            "refused_count",
+            "error",
+            "created_by",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
-        extra_kwargs = {"created_by": {"help_text": "The user who uploaded the file."},
-                        "status": {"help_text": "`draft`: uploaded in the web UI, not started yet."}}
+        extra_kwargs = {
+            "created_by": {"help_text": "The user who uploaded the file."},
+            "status": {"help_text": "`draft`: uploaded in the web UI, not started yet."},
+        }
 
 
 class ImportJobSerializer(ImportJobSummarySerializer):
@@ -87,30 +115,42 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_object(self):
         return selectors.import_job_get_for_user(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(description="The caller's imports (admin and director: everyone's), newest first, "
-                               "without their per-row results.")
+    @extend_schema(
+        description="The caller's imports (admin and director: everyone's), newest first, "
+        "without their per-row results."
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request={"multipart/form-data": ImportRequestSerializer},
-                   responses={202: ImportJobSerializer},
-                   description="Upload a file to import. A dry run is answered done, with what would happen to "
-                               "each row; a real run is queued and its progress read from GET .../{id}/.")
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={202: ImportJobSerializer},
+        description="Upload a file to import. A dry run is answered done, with what would happen to "
+        "each row; a real run is queued and its progress read from GET .../{id}/.",
+    )
     def create(self, request):
         data = ImportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         upload = fields["file"]
         try:
-            job = services.create_job(by=request.user, kind=fields["kind"], file_name=upload.name,
-                                      content=upload.read(), mapping=fields.get("mapping") or None,
-                                      mode=fields["mode"], dry_run=fields["dry_run"] == "true")
+            job = services.create_job(
+                by=request.user,
+                kind=fields["kind"],
+                file_name=upload.name,
+                content=upload.read(),
+                mapping=fields.get("mapping") or None,
+                mode=fields["mode"],
+                dry_run=fields["dry_run"] == "true",
+            )
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict)
+            raise ValidationError(exc.message_dict) from exc
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)},
-                   description="The refused rows as CSV: row number, reason, and the row's cells.")
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)},
+        description="The refused rows as CSV: row number, reason, and the row's cells.",
+    )
     @action(detail=True, methods=["get"])
     def errors(self, request, pk=None):
         job = self.get_object()

@@ -15,28 +15,57 @@ from crm.users.models import User
 
 
 class LeadSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    owner = StrictPrimaryKeyField(queryset=User.objects.filter(is_active=True), required=False,
-                                  help_text="User id; defaults to the caller.")
+    owner = StrictPrimaryKeyField(
+        queryset=User.objects.filter(is_active=True), required=False, help_text="User id; defaults to the caller."
+    )
     name = serializers.CharField(source="full_name", read_only=True)
 
     class Meta:
         model = Lead
-        fields = ["id", "name", "first_name", "last_name", "company", "title", "email", "phone", "source", "status",
-                  "owner", "converted_at", "converted_account", "converted_contact", "converted_deal",
-                  "created_at", "updated_at"]
-        read_only_fields = ["id", "converted_at", "converted_account", "converted_contact", "converted_deal",
-                            "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "first_name",
+            "last_name",
+            "company",
+            "title",
+            "email",
+            "phone",
+            "source",
+            "status",
+            "owner",
+            "converted_at",
+            "converted_account",
+            "converted_contact",
+            "converted_deal",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "converted_at",
+            "converted_account",
+            "converted_contact",
+            "converted_deal",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"status": {"help_text": "`converted` is set by converting the lead, not by writing it."}}
 
 
 class ConvertSerializer(StrictJSONTypes, serializers.Serializer):
     create_deal = serializers.BooleanField(default=False, help_text="Also create a deal for the new account.")
-    deal_name = serializers.CharField(max_length=200, required=False,
-                                      help_text="Default: the lead's company, else its name.")
+    deal_name = serializers.CharField(
+        max_length=200, required=False, help_text="Default: the lead's company, else its name."
+    )
     amount = MoneyField(required=False, help_text="The deal's amount; default 0.")
-    account = StrictPrimaryKeyField(queryset=Account.objects.all(), required=False, allow_null=True,
-                                    help_text="An existing account to attach the contact (and deal) to; "
-                                              "default: a new account named after the lead's company.")
+    account = StrictPrimaryKeyField(
+        queryset=Account.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An existing account to attach the contact (and deal) to; "
+        "default: a new account named after the lead's company.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -67,9 +96,11 @@ class LeadViewSet(RecordViewSet):
     def delete_record(lead, *, by):
         services.delete_lead(lead=lead, by=by)
 
-    @extend_schema(request=ConvertSerializer,
-                   description="Turn the lead into an account (or attach it to one), a contact and optionally a "
-                               "deal, in one step. A lead converts once; a second attempt is a 400.")
+    @extend_schema(
+        request=ConvertSerializer,
+        description="Turn the lead into an account (or attach it to one), a contact and optionally a "
+        "deal, in one step. A lead converts once; a second attempt is a 400.",
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def convert(self, request, pk=None):
         lead = self.get_object()

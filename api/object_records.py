@@ -48,8 +48,9 @@ class _OnCustomRecord(viewsets.GenericViewSet):
         """The record of the URL, if the caller may see it; Http404 otherwise."""
         if not hasattr(self, "_record"):
             # Its custom values are not needed here: no field definitions read.
-            self._record = builder.record_get_for_user(self.request.user, self.kwargs["object_name"],
-                                                       self.kwargs["record_id"], fields=[])
+            self._record = builder.record_get_for_user(
+                self.request.user, self.kwargs["object_name"], self.kwargs["record_id"], fields=[]
+            )
         return self._record
 
 
@@ -70,8 +71,11 @@ class CustomRecordActivityViewSet(_OnCustomRecord):
         page = self.paginate_queryset(activity_selectors.timeline_for(request.user, self.record()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(parameters=[_RECORD_ID], responses={201: CustomRecordActivitySerializer},
-                   description="Log a call, visit, meeting, e-mail or note on a record you can see.")
+    @extend_schema(
+        parameters=[_RECORD_ID],
+        responses={201: CustomRecordActivitySerializer},
+        description="Log a call, visit, meeting, e-mail or note on a record you can see.",
+    )
     def create(self, request, object_name, record_id):
         record = self.record()
         serializer = self.get_serializer(data=request.data)
@@ -92,20 +96,27 @@ class CustomRecordAttachmentViewSet(_OnCustomRecord):
     pagination_class = None
     queryset = Attachment.objects.none()
 
-    @extend_schema(parameters=[_RECORD_ID], responses={200: AttachmentSerializer(many=True), 404: NOT_VISIBLE},
-                   description="The files on a record you can see, newest first.")
+    @extend_schema(
+        parameters=[_RECORD_ID],
+        responses={200: AttachmentSerializer(many=True), 404: NOT_VISIBLE},
+        description="The files on a record you can see, newest first.",
+    )
     def list(self, request, object_name, record_id):
         return Response(AttachmentSerializer(attachment_selectors.attachments_of(self.record()), many=True).data)
 
-    @extend_schema(parameters=[_RECORD_ID], request={"multipart/form-data": CustomRecordUploadSerializer},
-                   responses={201: AttachmentSerializer, 404: NOT_VISIBLE},
-                   description="Attach a file (at most 20 MB) to a record you can see.")
+    @extend_schema(
+        parameters=[_RECORD_ID],
+        request={"multipart/form-data": CustomRecordUploadSerializer},
+        responses={201: AttachmentSerializer, 404: NOT_VISIBLE},
+        description="Attach a file (at most 20 MB) to a record you can see.",
+    )
     def create(self, request, object_name, record_id):
         record = self.record()
         upload = CustomRecordUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        attachment = attachment_services.add_attachment(by=request.user, record=record,
-                                                        upload=upload.validated_data["file"])
+        attachment = attachment_services.add_attachment(
+            by=request.user, record=record, upload=upload.validated_data["file"]
+        )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
@@ -115,9 +126,12 @@ class CustomRecordHistoryViewSet(_OnCustomRecord):
     serializer_class = RecordEventSerializer
     queryset = AuditEvent.objects.none()
 
-    @extend_schema(parameters=[_RECORD_ID], responses={200: RecordEventSerializer(many=True), 404: NOT_VISIBLE},
-                   description="The record's changes, newest first: `[old, new]` for its name and owner, "
-                               "`{\"label\", \"old\", \"new\"}` for each custom field.")
+    @extend_schema(
+        parameters=[_RECORD_ID],
+        responses={200: RecordEventSerializer(many=True), 404: NOT_VISIBLE},
+        description="The record's changes, newest first: `[old, new]` for its name and owner, "
+        '`{"label", "old", "new"}` for each custom field.',
+    )
     def list(self, request, object_name, record_id):
         page = self.paginate_queryset(history_for(self.record()))
         masked = permissions.masked_fields(request.user, self.module)

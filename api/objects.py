@@ -26,8 +26,9 @@ class CustomRecordSerializer(SensitiveFieldsMixin, StrictJSONTypes, serializers.
     # The base columns every custom object has; its custom fields are added per request.
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=255, help_text="The record's name.")
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
-                                               help_text="User id; defaults to the caller.")
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, help_text="User id; defaults to the caller."
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -77,16 +78,20 @@ class CustomRecordViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         # The owner joined: an export writes each record's owner's e-mail.
-        return selectors.records_visible_to(self.request.user, self.object_name(),
-                                            self.custom_fields()).select_related("owner")
+        return selectors.records_visible_to(self.request.user, self.object_name(), self.custom_fields()).select_related(
+            "owner"
+        )
 
     def get_object(self):
-        return selectors.record_get_for_user(self.request.user, self.object_name(), self.kwargs["pk"],
-                                             self.custom_fields())
+        return selectors.record_get_for_user(
+            self.request.user, self.object_name(), self.kwargs["pk"], self.custom_fields()
+        )
 
     def filter_queryset(self, queryset):
-        filters = {param: definition.api_key
-                   for param, (definition, _lookup) in query.filter_params(self.custom_fields()).items()}
+        filters = {
+            param: definition.api_key
+            for param, (definition, _lookup) in query.filter_params(self.custom_fields()).items()
+        }
         refuse_masked_filters(self.request.query_params, filters, getattr(self, "masked", ()))
         queryset = super().filter_queryset(queryset)
         owner = self.request.query_params.get("owner")
@@ -99,14 +104,16 @@ class CustomRecordViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         custom = custom_data(data, self.custom_fields())
-        serializer.instance = services.create_record(self.object_name(), by=self.request.user, name=data["name"],
-                                                     owner=data.get("owner"), values=custom)
+        serializer.instance = services.create_record(
+            self.object_name(), by=self.request.user, name=data["name"], owner=data.get("owner"), values=custom
+        )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         custom = custom_data(data, self.custom_fields())
-        serializer.instance = services.update_record(self.object_name(), serializer.instance,
-                                                     by=self.request.user, values=custom, **data)
+        serializer.instance = services.update_record(
+            self.object_name(), serializer.instance, by=self.request.user, values=custom, **data
+        )
 
     def perform_destroy(self, instance):
         services.delete_record(self.object_name(), instance, by=self.request.user)

@@ -8,7 +8,7 @@ from api.fields import StrictJSONTypes
 from api.permissions import ModuleAccess
 from crm.access import permissions
 from crm.deals import selectors, services
-from crm.deals.models import Pipeline, Stage
+from crm.deals.models import Pipeline
 
 
 class AdminWritesOnly(BasePermission):
@@ -33,20 +33,24 @@ class PipelineSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
 
 class PipelineCreateSerializer(PipelineSerializer):
-    stages = PipelineStageSerializer(many=True, required=False, min_length=1, max_length=50,
-                                     help_text="In order; default: the standard six stages.")
+    stages = PipelineStageSerializer(
+        many=True, required=False, min_length=1, max_length=50, help_text="In order; default: the standard six stages."
+    )
 
 
 class StageSerializer(PipelineStageSerializer):
     pipeline = StrictPrimaryKeyField(queryset=Pipeline.objects.all())
-    position = serializers.IntegerField(min_value=0, max_value=1000, required=False,
-                                        help_text="0 is first; default: last. Other stages move to make room.")
+    position = serializers.IntegerField(
+        min_value=0,
+        max_value=1000,
+        required=False,
+        help_text="0 is first; default: last. Other stages move to make room.",
+    )
 
     class Meta(PipelineStageSerializer.Meta):
         fields = ["id", "pipeline", "name", "position", "probability", "kind"]
         read_only_fields = ["id"]
         validators = []  # the service checks names per pipeline, as 400s on `name`
-
 
 
 class StageUpdateSerializer(StageSerializer):
@@ -82,8 +86,9 @@ class PipelineViewSet(_AdminConfigViewSet):
         return Response(PipelineSerializer(selectors.pipeline_get(pipeline.pk)).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_pipeline(pipeline=serializer.instance, by=self.request.user,
-                                                       **serializer.validated_data)
+        serializer.instance = services.update_pipeline(
+            pipeline=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         services.delete_pipeline(pipeline=instance, by=self.request.user)
@@ -114,8 +119,9 @@ class StageViewSet(_AdminConfigViewSet):
         serializer.instance = services.create_stage(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_stage(stage=serializer.instance, by=self.request.user,
-                                                    **serializer.validated_data)
+        serializer.instance = services.update_stage(
+            stage=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         services.delete_stage(stage=instance, by=self.request.user)

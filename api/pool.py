@@ -17,17 +17,18 @@ from crm.accounts.models import Account, PoolSettings
 class PoolSettingsSerializer(StrictJSONTypes, serializers.ModelSerializer):
     class Meta:
         model = PoolSettings
-        fields = ["claim_cap", "release_after_days_without_follow_up", "release_after_days_without_deal",
-                  "updated_at"]
+        fields = ["claim_cap", "release_after_days_without_follow_up", "release_after_days_without_deal", "updated_at"]
         read_only_fields = ["updated_at"]
         extra_kwargs = {
             "claim_cap": {"help_text": "Most accounts a user may own and still claim more; null: no cap."},
             "release_after_days_without_follow_up": {
                 "help_text": "Owned accounts nobody followed up for this many days go back to the pool "
-                             "(nightly); null: never."},
+                "(nightly); null: never."
+            },
             "release_after_days_without_deal": {
                 "help_text": "Owned accounts without a deal created or changed for this many days go back to "
-                             "the pool (nightly); null: never."},
+                "the pool (nightly); null: never."
+            },
         }
 
 
@@ -60,18 +61,27 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_object(self):
         return selectors.pool_account_get(self.kwargs["pk"])
 
-    @extend_schema(request=None, responses={200: PoolAccountSerializer},
-                   description="Make the account yours. 400 when you own as many accounts as the cap allows, or "
-                               "when someone claimed it first.")
+    @extend_schema(
+        request=None,
+        responses={200: PoolAccountSerializer},
+        description="Make the account yours. 400 when you own as many accounts as the cap allows, or "
+        "when someone claimed it first.",
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def claim(self, request, pk=None):
         account = pool.claim(account_id=pk, by=request.user)
         return Response(PoolAccountSerializer(account).data)
 
     @extend_schema(methods=["GET"], responses=PoolSettingsSerializer, description="The tenant's pool rules.")
-    @extend_schema(methods=["PATCH"], request=PoolSettingsSerializer, responses={
-        200: PoolSettingsSerializer, 403: OpenApiResponse(description="Only the tenant's admins may do this.")},
-        description="Change the tenant's pool rules (admin).")
+    @extend_schema(
+        methods=["PATCH"],
+        request=PoolSettingsSerializer,
+        responses={
+            200: PoolSettingsSerializer,
+            403: OpenApiResponse(description="Only the tenant's admins may do this."),
+        },
+        description="Change the tenant's pool rules (admin).",
+    )
     @action(detail=False, methods=["get", "patch"], url_path="settings", filter_backends=[], pagination_class=None)
     def pool_settings(self, request):
         if request.method == "GET":
@@ -80,5 +90,4 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise PermissionDenied("Only the tenant's admins may do this.")
         serializer = PoolSettingsSerializer(selectors.pool_settings(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        return Response(PoolSettingsSerializer(pool.update_settings(by=request.user,
-                                                                    **serializer.validated_data)).data)
+        return Response(PoolSettingsSerializer(pool.update_settings(by=request.user, **serializer.validated_data)).data)

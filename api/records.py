@@ -49,10 +49,10 @@ class RecordViewSet(viewsets.ModelViewSet):
         fields = self.custom_fields()
         self.masked = permissions.masked_fields(request.user, self.module)
         # Per request, on the instance: the class is every tenant's (and every role's).
-        self.ordering_fields = unmasked([*type(self).ordering_fields, *custom_query.ordering_keys(fields)],
-                                        self.masked)
-        self.search_fields = unmasked([*type(self).search_fields, *(f.api_key for f in fields if f.searchable)],
-                                      self.masked)
+        self.ordering_fields = unmasked([*type(self).ordering_fields, *custom_query.ordering_keys(fields)], self.masked)
+        self.search_fields = unmasked(
+            [*type(self).search_fields, *(f.api_key for f in fields if f.searchable)], self.masked
+        )
 
     def builder_object(self):
         """The module builder's name of this viewset's object ("contacts"), or None."""
@@ -71,8 +71,10 @@ class RecordViewSet(viewsets.ModelViewSet):
             # Same name, so the OpenAPI components keep theirs. DirectRead last: it
             # stands in for DRF's Serializer.to_representation, under any override.
             _masking_serializers[serializer_class] = type(
-                serializer_class.__name__, (SensitiveFieldsMixin, serializer_class, DirectRead),
-                {"__module__": serializer_class.__module__, "__doc__": serializer_class.__doc__})
+                serializer_class.__name__,
+                (SensitiveFieldsMixin, serializer_class, DirectRead),
+                {"__module__": serializer_class.__module__, "__doc__": serializer_class.__doc__},
+            )
         return _masking_serializers[serializer_class]
 
     def get_serializer(self, *args, **kwargs):
@@ -98,8 +100,10 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     def _filters(self, queryset):
         """{query parameter: the field it filters on} of this list, built-in and custom."""
-        filters = {param: definition.api_key
-                   for param, (definition, _lookup) in custom_query.filter_params(self.custom_fields()).items()}
+        filters = {
+            param: definition.api_key
+            for param, (definition, _lookup) in custom_query.filter_params(self.custom_fields()).items()
+        }
         filterset_class = DjangoFilterBackend().get_filterset_class(self, queryset)
         if filterset_class is not None:
             filters.update({param: f.field_name for param, f in filterset_class.base_filters.items()})
@@ -129,8 +133,13 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     def _write_custom(self, instance, custom):
         if custom:
-            builder_services.set_custom_values(object_name=self.builder_object(), record_id=instance.pk,
-                                               values=custom, fields=self.custom_fields(), by=self.request.user)
+            builder_services.set_custom_values(
+                object_name=self.builder_object(),
+                record_id=instance.pk,
+                values=custom,
+                fields=self.custom_fields(),
+                by=self.request.user,
+            )
 
     def perform_destroy(self, instance):
         self.delete_record(instance, by=self.request.user)

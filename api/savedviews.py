@@ -12,16 +12,23 @@ FORBIDDEN = OpenApiResponse(description="Only the person who saved the view, or 
 
 
 class SavedViewSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    list = serializers.ChoiceField(source="list_name", choices=SavedView.List.choices,
-                                   help_text="The list page the view belongs to (cx:<name>: a custom object's).")
+    list = serializers.ChoiceField(
+        source="list_name",
+        choices=SavedView.List.choices,
+        help_text="The list page the view belongs to (cx:<name>: a custom object's).",
+    )
     name = serializers.CharField(max_length=services.NAME_MAX, help_text="Unique per user and list.")
     query = serializers.CharField(
-        max_length=services.QUERY_MAX, required=False, allow_blank=True,
+        max_length=services.QUERY_MAX,
+        required=False,
+        allow_blank=True,
         help_text="The list page's query string (filters and sort, e.g. `q=acme&owner=me&sort=-created`); "
-                  "the page number is not kept. Opening the view applies it to the records you can see.")
+        "the page number is not kept. Opening the view applies it to the records you can see.",
+    )
     owner = serializers.PrimaryKeyRelatedField(source="user", read_only=True, help_text="Who saved it.")
     may_change = serializers.SerializerMethodField(
-        help_text="Whether you may rename, re-share or delete it (its author; an admin for a shared view).")
+        help_text="Whether you may rename, re-share or delete it (its author; an admin for a shared view)."
+    )
 
     class Meta:
         model = SavedView
@@ -41,8 +48,9 @@ class SavedViewSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
 
 class SavedViewFilter(django_filters.FilterSet):
-    list = django_filters.ChoiceFilter(field_name="list_name", choices=SavedView.List.choices,
-                                       help_text="Only the views of this list page.")
+    list = django_filters.ChoiceFilter(
+        field_name="list_name", choices=SavedView.List.choices, help_text="Only the views of this list page."
+    )
     shared = StrictBooleanFilter(help_text="Only the shared views, or only the private ones.")
 
     class Meta:
@@ -60,8 +68,10 @@ class SavedViewFilter(django_filters.FilterSet):
         list_filter.__dict__.pop("_field", None)
 
 
-@extend_schema_view(partial_update=extend_schema(responses={200: SavedViewSerializer, 403: FORBIDDEN}),
-                    destroy=extend_schema(responses={204: None, 403: FORBIDDEN}))
+@extend_schema_view(
+    partial_update=extend_schema(responses={200: SavedViewSerializer, 403: FORBIDDEN}),
+    destroy=extend_schema(responses={204: None, 403: FORBIDDEN}),
+)
 class SavedViewViewSet(RecordViewSet):
     """Named filters and sort of a list page: your own and those shared with everyone."""
 

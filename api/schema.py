@@ -38,16 +38,23 @@ class AutoSchema(openapi.AutoSchema):
         elif self._is_paginated_list():
             errors["404"] = ("No such page", self._component("Error", _DETAIL))
         for status, (description, ref) in errors.items():
-            responses.setdefault(status, {
-                "description": description,
-                "content": {"application/json": {"schema": ref}},
-            })
+            responses.setdefault(
+                status,
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": ref}},
+                },
+            )
         return responses
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if (direction == "request" and isinstance(field, serializers.CharField)
-                and isinstance(schema, dict) and "pattern" not in schema):
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and isinstance(schema, dict)
+            and "pattern" not in schema
+        ):
             may_be_blank = field.allow_blank or not field.trim_whitespace
             schema["pattern"] = _NO_NUL if may_be_blank else _NO_NUL_NOT_BLANK
         return schema
@@ -57,13 +64,17 @@ class AutoSchema(openapi.AutoSchema):
         if parameters and callable(getattr(self.view, "custom_fields", None)):
             # The tenant's custom fields' filters (api/records.py).
             from api.custom_fields import filter_parameters
+
             parameters = parameters + filter_parameters(self.view.custom_fields())
         for parameter in parameters:
             # Filters, search and ordering all read an empty value as "not given".
             parameter["allowEmptyValue"] = True
             schema = parameter.get("schema", {})
-            if (schema.get("type") == "string" and "pattern" not in schema
-                    and parameter["name"] != OrderingFilter.ordering_param):
+            if (
+                schema.get("type") == "string"
+                and "pattern" not in schema
+                and parameter["name"] != OrderingFilter.ordering_param
+            ):
                 schema["pattern"] = _NO_NUL
         return parameters
 
@@ -84,8 +95,11 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "A token from POST /api/v1/auth/token/, valid on its own tenant's host only."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from POST /api/v1/auth/token/, valid on its own tenant's host only.",
+        }
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
@@ -96,11 +110,14 @@ class SessionScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
 
 
-_OBJECT_PATHS = ("/api/v1/objects/{object_name}/", "/api/v1/objects/{object_name}/export/",
-                 "/api/v1/objects/{object_name}/{id}/",
-                 "/api/v1/objects/{object_name}/{record_id}/activities/",
-                 "/api/v1/objects/{object_name}/{record_id}/attachments/",
-                 "/api/v1/objects/{object_name}/{record_id}/history/")
+_OBJECT_PATHS = (
+    "/api/v1/objects/{object_name}/",
+    "/api/v1/objects/{object_name}/export/",
+    "/api/v1/objects/{object_name}/{id}/",
+    "/api/v1/objects/{object_name}/{record_id}/activities/",
+    "/api/v1/objects/{object_name}/{record_id}/attachments/",
+    "/api/v1/objects/{object_name}/{record_id}/history/",
+)
 _OBJECT_COMPONENTS = ("CustomRecord", "CustomRecordRequest", "PatchedCustomRecordRequest", "PaginatedCustomRecordList")
 
 
@@ -116,7 +133,7 @@ def _renamed(value, refs, object_name):
             if key == "$ref" and item in refs:
                 item = refs[item]
             elif key == "operationId" and isinstance(item, str) and item.startswith("objects_"):
-                item = f"objects_{object_name}_{item[len('objects_'):]}"
+                item = f"objects_{object_name}_{item[len('objects_') :]}"
             else:
                 item = _renamed(item, refs, object_name)
             renamed[key] = item
@@ -170,15 +187,22 @@ def custom_objects_hook(result, generator, request, public):
                         schema.setdefault("required", []).append(field.api_key)
             schemas[new] = schema
         for path, item in generic.items():
-            item = _renamed(item, {f"#/components/schemas/{old}": f"#/components/schemas/{new}"
-                                   for old, new in names.items()}, custom.name)
+            item = _renamed(
+                item,
+                {f"#/components/schemas/{old}": f"#/components/schemas/{new}" for old, new in names.items()},
+                custom.name,
+            )
             for operation in item.values():
                 if not isinstance(operation, dict) or "parameters" not in operation:
                     continue
                 operation["parameters"] = [p for p in operation["parameters"] if p.get("name") != "object_name"]
                 operation["tags"] = [custom.name]
-                if path.endswith("{object_name}/") and "responses" in operation and "200" in operation["responses"] \
-                        and operation.get("operationId", "").endswith("_list"):
+                if (
+                    path.endswith("{object_name}/")
+                    and "responses" in operation
+                    and "200" in operation["responses"]
+                    and operation.get("operationId", "").endswith("_list")
+                ):
                     operation["parameters"] += filter_parameters(fields)
             paths[path.replace("{object_name}", custom.name)] = item
     return result

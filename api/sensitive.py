@@ -19,8 +19,9 @@ def refuse_masked_filters(params, filters, masked):
     {parameter: the field it reads}) on a `masked` field. Refused rather than
     ignored: an ignored filter would answer every record to a client that asked
     for a few, and a matching one would tell the hidden value."""
-    refused = sorted(param for param, field in filters.items()
-                     if field.split("__")[0] in masked and params.get(param, "") != "")
+    refused = sorted(
+        param for param, field in filters.items() if field.split("__")[0] in masked and params.get(param, "") != ""
+    )
     if refused:
         raise serializers.ValidationError({param: [FILTER_REFUSED] for param in refused})
 

@@ -29,11 +29,17 @@ class SignUpView(APIView):
 
     @extend_schema(
         request=SignUpSerializer,
-        responses={201: inline_serializer("SignUpResult", {
-            "subdomain": serializers.CharField(),
-            "url": serializers.URLField(),
-            "trial_ends_at": serializers.DateTimeField(),
-        }), 429: OpenApiResponse(description="Too many sign-ups from this address; see Retry-After")},
+        responses={
+            201: inline_serializer(
+                "SignUpResult",
+                {
+                    "subdomain": serializers.CharField(),
+                    "url": serializers.URLField(),
+                    "trial_ends_at": serializers.DateTimeField(),
+                },
+            ),
+            429: OpenApiResponse(description="Too many sign-ups from this address; see Retry-After"),
+        },
     )
     def post(self, request):
         serializer = SignUpSerializer(data=request.data)

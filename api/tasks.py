@@ -18,22 +18,41 @@ from crm.users.models import User
 
 class TaskSerializer(StrictJSONTypes, serializers.ModelSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False,
-        help_text="User id; defaults to the caller. Managers may assign to their teams.")
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="User id; defaults to the caller. Managers may assign to their teams.",
+    )
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), allow_null=True, required=False)
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.all(), allow_null=True, required=False)
     due_date = StrictDateField(allow_null=True, required=False)
     remind_at = StrictDateTimeField(
-        allow_null=True, required=False,
-        help_text="When to remind the assignee (in-app and by e-mail, once). A new time arms it again.")
+        allow_null=True,
+        required=False,
+        help_text="When to remind the assignee (in-app and by e-mail, once). A new time arms it again.",
+    )
     reminder_sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
     done_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Task
-        fields = ["id", "title", "notes", "due_date", "remind_at", "reminder_sent_at", "assignee", "created_by",
-                  "account", "contact", "deal", "done", "done_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "title",
+            "notes",
+            "due_date",
+            "remind_at",
+            "reminder_sent_at",
+            "assignee",
+            "created_by",
+            "account",
+            "contact",
+            "deal",
+            "done",
+            "done_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_by", "created_at", "updated_at"]
         extra_kwargs = {"done": {"required": False}}
 
@@ -54,8 +73,7 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     what it cannot read, where the document promises a 400."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true",
-                         **kwargs)
+        super().__init__(choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", **kwargs)
 
 
 class TaskFilter(django_filters.FilterSet):

@@ -9,11 +9,16 @@ from crm.users.models import User
 
 
 class TeamSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True,
-                                                 required=False)
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
     parent = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
-    members = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False,
-                                                 help_text="User ids; a user belongs to one team at most.")
+    members = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        many=True,
+        required=False,
+        help_text="User ids; a user belongs to one team at most.",
+    )
 
     class Meta:
         model = Team
@@ -50,8 +55,9 @@ class TeamViewSet(viewsets.ModelViewSet):
         serializer.instance = services.create_team(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_team(team=serializer.instance, by=self.request.user,
-                                                   **serializer.validated_data)
+        serializer.instance = services.update_team(
+            team=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
 
     def perform_destroy(self, team):
         services.delete_team(team=team, by=self.request.user)

@@ -57,14 +57,24 @@ urlpatterns = [
     path("billing/subscription/", SubscriptionView.as_view(), name="billing-subscription"),
     path("customization/layouts/<str:object_name>/<str:kind>/", LayoutView.as_view(), name="custom-layout"),
     path("objects/<str:object_name>/", custom_records, name="custom-record-list"),
-    path("objects/<str:object_name>/export/", CustomRecordViewSet.as_view({"get": "export"}),
-         name="custom-record-export"),
+    path(
+        "objects/<str:object_name>/export/", CustomRecordViewSet.as_view({"get": "export"}), name="custom-record-export"
+    ),
     path("objects/<str:object_name>/<int:pk>/", custom_record, name="custom-record-detail"),
-    path("objects/<str:object_name>/<int:record_id>/activities/",
-         CustomRecordActivityViewSet.as_view({"get": "list", "post": "create"}), name="custom-record-activities"),
-    path("objects/<str:object_name>/<int:record_id>/attachments/",
-         CustomRecordAttachmentViewSet.as_view({"get": "list", "post": "create"}), name="custom-record-attachments"),
-    path("objects/<str:object_name>/<int:record_id>/history/",
-         CustomRecordHistoryViewSet.as_view({"get": "list"}), name="custom-record-history"),
+    path(
+        "objects/<str:object_name>/<int:record_id>/activities/",
+        CustomRecordActivityViewSet.as_view({"get": "list", "post": "create"}),
+        name="custom-record-activities",
+    ),
+    path(
+        "objects/<str:object_name>/<int:record_id>/attachments/",
+        CustomRecordAttachmentViewSet.as_view({"get": "list", "post": "create"}),
+        name="custom-record-attachments",
+    ),
+    path(
+        "objects/<str:object_name>/<int:record_id>/history/",
+        CustomRecordHistoryViewSet.as_view({"get": "list"}),
+        name="custom-record-history",
+    ),
     *router.urls,
 ]

@@ -16,10 +16,16 @@ _SEAT_LIMIT = OpenApiResponse(description="Every paid seat is taken; nothing was
 
 
 class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False,
-                                              help_text="The user's team (one at most).")
-    password = serializers.CharField(write_only=True, required=False, trim_whitespace=False, max_length=256,
-                                     help_text="Optional: without it the user is e-mailed an invitation.")
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), allow_null=True, required=False, help_text="The user's team (one at most)."
+    )
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        trim_whitespace=False,
+        max_length=256,
+        help_text="Optional: without it the user is e-mailed an invitation.",
+    )
     role = serializers.ChoiceField(choices=Role.choices, default=Role.SALES)
 
     class Meta:
@@ -41,7 +47,7 @@ class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
         try:
             validate_password(value, user=self.instance)
         except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages)
+            raise serializers.ValidationError(exc.messages) from exc
         return value
 
     def validate_email(self, value):
@@ -52,8 +58,9 @@ class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
 class UserFilter(django_filters.FilterSet):
     # A strict true/false: django-filter's BooleanFilter ignores values it cannot read.
-    is_active = django_filters.TypedChoiceFilter(choices=[("true", "true"), ("false", "false")],
-                                                 coerce=lambda value: value == "true")
+    is_active = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+    )
 
     class Meta:
         model = User
@@ -64,8 +71,13 @@ class ReassignSerializer(StrictJSONTypes, serializers.Serializer):
     to = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text="The user who takes over.")
 
 
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """The tenant's users (admin only). Deactivate with PATCH {"is_active": false}: it frees a
     seat and keeps every record."""
 
@@ -108,13 +120,18 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             serializer.instance.set_password(data.pop("password"))
         serializer.instance = services.update_user(user=serializer.instance, by=self.request.user, **data)
 
-    @extend_schema(request=ReassignSerializer, responses={200: inline_serializer(
-        "Reassigned", {"moved": serializers.DictField(child=serializers.IntegerField())})})
+    @extend_schema(
+        request=ReassignSerializer,
+        responses={
+            200: inline_serializer("Reassigned", {"moved": serializers.DictField(child=serializers.IntegerField())})
+        },
+    )
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         """Give every record this user owns to another user, keeping history."""
         serializer = ReassignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        moved = services.reassign_records(from_user=self.get_object(), to_user=serializer.validated_data["to"],
-                                          by=request.user)
+        moved = services.reassign_records(
+            from_user=self.get_object(), to_user=serializer.validated_data["to"], by=request.user
+        )
         return Response({"moved": moved}, status=status.HTTP_200_OK)

@@ -55,21 +55,23 @@ def setup_django(cleanup, bench_db, bench_db_url, **env):
     ExitStack) flushes Redis and closes the connections at the end."""
     redis_url, redis_client = claim_redis_db(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL, bench_db)
     cleanup.callback(lambda: (redis_client.flushdb(), redis_client.close(), log(f"flushed Redis {redis_url}")))
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": bench_db_url,
-        "REDIS_URL": redis_url,
-        "CELERY_QUEUE": bench_db,
-        "SPARE_SCHEMA_POOL_SIZE": "0",
-        "BASE_DOMAIN": "localhost",
-        # Our own keys, so settings never write .secrets/ in the checkout.
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "BACKUP_ENCRYPTION_KEY": secrets.token_urlsafe(32),
-        "SENTRY_DSN": "",
-        "DJANGO_DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-        **env,
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": bench_db_url,
+            "REDIS_URL": redis_url,
+            "CELERY_QUEUE": bench_db,
+            "SPARE_SCHEMA_POOL_SIZE": "0",
+            "BASE_DOMAIN": "localhost",
+            # Our own keys, so settings never write .secrets/ in the checkout.
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "BACKUP_ENCRYPTION_KEY": secrets.token_urlsafe(32),
+            "SENTRY_DSN": "",
+            "DJANGO_DEBUG": "0",
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+    )
     sys.path.insert(0, str(ROOT))
 
     import django

@@ -49,10 +49,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchdb import (  # noqa: E402
-    bench_urls, database_exists, migrate, recreate_database, server_version, setup_django,
+from benchdb import (
+    bench_urls,
+    database_exists,
+    migrate,
+    recreate_database,
+    server_version,
+    setup_django,
 )
-from provisioning import OtherWork, log, machine_facts, p95  # noqa: E402  (machine helpers)
+from provisioning import OtherWork, log, machine_facts, p95
 
 BENCH_DB = "crm_bench_fields"
 SUBDOMAIN = "benchfields"
@@ -64,8 +69,11 @@ TARGET_RATIO, TARGET_ADD_S = 1.5, 2.0
 WRITER_NAME = "Benchwriter"
 
 FIRST_NAMES = "Ann Ben Carla Dan Eva Fei Gao Hana Ivan Jun Kai Lei Mia Nils Ola Ping Qing Rui Sara Tao".split()
-LAST_NAMES = [f"{a}{b}" for a in "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Smith Jones Brown Miller".split()
-              for b in ("", "son", "berg", "ford", "ley", "ton", "wood", "field", "man", "er", "ski", "ez")]
+LAST_NAMES = [
+    f"{a}{b}"
+    for a in "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Smith Jones Brown Miller".split()
+    for b in ("", "son", "berg", "ford", "ley", "ton", "wood", "field", "man", "er", "ski", "ez")
+]
 CHOICES = ["bronze", "silver", "gold", "platinum"]
 
 # The 20 custom fields: (name, type, options, SQL giving each contact's value from
@@ -97,6 +105,7 @@ FIELDS = [
 
 # ------------------------------------------------------------------ the data
 
+
 def existing_state(tenant):
     """(contacts, custom fields of contacts) of the bench tenant, leaving out what
     an interrupted run may have left behind (removed before the adds)."""
@@ -107,8 +116,10 @@ def existing_state(tenant):
 
     connection.set_tenant(tenant)
     try:
-        return (Contact.objects.exclude(first_name=WRITER_NAME).count(),
-                sorted(f.name for f in selectors.fields_for("contacts") if not f.name.startswith("bench_added_")))
+        return (
+            Contact.objects.exclude(first_name=WRITER_NAME).count(),
+            sorted(f.name for f in selectors.fields_for("contacts") if not f.name.startswith("bench_added_")),
+        )
     finally:
         connection.set_schema_to_public()
 
@@ -132,42 +143,72 @@ def build_tenant(bench_db_url, contacts):
     if old is not None:
         log(f"deleting the incomplete tenant {SUBDOMAIN}")
         services.delete_tenant(old)
-    tenant = services.sign_up(company="Bench Fields Co", subdomain=SUBDOMAIN, email=f"admin@{SUBDOMAIN}.test",
-                              password=PASSWORD, seats=SALES + 5, interval="month")
+    tenant = services.sign_up(
+        company="Bench Fields Co",
+        subdomain=SUBDOMAIN,
+        email=f"admin@{SUBDOMAIN}.test",
+        password=PASSWORD,
+        seats=SALES + 5,
+        interval="month",
+    )
     rng = random.Random(20261124)
     connection.set_tenant(tenant)
     try:
         admin = User.objects.get(email=f"admin@{SUBDOMAIN}.test")
         for name, kind, options, _sql in FIELDS:
-            builder.create_field(by=admin, object_name="contacts", name=name, label=name.replace("_", " ").title(),
-                                 type=kind, **options)
+            builder.create_field(
+                by=admin, object_name="contacts", name=name, label=name.replace("_", " ").title(), type=kind, **options
+            )
         with transaction.atomic():
-            sales = [User.objects.create_user(email=f"sales{n}@{SUBDOMAIN}.test", password=PASSWORD,
-                                              role=Role.SALES, name=f"Sales {n}") for n in range(1, SALES + 1)]
+            sales = [
+                User.objects.create_user(
+                    email=f"sales{n}@{SUBDOMAIN}.test", password=PASSWORD, role=Role.SALES, name=f"Sales {n}"
+                )
+                for n in range(1, SALES + 1)
+            ]
             started = time.perf_counter()
-            accounts = Account.objects.bulk_create([
-                Account(name=f"Company {i}", owner=sales[i % SALES], owner_since=None,
-                        name_key=matching.company_name_key(f"Company {i}")) for i in range(ACCOUNTS)])
+            accounts = Account.objects.bulk_create(
+                [
+                    Account(
+                        name=f"Company {i}",
+                        owner=sales[i % SALES],
+                        owner_since=None,
+                        name_key=matching.company_name_key(f"Company {i}"),
+                    )
+                    for i in range(ACCOUNTS)
+                ]
+            )
             for start in range(0, contacts, BATCH):
                 batch = []
                 for i in range(start, min(start + BATCH, contacts)):
                     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
                     email = f"{first.lower()}.{last.lower()}{i}@example{i % 991}.test"
                     account = accounts[rng.randrange(ACCOUNTS)]
-                    batch.append(Contact(first_name=first, last_name=last, email=email, account=account,
-                                         owner=sales[i % SALES], name_key=matching.person_name_key(first, last),
-                                         email_key=matching.email_key(email)))
+                    batch.append(
+                        Contact(
+                            first_name=first,
+                            last_name=last,
+                            email=email,
+                            account=account,
+                            owner=sales[i % SALES],
+                            name_key=matching.person_name_key(first, last),
+                            email_key=matching.email_key(email),
+                        )
+                    )
                 made = Contact.objects.bulk_create(batch)
                 ContactAccount.objects.bulk_create(
-                    [ContactAccount(contact_id=c.pk, account_id=c.account_id, is_primary=True) for c in made])
+                    [ContactAccount(contact_id=c.pk, account_id=c.account_id, is_primary=True) for c in made]
+                )
             log(f"accounts and contacts in {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
             with connection.cursor() as cursor:
                 assignments = ", ".join(f"cf_{name} = {expression}" for name, _k, _o, expression in FIELDS)
                 # h: a well-mixed non-negative hash of the id, so values do not follow insertion order.
-                cursor.execute(f"UPDATE contacts_contact SET {assignments} "
-                               "FROM (SELECT id AS hid, abs(hashint8(id)) AS h FROM contacts_contact) AS hashed "
-                               "WHERE contacts_contact.id = hashed.hid")
+                cursor.execute(
+                    f"UPDATE contacts_contact SET {assignments} "
+                    "FROM (SELECT id AS hid, abs(hashint8(id)) AS h FROM contacts_contact) AS hashed "
+                    "WHERE contacts_contact.id = hashed.hid"
+                )
             log(f"20 custom values for every contact in {time.perf_counter() - started:.1f} s")
     finally:
         connection.set_schema_to_public()
@@ -180,6 +221,7 @@ def build_tenant(bench_db_url, contacts):
 
 
 # ------------------------------------------------------------------ the requests
+
 
 def request_kinds(tenant, admin, sales_user):
     """{label: url} of the timed list requests, and the test Client that sends them."""
@@ -241,6 +283,7 @@ def check_answers(client, kinds):
 
 # ------------------------------------------------------------------ adding a field while others write
 
+
 class Writer(threading.Thread):
     """Inserts and updates contacts on its own connection as fast as it can,
     recording when each statement started and ended."""
@@ -261,14 +304,17 @@ class Writer(threading.Thread):
                 while not self.stop.is_set():
                     started = time.perf_counter()
                     if n % 2:
-                        conn.execute("UPDATE contacts_contact SET title = %s, updated_at = now() WHERE id = %s",
-                                     [f"Title {n}", rng.randrange(1, self.max_id)])
+                        conn.execute(
+                            "UPDATE contacts_contact SET title = %s, updated_at = now() WHERE id = %s",
+                            [f"Title {n}", rng.randrange(1, self.max_id)],
+                        )
                     else:
                         conn.execute(
                             "INSERT INTO contacts_contact (first_name, last_name, title, role, email, phone, "
                             "owner_id, name_key, phone_key, email_key, created_at, updated_at) "
                             "VALUES (%s, %s, '', '', '', '', %s, '', '', '', now(), now())",
-                            [WRITER_NAME, f"W{n}", self.owner_id])
+                            [WRITER_NAME, f"W{n}", self.owner_id],
+                        )
                     self.ops.append((started, time.perf_counter()))
                     n += 1
         except Exception as exc:  # reported by the main thread
@@ -298,11 +344,11 @@ def add_fields_while_writing(tenant, bench_db_url, admin, sales_user, run_tag):
     from crm.contacts.models import Contact
 
     added = [
-        ("integer (indexed)", dict(type="integer")),
-        ("text (indexed)", dict(type="text")),
-        ("choice (CHECK + index)", dict(type="choice", choices=CHOICES)),
-        ("unique text (unique index)", dict(type="text", unique=True)),
-        ("required integer with default", dict(type="integer", required=True, default=0)),
+        ("integer (indexed)", {"type": "integer"}),
+        ("text (indexed)", {"type": "text"}),
+        ("choice (CHECK + index)", {"type": "choice", "choices": CHOICES}),
+        ("unique text (unique index)", {"type": "text", "unique": True}),
+        ("required integer with default", {"type": "integer", "required": True, "default": 0}),
     ]
     connection.set_tenant(tenant)
     remove_added(admin)  # what an interrupted run left
@@ -331,11 +377,10 @@ def add_fields_while_writing(tenant, bench_db_url, admin, sales_user, run_tag):
         connection.set_schema_to_public()
     if writer.error:
         raise RuntimeError(f"the writer failed: {writer.error}")
-    for result, (started, ended) in zip(results, windows):
+    for result, (started, ended) in zip(results, windows, strict=True):
         during = [end - start for start, end in writer.ops if end >= started and start <= ended]
         result += [max(during, default=0.0), len(during)]
-    outside = [end - start for start, end in writer.ops
-               if not any(end >= s and start <= e for s, e in windows)]
+    outside = [end - start for start, end in writer.ops if not any(end >= s and start <= e for s, e in windows)]
     ordered = sorted(outside)
     return results, (statistics.median(outside), ordered[int(0.99 * (len(ordered) - 1))], len(writer.ops))
 
@@ -352,6 +397,7 @@ def time_after_grace():
 
 # ------------------------------------------------------------------ figures
 
+
 def ms(values):
     return {"p50": statistics.median(values) * 1000, "p95": p95(values) * 1000}
 
@@ -364,13 +410,17 @@ def report(times, counts, adds, writer_facts, contacts):
         for field in ("built-in", "custom int", "custom text"):
             figures = ms(times[(shape, field)])
             ratio = figures["p95"] / base["p95"]
-            print(f"  {shape + ', ' + field:<34}{counts[(shape, field)]:>8}{figures['p50']:>8.1f}"
-                  f"{figures['p95']:>8.1f}{ratio:>10.2f}x")
+            print(
+                f"  {shape + ', ' + field:<34}{counts[(shape, field)]:>8}{figures['p50']:>8.1f}"
+                f"{figures['p95']:>8.1f}{ratio:>10.2f}x"
+            )
             if field != "built-in":
                 met = met and ratio <= TARGET_RATIO
     p50, p99, writes = writer_facts
-    print(f"\n  adding a field to {contacts:,} contacts while a writer inserts/updates contacts "
-          f"({writes} writes; outside the adds p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms):")
+    print(
+        f"\n  adding a field to {contacts:,} contacts while a writer inserts/updates contacts "
+        f"({writes} writes; outside the adds p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms):"
+    )
     print(f"  {'field':<32}{'add (s)':>9}{'longest write (ms)':>20}{'writes during':>15}")
     for label, seconds, longest, during in adds:
         print(f"  {label:<32}{seconds:>9.3f}{longest * 1000:>20.1f}{during:>15}")
@@ -382,8 +432,12 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="timed requests per kind (default 200)")
     parser.add_argument("--warmup", type=int, default=10, help="uncounted requests per kind first (default 10)")
-    parser.add_argument("--contacts", type=int, default=CONTACTS,
-                        help=f"contacts in the tenant (default {CONTACTS:,}; another number rebuilds it)")
+    parser.add_argument(
+        "--contacts",
+        type=int,
+        default=CONTACTS,
+        help=f"contacts in the tenant (default {CONTACTS:,}; another number rebuilds it)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="drop the bench database and generate it again")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
@@ -426,25 +480,32 @@ def main():
         connection.set_schema_to_public()
 
         facts = machine_facts(server_version(admin_url))
-        print(f"\nmachine: {facts['cpus']} CPUs ({facts['cpu']}), PostgreSQL {facts['postgres']}, "
-              f"Python {facts['python']}; Django test Client in-process as the admin; {args.requests} requests "
-              f"per kind after {args.warmup} warm-up, all kinds alternating")
-        print(f"data: {args.contacts:,} contacts, {len(FIELDS)} custom fields on contacts (each its own column and index)")
+        print(
+            f"\nmachine: {facts['cpus']} CPUs ({facts['cpu']}), PostgreSQL {facts['postgres']}, "
+            f"Python {facts['python']}; Django test Client in-process as the admin; {args.requests} requests "
+            f"per kind after {args.warmup} warm-up, all kinds alternating"
+        )
+        print(
+            f"data: {args.contacts:,} contacts, {len(FIELDS)} custom fields on contacts (each its own column and index)"
+        )
 
         client, kinds = request_kinds(tenant, admin, sales_user)
         counts = check_answers(client, kinds)
         with OtherWork(os.getpid(), BENCH_DB) as other:
             times = measure(client, kinds, args.requests, args.warmup)
-        print(f"other processes used {other.cpus:.2f} of {facts['cpus']} CPUs on average while timing the lists"
-              + ("  (shared machine: figures are noisy)" if other.cpus > 0.1 else ""))
+        print(
+            f"other processes used {other.cpus:.2f} of {facts['cpus']} CPUs on average while timing the lists"
+            + ("  (shared machine: figures are noisy)" if other.cpus > 0.1 else "")
+        )
 
         with OtherWork(os.getpid(), BENCH_DB) as other:
-            adds, writer_facts = add_fields_while_writing(tenant, bench_db_url, admin, sales_user,
-                                                         secrets.token_hex(3))
+            adds, writer_facts = add_fields_while_writing(tenant, bench_db_url, admin, sales_user, secrets.token_hex(3))
         print(f"other processes used {other.cpus:.2f} of {facts['cpus']} CPUs on average while adding fields")
         met = report(times, counts, adds, writer_facts, args.contacts)
-        print(f"\ntargets: custom-field p95 <= {TARGET_RATIO:g}x the built-in's; adding a field < {TARGET_ADD_S:g} s "
-              f"-> {'MET' if met else 'NOT MET'}")
+        print(
+            f"\ntargets: custom-field p95 <= {TARGET_RATIO:g}x the built-in's; adding a field < {TARGET_ADD_S:g} s "
+            f"-> {'MET' if met else 'NOT MET'}"
+        )
 
     if args.check and not met:
         sys.exit(1)

@@ -62,6 +62,7 @@ def log(message):
 
 # ------------------------------------------------------------------ resources
 
+
 def with_db(url, dbname):
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(dbname)))
@@ -109,11 +110,18 @@ def free_port():
 
 def start_server(env, port, workers, threads, log_path):
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
-    cmd = [str(gunicorn) if gunicorn.exists() else "gunicorn", "config.wsgi:application",
-           "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
+    cmd = [
+        str(gunicorn) if gunicorn.exists() else "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+    ]
     log_file = open(log_path, "wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -141,6 +149,7 @@ def stop_server(proc, log_file):
 
 
 # ------------------------------------------------------------------ HTTP
+
 
 def request(port, host, method, path, payload=None, token=None):
     """One request on a fresh connection to 127.0.0.1:port with this Host header."""
@@ -187,13 +196,24 @@ def new_identity(kind, i):
 
 # ------------------------------------------------------------------ the two paths
 
+
 def pool_run(port, i):
     subdomain, email, password = new_identity("pool", i)
     t0 = time.perf_counter()
-    status, data = request(port, "localhost", "POST", "/api/v1/signup/", {
-        "company": f"Bench Pool {i}", "subdomain": subdomain, "email": email,
-        "password": password, "seats": 3, "interval": "month",
-    })
+    status, data = request(
+        port,
+        "localhost",
+        "POST",
+        "/api/v1/signup/",
+        {
+            "company": f"Bench Pool {i}",
+            "subdomain": subdomain,
+            "email": email,
+            "password": password,
+            "seats": 3,
+            "interval": "month",
+        },
+    )
     expect(status, data, 201, f"sign-up {subdomain}")
     create = time.perf_counter() - t0
     token, get = first_authenticated_call(port, subdomain, email, password)
@@ -214,8 +234,12 @@ def migrate_on_create_run(port, i):
     subdomain, email, password = new_identity("moc", i)
     t0 = time.perf_counter()
     tenant = Tenant(
-        schema_name=subdomains.schema_name_for(subdomain), subdomain=subdomain,
-        company=f"Bench Migrate {i}", owner_email=email, seats=3, billing_interval="month",
+        schema_name=subdomains.schema_name_for(subdomain),
+        subdomain=subdomain,
+        company=f"Bench Migrate {i}",
+        owner_email=email,
+        seats=3,
+        billing_interval="month",
         trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
     )
     # django-tenants' default: save() creates the schema and runs migrate_schemas on it.
@@ -278,7 +302,7 @@ def _our_processes(server_pid, bench_db):
 
 
 def _machine_busy():
-    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
     return (user + nice + system + irq + softirq + steal) / _TICK
 
 
@@ -304,6 +328,7 @@ class OtherWork:
 
 # ------------------------------------------------------------------ figures
 
+
 def p95(values):
     """Nearest-rank 95th percentile."""
     ordered = sorted(values)
@@ -312,8 +337,7 @@ def p95(values):
 
 def summary(results, key):
     values = [r[key] for r in results]
-    return {"median": statistics.median(values), "p95": p95(values),
-            "min": min(values), "max": max(values)}
+    return {"median": statistics.median(values), "p95": p95(values), "min": min(values), "max": max(values)}
 
 
 def machine_facts(pg_version):
@@ -323,25 +347,35 @@ def machine_facts(pg_version):
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return {"cpus": os.cpu_count(), "cpu": cpu, "postgres": pg_version,
-            "python": platform.python_version(), "kernel": platform.release()}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "postgres": pg_version,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
 
 
 def report(pool, baseline, prefill, facts, args):
     def line(label, s):
-        return (f"  {label:<26}{s['median']:>9.3f}{s['p95']:>9.3f}{s['min']:>9.3f}{s['max']:>9.3f}")
+        return f"  {label:<26}{s['median']:>9.3f}{s['p95']:>9.3f}{s['min']:>9.3f}{s['max']:>9.3f}"
 
     header = f"  {'seconds':<26}{'median':>9}{'p95':>9}{'min':>9}{'max':>9}"
     print()
-    print(f"machine: {facts['cpus']} CPUs ({facts['cpu']}), PostgreSQL {facts['postgres']}, "
-          f"Python {facts['python']}, gunicorn {args.workers} workers x {args.threads} threads")
-    print(f"other processes used {facts['other_cpus']:.2f} of {facts['cpus']} CPUs on average during the timed runs"
-          + ("  (shared machine: figures are noisy)" if facts["other_cpus"] > 0.1 else ""))
-    print(f"pool prefill: {prefill['count']} spares in {prefill['seconds']:.1f} s "
-          f"= {prefill['seconds'] / max(1, prefill['count']):.3f} s per spare (background cost)")
+    print(
+        f"machine: {facts['cpus']} CPUs ({facts['cpu']}), PostgreSQL {facts['postgres']}, "
+        f"Python {facts['python']}, gunicorn {args.workers} workers x {args.threads} threads"
+    )
+    print(
+        f"other processes used {facts['other_cpus']:.2f} of {facts['cpus']} CPUs on average during the timed runs"
+        + ("  (shared machine: figures are noisy)" if facts["other_cpus"] > 0.1 else "")
+    )
+    print(
+        f"pool prefill: {prefill['count']} spares in {prefill['seconds']:.1f} s "
+        f"= {prefill['seconds'] / max(1, prefill['count']):.3f} s per spare (background cost)"
+    )
     print()
-    print(f"pool (sign-up over HTTP), {len(pool)} runs after {args.warmup} warm-up, "
-          f"alternating with the baseline:")
+    print(f"pool (sign-up over HTTP), {len(pool)} runs after {args.warmup} warm-up, alternating with the baseline:")
     print(header)
     print(line("usable tenant (total)", summary(pool, "total")))
     print(line("  POST signup", summary(pool, "create")))
@@ -364,8 +398,10 @@ def report(pool, baseline, prefill, facts, args):
         ratio = summary(baseline, "total")["median"] / pool_median
         ratio_p95 = summary(baseline, "total")["p95"] / summary(pool, "total")["p95"]
         ratio_met = ratio >= TARGET_RATIO
-        print(f"target ratio >= {TARGET_RATIO:g}x (baseline median / pool median): {ratio:.1f}x -> "
-              f"{'MET' if ratio_met else 'NOT MET'}   (p95 ratio {ratio_p95:.1f}x)")
+        print(
+            f"target ratio >= {TARGET_RATIO:g}x (baseline median / pool median): {ratio:.1f}x -> "
+            f"{'MET' if ratio_met else 'NOT MET'}   (p95 ratio {ratio_p95:.1f}x)"
+        )
         create_ratio = summary(baseline, "create")["median"] / summary(pool, "create")["median"]
         print(f"creation step alone (save+domain+owner / POST signup), medians: {create_ratio:.1f}x")
     return median_met and ratio_met
@@ -373,13 +409,16 @@ def report(pool, baseline, prefill, facts, args):
 
 # ------------------------------------------------------------------ main
 
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=50, help="sign-ups through the pool (default 50)")
-    parser.add_argument("--baseline-runs", type=int, default=50,
-                        help="tenants created the migrate-on-create way (default 50; 0 skips)")
-    parser.add_argument("--warmup", type=int, default=2,
-                        help="uncounted runs per path first, to warm the server workers (default 2)")
+    parser.add_argument(
+        "--baseline-runs", type=int, default=50, help="tenants created the migrate-on-create way (default 50; 0 skips)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="uncounted runs per path first, to warm the server workers (default 2)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as the Procfile)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -407,26 +446,27 @@ def main():
         log(f"created database {bench_db}")
 
         redis_url, redis_client = claim_redis_db(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL, bench_db)
-        cleanup.callback(lambda: (redis_client.flushdb(), redis_client.close(),
-                                  log(f"flushed Redis {redis_url}")))
+        cleanup.callback(lambda: (redis_client.flushdb(), redis_client.close(), log(f"flushed Redis {redis_url}")))
         log(f"using Redis {redis_url}")
 
         env = dict(os.environ)
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": bench_db_url,
-            "REDIS_URL": redis_url,
-            "CELERY_QUEUE": bench_db,
-            "SIGNUP_RATE_LIMIT": "100000/hour",
-            "SPARE_SCHEMA_POOL_SIZE": str(spares_needed),
-            "BASE_DOMAIN": "localhost",
-            # Our own keys, so settings never write .secrets/ in the checkout.
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "BACKUP_ENCRYPTION_KEY": secrets.token_urlsafe(32),
-            "SENTRY_DSN": "",
-            "DJANGO_DEBUG": "0",
-            "LOG_LEVEL": "WARNING",
-        })
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DATABASE_URL": bench_db_url,
+                "REDIS_URL": redis_url,
+                "CELERY_QUEUE": bench_db,
+                "SIGNUP_RATE_LIMIT": "100000/hour",
+                "SPARE_SCHEMA_POOL_SIZE": str(spares_needed),
+                "BASE_DOMAIN": "localhost",
+                # Our own keys, so settings never write .secrets/ in the checkout.
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "BACKUP_ENCRYPTION_KEY": secrets.token_urlsafe(32),
+                "SENTRY_DSN": "",
+                "DJANGO_DEBUG": "0",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
 
@@ -464,8 +504,10 @@ def main():
             pool, baseline = measure(port, args.runs, args.baseline_runs, args.warmup)
         left = SpareSchema.objects.count()
         if left != spares_needed - args.warmup - args.runs:
-            log(f"warning: {left} spares left, expected {spares_needed - args.warmup - args.runs}: "
-                "some sign-ups found the pool empty and migrated inline")
+            log(
+                f"warning: {left} spares left, expected {spares_needed - args.warmup - args.runs}: "
+                "some sign-ups found the pool empty and migrated inline"
+            )
 
         facts = machine_facts(pg_version)
         facts["other_cpus"] = other.cpus

@@ -85,7 +85,7 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _machine_busy_s():
-    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
     return (user + nice + system + irq + softirq + steal) / _TICK
 
 
@@ -110,6 +110,7 @@ class Timed:
 
 # ------------------------------------------------------------------ tenants
 
+
 def make_tenants(count, bench_db_url):
     """A migrated template schema, cloned `count` times by replaying its pg_dump."""
     import psycopg
@@ -124,7 +125,10 @@ def make_tenants(count, bench_db_url):
     provisioning.migrate_schema(TEMPLATE)
     dump = subprocess.run(
         ["pg_dump", "--dbname", bench_db_url, "-n", TEMPLATE, "--no-owner", "--no-privileges", "--inserts"],
-        check=True, capture_output=True, text=True).stdout
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     # pg_dump 15.14+ brackets its output in psql meta-commands (\restrict); SQL only here.
     script = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
     names = [f"t_bench{i:05d}_{secrets.token_hex(4)}" for i in range(count)]
@@ -136,10 +140,19 @@ def make_tenants(count, bench_db_url):
                 log(f"  cloned {index}/{count} ({time.perf_counter() - started:.0f} s)")
         conn.execute(f"DROP SCHEMA {TEMPLATE} CASCADE")
     tenants = Tenant.objects.bulk_create(
-        [Tenant(schema_name=name, subdomain=name[2:].replace("_", "-"), company=f"Bench {i}",
-                owner_email=f"owner{i}@bench.test") for i, name in enumerate(names)])
-    Domain.objects.bulk_create([Domain(domain=f"{t.subdomain}.{settings.BASE_DOMAIN}", tenant=t, is_primary=True)
-                                for t in tenants])
+        [
+            Tenant(
+                schema_name=name,
+                subdomain=name[2:].replace("_", "-"),
+                company=f"Bench {i}",
+                owner_email=f"owner{i}@bench.test",
+            )
+            for i, name in enumerate(names)
+        ]
+    )
+    Domain.objects.bulk_create(
+        [Domain(domain=f"{t.subdomain}.{settings.BASE_DOMAIN}", tenant=t, is_primary=True) for t in tenants]
+    )
     return names
 
 
@@ -148,13 +161,15 @@ def additive_migrations_package(folder):
     package = folder / "bench_contacts_migrations"
     shutil.copytree(ROOT / "crm" / "contacts" / "migrations", package, ignore=shutil.ignore_patterns("__pycache__"))
     last = sorted(p.stem for p in package.glob("0*.py"))[-1]
-    (package / f"{ADDITIVE}.py").write_text(textwrap.dedent(f"""
+    (package / f"{ADDITIVE}.py").write_text(
+        textwrap.dedent(f"""
         from django.db import migrations, models
 
         class Migration(migrations.Migration):
             dependencies = [("contacts", "{last}")]
             operations = [migrations.AddField("contact", "{COLUMN}", models.TextField(null=True, blank=True))]
-    """))
+    """)
+    )
     sys.path.insert(0, str(folder))
     return package.name
 
@@ -166,8 +181,7 @@ def reset_additive(bench_db_url, names):
     with psycopg.connect(bench_db_url, autocommit=True) as conn:
         for name in names:
             conn.execute(f'ALTER TABLE "{name}".contacts_contact DROP COLUMN IF EXISTS {COLUMN}')
-            conn.execute(f"DELETE FROM \"{name}\".django_migrations WHERE app = 'contacts' AND name = %s",
-                         [ADDITIVE])
+            conn.execute(f"DELETE FROM \"{name}\".django_migrations WHERE app = 'contacts' AND name = %s", [ADDITIVE])
         conn.execute("DELETE FROM public.django_migrations WHERE app = 'contacts' AND name = %s", [ADDITIVE])
         conn.execute("DELETE FROM public.ops_tenantupgrade")
 
@@ -176,11 +190,15 @@ def schemas_with_column(bench_db_url):
     import psycopg
 
     with psycopg.connect(bench_db_url) as conn:
-        return conn.execute("SELECT count(*) FROM information_schema.columns "
-                            "WHERE table_name = 'contacts_contact' AND column_name = %s", [COLUMN]).fetchone()[0]
+        return conn.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'contacts_contact' AND column_name = %s",
+            [COLUMN],
+        ).fetchone()[0]
 
 
 # ------------------------------------------------------------------ the three paths
+
 
 def ours(workers):
     from django.core.management import call_command
@@ -204,18 +222,22 @@ def run(label, fn, *args):
     with Timed() as timed:
         fn(*args)
     connections.close_all()
-    log(f"{label}: {timed.seconds:.1f} s (machine busy {timed.busy_cpus:.2f} CPUs, "
-        f"of which our Python {timed.python_cpus:.2f})")
+    log(
+        f"{label}: {timed.seconds:.1f} s (machine busy {timed.busy_cpus:.2f} CPUs, "
+        f"of which our Python {timed.python_cpus:.2f})"
+    )
     return timed
 
 
 # ------------------------------------------------------------------ main
 
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=1000, help="tenant schemas (default 1000)")
-    parser.add_argument("--workers", type=int, default=4,
-                        help="upgrade --workers and TENANT_MULTIPROCESSING_MAX_PROCESSES (default 4)")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="upgrade --workers and TENANT_MULTIPROCESSING_MAX_PROCESSES (default 4)"
+    )
     parser.add_argument("--skip-baselines", action="store_true", help="time ours only")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     return parser.parse_args()
@@ -231,20 +253,26 @@ def main():
 
     with contextlib.ExitStack() as cleanup:
         admin(admin_url, f'CREATE DATABASE "{bench_db}"')
-        cleanup.callback(lambda: (admin(admin_url, f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)'),
-                                  log(f"dropped database {bench_db}")))
+        cleanup.callback(
+            lambda: (
+                admin(admin_url, f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)'),
+                log(f"dropped database {bench_db}"),
+            )
+        )
         folder = Path(tempfile.mkdtemp(prefix="bench-upgrades-"))
         cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
-        os.environ.update({
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": bench_url,
-            "SPARE_SCHEMA_POOL_SIZE": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "BACKUP_ENCRYPTION_KEY": secrets.token_urlsafe(32),
-            "SENTRY_DSN": "",
-            "LOG_LEVEL": "WARNING",
-            "LOG_FORMAT": "text",
-        })
+        os.environ.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DATABASE_URL": bench_url,
+                "SPARE_SCHEMA_POOL_SIZE": "0",
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "BACKUP_ENCRYPTION_KEY": secrets.token_urlsafe(32),
+                "SENTRY_DSN": "",
+                "LOG_LEVEL": "WARNING",
+                "LOG_FORMAT": "text",
+            }
+        )
         sys.path.insert(0, str(ROOT))
         import django
 
@@ -279,7 +307,8 @@ def main():
         with override_settings(MIGRATION_MODULES={"contacts": package}):
             provisioning.migration_fingerprint.cache_clear()
             for label, fn, fn_args in [("ours", ours, (args.workers,))] + [
-                    (label, migrate_schemas, (executor, args.workers)) for label, executor in baselines]:
+                (label, migrate_schemas, (executor, args.workers)) for label, executor in baselines
+            ]:
                 reset_additive(bench_url, names)
                 connections.close_all()
                 assert schemas_with_column(bench_url) == 0
@@ -296,16 +325,24 @@ def main():
 def report(results, args, made, names):
     import django
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     print()
     print(f"machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, Django {django.get_version()}")
     print(f"{len(names)} tenants cloned in {made.seconds:.0f} s; workers {args.workers}")
     print()
     print(f"  {'':<24}{'seconds':>9}{'per tenant':>12}{'busy CPUs':>11}")
     for (scenario, label), timed in results.items():
-        print(f"  {scenario + ' ' + label:<24}{timed.seconds:>9.1f}{timed.seconds / len(names) * 1000:>10.1f}ms"
-              f"{timed.busy_cpus:>11.2f}")
+        print(
+            f"  {scenario + ' ' + label:<24}{timed.seconds:>9.1f}{timed.seconds / len(names) * 1000:>10.1f}ms"
+            f"{timed.busy_cpus:>11.2f}"
+        )
     print()
     met = True
     for scenario in ("no-op", "additive"):
@@ -314,12 +351,16 @@ def report(results, args, made, names):
             if (scenario, label) in results:
                 ratio = results[(scenario, label)].seconds / ours
                 met &= ratio >= TARGET_RATIO
-                print(f"{scenario}: {label} / ours = {ratio:.1f}x (target >= {TARGET_RATIO:g}x) -> "
-                      f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")
+                print(
+                    f"{scenario}: {label} / ours = {ratio:.1f}x (target >= {TARGET_RATIO:g}x) -> "
+                    f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'}"
+                )
     additive = results[("additive", "ours")].seconds
     met &= additive < TARGET_ADDITIVE_S
-    print(f"additive upgrade, ours: {additive:.1f} s (target < {TARGET_ADDITIVE_S:g} s) -> "
-          f"{'MET' if additive < TARGET_ADDITIVE_S else 'NOT MET'}")
+    print(
+        f"additive upgrade, ours: {additive:.1f} s (target < {TARGET_ADDITIVE_S:g} s) -> "
+        f"{'MET' if additive < TARGET_ADDITIVE_S else 'NOT MET'}"
+    )
     return met
 
 

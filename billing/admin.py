@@ -8,8 +8,17 @@ from billing.models import BillingTransition, Plan, StripeEvent, Subscription
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ("tenant", "plan", "interval", "seats", "status", "tenant_status", "mrr", "cancel_at_period_end",
-                    "current_period_end")
+    list_display = (
+        "tenant",
+        "plan",
+        "interval",
+        "seats",
+        "status",
+        "tenant_status",
+        "mrr",
+        "cancel_at_period_end",
+        "current_period_end",
+    )
     list_filter = ("status", "interval", "plan", "cancel_at_period_end")
     search_fields = ("tenant__subdomain", "tenant__company", "stripe_customer_id", "stripe_subscription_id")
     list_select_related = ("tenant", "plan")
@@ -31,15 +40,24 @@ class SubscriptionAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = dict(extra_context or {}, revenue=selectors.revenue_totals(),
-                             seats_total=selectors.seats_total())
+        extra_context = dict(
+            extra_context or {}, revenue=selectors.revenue_totals(), seats_total=selectors.seats_total()
+        )
         return super().changelist_view(request, extra_context)
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "currency", "month_amount", "year_amount", "stripe_month_price",
-                    "stripe_year_price", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "currency",
+        "month_amount",
+        "year_amount",
+        "stripe_month_price",
+        "stripe_year_price",
+        "is_active",
+    )
     readonly_fields = ("stripe_month_price", "stripe_year_price")
 
 

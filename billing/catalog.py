@@ -21,15 +21,25 @@ def sync_catalog(*, with_stripe=None):
     with_stripe = gateway.enabled() if with_stripe is None else with_stripe
     plans = []
     for code, spec in settings.BILLING_PLANS.items():
-        plan, _created = Plan.objects.update_or_create(code=code, defaults={
-            "name": spec["name"], "currency": spec["currency"].upper(),
-            "month_amount": spec["month"], "year_amount": spec["year"], "is_active": True,
-        })
+        plan, _created = Plan.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": spec["name"],
+                "currency": spec["currency"].upper(),
+                "month_amount": spec["month"],
+                "year_amount": spec["year"],
+                "is_active": True,
+            },
+        )
         if with_stripe:
             for interval in Tenant.Interval.values:
                 stripe_id = gateway.ensure_price(
-                    price_id=price_id(plan, interval), product_name=f"CRM {plan.name}",
-                    amount=plan.amount(interval), currency=plan.currency, interval=interval)
+                    price_id=price_id(plan, interval),
+                    product_name=f"CRM {plan.name}",
+                    amount=plan.amount(interval),
+                    currency=plan.currency,
+                    interval=interval,
+                )
                 setattr(plan, f"stripe_{interval}_price", stripe_id)
             plan.save(update_fields=["stripe_month_price", "stripe_year_price"])
         plans.append(plan)

@@ -42,7 +42,7 @@ def _call(function, *args, **kwargs):
 def _when(timestamp):
     if not timestamp:
         return None
-    return datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.timezone.utc)
+    return datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.UTC)
 
 
 def ensure_price(*, price_id, product_name, amount, currency, interval):
@@ -54,22 +54,37 @@ def ensure_price(*, price_id, product_name, amount, currency, interval):
         if exc.http_status != 404:
             raise StripeUnavailable(str(exc)) from exc
     # Plans are prices in Stripe (same id); localstripe only knows plans.
-    plan = _call(client.Plan.create, id=price_id, amount=amount, currency=currency.lower(),
-                 interval=interval, product={"name": product_name}, idempotency_key=f"price-{price_id}")
+    plan = _call(
+        client.Plan.create,
+        id=price_id,
+        amount=amount,
+        currency=currency.lower(),
+        interval=interval,
+        product={"name": product_name},
+        idempotency_key=f"price-{price_id}",
+    )
     return plan["id"]
 
 
 def create_customer(*, key, email, name, tenant_ref):
     client = _client()
-    customer = _call(client.Customer.create, email=email, name=name, metadata={"tenant": tenant_ref},
-                     idempotency_key=f"{key}-customer")
+    customer = _call(
+        client.Customer.create,
+        email=email,
+        name=name,
+        metadata={"tenant": tenant_ref},
+        idempotency_key=f"{key}-customer",
+    )
     return customer["id"]
 
 
 def create_subscription(*, key, customer_id, price_id, quantity, trial_end, tenant_ref):
     client = _client()
-    params = {"customer": customer_id, "items": [{"plan": price_id, "quantity": quantity}],
-              "metadata": {"tenant": tenant_ref}}
+    params = {
+        "customer": customer_id,
+        "items": [{"plan": price_id, "quantity": quantity}],
+        "metadata": {"tenant": tenant_ref},
+    }
     if trial_end and trial_end > timezone.now():
         params["trial_end"] = int(trial_end.timestamp())
     subscription = _call(client.Subscription.create, idempotency_key=f"{key}-subscription", **params)
@@ -84,16 +99,16 @@ def retrieve_subscription(subscription_id):
 def set_quantity(*, subscription_id, item_id, quantity):
     """Stripe prorates quantity changes by default (create_prorations)."""
     client = _client()
-    subscription = _call(client.Subscription.modify, subscription_id,
-                         items=[{"id": item_id, "quantity": quantity}])
+    subscription = _call(client.Subscription.modify, subscription_id, items=[{"id": item_id, "quantity": quantity}])
     return _subscription_state(subscription)
 
 
 def set_price(*, subscription_id, item_id, price_id, quantity):
     """Move the seat item to another price (interval or plan change), as Stripe prorates it."""
     client = _client()
-    subscription = _call(client.Subscription.modify, subscription_id,
-                         items=[{"id": item_id, "plan": price_id, "quantity": quantity}])
+    subscription = _call(
+        client.Subscription.modify, subscription_id, items=[{"id": item_id, "plan": price_id, "quantity": quantity}]
+    )
     return _subscription_state(subscription)
 
 
@@ -116,9 +131,15 @@ def set_default_payment_method(*, customer_id, subscription_id, setup_intent_id)
 
 def checkout_setup_url(*, customer_id, success_url, cancel_url, currency):
     client = _client()
-    session = _call(client.checkout.Session.create, mode="setup", customer=customer_id,
-                    currency=currency.lower(), success_url=success_url, cancel_url=cancel_url,
-                    payment_method_types=["card"])
+    session = _call(
+        client.checkout.Session.create,
+        mode="setup",
+        customer=customer_id,
+        currency=currency.lower(),
+        success_url=success_url,
+        cancel_url=cancel_url,
+        payment_method_types=["card"],
+    )
     return session["url"]
 
 
@@ -139,8 +160,7 @@ def upcoming_invoice(*, customer_id, subscription_id):
         raise StripeUnavailable(str(exc)) from exc
     data = invoice.to_dict()
     when = data.get("next_payment_attempt") or data.get("period_end")
-    return {"amount_due": data.get("amount_due", 0), "currency": data.get("currency", ""),
-            "date": _when(when)}
+    return {"amount_due": data.get("amount_due", 0), "currency": data.get("currency", ""), "date": _when(when)}
 
 
 def invoices(*, customer_id, limit=24):
@@ -149,12 +169,19 @@ def invoices(*, customer_id, limit=24):
     result = []
     for invoice in found.data:
         data = invoice.to_dict()
-        result.append({
-            "id": data["id"], "number": data.get("number") or data["id"], "status": data.get("status"),
-            "amount_due": data.get("amount_due", 0), "amount_paid": data.get("amount_paid", 0),
-            "currency": data.get("currency", ""), "created": _when(data.get("created")),
-            "pdf": data.get("invoice_pdf") or "", "url": data.get("hosted_invoice_url") or "",
-        })
+        result.append(
+            {
+                "id": data["id"],
+                "number": data.get("number") or data["id"],
+                "status": data.get("status"),
+                "amount_due": data.get("amount_due", 0),
+                "amount_paid": data.get("amount_paid", 0),
+                "currency": data.get("currency", ""),
+                "created": _when(data.get("created")),
+                "pdf": data.get("invoice_pdf") or "",
+                "url": data.get("hosted_invoice_url") or "",
+            }
+        )
     return result
 
 

@@ -42,7 +42,9 @@ def _drift(subscription, state):
     if services.STRIPE_STATUSES.get(state["status"]) != subscription.status:
         drift.append(f"status {subscription.status} here, {state['status']} in Stripe")
     if state["price_id"] and state["price_id"] != subscription.plan.stripe_price(subscription.interval):
-        drift.append(f"price {subscription.plan.stripe_price(subscription.interval)} here, {state['price_id']} in Stripe")
+        drift.append(
+            f"price {subscription.plan.stripe_price(subscription.interval)} here, {state['price_id']} in Stripe"
+        )
     if subscription.tenant.seats != state["quantity"]:
         drift.append(f"tenant seats {subscription.tenant.seats}, paid {state['quantity']}")
     return drift

@@ -21,7 +21,8 @@ def subscription_summary(tenant):
         "seats": tenant.seats,
         "seats_used": seats_used(),
         "status": tenant.status,
-        "current_period_end": (subscription.current_period_end or subscription.trial_ends_at) if subscription
+        "current_period_end": (subscription.current_period_end or subscription.trial_ends_at)
+        if subscription
         else tenant.trial_ends_at,
         "cancel_at_period_end": bool(subscription and subscription.cancel_at_period_end),
         "online": bool(subscription and subscription.is_online),
@@ -40,8 +41,9 @@ def upcoming_invoice(subscription):
     if not (subscription and subscription.is_online):
         return None
     try:
-        return gateway.upcoming_invoice(customer_id=subscription.stripe_customer_id,
-                                        subscription_id=subscription.stripe_subscription_id)
+        return gateway.upcoming_invoice(
+            customer_id=subscription.stripe_customer_id, subscription_id=subscription.stripe_subscription_id
+        )
     except gateway.StripeUnavailable:
         return None
 
@@ -63,8 +65,10 @@ def revenue_totals():
         if monthly:
             currency = subscription.plan.currency
             totals[currency] = totals.get(currency, 0) + monthly
-    return {currency: {"mrr": round(amount / 100, 2), "arr": round(amount * 12 / 100, 2)}
-            for currency, amount in sorted(totals.items())}
+    return {
+        currency: {"mrr": round(amount / 100, 2), "arr": round(amount * 12 / 100, 2)}
+        for currency, amount in sorted(totals.items())
+    }
 
 
 def seats_total():

@@ -38,19 +38,29 @@ def open_subscription(*, tenant_id):
     subscription = Subscription.objects.filter(tenant=tenant).first()
     if subscription is None:
         subscription = Subscription.objects.create(
-            tenant=tenant, plan=catalog.default_plan(), interval=tenant.billing_interval,
-            seats=tenant.seats, trial_ends_at=tenant.trial_ends_at, status=Subscription.Status.TRIALING)
+            tenant=tenant,
+            plan=catalog.default_plan(),
+            interval=tenant.billing_interval,
+            seats=tenant.seats,
+            trial_ends_at=tenant.trial_ends_at,
+            status=Subscription.Status.TRIALING,
+        )
         _log(tenant, "", tenant.status, _("Trial started with %(seats)d seats") % {"seats": tenant.seats})
     if not gateway.enabled() or subscription.stripe_subscription_id:
         return subscription
     if not subscription.stripe_customer_id:
         subscription.stripe_customer_id = gateway.create_customer(
-            key=_key(tenant), email=tenant.owner_email, name=tenant.company, tenant_ref=tenant.schema_name)
+            key=_key(tenant), email=tenant.owner_email, name=tenant.company, tenant_ref=tenant.schema_name
+        )
         subscription.save(update_fields=["stripe_customer_id", "updated_at"])
     state = gateway.create_subscription(
-        key=_key(tenant), customer_id=subscription.stripe_customer_id,
+        key=_key(tenant),
+        customer_id=subscription.stripe_customer_id,
         price_id=catalog.stripe_price(subscription.plan, subscription.interval),
-        quantity=subscription.seats, trial_end=subscription.trial_ends_at, tenant_ref=tenant.schema_name)
+        quantity=subscription.seats,
+        trial_end=subscription.trial_ends_at,
+        tenant_ref=tenant.schema_name,
+    )
     _apply_state(subscription, state, reason=_("Subscription opened in Stripe"))
     return subscription
 
@@ -60,8 +70,9 @@ def _validate_seats(seats):
         raise ValidationError({"seats": [_("Enter a whole number of seats from 1 to %(max)d.") % {"max": MAX_SEATS}]})
     used = seats_used()
     if seats < used:
-        raise ValidationError({"seats": [
-            _("%(used)d seats are in use: deactivate users before going below that.") % {"used": used}]})
+        raise ValidationError(
+            {"seats": [_("%(used)d seats are in use: deactivate users before going below that.") % {"used": used}]}
+        )
 
 
 def _locked_subscription(tenant):
@@ -115,11 +126,17 @@ def change_subscription(*, tenant, seats=None, interval=None, plan=None):
     if subscription.is_online:
         if new_interval != subscription.interval or new_plan.pk != subscription.plan_id:
             state = gateway.set_price(
-                subscription_id=subscription.stripe_subscription_id, item_id=subscription.stripe_item_id,
-                price_id=catalog.stripe_price(new_plan, new_interval), quantity=new_seats)
+                subscription_id=subscription.stripe_subscription_id,
+                item_id=subscription.stripe_item_id,
+                price_id=catalog.stripe_price(new_plan, new_interval),
+                quantity=new_seats,
+            )
         else:
-            state = gateway.set_quantity(subscription_id=subscription.stripe_subscription_id,
-                                         item_id=subscription.stripe_item_id, quantity=new_seats)
+            state = gateway.set_quantity(
+                subscription_id=subscription.stripe_subscription_id,
+                item_id=subscription.stripe_item_id,
+                quantity=new_seats,
+            )
         subscription.plan = new_plan
         subscription.interval = new_interval
         _apply_state(subscription, state, reason=", ".join(changes))
@@ -152,8 +169,12 @@ def refresh_from_stripe(*, subscription_id, reason):
     does instead of trusting the event's copy, so that late or out-of-order
     events cannot move state backwards. Unknown subscriptions are ignored."""
     with transaction.atomic():
-        subscription = (Subscription.objects.select_for_update().select_related("tenant", "plan")
-                        .filter(stripe_subscription_id=subscription_id).first())
+        subscription = (
+            Subscription.objects.select_for_update()
+            .select_related("tenant", "plan")
+            .filter(stripe_subscription_id=subscription_id)
+            .first()
+        )
         if subscription is None:
             return None
         state = gateway.retrieve_subscription(subscription_id)
@@ -167,8 +188,9 @@ def record_payment_method(*, customer_id, setup_intent_id):
     subscription = Subscription.objects.select_for_update().filter(stripe_customer_id=customer_id).first()
     if subscription is None or not setup_intent_id:
         return None
-    gateway.set_default_payment_method(customer_id=customer_id, subscription_id=subscription.stripe_subscription_id,
-                                       setup_intent_id=setup_intent_id)
+    gateway.set_default_payment_method(
+        customer_id=customer_id, subscription_id=subscription.stripe_subscription_id, setup_intent_id=setup_intent_id
+    )
     subscription.has_payment_method = True
     subscription.save(update_fields=["has_payment_method", "updated_at"])
     _log(subscription.tenant, subscription.tenant.status, subscription.tenant.status, _("Payment method added"))
@@ -184,9 +206,12 @@ def advance_dunning(*, now=None):
     grace = datetime.timedelta(days=settings.BILLING_GRACE_DAYS)
     overdue = Subscription.objects.filter(
         status__in=[Subscription.Status.PAST_DUE, Subscription.Status.INCOMPLETE],
-        past_due_since__lte=now - grace, tenant__status=Tenant.Status.PAST_DUE)
+        past_due_since__lte=now - grace,
+        tenant__status=Tenant.Status.PAST_DUE,
+    )
     offline_trials = Subscription.objects.filter(
-        stripe_subscription_id="", status=Subscription.Status.TRIALING, trial_ends_at__lte=now)
+        stripe_subscription_id="", status=Subscription.Status.TRIALING, trial_ends_at__lte=now
+    )
     for pk in list(overdue.values_list("pk", flat=True)) + list(offline_trials.values_list("pk", flat=True)):
         with transaction.atomic():
             subscription = Subscription.objects.select_for_update().select_related("tenant").get(pk=pk)
@@ -220,10 +245,14 @@ def tenant_status_for(subscription, now=None):
 
 
 STRIPE_STATUSES = {
-    "trialing": Subscription.Status.TRIALING, "active": Subscription.Status.ACTIVE,
-    "past_due": Subscription.Status.PAST_DUE, "unpaid": Subscription.Status.UNPAID,
-    "paused": Subscription.Status.UNPAID, "incomplete": Subscription.Status.INCOMPLETE,
-    "incomplete_expired": Subscription.Status.CANCELED, "canceled": Subscription.Status.CANCELED,
+    "trialing": Subscription.Status.TRIALING,
+    "active": Subscription.Status.ACTIVE,
+    "past_due": Subscription.Status.PAST_DUE,
+    "unpaid": Subscription.Status.UNPAID,
+    "paused": Subscription.Status.UNPAID,
+    "incomplete": Subscription.Status.INCOMPLETE,
+    "incomplete_expired": Subscription.Status.CANCELED,
+    "canceled": Subscription.Status.CANCELED,
 }
 
 
@@ -272,8 +301,12 @@ def _push(subscription, *, reason, now=None):
     if status == Tenant.Status.PAST_DUE and subscription.past_due_since:
         grace_ends = subscription.past_due_since + datetime.timedelta(days=settings.BILLING_GRACE_DAYS)
     previous = tenant_services.apply_billing(
-        tenant_id=tenant.pk, status=status, seats=subscription.seats, interval=subscription.interval,
-        grace_ends_at=grace_ends)
+        tenant_id=tenant.pk,
+        status=status,
+        seats=subscription.seats,
+        interval=subscription.interval,
+        grace_ends_at=grace_ends,
+    )
     tenant.refresh_from_db()
     if previous != status:
         _log(tenant, previous, status, reason)
@@ -285,18 +318,19 @@ def _push(subscription, *, reason, now=None):
 
 
 def _log(tenant, from_status, to_status, reason):
-    BillingTransition.objects.create(tenant=tenant, from_status=from_status, to_status=to_status,
-                                     reason=str(reason)[:300])
+    BillingTransition.objects.create(
+        tenant=tenant, from_status=from_status, to_status=to_status, reason=str(reason)[:300]
+    )
     log.info("billing %s: %s → %s (%s)", tenant.subdomain, from_status, to_status, reason)
 
 
 _STATUS_MESSAGES = {
     Tenant.Status.PAST_DUE: "The last payment for your CRM failed. It keeps working until {grace}; "
-                            "after that it becomes read-only until the invoice is paid.",
+    "after that it becomes read-only until the invoice is paid.",
     Tenant.Status.READ_ONLY: "Your CRM is now read-only: the subscription is unpaid. Reads and exports still "
-                             "work; pay the open invoice on the billing page to restore full access at once.",
+    "work; pay the open invoice on the billing page to restore full access at once.",
     Tenant.Status.SUSPENDED: "Your CRM subscription has ended. Your data is kept: the billing page and exports "
-                             "still work, and subscribing again restores everything.",
+    "still work, and subscribing again restores everything.",
     Tenant.Status.ACTIVE: "Your CRM subscription is active: full access is restored.",
     Tenant.Status.TRIALING: "Your CRM trial is running.",
 }
@@ -306,16 +340,21 @@ def _email_admins(tenant, previous, status, reason):
     from billing.tasks import email_tenant_admins
 
     body = _STATUS_MESSAGES.get(status, "").format(
-        grace=tenant.grace_ends_at.strftime("%Y-%m-%d %H:%M UTC") if tenant.grace_ends_at else "")
+        grace=tenant.grace_ends_at.strftime("%Y-%m-%d %H:%M UTC") if tenant.grace_ends_at else ""
+    )
     subject = f"[{tenant.company}] CRM billing: {status.replace('_', ' ')}"
     message = f"{body}\n\nReason: {reason}\n"
-    transaction.on_commit(lambda: email_tenant_admins.apply_async(
-        args=[subject, message], headers={"tenant_schema": tenant.schema_name}))
+    transaction.on_commit(
+        lambda: email_tenant_admins.apply_async(args=[subject, message], headers={"tenant_schema": tenant.schema_name})
+    )
 
 
 def notify_admins(*, tenant, subject, message):
     """An e-mail to the tenant's admins about billing (trial ending, action required)."""
     from billing.tasks import email_tenant_admins
 
-    transaction.on_commit(lambda: email_tenant_admins.apply_async(
-        args=[f"[{tenant.company}] {subject}", message], headers={"tenant_schema": tenant.schema_name}))
+    transaction.on_commit(
+        lambda: email_tenant_admins.apply_async(
+            args=[f"[{tenant.company}] {subject}", message], headers={"tenant_schema": tenant.schema_name}
+        )
+    )

@@ -11,15 +11,16 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from billing import gateway, reconciliation, services, webhooks
-from billing.models import StripeEvent, Subscription
+from billing.models import StripeEvent
 from crm.users.selectors import admin_emails
 from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, autoretry_for=(gateway.StripeUnavailable,), retry_backoff=True, retry_backoff_max=600,
-             max_retries=12)
+@shared_task(
+    bind=True, autoretry_for=(gateway.StripeUnavailable,), retry_backoff=True, retry_backoff_max=600, max_retries=12
+)
 def open_subscription(self, tenant_id):
     services.open_subscription(tenant_id=tenant_id)
 
@@ -40,15 +41,16 @@ def process_stripe_event(self, event_pk):
     try:
         webhooks.process_event(event_pk)
     except Exception as exc:
-        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 3600))
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
 
 
 @shared_task
 def retry_unprocessed_events():
     """Events still received or failed ten minutes on (a lost task, retries spent)."""
     stale = timezone.now() - datetime.timedelta(minutes=10)
-    for pk in StripeEvent.objects.filter(status__in=[StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED],
-                                         received_at__lte=stale, attempts__lt=20).values_list("pk", flat=True):
+    for pk in StripeEvent.objects.filter(
+        status__in=[StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED], received_at__lte=stale, attempts__lt=20
+    ).values_list("pk", flat=True):
         process_stripe_event.delay(pk)
 
 

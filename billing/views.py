@@ -22,6 +22,7 @@ def _admin_only(view):
         if not may_administer(request.user):
             raise Http404
         return view(request, *args, **kwargs)
+
     wrapped.__name__ = view.__name__
     return wrapped
 
@@ -44,7 +45,9 @@ def _page(request, *, seats_form=None, plan_form=None, status=200):
     subscription = selectors.subscription_for(tenant)
     summary = selectors.subscription_summary(tenant)
     context = {
-        "summary": summary, "subscription": subscription, "online": gateway.enabled(),
+        "summary": summary,
+        "subscription": subscription,
+        "online": gateway.enabled(),
         "plans": selectors.active_plans(),
         "seats_form": seats_form or SeatsForm(initial={"seats": summary["seats"]}),
         "plan_form": plan_form or PlanForm(initial={"plan": summary["plan"], "interval": summary["interval"]}),
@@ -89,8 +92,9 @@ def change_seats(request):
 @require_POST
 def change_plan(request):
     form = PlanForm(request.POST)
-    if form.is_valid() and _apply(request, form, plan=form.cleaned_data["plan"],
-                                  interval=form.cleaned_data["interval"]):
+    if form.is_valid() and _apply(
+        request, form, plan=form.cleaned_data["plan"], interval=form.cleaned_data["interval"]
+    ):
         return redirect("billing")
     return _page(request, plan_form=form, status=400)
 
@@ -104,8 +108,10 @@ def cancel(request):
     except gateway.StripeUnavailable as exc:
         messages.error(request, _("Stripe did not accept the change: %(error)s") % {"error": exc})
     else:
-        messages.success(request, _("Cancellation withdrawn.") if resume else
-                         _("The subscription ends at the end of the paid period."))
+        messages.success(
+            request,
+            _("Cancellation withdrawn.") if resume else _("The subscription ends at the end of the paid period."),
+        )
     return redirect("billing")
 
 
@@ -122,9 +128,12 @@ def payment_method(request):
         if request.POST.get("target") == "portal":
             url = gateway.portal_url(customer_id=subscription.stripe_customer_id, return_url=back)
         else:
-            url = gateway.checkout_setup_url(customer_id=subscription.stripe_customer_id,
-                                             success_url=back + "?payment_method=added", cancel_url=back,
-                                             currency=subscription.plan.currency)
+            url = gateway.checkout_setup_url(
+                customer_id=subscription.stripe_customer_id,
+                success_url=back + "?payment_method=added",
+                cancel_url=back,
+                currency=subscription.plan.currency,
+            )
     except gateway.StripeUnavailable as exc:
         messages.error(request, _("Stripe could not be reached: %(error)s") % {"error": exc})
         return redirect("billing")

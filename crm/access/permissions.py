@@ -7,8 +7,20 @@ from tenants import memo
 
 # Built-in modules an admin can hide from other roles (the API's resources group into these).
 MODULES = (
-    "accounts", "contacts", "leads", "deals", "activities", "pool",
-    "products", "quotes", "orders", "contracts", "invoices", "payments", "tickets", "reports",
+    "accounts",
+    "contacts",
+    "leads",
+    "deals",
+    "activities",
+    "pool",
+    "products",
+    "quotes",
+    "orders",
+    "contracts",
+    "invoices",
+    "payments",
+    "tickets",
+    "reports",
 )
 MASK = "••••••"
 
@@ -46,8 +58,10 @@ def may_use_module(user, module):
 def hidden_modules(role):
     """The modules the admin hid from `role`, read once per request (a page asks
     for its own module and the sidebar for all of them)."""
-    return memo.remember(("hidden_modules", role), lambda: frozenset(
-        ModulePermission.objects.filter(role=role, hidden=True).values_list("module", flat=True)))
+    return memo.remember(
+        ("hidden_modules", role),
+        lambda: frozenset(ModulePermission.objects.filter(role=role, hidden=True).values_list("module", flat=True)),
+    )
 
 
 def usable_modules(user):
@@ -64,8 +78,10 @@ def masked_fields(user, module):
     """Fields of `module` that `user` sees masked and may not write."""
     if not user.is_authenticated or user.role == Role.ADMIN:
         return set()
-    rows = memo.remember(("sensitive_fields", module), lambda: tuple(
-        SensitiveField.objects.filter(module=module).values_list("field", "hidden_from")))
+    rows = memo.remember(
+        ("sensitive_fields", module),
+        lambda: tuple(SensitiveField.objects.filter(module=module).values_list("field", "hidden_from")),
+    )
     return {field for field, roles in rows if user.role in roles}
 
 

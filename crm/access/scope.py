@@ -77,7 +77,7 @@ def get_visible(queryset, user, pk):
     try:
         return visible(queryset, user).get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def may_assign_to(user, owner):

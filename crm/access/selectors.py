@@ -9,8 +9,12 @@ from crm.builder import selectors as builder
 
 # The model behind each module whose fields the admin may mask; a module whose
 # app is not built yet is left out.
-_MODULE_MODELS = {"accounts": "accounts.Account", "contacts": "contacts.Contact",
-                  "leads": "leads.Lead", "deals": "deals.Deal"}
+_MODULE_MODELS = {
+    "accounts": "accounts.Account",
+    "contacts": "contacts.Contact",
+    "leads": "leads.Lead",
+    "deals": "deals.Deal",
+}
 # Fields that identify a record or hold its bookkeeping: masking them would
 # hide the record itself, not a detail of it.
 _NEVER_MASKED = {"id", "name", "first_name", "owner", "created_at", "updated_at"}
@@ -24,8 +28,11 @@ def hidden_modules():
 def sensitive_fields():
     """Masked fields ({"module", "field", "hidden_from"}), by module and field; rows
     masked for no role left out."""
-    return [row for row in SensitiveField.objects.order_by("module", "field").values("module", "field", "hidden_from")
-            if row["hidden_from"]]
+    return [
+        row
+        for row in SensitiveField.objects.order_by("module", "field").values("module", "field", "hidden_from")
+        if row["hidden_from"]
+    ]
 
 
 def maskable_fields():
@@ -40,8 +47,11 @@ def maskable_fields():
             model = apps.get_model(label)
         except LookupError:
             continue
-        found[module] = [(field.name, capfirst(field.verbose_name)) for field in model._meta.fields
-                         if field.editable and not field.is_relation and field.name not in _NEVER_MASKED]
+        found[module] = [
+            (field.name, capfirst(field.verbose_name))
+            for field in model._meta.fields
+            if field.editable and not field.is_relation and field.name not in _NEVER_MASKED
+        ]
     for module in found:
         found[module] += [(field.api_key, field.label) for field in builder.fields_for(module, include_hidden=True)]
     for name in builder.custom_objects().values_list("name", flat=True):

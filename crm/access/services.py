@@ -18,10 +18,15 @@ def set_module_visibility(*, by, role, module, hidden):
         raise ValidationError({"role": [_("Choose director, manager or sales.")]})
     if module not in modules():
         raise ValidationError({"module": [_("No such module.")]})
-    permission, _created = ModulePermission.objects.update_or_create(role=role, module=module,
-                                                                     defaults={"hidden": hidden})
-    audit.record(actor=by, action="access.module_visibility", target=permission,
-                 payload={"role": role, "module": module, "hidden": hidden})
+    permission, _created = ModulePermission.objects.update_or_create(
+        role=role, module=module, defaults={"hidden": hidden}
+    )
+    audit.record(
+        actor=by,
+        action="access.module_visibility",
+        target=permission,
+        payload={"role": role, "module": module, "hidden": hidden},
+    )
     return permission
 
 
@@ -37,9 +42,14 @@ def set_sensitive_field(*, by, module, field, hidden_from):
     if hidden_from and field not in {name for name, _label in maskable_fields().get(module, [])}:
         raise ValidationError({"field": [_("This module has no field by that name that can be masked.")]})
     sensitive, _created = SensitiveField.objects.update_or_create(
-        module=module, field=field, defaults={"hidden_from": sorted(set(hidden_from))})
-    audit.record(actor=by, action="access.sensitive_field", target=sensitive,
-                 payload={"module": module, "field": field, "hidden_from": sensitive.hidden_from})
+        module=module, field=field, defaults={"hidden_from": sorted(set(hidden_from))}
+    )
+    audit.record(
+        actor=by,
+        action="access.sensitive_field",
+        target=sensitive,
+        payload={"module": module, "field": field, "hidden_from": sensitive.hidden_from},
+    )
     return sensitive
 
 

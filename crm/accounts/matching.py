@@ -11,13 +11,41 @@ import unicodedata
 # Legal-form words that do not tell two companies apart ("Acme Ltd" is "ACME
 # Limited"), stripped from the end of a name, repeatedly ("Acme Co., Ltd.").
 _SUFFIX_WORDS = {
-    "ltd", "limited", "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp",
-    "plc", "gmbh", "ag", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "ab", "as", "pty", "pte", "kk",
-    "group", "holding", "holdings",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "llc",
+    "llp",
+    "lp",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "sarl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "oy",
+    "ab",
+    "as",
+    "pty",
+    "pte",
+    "kk",
+    "group",
+    "holding",
+    "holdings",
 }
 # Chinese (and Japanese) forms, written without spaces: the longest first.
-_SUFFIX_CJK = sorted(["股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "株式会社"],
-                     key=len, reverse=True)
+_SUFFIX_CJK = sorted(
+    ["股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "株式会社"], key=len, reverse=True
+)
 _PUNCTUATION = re.compile(r"[^\w\s]|_", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\D")
@@ -39,7 +67,8 @@ def person_name_key(*parts):
 
 
 def company_name_key(name):
-    """A company's name without its legal form: "ACME Co., Ltd." → "acme", "阿里巴巴（中国）有限公司" → "阿里巴巴 中国"."""
+    """A company's name without its legal form: "ACME Co., Ltd." → "acme",
+    "阿里巴巴（中国）有限公司" → "阿里巴巴 中国"."""
     text = _plain(name)
     changed = True
     while changed and text:

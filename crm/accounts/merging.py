@@ -49,7 +49,7 @@ def move_related(*, keep, other):
                     rows.delete()
                 continue
             for values in list(taken):
-                rows.filter(**dict(zip(others, values))).delete()
+                rows.filter(**dict(zip(others, values, strict=True))).delete()
         count = rows.update(**{field.name: keep})
         if count:
             label = related_model._meta.label_lower

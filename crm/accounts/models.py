@@ -48,11 +48,18 @@ class Account(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.NORMAL)
     value_class = models.CharField(_("value classification"), max_length=10, choices=Value.choices, blank=True)
-    credit_limit = models.DecimalField(_("credit limit"), max_digits=14, decimal_places=2, null=True, blank=True,
-                                       validators=[MinValueValidator(0)])
+    credit_limit = models.DecimalField(
+        _("credit limit"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROSPECT)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="accounts")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
     # Labels, free text: an array (GIN-indexed for ?tag=) rather than a Tag table,
     # since tags have no attributes of their own and are never renamed in bulk.
     tags = ArrayField(models.CharField(max_length=40), verbose_name=_("tags"), default=list, blank=True)
@@ -62,7 +69,11 @@ class Account(models.Model):
     billing_address = models.TextField(_("billing address"), blank=True)
     shipping_address = models.TextField(_("shipping address"), blank=True)
     follow_up_days = models.PositiveSmallIntegerField(
-        _("follow up every (days)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)])
+        _("follow up every (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)],
+    )
     # When someone last talked to the customer (crm.accounts.services.mark_contacted).
     last_contacted_at = models.DateTimeField(_("last contacted"), null=True, blank=True)
     # Since when the current owner has it (the pool's clock starts there).
@@ -105,6 +116,9 @@ class AccountWatch(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "account"], name="unique_account_watch")]
 
+    def __str__(self):
+        return f"{self.user_id} watches {self.account_id}"
+
 
 class PoolSettings(models.Model):
     """The tenant's customer pool rules: one row (pk 1), edited by the admin.
@@ -112,16 +126,29 @@ class PoolSettings(models.Model):
     upgrade never releases anyone's accounts by surprise."""
 
     claim_cap = models.PositiveIntegerField(
-        _("most accounts a user may own to claim more"), null=True, blank=True, default=50,
-        validators=[MinValueValidator(1), MaxValueValidator(100000)])
+        _("most accounts a user may own to claim more"),
+        null=True,
+        blank=True,
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100000)],
+    )
     release_after_days_without_follow_up = models.PositiveSmallIntegerField(
-        _("release after days without follow-up"), null=True, blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)])
+        _("release after days without follow-up"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)],
+    )
     release_after_days_without_deal = models.PositiveSmallIntegerField(
-        _("release after days without a deal"), null=True, blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)])
+        _("release after days without a deal"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = _("pool settings")
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="pool_settings_singleton")]
+
+    def __str__(self):
+        return "pool settings"

@@ -38,7 +38,7 @@ def update_settings(*, by, **values):
     try:
         settings.full_clean()
     except ValidationError as exc:
-        raise ValidationError(exc.message_dict)
+        raise ValidationError(exc.message_dict) from exc
     settings.save()
     if diff:
         audit.record(actor=by, action="pool.settings_changed", target=settings, payload=diff)
@@ -57,16 +57,23 @@ def claim(*, account_id, by):
     """
     User.objects.select_for_update().filter(pk=by.pk).first()
     account = Account.objects.select_for_update().filter(pk=account_id).first()
-    if account is None or account.pooled_at is None and account.owner_id is not None:
+    if account is None or (account.pooled_at is None and account.owner_id is not None):
         raise Http404
     if account.owner_id is not None:
-        raise ValidationError(_("Someone else has claimed this account; it is no longer in the pool.")
-                              if account.owner_id != by.pk else _("You have already claimed this account."))
+        raise ValidationError(
+            _("Someone else has claimed this account; it is no longer in the pool.")
+            if account.owner_id != by.pk
+            else _("You have already claimed this account.")
+        )
     cap = selectors.pool_settings().claim_cap
     if cap is not None and selectors.owned_count(by) >= cap:
-        raise ValidationError(_(
-            "You already own %(count)d accounts, the most a user may own to claim from the pool (%(cap)d). "
-            "Release some first.") % {"count": selectors.owned_count(by), "cap": cap})
+        raise ValidationError(
+            _(
+                "You already own %(count)d accounts, the most a user may own to claim from the pool (%(cap)d). "
+                "Release some first."
+            )
+            % {"count": selectors.owned_count(by), "cap": cap}
+        )
     account.owner, account.owner_since = by, timezone.now()
     account.save(update_fields=["owner", "owner_since", "updated_at"])
     audit.record(actor=by, action="pool.claimed", target=account, payload={"owner": by.pk})
@@ -84,8 +91,12 @@ def release(*, account, by, reason=""):
         raise PermissionDenied(_("Only the owner, their managers and directors may release this account."))
     previous = account.owner_id
     _to_pool(account)
-    audit.record(actor=by, action="pool.released", target=account,
-                 payload={"owner": previous, "reason": reason} if reason else {"owner": previous})
+    audit.record(
+        actor=by,
+        action="pool.released",
+        target=account,
+        payload={"owner": previous, "reason": reason} if reason else {"owner": previous},
+    )
     return account
 
 
@@ -137,8 +148,9 @@ def accounts_due_for_release(now=None, only=None):
         follow_up = _follow_up_model()
         if follow_up is not None:
             latest.append(Subquery(follow_up.objects.filter(account=OuterRef("pk")).values("last_contact_at")[:1]))
-        for pk in owned.annotate(followed_up=Greatest(*latest)).filter(followed_up__lt=cutoff).values_list(
-                "pk", flat=True):
+        for pk in (
+            owned.annotate(followed_up=Greatest(*latest)).filter(followed_up__lt=cutoff).values_list("pk", flat=True)
+        ):
             due[pk] = "no_follow_up"
     deals = _deal_relations()
     if settings.release_after_days_without_deal and deals is not None:
@@ -146,8 +158,12 @@ def accounts_due_for_release(now=None, only=None):
         cutoff = now - datetime.timedelta(days=settings.release_after_days_without_deal)
         recent = deal_model._base_manager.filter(**{field: OuterRef("pk")})
         recent = recent.filter(updated_at__gte=cutoff) if hasattr(deal_model, "updated_at") else recent
-        for pk in (owned.annotate(since=since_owner).filter(since__lt=cutoff)
-                   .exclude(Exists(recent)).values_list("pk", flat=True)):
+        for pk in (
+            owned.annotate(since=since_owner)
+            .filter(since__lt=cutoff)
+            .exclude(Exists(recent))
+            .values_list("pk", flat=True)
+        ):
             due.setdefault(pk, "no_deal")
     return due
 
@@ -165,8 +181,9 @@ def auto_release(now=None):
                 continue
             previous = account.owner_id
             _to_pool(account)
-            audit.record(actor=None, action="pool.auto_released", target=account,
-                         payload={"owner": previous, "reason": reason})
+            audit.record(
+                actor=None, action="pool.auto_released", target=account, payload={"owner": previous, "reason": reason}
+            )
             released += 1
     if released:
         log.info("auto-released %d accounts to the pool", released)

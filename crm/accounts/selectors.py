@@ -27,16 +27,26 @@ def with_watched(queryset, user):
 def account_choices():
     """{field: [(value, label)]} of an account's fields with fixed choices, for
     forms and list filters (pages may not import models)."""
-    return {"kind": Account.Kind.choices, "status": Account.Status.choices, "level": Account.Level.choices,
-            "value_class": Account.Value.choices, "source": Account.Source.choices}
+    return {
+        "kind": Account.Kind.choices,
+        "status": Account.Status.choices,
+        "level": Account.Level.choices,
+        "value_class": Account.Value.choices,
+        "source": Account.Source.choices,
+    }
 
 
 def with_level_rank(queryset):
     """`queryset` with `level_rank`: 0 for strategic, 1 important, 2 normal, so a
     list sorts by level in its meaning, not alphabetically."""
     order = [Account.Level.STRATEGIC, Account.Level.IMPORTANT, Account.Level.NORMAL]
-    return queryset.annotate(level_rank=Case(*[When(level=level, then=Value(rank)) for rank, level in enumerate(order)],
-                                             default=Value(len(order)), output_field=IntegerField()))
+    return queryset.annotate(
+        level_rank=Case(
+            *[When(level=level, then=Value(rank)) for rank, level in enumerate(order)],
+            default=Value(len(order)),
+            output_field=IntegerField(),
+        )
+    )
 
 
 def pool_accounts():
@@ -50,23 +60,28 @@ def pool_account_get(pk):
     try:
         return pool_accounts().get(pk=pk)
     except (Account.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def duplicate_candidates(user, *, name="", phone="", email="", exclude_pk=None):
     """Accounts that look like the one described, among those `user` can see
     and those in the pool (which everyone can browse). Each gets `matched_on`."""
-    keys = {"name": matching.company_name_key(name), "phone": matching.phone_key(phone),
-            "email": matching.email_key(email)}
+    keys = {
+        "name": matching.company_name_key(name),
+        "phone": matching.phone_key(phone),
+        "email": matching.email_key(email),
+    }
     condition = Q()
     for field, key in keys.items():
         if key:
             condition |= Q(**{f"{field}_key": key})
     if not condition:
         return []
-    queryset = (Account.objects.filter(condition)
-                .filter(Q(pk__in=accounts_visible_to(user).values("pk")) | Q(owner__isnull=True))
-                .order_by("id"))
+    queryset = (
+        Account.objects.filter(condition)
+        .filter(Q(pk__in=accounts_visible_to(user).values("pk")) | Q(owner__isnull=True))
+        .order_by("id")
+    )
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     found = []

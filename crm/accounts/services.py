@@ -12,8 +12,21 @@ from crm.builder import services as builder
 
 # What create and update take besides name and owner.
 DETAIL_FIELDS = (
-    "kind", "industry", "region", "source", "level", "value_class", "credit_limit", "status", "tags",
-    "phone", "email", "website", "billing_address", "shipping_address", "follow_up_days",
+    "kind",
+    "industry",
+    "region",
+    "source",
+    "level",
+    "value_class",
+    "credit_limit",
+    "status",
+    "tags",
+    "phone",
+    "email",
+    "website",
+    "billing_address",
+    "shipping_address",
+    "follow_up_days",
 )
 _EDITABLE = ("name", "owner", *DETAIL_FIELDS)
 # Filled from the other account on a merge when the kept one has none.
@@ -22,8 +35,11 @@ _MERGE_FILLS = tuple(f for f in DETAIL_FIELDS if f not in ("kind", "level", "sta
 
 def set_keys(account):
     """Recompute the duplicate-detection keys from the account's fields."""
-    account.name_key = (matching.company_name_key(account.name) if account.kind == Account.Kind.COMPANY
-                        else matching.person_name_key(account.name))
+    account.name_key = (
+        matching.company_name_key(account.name)
+        if account.kind == Account.Kind.COMPANY
+        else matching.person_name_key(account.name)
+    )
     account.phone_key = matching.phone_key(account.phone)
     account.email_key = matching.email_key(account.email)
 
@@ -40,10 +56,11 @@ def _clean_tags(tags):
 
 def _validate(account):
     try:
-        account.full_clean(exclude=["owner", "name_key", "phone_key", "email_key"], validate_unique=False,
-                           validate_constraints=False)
+        account.full_clean(
+            exclude=["owner", "name_key", "phone_key", "email_key"], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
-        raise ValidationError(exc.message_dict)
+        raise ValidationError(exc.message_dict) from exc
 
 
 def check_duplicates(*, by, name="", phone="", email="", exclude_pk=None):
@@ -52,8 +69,11 @@ def check_duplicates(*, by, name="", phone="", email="", exclude_pk=None):
     if found:
         raise matching.PossibleDuplicates(
             [a.pk for a in found],
-            _("This looks like an account that already exists (same name, phone or e-mail). "
-              "Use it, merge, or save anyway with ?force=true."))
+            _(
+                "This looks like an account that already exists (same name, phone or e-mail). "
+                "Use it, merge, or save anyway with ?force=true."
+            ),
+        )
 
 
 @transaction.atomic
@@ -142,10 +162,13 @@ def merge_accounts(*, keep, other, by):
         keep.last_contacted_at = other.last_contacted_at
     set_keys(keep)
     keep.save()
-    audit.record(actor=by, action="account.merged_into", target=other,
-                 payload={"into": keep.pk, "name": other.name})
-    audit.record(actor=by, action="account.merged", target=keep,
-                 payload={"other": other.pk, "other_name": other.name, "moved": moved, "filled": filled})
+    audit.record(actor=by, action="account.merged_into", target=other, payload={"into": keep.pk, "name": other.name})
+    audit.record(
+        actor=by,
+        action="account.merged",
+        target=keep,
+        payload={"other": other.pk, "other_name": other.name, "moved": moved, "filled": filled},
+    )
     other.delete()
     return keep
 
@@ -155,7 +178,8 @@ def mark_contacted(account, when):
     follow-up rule). Only ever moves the date forward; a derived timestamp, so
     no audit row (the activity that caused it has its own). For crm/activities."""
     Account.objects.filter(pk=account.pk).filter(
-        Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=when)).update(last_contacted_at=when)
+        Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=when)
+    ).update(last_contacted_at=when)
 
 
 @transaction.atomic

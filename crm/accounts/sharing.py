@@ -21,8 +21,11 @@ def owner_or_above(user, record):
 
 def shared_with(record):
     """Ids of the users `record` is shared with, in order."""
-    return list(RecordShare.objects.filter(content_type=ContentType.objects.get_for_model(type(record)),
-                                           object_id=record.pk).order_by("user_id").values_list("user_id", flat=True))
+    return list(
+        RecordShare.objects.filter(content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
 
 
 def _check(by, record, users):
@@ -30,8 +33,9 @@ def _check(by, record, users):
         raise PermissionDenied(_("Only the owner, their managers and directors may share this record."))
     inactive = [user.pk for user in users if not user.is_active]
     if inactive:
-        raise ValidationError({"users": [_("These users are deactivated: %(ids)s.") % {
-            "ids": ", ".join(map(str, inactive))}]})
+        raise ValidationError(
+            {"users": [_("These users are deactivated: %(ids)s.") % {"ids": ", ".join(map(str, inactive))}]}
+        )
 
 
 @transaction.atomic
@@ -44,7 +48,8 @@ def share(*, record, by, users):
         if user.pk == record.owner_id:
             continue
         _share, created = RecordShare.objects.get_or_create(
-            content_type=content_type, object_id=record.pk, user=user, defaults={"shared_by": by})
+            content_type=content_type, object_id=record.pk, user=user, defaults={"shared_by": by}
+        )
         if created:
             added.append(user.pk)
     if added:
@@ -57,17 +62,18 @@ def unshare(*, record, by, users):
     """Stop sharing `record` with `users`. Audit row with the users removed."""
     _check(by, record, [])
     content_type = ContentType.objects.get_for_model(type(record))
-    shares = RecordShare.objects.filter(content_type=content_type, object_id=record.pk,
-                                        user_id__in=[user.pk for user in users])
+    shares = RecordShare.objects.filter(
+        content_type=content_type, object_id=record.pk, user_id__in=[user.pk for user in users]
+    )
     removed = sorted(shares.values_list("user_id", flat=True))
     shares.delete()
     if removed:
-        audit.record(actor=by, action=f"{record._meta.model_name}.unshared", target=record,
-                     payload={"users": removed})
+        audit.record(actor=by, action=f"{record._meta.model_name}.unshared", target=record, payload={"users": removed})
     return shared_with(record)
 
 
 def delete_shares(record):
     """Remove the shares of a record that is being deleted (they point by id)."""
-    RecordShare.objects.filter(content_type=ContentType.objects.get_for_model(type(record)),
-                               object_id=record.pk).delete()
+    RecordShare.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
+    ).delete()

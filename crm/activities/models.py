@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+
 class Activity(models.Model):
     """Something that happened with a customer (or a note about one), on an
     account, a contact and/or a deal, or on a record of a custom object."""
@@ -22,15 +23,34 @@ class Activity(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
-                              related_name="activities")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="activities"
+    )
     # Kept when the record goes: the owner still sees what they logged.
-    account = models.ForeignKey("accounts.Account", verbose_name=_("account"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="activities")
-    contact = models.ForeignKey("contacts.Contact", verbose_name=_("contact"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="activities")
-    deal = models.ForeignKey("deals.Deal", verbose_name=_("deal"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="activities")
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
     # A record of a custom object (docs/decisions/008, "Refinements"): its
     # object's name and its id. No foreign key: the table `cx_<name>` is the
     # tenant's own and unknown to migrations; crm.builder.services detaches these
@@ -49,13 +69,18 @@ class Activity(models.Model):
             models.Index(fields=["contact", "-occurred_at"]),
             models.Index(fields=["deal", "-occurred_at"]),
             models.Index(fields=["owner", "-occurred_at"]),
-            models.Index(fields=["record_object", "record_id", "-occurred_at"], name="activity_custom_record",
-                         condition=Q(record_id__isnull=False)),
+            models.Index(
+                fields=["record_object", "record_id", "-occurred_at"],
+                name="activity_custom_record",
+                condition=Q(record_id__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(record_object="", record_id__isnull=True) | (~Q(record_object="") & Q(record_id__isnull=False)),
-                name="activity_custom_record_pair"),
+                condition=Q(record_object="", record_id__isnull=True)
+                | (~Q(record_object="") & Q(record_id__isnull=False)),
+                name="activity_custom_record_pair",
+            ),
         ]
 
     def __str__(self):
@@ -82,23 +107,29 @@ class FollowUp(models.Model):
     derived from its activities by the services, stored so that every worklist is
     one indexed query. Exactly one of account and contact is set."""
 
-    account = models.OneToOneField("accounts.Account", null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="follow_up")
-    contact = models.OneToOneField("contacts.Contact", null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="follow_up")
+    account = models.OneToOneField(
+        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_up"
+    )
+    contact = models.OneToOneField(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_up"
+    )
     last_contact_at = models.DateTimeField(null=True, blank=True)
     next_contact_at = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(account__isnull=True) ^ Q(contact__isnull=True),
-                                   name="follow_up_of_account_or_contact"),
+            models.CheckConstraint(
+                condition=Q(account__isnull=True) ^ Q(contact__isnull=True), name="follow_up_of_account_or_contact"
+            ),
         ]
         indexes = [
             models.Index(fields=["next_contact_at"], name="follow_up_next"),
             models.Index(fields=["last_contact_at"], name="follow_up_last"),
         ]
+
+    def __str__(self):
+        return f"follow-up of {self.account_id or self.contact_id}: {self.next_contact_at}"
 
 
 class Task(models.Model):
@@ -110,15 +141,29 @@ class Task(models.Model):
     due_date = models.DateField(_("due date"), null=True, blank=True)
     remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT,
-                                 related_name="tasks")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, related_name="tasks"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    account = models.ForeignKey("accounts.Account", verbose_name=_("account"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="tasks")
-    contact = models.ForeignKey("contacts.Contact", verbose_name=_("contact"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="tasks")
-    deal = models.ForeignKey("deals.Deal", verbose_name=_("deal"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="tasks")
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    deal = models.ForeignKey(
+        "deals.Deal", verbose_name=_("deal"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,8 +174,11 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["assignee", "done", "due_date"]),
             # The reminder sweep every minute reads only this.
-            models.Index(fields=["remind_at"], name="task_reminder_due",
-                         condition=Q(reminder_sent_at__isnull=True, done=False, remind_at__isnull=False)),
+            models.Index(
+                fields=["remind_at"],
+                name="task_reminder_due",
+                condition=Q(reminder_sent_at__isnull=True, done=False, remind_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -22,7 +22,8 @@ NOT_CONTACTED_RECENTLY_DAYS = 30
 
 def _activities():
     return Activity.objects.select_related("owner", "account", "contact", "deal").annotate(
-        comment_count=Count("comments"))
+        comment_count=Count("comments")
+    )
 
 
 def _visible_ids(model, user):
@@ -51,13 +52,17 @@ def activities_visible_to(user):
         return Activity.objects.none()
     if scope.sees_everything(user):
         return _activities().filter(_not_on_deleted_objects())
-    return _activities().filter(
-        Q(pk__in=_visible_ids(Activity, user))
-        | Q(account__in=_visible_ids(Account, user))
-        | Q(contact__in=_visible_ids(Contact, user))
-        | Q(deal__in=_visible_ids(Deal, user))
-        | _on_custom_records_visible_to(user)
-    ).filter(_not_on_deleted_objects())
+    return (
+        _activities()
+        .filter(
+            Q(pk__in=_visible_ids(Activity, user))
+            | Q(account__in=_visible_ids(Account, user))
+            | Q(contact__in=_visible_ids(Contact, user))
+            | Q(deal__in=_visible_ids(Deal, user))
+            | _on_custom_records_visible_to(user)
+        )
+        .filter(_not_on_deleted_objects())
+    )
 
 
 def activity_get_for_user(user, pk):
@@ -65,7 +70,7 @@ def activity_get_for_user(user, pk):
     try:
         return activities_visible_to(user).get(pk=pk)
     except (Activity.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def may_change_activity(user, activity):
@@ -104,6 +109,7 @@ def comments_on(activity):
 
 # Worklists --------------------------------------------
 
+
 def worklist(user, name, *, days=NOT_CONTACTED_RECENTLY_DAYS, today=None):
     """Accounts `user` may see that belong on worklist `name`, each annotated with
     `last_contact_at` and `next_contact_at`:
@@ -115,7 +121,8 @@ def worklist(user, name, *, days=NOT_CONTACTED_RECENTLY_DAYS, today=None):
     "Today" is the tenant's local date (TIME_ZONE). One query, on FollowUp's indexes."""
     today = today or timezone.localdate()
     accounts = scope.visible(Account.objects.select_related("owner"), user).annotate(
-        last_contact_at=F("follow_up__last_contact_at"), next_contact_at=F("follow_up__next_contact_at"))
+        last_contact_at=F("follow_up__last_contact_at"), next_contact_at=F("follow_up__next_contact_at")
+    )
     if name == "today":
         return accounts.filter(next_contact_at=today).order_by("name", "id")
     if name == "this_week":
@@ -145,6 +152,7 @@ def next_contact_of(record):
 
 # Tasks and notifications ---------------------------------------------------
 
+
 def _tasks():
     return Task.objects.select_related("assignee", "account", "contact", "deal")
 
@@ -161,13 +169,14 @@ def task_get_for_user(user, pk):
     try:
         return tasks_visible_to(user).distinct().get(pk=pk)
     except (Task.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def reminders_due(now=None):
     """Tasks whose reminder is due and not yet sent (for the reminder sweep only)."""
-    return Task.objects.filter(remind_at__lte=now or timezone.now(), reminder_sent_at__isnull=True,
-                               done=False, remind_at__isnull=False)
+    return Task.objects.filter(
+        remind_at__lte=now or timezone.now(), reminder_sent_at__isnull=True, done=False, remind_at__isnull=False
+    )
 
 
 def notifications_of(user):
@@ -179,7 +188,7 @@ def notification_get_for_user(user, pk):
     try:
         return notifications_of(user).get(pk=pk)
     except (Notification.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def activity_kinds():

@@ -20,8 +20,7 @@ from crm.audit import services as audit
 from crm.builder import dynamic
 from crm.builder import selectors as builder
 
-_ACTIVITY_FIELDS = ("kind", "subject", "body", "occurred_at", "owner", "account", "contact", "deal",
-                    "next_contact_at")
+_ACTIVITY_FIELDS = ("kind", "subject", "body", "occurred_at", "owner", "account", "contact", "deal", "next_contact_at")
 # `next_contact_at` not given (None is given: no next contact planned).
 DERIVED = object()
 _TASK_FIELDS = ("title", "notes", "due_date", "remind_at", "assignee", "account", "contact", "deal", "done")
@@ -49,9 +48,22 @@ def _visible_or_none(by, record):
 
 # Activities -------------------------------------------------------------------
 
+
 @transaction.atomic
-def log_activity(*, by, kind, subject, body="", occurred_at=None, owner=None, account=None, contact=None,
-                 deal=None, record=None, next_contact_at=DERIVED):
+def log_activity(
+    *,
+    by,
+    kind,
+    subject,
+    body="",
+    occurred_at=None,
+    owner=None,
+    account=None,
+    contact=None,
+    deal=None,
+    record=None,
+    next_contact_at=DERIVED,
+):
     """Log an activity owned by `owner` (default: `by`) on records `by` can see
     (`record`: a record of a live custom object, crm.builder.dynamic).
 
@@ -69,13 +81,28 @@ def log_activity(*, by, kind, subject, body="", occurred_at=None, owner=None, ac
     if next_contact_at is DERIVED:
         next_contact_at = _derived_next_contact(kind, occurred_at, account)
     activity = Activity.objects.create(
-        kind=kind, subject=subject, body=body, occurred_at=occurred_at, owner=resolve_owner(by=by, owner=owner),
-        account=account, contact=contact, deal=deal, next_contact_at=next_contact_at,
-        record_object=dynamic.object_name_of(record) if record is not None else "", record_id=_pk(record))
+        kind=kind,
+        subject=subject,
+        body=body,
+        occurred_at=occurred_at,
+        owner=resolve_owner(by=by, owner=owner),
+        account=account,
+        contact=contact,
+        deal=deal,
+        next_contact_at=next_contact_at,
+        record_object=dynamic.object_name_of(record) if record is not None else "",
+        record_id=_pk(record),
+    )
     _refresh_follow_ups(account=[account], contact=[contact])
     _mark_contacted(activity)
-    payload = {"kind": kind, "subject": subject, "account": _pk(account), "contact": _pk(contact),
-               "deal": _pk(deal), "next_contact_at": _iso(next_contact_at)}
+    payload = {
+        "kind": kind,
+        "subject": subject,
+        "account": _pk(account),
+        "contact": _pk(contact),
+        "deal": _pk(deal),
+        "next_contact_at": _iso(next_contact_at),
+    }
     if record is not None:
         payload.update(record_object=activity.record_object, record_id=record.pk)
     audit.record(actor=by, action="activity.logged", target=activity, payload=payload)
@@ -142,13 +169,16 @@ def _refresh_follow_ups(*, account=(), contact=()):
         for record in {r for r in records if r is not None}:
             activities = Activity.objects.filter(**{field: record}).order_by("-occurred_at", "-id")
             last = activities.filter(kind__in=Activity.CONTACT_KINDS).values_list("occurred_at", flat=True).first()
-            latest = (activities.exclude(kind=Activity.Kind.NOTE, next_contact_at__isnull=True)
-                      .values_list("next_contact_at", flat=True)[:1])
-            FollowUp.objects.update_or_create(**{field: record}, defaults={
-                "last_contact_at": last, "next_contact_at": latest[0] if latest else None})
+            latest = activities.exclude(kind=Activity.Kind.NOTE, next_contact_at__isnull=True).values_list(
+                "next_contact_at", flat=True
+            )[:1]
+            FollowUp.objects.update_or_create(
+                **{field: record}, defaults={"last_contact_at": last, "next_contact_at": latest[0] if latest else None}
+            )
 
 
 # Comments -----------------------------------------------------------------------
+
 
 @transaction.atomic
 def comment_on_activity(*, activity, by, body):
@@ -156,13 +186,17 @@ def comment_on_activity(*, activity, by, body):
     activity_get_for_user); its owner gets a notification unless it is their own."""
     comment = ActivityComment.objects.create(activity=activity, author=by, body=body)
     if activity.owner_id != by.pk:
-        notify(user=activity.owner, text=_("%(who)s commented on \"%(subject)s\"") % {
-            "who": by.display_name, "subject": activity.subject}, link=f"/api/v1/activities/{activity.pk}/")
+        notify(
+            user=activity.owner,
+            text=_('%(who)s commented on "%(subject)s"') % {"who": by.display_name, "subject": activity.subject},
+            link=f"/api/v1/activities/{activity.pk}/",
+        )
     audit.record(actor=by, action="activity.commented", target=activity, payload={"comment": comment.pk})
     return comment
 
 
 # Tasks --------------------------------------------------------------------------
+
 
 def _resolve_assignee(by, assignee):
     if assignee is None:
@@ -175,18 +209,47 @@ def _resolve_assignee(by, assignee):
 
 
 @transaction.atomic
-def create_task(*, by, title, notes="", due_date=None, remind_at=None, assignee=None, account=None, contact=None,
-                deal=None, done=False):
+def create_task(
+    *,
+    by,
+    title,
+    notes="",
+    due_date=None,
+    remind_at=None,
+    assignee=None,
+    account=None,
+    contact=None,
+    deal=None,
+    done=False,
+):
     """A task for `assignee` (default: `by`) about records `by` can see."""
     _check_visible(by, "account", account)
     _check_visible(by, "contact", contact)
     _check_visible(by, "deal", deal)
-    task = Task.objects.create(title=title, notes=notes, due_date=due_date, remind_at=remind_at,
-                               assignee=_resolve_assignee(by, assignee), created_by=by, account=account,
-                               contact=contact, deal=deal, done=done, done_at=timezone.now() if done else None)
-    audit.record(actor=by, action="task.created", target=task,
-                 payload={"title": title, "assignee": task.assignee_id, "due_date": _iso(due_date),
-                          "remind_at": _iso(remind_at)})
+    task = Task.objects.create(
+        title=title,
+        notes=notes,
+        due_date=due_date,
+        remind_at=remind_at,
+        assignee=_resolve_assignee(by, assignee),
+        created_by=by,
+        account=account,
+        contact=contact,
+        deal=deal,
+        done=done,
+        done_at=timezone.now() if done else None,
+    )
+    audit.record(
+        actor=by,
+        action="task.created",
+        target=task,
+        payload={
+            "title": title,
+            "assignee": task.assignee_id,
+            "due_date": _iso(due_date),
+            "remind_at": _iso(remind_at),
+        },
+    )
     return task
 
 
@@ -225,22 +288,35 @@ def deliver_due_reminders(now=None):
     at once cannot both take one; the e-mail goes after commit. Returns how many."""
     now = now or timezone.now()
     with transaction.atomic():
-        due = list(selectors.reminders_due(now).select_related("assignee").select_for_update(
-            skip_locked=True, of=("self",)).order_by("remind_at", "id")[:500])
+        due = list(
+            selectors.reminders_due(now)
+            .select_related("assignee")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("remind_at", "id")[:500]
+        )
         for task in due:
             task.reminder_sent_at = now
             task.save(update_fields=["reminder_sent_at", "updated_at"])
             link = f"/api/v1/tasks/{task.pk}/"
             text = _("Reminder: %(title)s") % {"title": task.title}
             notification = notify(user=task.assignee, text=text, link=link)
-            audit.record(actor=None, action="task.reminder_sent", target=task,
-                         payload={"notification": notification.pk, "to": task.assignee_id})
-            body = "\n".join(filter(None, [
-                task.title,
-                _("Due: %(date)s") % {"date": task.due_date.isoformat()} if task.due_date else "",
-                task.notes,
-                link,
-            ]))
+            audit.record(
+                actor=None,
+                action="task.reminder_sent",
+                target=task,
+                payload={"notification": notification.pk, "to": task.assignee_id},
+            )
+            body = "\n".join(
+                filter(
+                    None,
+                    [
+                        task.title,
+                        _("Due: %(date)s") % {"date": task.due_date.isoformat()} if task.due_date else "",
+                        task.notes,
+                        link,
+                    ],
+                )
+            )
             transaction.on_commit(_mailer(task.assignee.email, text, body))
     return len(due)
 
@@ -248,10 +324,12 @@ def deliver_due_reminders(now=None):
 def _mailer(to, subject, body):
     def send():
         send_mail(subject[:200], body, settings.DEFAULT_FROM_EMAIL, [to])
+
     return send
 
 
 # Notifications --------------------------------------------------------------------
+
 
 def notify(*, user, text, link=""):
     """An in-app notification for `user`; call it inside the transaction of its cause."""

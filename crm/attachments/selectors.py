@@ -66,7 +66,7 @@ def attachment_get_for_user(user, pk):
     try:
         attachment = Attachment.objects.select_related("content_type").get(pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
     attachment_record_get_for_user(user, attachment)
     if not attachment.file.name.startswith(f"{connection.schema_name}/"):
         raise Http404

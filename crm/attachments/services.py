@@ -17,8 +17,9 @@ def add_attachment(*, by, record, upload):
     if upload.size > MAX_SIZE:
         raise ValidationError({"file": [_("At most 20 MB per file.")]})
     name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
-    attachment = Attachment(content_type=_content_type_of(record), object_id=record.pk,
-                            name=name, size=upload.size, uploaded_by=by)
+    attachment = Attachment(
+        content_type=_content_type_of(record), object_id=record.pk, name=name, size=upload.size, uploaded_by=by
+    )
     attachment.file.save(name, upload, save=False)
     attachment.save()
     audit.record(actor=by, action="attachment.added", target=record, payload={"name": name, "id": attachment.pk})
@@ -29,8 +30,9 @@ def _content_type_of(record):
     if dynamic.is_record_model(type(record)):
         # ("cx", <object name>), made on first use, read without ContentType's
         # process-wide cache: its id differs from one tenant's schema to another's.
-        content_type, _created = ContentType.objects.get_or_create(app_label=dynamic.APP_LABEL,
-                                                                   model=dynamic.object_name_of(record))
+        content_type, _created = ContentType.objects.get_or_create(
+            app_label=dynamic.APP_LABEL, model=dynamic.object_name_of(record)
+        )
         return content_type
     return ContentType.objects.get_for_model(record)
 
@@ -47,6 +49,7 @@ def remove_attachments(attachments):
         def delete_files():
             for name in file_names:
                 storage.delete(name)
+
         transaction.on_commit(delete_files)
     return len(file_names)
 

@@ -39,10 +39,17 @@ class Busy(Exception):
 
 # Column types (docs/decisions/008, "Decision"); text and decimals take the field's size.
 _COLUMN_TYPES = {
-    FieldType.LONG_TEXT: "text", FieldType.INTEGER: "bigint", FieldType.LOOKUP: "bigint",
-    FieldType.DATE: "date", FieldType.DATETIME: "timestamptz", FieldType.BOOLEAN: "boolean",
-    FieldType.CHOICE: "varchar(100)", FieldType.MULTI_CHOICE: "varchar(100)[]",
-    FieldType.EMAIL: "varchar(254)", FieldType.URL: "varchar(2000)", FieldType.PHONE: "varchar(40)",
+    FieldType.LONG_TEXT: "text",
+    FieldType.INTEGER: "bigint",
+    FieldType.LOOKUP: "bigint",
+    FieldType.DATE: "date",
+    FieldType.DATETIME: "timestamptz",
+    FieldType.BOOLEAN: "boolean",
+    FieldType.CHOICE: "varchar(100)",
+    FieldType.MULTI_CHOICE: "varchar(100)[]",
+    FieldType.EMAIL: "varchar(254)",
+    FieldType.URL: "varchar(2000)",
+    FieldType.PHONE: "varchar(40)",
 }
 
 
@@ -141,8 +148,11 @@ def _check_condition(field):
         parts.append(sql.SQL("{} ~ {}").format(column, sql.Literal(pattern)))
     if field.type == FieldType.CHOICE:
         values = field.choice_values
-        parts.append(sql.SQL("{} = ANY({}::varchar(100)[])").format(column, sql.Literal(values)) if values
-                     else sql.SQL("{} IS NULL").format(column))
+        parts.append(
+            sql.SQL("{} = ANY({}::varchar(100)[])").format(column, sql.Literal(values))
+            if values
+            else sql.SQL("{} IS NULL").format(column)
+        )
     if field.type == FieldType.MULTI_CHOICE:
         parts.append(sql.SQL("{} <@ {}::varchar(100)[]").format(column, sql.Literal(field.choice_values)))
     if not parts:
@@ -154,26 +164,37 @@ def _index_statements(table, field):
     """The index a field's filters and sorts use: unique, GIN (multi-choice), b-tree, or none (long text)."""
     column = field.column
     if field.unique:
-        return [sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
-            _q(constraint_name(table, column, "uq")), _q(table), _q(column))]
+        return [
+            sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
+                _q(constraint_name(table, column, "uq")), _q(table), _q(column)
+            )
+        ]
     if field.type == FieldType.MULTI_CHOICE:
-        return [sql.SQL("CREATE INDEX {} ON {} USING gin ({})").format(
-            _q(constraint_name(table, column, "gin")), _q(table), _q(column))]
+        return [
+            sql.SQL("CREATE INDEX {} ON {} USING gin ({})").format(
+                _q(constraint_name(table, column, "gin")), _q(table), _q(column)
+            )
+        ]
     if field.filterable:
-        return [sql.SQL("CREATE INDEX {} ON {} ({})").format(
-            _q(constraint_name(table, column, "ix")), _q(table), _q(column))]
+        return [
+            sql.SQL("CREATE INDEX {} ON {} ({})").format(
+                _q(constraint_name(table, column, "ix")), _q(table), _q(column)
+            )
+        ]
     return []
 
 
 def _drop_index_statements(table, field):
-    return [sql.SQL("DROP INDEX IF EXISTS {}").format(_q(constraint_name(table, field.column, kind)))
-            for kind in ("uq", "gin", "ix")]
+    return [
+        sql.SQL("DROP INDEX IF EXISTS {}").format(_q(constraint_name(table, field.column, kind)))
+        for kind in ("uq", "gin", "ix")
+    ]
 
 
 def _foreign_key(table, field):
-    return sql.SQL("ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL "
-                   "DEFERRABLE INITIALLY IMMEDIATE").format(
-        _q(constraint_name(table, field.column, "fk")), _q(field.column), _q(objects.table_for(field.target)))
+    return sql.SQL(
+        "ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE"
+    ).format(_q(constraint_name(table, field.column, "fk")), _q(field.column), _q(objects.table_for(field.target)))
 
 
 def _column_statements(table, field, *, default=None, not_null=False):
@@ -184,8 +205,9 @@ def _column_statements(table, field, *, default=None, not_null=False):
         clauses[0] = sql.SQL("{} NOT NULL").format(clauses[0])
     condition = _check_condition(field)
     if condition is not None:
-        clauses.append(sql.SQL("ADD CONSTRAINT {} CHECK ({})").format(
-            _q(constraint_name(table, field.column, "ck")), condition))
+        clauses.append(
+            sql.SQL("ADD CONSTRAINT {} CHECK ({})").format(_q(constraint_name(table, field.column, "ck")), condition)
+        )
     if field.type == FieldType.LOOKUP:
         clauses.append(_foreign_key(table, field))
     return [sql.SQL("ALTER TABLE {} {}").format(_q(table), sql.SQL(", ").join(clauses))]
@@ -200,8 +222,13 @@ def table_has_rows(object_name):
 @contextmanager
 def _on_data_error(field):
     """What the table's rows make impossible, as a ValidationError on the option asking for it."""
-    check_key = ("choices" if field.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
-                 else "max_length" if field.type == FieldType.LONG_TEXT else "min_value")
+    check_key = (
+        "choices"
+        if field.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+        else "max_length"
+        if field.type == FieldType.LONG_TEXT
+        else "min_value"
+    )
     known = (
         (psycopg.errors.UniqueViolation, "unique", _("Some records share a value, so it cannot be unique.")),
         (psycopg.errors.NotNullViolation, "required", _("Some records have no value, so it cannot be required.")),
@@ -233,23 +260,36 @@ def alter_column(old, new):
     column = _q(new.column)
     statements = []
     if old.type == FieldType.TEXT and (old.max_length or 255) != (new.max_length or 255):
-        statements.append(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(
-            _q(table), column, sql.SQL(column_type(new))))
+        statements.append(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(_q(table), column, sql.SQL(column_type(new)))
+        )
     if old.default != new.default:
         statements.append(
-            sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(_q(table), column) if new.default is None
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(_q(table), column)
+            if new.default is None
             else sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
-                _q(table), column, _literal(new, new.default)))
+                _q(table), column, _literal(new, new.default)
+            )
+        )
     if old.required != new.required:
-        statements.append(sql.SQL("ALTER TABLE {} ALTER COLUMN {} {} NOT NULL").format(
-            _q(table), column, sql.SQL("SET" if new.required else "DROP")))
+        statements.append(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} {} NOT NULL").format(
+                _q(table), column, sql.SQL("SET" if new.required else "DROP")
+            )
+        )
     if _render_or_none(_check_condition(old)) != _render_or_none(_check_condition(new)):
-        statements.append(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
-            _q(table), _q(constraint_name(table, new.column, "ck"))))
+        statements.append(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
+                _q(table), _q(constraint_name(table, new.column, "ck"))
+            )
+        )
         condition = _check_condition(new)
         if condition is not None:
-            statements.append(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})").format(
-                _q(table), _q(constraint_name(table, new.column, "ck")), condition))
+            statements.append(
+                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})").format(
+                    _q(table), _q(constraint_name(table, new.column, "ck")), condition
+                )
+            )
     if old.unique != new.unique:
         statements += _drop_index_statements(table, new) + _index_statements(table, new)
     if not statements:
@@ -266,8 +306,14 @@ def set_required(field, required):
     """NOT NULL on or off (a deleted field stops requiring a value; a restored one asks again)."""
     table = objects.table_for(field.object_name)
     with _ddl() as cursor, _on_data_error(field):
-        _execute(cursor, [sql.SQL("ALTER TABLE {} ALTER COLUMN {} {} NOT NULL").format(
-            _q(table), _q(field.column), sql.SQL("SET" if required else "DROP"))])
+        _execute(
+            cursor,
+            [
+                sql.SQL("ALTER TABLE {} ALTER COLUMN {} {} NOT NULL").format(
+                    _q(table), _q(field.column), sql.SQL("SET" if required else "DROP")
+                )
+            ],
+        )
 
 
 def drop_column(field):
@@ -281,13 +327,14 @@ def _table_statements(name, first_id=1):
     table = objects.table_for(name)
     users = get_user_model()._meta.db_table
     return [
-        sql.SQL("CREATE TABLE {} ("
-                "id bigint GENERATED BY DEFAULT AS IDENTITY (START WITH {}) PRIMARY KEY, "
-                "name varchar(255) NOT NULL, "
-                "owner_id bigint NOT NULL CONSTRAINT {} REFERENCES {} (id) DEFERRABLE INITIALLY DEFERRED, "
-                "created_at timestamptz NOT NULL DEFAULT now(), "
-                "updated_at timestamptz NOT NULL DEFAULT now())").format(
-            _q(table), sql.Literal(int(first_id)), _q(f"{table}_owner_fk"), _q(users)),
+        sql.SQL(
+            "CREATE TABLE {} ("
+            "id bigint GENERATED BY DEFAULT AS IDENTITY (START WITH {}) PRIMARY KEY, "
+            "name varchar(255) NOT NULL, "
+            "owner_id bigint NOT NULL CONSTRAINT {} REFERENCES {} (id) DEFERRABLE INITIALLY DEFERRED, "
+            "created_at timestamptz NOT NULL DEFAULT now(), "
+            "updated_at timestamptz NOT NULL DEFAULT now())"
+        ).format(_q(table), sql.Literal(int(first_id)), _q(f"{table}_owner_fk"), _q(users)),
         sql.SQL("CREATE INDEX {} ON {} (owner_id, name, id)").format(_q(f"{table}_owner_ix"), _q(table)),
         sql.SQL("CREATE INDEX {} ON {} (name, id)").format(_q(f"{table}_name_ix"), _q(table)),
     ]
@@ -308,30 +355,40 @@ def drop_table(name):
 
 # Replay: the metadata made real again (restore, or repair).
 
+
 def _exists(cursor, query, params):
     cursor.execute(query, params)
     return cursor.fetchone() is not None
 
 
 def _table_exists(cursor, table):
-    return _exists(cursor, "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
-                           "AND table_name = %s", [table])
+    return _exists(
+        cursor,
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = %s",
+        [table],
+    )
 
 
 def _column_exists(cursor, table, column):
-    return _exists(cursor, "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-                           "AND table_name = %s AND column_name = %s", [table, column])
+    return _exists(
+        cursor,
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = %s AND column_name = %s",
+        [table, column],
+    )
 
 
 def _index_exists(cursor, name):
-    return _exists(cursor, "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = %s",
-                   [name])
+    return _exists(cursor, "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = %s", [name])
 
 
 def _constraint_exists(cursor, table, name):
-    return _exists(cursor, "SELECT 1 FROM information_schema.table_constraints WHERE "
-                           "constraint_schema = current_schema() AND table_name = %s AND constraint_name = %s",
-                   [table, name])
+    return _exists(
+        cursor,
+        "SELECT 1 FROM information_schema.table_constraints WHERE "
+        "constraint_schema = current_schema() AND table_name = %s AND constraint_name = %s",
+        [table, name],
+    )
 
 
 def _has_rows(cursor, table):
@@ -357,6 +414,7 @@ def replay(object_name=None):
     # Lookups last: the tables they point at must exist first.
     rows = sorted(fields.order_by("position", "id"), key=lambda row: row.type == FieldType.LOOKUP)
     with _ddl() as cursor:
+
         def run(statements):
             for statement in statements:
                 text = _render(statement)
@@ -374,18 +432,40 @@ def replay(object_name=None):
             column_missing = not _column_exists(cursor, table, field.column)
             if column_missing:
                 # Required only when live and the table can take it: a restore copies rows after the replay.
-                not_null = bool(field.required and row.deleted_at is None
-                                and (field.default is not None or not _has_rows(cursor, table)))
-                run([sql.SQL("ALTER TABLE {} ADD COLUMN {} {}{}{}").format(
-                    _q(table), _q(field.column), sql.SQL(column_type(field)),
-                    sql.SQL(" DEFAULT {}").format(_literal(field, field.default)) if field.default is not None
-                    else sql.SQL(""), sql.SQL(" NOT NULL" if not_null else ""))])
+                not_null = bool(
+                    field.required
+                    and row.deleted_at is None
+                    and (field.default is not None or not _has_rows(cursor, table))
+                )
+                run(
+                    [
+                        sql.SQL("ALTER TABLE {} ADD COLUMN {} {}{}{}").format(
+                            _q(table),
+                            _q(field.column),
+                            sql.SQL(column_type(field)),
+                            sql.SQL(" DEFAULT {}").format(_literal(field, field.default))
+                            if field.default is not None
+                            else sql.SQL(""),
+                            sql.SQL(" NOT NULL" if not_null else ""),
+                        )
+                    ]
+                )
             condition = _check_condition(field)
-            if condition is not None and not _constraint_exists(cursor, table, constraint_name(table, field.column, "ck")):
-                run([sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})").format(
-                    _q(table), _q(constraint_name(table, field.column, "ck")), condition)])
-            if (field.type == FieldType.LOOKUP and _table_exists(cursor, objects.table_for(field.target))
-                    and not _constraint_exists(cursor, table, constraint_name(table, field.column, "fk"))):
+            if condition is not None and not _constraint_exists(
+                cursor, table, constraint_name(table, field.column, "ck")
+            ):
+                run(
+                    [
+                        sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})").format(
+                            _q(table), _q(constraint_name(table, field.column, "ck")), condition
+                        )
+                    ]
+                )
+            if (
+                field.type == FieldType.LOOKUP
+                and _table_exists(cursor, objects.table_for(field.target))
+                and not _constraint_exists(cursor, table, constraint_name(table, field.column, "fk"))
+            ):
                 run([sql.SQL("ALTER TABLE {} {}").format(_q(table), _foreign_key(table, field))])
             index = _index_statements(table, field)
             kind = "uq" if field.unique else "gin" if field.type == FieldType.MULTI_CHOICE else "ix"
@@ -397,6 +477,7 @@ def replay(object_name=None):
 def column_has_nulls(field):
     table = objects.table_for(field.object_name)
     with connection.cursor() as cursor:
-        cursor.execute(_render(sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {} IS NULL)").format(
-            _q(table), _q(field.column))))
+        cursor.execute(
+            _render(sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {} IS NULL)").format(_q(table), _q(field.column)))
+        )
         return cursor.fetchone()[0]

@@ -27,16 +27,25 @@ def _user_model():
     # The owner's foreign key resolves its target in this registry; registering
     # the class here changes nothing on it (its relations come from the global one).
     if (user._meta.app_label, user._meta.model_name) not in {
-            (label, name) for label, found in _apps.all_models.items() for name in found}:
+        (label, name) for label, found in _apps.all_models.items() for name in found
+    }:
         _apps.register_model(user._meta.app_label, user)
     return user
 
 
 def _build(object_name, table):
-    meta = type("Meta", (), {
-        "apps": _apps, "app_label": APP_LABEL, "db_table": table, "managed": False,
-        "ordering": ["name", "id"], "verbose_name": object_name,
-    })
+    meta = type(
+        "Meta",
+        (),
+        {
+            "apps": _apps,
+            "app_label": APP_LABEL,
+            "db_table": table,
+            "managed": False,
+            "ordering": ["name", "id"],
+            "verbose_name": object_name,
+        },
+    )
     attrs = {
         "__module__": __name__,
         "Meta": meta,
@@ -44,8 +53,7 @@ def _build(object_name, table):
         "name": models.CharField(max_length=255),
         # No constraint from Django's side and no reverse accessor: the table's own
         # foreign key (crm.builder.ddl) is what protects the data.
-        "owner": models.ForeignKey(_user_model(), on_delete=models.DO_NOTHING, related_name="+",
-                                   db_constraint=False),
+        "owner": models.ForeignKey(_user_model(), on_delete=models.DO_NOTHING, related_name="+", db_constraint=False),
         "created_at": models.DateTimeField(auto_now_add=True),
         "updated_at": models.DateTimeField(auto_now=True),
         "__str__": lambda self: self.name,
@@ -71,4 +79,4 @@ def is_record_model(model):
 
 def object_name_of(model):
     """The custom object's name of a record model (or record): "vehicle" for `cx_vehicle`."""
-    return model._meta.db_table[len("cx_"):]
+    return model._meta.db_table[len("cx_") :]

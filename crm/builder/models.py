@@ -103,3 +103,6 @@ class Layout(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["object_name", "kind"], name="builder_unique_layout"),
         ]
+
+    def __str__(self):
+        return f"{self.object_name} {self.kind}"

@@ -24,10 +24,29 @@ _API_KEYS = {
 }
 
 # Query parameters every list reads; a field of that name could not be filtered.
-RESERVED_NAMES = frozenset({
-    "id", "pk", "page", "page_size", "ordering", "search", "format", "force", "fields", "expand", "q",
-    "object", "objects", "type", "deleted", "export", "limit", "offset", "cursor",
-})
+RESERVED_NAMES = frozenset(
+    {
+        "id",
+        "pk",
+        "page",
+        "page_size",
+        "ordering",
+        "search",
+        "format",
+        "force",
+        "fields",
+        "expand",
+        "q",
+        "object",
+        "objects",
+        "type",
+        "deleted",
+        "export",
+        "limit",
+        "offset",
+        "cursor",
+    }
+)
 # The base columns of every custom object's table (crm.builder.ddl.create_table).
 CUSTOM_OBJECT_BASE_NAMES = frozenset({"id", "name", "owner", "owner_id", "created_at", "updated_at"})
 

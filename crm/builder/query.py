@@ -75,6 +75,7 @@ def with_custom_fields(queryset, object_name, fields=None):
     (`fields`: FieldDefs already read this request; default: every live one)."""
     if fields is None:
         from crm.builder.selectors import fields_for
+
         fields = fields_for(object_name, include_hidden=True)
     if not fields:
         return queryset
@@ -87,15 +88,15 @@ def _parse(field, text):
         try:
             value = int(text)
         except ValueError:
-            raise ValidationError(_("A whole number is required."))
-        if not -2 ** 63 <= value < 2 ** 63:
+            raise ValidationError(_("A whole number is required.")) from None
+        if not -(2**63) <= value < 2**63:
             raise ValidationError(_("This number is too large."))
         return value
     if kind in (FieldType.DECIMAL, FieldType.CURRENCY):
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise ValidationError(_("A number is required."))
+            raise ValidationError(_("A number is required.")) from None
         if not value.is_finite() or abs(value) >= Decimal(10) ** 18:
             raise ValidationError(_("A number is required."))
         return value

@@ -2,7 +2,8 @@
 nothing about a tenant's fields is kept in process memory beyond one GET request
 (docs/decisions/008, "Isolation between tenants"; tenants/memo.py)."""
 
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 
 from django.http import Http404
@@ -59,14 +60,28 @@ def field_def(custom_field, reserved=None):
         reserved = objects.builtin_names(custom_field.object_name)
     kind = custom_field.type
     return FieldDef(
-        name=custom_field.name, label=custom_field.label, type=kind, column=custom_field.column,
+        name=custom_field.name,
+        label=custom_field.label,
+        type=kind,
+        column=custom_field.column,
         api_key=custom_field.column if custom_field.name in reserved else custom_field.name,
-        required=custom_field.required, unique=custom_field.unique, default=custom_field.default,
-        help_text=custom_field.help_text, min_value=custom_field.min_value, max_value=custom_field.max_value,
-        max_length=custom_field.max_length, decimal_places=custom_field.decimal_places,
-        choices=list(custom_field.choices or []), target=custom_field.target, position=custom_field.position,
-        hidden=custom_field.hidden, filterable=kind not in _NOT_FILTERABLE, sortable=kind not in _NOT_SORTABLE,
-        searchable=kind in TEXT_LIKE, object_name=custom_field.object_name, id=custom_field.pk,
+        required=custom_field.required,
+        unique=custom_field.unique,
+        default=custom_field.default,
+        help_text=custom_field.help_text,
+        min_value=custom_field.min_value,
+        max_value=custom_field.max_value,
+        max_length=custom_field.max_length,
+        decimal_places=custom_field.decimal_places,
+        choices=list(custom_field.choices or []),
+        target=custom_field.target,
+        position=custom_field.position,
+        hidden=custom_field.hidden,
+        filterable=kind not in _NOT_FILTERABLE,
+        sortable=kind not in _NOT_SORTABLE,
+        searchable=kind in TEXT_LIKE,
+        object_name=custom_field.object_name,
+        id=custom_field.pk,
     )
 
 
@@ -98,7 +113,7 @@ def custom_field_get(pk, *, include_deleted=True):
     try:
         return rows.get(pk=pk)
     except (CustomField.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def field_named(object_name, name):
@@ -124,7 +139,7 @@ def custom_object_get_by_id(pk, *, include_deleted=True):
     try:
         return rows.get(pk=pk)
     except (CustomObject.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def object_exists(object_name, *, include_deleted=False):
@@ -161,7 +176,7 @@ def default_layout(object_name, kind, fields=None):
         return [{"title": "", "fields": [f.name for f in fields]}]
     if objects.is_builtin(object_name):
         return []
-    return ["name", "owner"] + [f.name for f in fields if f.sortable][:4]
+    return ["name", "owner", *[f.name for f in fields if f.sortable][:4]]
 
 
 def layout_for(object_name, kind):
@@ -171,6 +186,7 @@ def layout_for(object_name, kind):
 
 
 # Records of custom objects ----------------------------------------------------
+
 
 def records_visible_to(user, object_name, fields=None):
     """Records of the custom object `object_name` that `user` may see (owner,
@@ -221,8 +237,10 @@ def custom_values_of(object_name, record, fields):
         return record
     model = type(record)._meta.concrete_model
     keys = [field.api_key for field in fields]
-    found = query.with_custom_fields(model._base_manager.filter(pk=record.pk), object_name, fields) \
-        .values(*keys).first() or {}
+    found = (
+        query.with_custom_fields(model._base_manager.filter(pk=record.pk), object_name, fields).values(*keys).first()
+        or {}
+    )
     for key in keys:
         setattr(record, key, found.get(key))
     return record

@@ -10,8 +10,7 @@ name the input at fault (the keys of the customization API: "object", "name",
 
 import logging
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from django.conf import settings
@@ -22,15 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from crm.access.ownership import resolve_owner
 from crm.access import services as access_services
+from crm.access.ownership import resolve_owner
 from crm.access.permissions import MODULES, custom_object_module
 from crm.activities.models import Activity
 from crm.attachments import selectors as attachment_selectors
 from crm.attachments import services as attachment_services
 from crm.audit import selectors as audit_selectors
 from crm.audit import services as audit
-from crm.builder import ddl, dynamic, objects, query, selectors, shapes, values as field_values
+from crm.builder import ddl, dynamic, objects, query, selectors, shapes
+from crm.builder import values as field_values
 from crm.builder.models import CustomField, CustomObject, FieldType, Layout
 from crm.savedviews import services as savedview_services
 from crm.savedviews.selectors import custom_list_name
@@ -55,8 +55,19 @@ _TYPE_OPTIONS = {
     FieldType.LOOKUP: {"target"},
 }
 _COMMON_OPTIONS = {"required", "unique", "default", "help_text", "position", "hidden"}
-_EDITABLE = {"label", "help_text", "position", "hidden", "required", "unique", "default", "choices", "min_value",
-             "max_value", "max_length"}
+_EDITABLE = {
+    "label",
+    "help_text",
+    "position",
+    "hidden",
+    "required",
+    "unique",
+    "default",
+    "choices",
+    "min_value",
+    "max_value",
+    "max_length",
+}
 _FIXED = {"name", "type", "target", "object_name", "object", "decimal_places"}
 
 
@@ -65,6 +76,7 @@ def grace_period():
 
 
 # Names ----------------------------------------------------------------------------
+
 
 def _is_reserved_word(word):
     with connection.cursor() as cursor:
@@ -81,13 +93,14 @@ def _name_errors(name, reserved):
     if name.startswith(("cf_", "cx_")):
         return [_("Names starting with cf_ or cx_ are reserved.")]
     if name in reserved or name in objects.RESERVED_NAMES:
-        return [_("\"%(name)s\" is already used by the CRM here; choose another name.") % {"name": name}]
+        return [_('"%(name)s" is already used by the CRM here; choose another name.') % {"name": name}]
     if _is_reserved_word(name):
-        return [_("\"%(name)s\" is a reserved word of the database; choose another name.") % {"name": name}]
+        return [_('"%(name)s" is a reserved word of the database; choose another name.') % {"name": name}]
     return []
 
 
 # Field options ------------------------------------------------------------------
+
 
 def _text_option(value, key, errors, *, limit, required=False):
     if value is None:
@@ -115,17 +128,27 @@ def _normalized_choices(raw, errors):
         if isinstance(item, str):
             item = {"value": item}
         if not isinstance(item, dict) or set(item) - {"value", "label", "color"}:
-            errors["choices"] = [_("Each choice is {\"value\", \"label\", \"color\"} or a string.")]
+            errors["choices"] = [_('Each choice is {"value", "label", "color"} or a string.')]
             return []
         value, label, color = item.get("value"), item.get("label", item.get("value")), item.get("color") or ""
-        if (not isinstance(value, str) or not value.strip() or len(value) > 100 or "\x00" in value
-                or not isinstance(label, str) or len(label) > 100 or "\x00" in label
-                or not isinstance(color, str) or len(color) > 20 or "\x00" in color):
-            errors["choices"] = [_("A choice's value and label are text of at most 100 characters, "
-                                   "its colour at most 20.")]
+        if (
+            not isinstance(value, str)
+            or not value.strip()
+            or len(value) > 100
+            or "\x00" in value
+            or not isinstance(label, str)
+            or len(label) > 100
+            or "\x00" in label
+            or not isinstance(color, str)
+            or len(color) > 20
+            or "\x00" in color
+        ):
+            errors["choices"] = [
+                _("A choice's value and label are text of at most 100 characters, its colour at most 20.")
+            ]
             return []
         if value in seen:
-            errors["choices"] = [_("The choice \"%(value)s\" is given twice.") % {"value": value}]
+            errors["choices"] = [_('The choice "%(value)s" is given twice.') % {"value": value}]
             return []
         seen.add(value)
         found.append({"value": value, "label": label or value, "color": color})
@@ -137,8 +160,11 @@ def _number_option(value, key, errors):
 
     if value is None or value == "":
         return None
-    if (isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal))
-            or isinstance(value, str) and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, str, Decimal))
+        or (isinstance(value, str) and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value))
+    ):
         errors[key] = [_("A number is required.")]
         return None
     try:
@@ -199,26 +225,35 @@ def _apply_options(field, options, errors, *, creating):
             errors["max_value"] = [_("The maximum is below the minimum.")]
     if kind in (FieldType.DECIMAL, FieldType.CURRENCY) and creating:
         places = options.get("decimal_places")
-        field.decimal_places = 2 if places in (None, "") else _int_option(
-            places, "decimal_places", errors, low=0, high=8) or 0
+        field.decimal_places = (
+            2 if places in (None, "") else _int_option(places, "decimal_places", errors, low=0, high=8) or 0
+        )
     if kind in (FieldType.TEXT, FieldType.LONG_TEXT) and "max_length" in options:
-        field.max_length = _int_option(options["max_length"], "max_length", errors, low=1, high=(
-            _MAX_TEXT_LENGTH if kind == FieldType.TEXT else 1_000_000))
+        field.max_length = _int_option(
+            options["max_length"],
+            "max_length",
+            errors,
+            low=1,
+            high=(_MAX_TEXT_LENGTH if kind == FieldType.TEXT else 1_000_000),
+        )
     if kind in _CHOICES and ("choices" in options or creating):
         field.choices = _normalized_choices(options.get("choices"), errors)
     if kind == FieldType.LOOKUP and creating:
         target = options.get("target")
         if not isinstance(target, str) or not selectors.object_exists(target):
-            errors["target"] = [_("Give the object the lookup points at (e.g. \"accounts\").")]
+            errors["target"] = [_('Give the object the lookup points at (e.g. "accounts").')]
         else:
             field.target = target
         if field.required:
-            errors["required"] = [_("A lookup cannot be required: deleting the record it points at "
-                                    "empties it.")]
+            errors["required"] = [_("A lookup cannot be required: deleting the record it points at empties it.")]
     if kind == FieldType.LOOKUP and options.get("default") is not None:
         errors["default"] = [_("A lookup has no default.")]
-    if kind == FieldType.BOOLEAN and field.required and options.get("default", field.default) is None \
-            and "required" not in errors:
+    if (
+        kind == FieldType.BOOLEAN
+        and field.required
+        and options.get("default", field.default) is None
+        and "required" not in errors
+    ):
         errors["required"] = [_("A required yes/no field needs a default (true or false).")]
 
 
@@ -255,9 +290,13 @@ def _check_required(field, errors, *, had_rows=None):
     if not field.required or field.default is not None or "required" in errors:
         return
     if objects.is_builtin(field.object_name):
-        errors["required"] = [_("A required field on %(object)s needs a default: records are also made where "
-                                "the field is not asked (lead conversion, imports).")
-                              % {"object": field.object_name}]
+        errors["required"] = [
+            _(
+                "A required field on %(object)s needs a default: records are also made where "
+                "the field is not asked (lead conversion, imports)."
+            )
+            % {"object": field.object_name}
+        ]
     elif had_rows if had_rows is not None else ddl.table_has_rows(field.object_name):
         errors["required"] = [_("The object already has records: a required field needs a default for them.")]
 
@@ -271,6 +310,7 @@ def _field_payload(field):
 
 
 # Fields ---------------------------------------------------------------------------
+
 
 def create_field(*, by, object_name, name, label, type, **options):
     """Add a custom field to `object_name` (a built-in or live custom object):
@@ -289,11 +329,14 @@ def create_field(*, by, object_name, name, label, type, **options):
         if name_errors:
             errors["name"] = name_errors
         elif CustomField.objects.filter(object_name=object_name, name=name).exists():
-            errors["name"] = [_("This object already has a field of this name (perhaps deleted and "
-                                "waiting to be purged).")]
+            errors["name"] = [
+                _("This object already has a field of this name (perhaps deleted and waiting to be purged).")
+            ]
         if CustomField.objects.filter(object_name=object_name).count() >= settings.BUILDER_MAX_FIELDS_PER_OBJECT:
-            errors["object"] = [_("%(object)s has %(limit)d custom fields, the most allowed.")
-                                % {"object": object_name, "limit": settings.BUILDER_MAX_FIELDS_PER_OBJECT}]
+            errors["object"] = [
+                _("%(object)s has %(limit)d custom fields, the most allowed.")
+                % {"object": object_name, "limit": settings.BUILDER_MAX_FIELDS_PER_OBJECT}
+            ]
     if errors.keys() & {"object", "type"}:
         raise ValidationError(errors)
     field = CustomField(object_name=object_name, name=name if isinstance(name, str) else "", label=label, type=type)
@@ -344,12 +387,15 @@ def update_field(field, *, by, **changes):
     _apply_options(updated, options, errors, creating=False)
     if "default" in changes:
         updated.default = _clean_default(updated, changes["default"], errors)
-    if updated.required and not old.required or "default" in changes:
+    if (updated.required and not old.required) or "default" in changes:
         _check_required(updated, errors, had_rows=False)
     if errors:
         raise ValidationError(errors)
-    diff = {key: [_json(getattr(old, key)), _json(getattr(updated, key))]
-            for key in _EDITABLE if getattr(old, key) != getattr(updated, key)}
+    diff = {
+        key: [_json(getattr(old, key)), _json(getattr(updated, key))]
+        for key in _EDITABLE
+        if getattr(old, key) != getattr(updated, key)
+    }
     if not diff:
         return field
     with transaction.atomic():
@@ -403,6 +449,7 @@ def restore_field(field, *, by):
 
 # Objects --------------------------------------------------------------------------
 
+
 def create_object(*, by, name, label, label_plural, icon=""):
     """Add a custom object: its metadata row and its table `cx_<name>`, in one transaction; an audit row."""
     errors = {}
@@ -416,8 +463,9 @@ def create_object(*, by, name, label, label_plural, icon=""):
     label_plural = _text_option(label_plural, "label_plural", errors, limit=100, required=True)
     icon = _text_option(icon, "icon", errors, limit=40)
     if CustomObject.objects.count() >= settings.BUILDER_MAX_OBJECTS:
-        errors["non_field_errors"] = [_("You have %(limit)d custom objects, the most allowed.")
-                                      % {"limit": settings.BUILDER_MAX_OBJECTS}]
+        errors["non_field_errors"] = [
+            _("You have %(limit)d custom objects, the most allowed.") % {"limit": settings.BUILDER_MAX_OBJECTS}
+        ]
     if errors:
         raise ValidationError(errors)
     custom = CustomObject(name=name, label=label, label_plural=label_plural, icon=icon)
@@ -458,12 +506,18 @@ def delete_object(custom, *, by):
     the grace period). Refused while live lookups of other objects point at it."""
     if custom.deleted_at is not None:
         return custom
-    pointing = CustomField.objects.filter(type=FieldType.LOOKUP, target=custom.name, deleted_at__isnull=True) \
-        .exclude(object_name=custom.name)
+    pointing = CustomField.objects.filter(type=FieldType.LOOKUP, target=custom.name, deleted_at__isnull=True).exclude(
+        object_name=custom.name
+    )
     if pointing.exists():
-        raise ValidationError({"non_field_errors": [
-            _("Fields point at this object: %(fields)s. Delete them first.")
-            % {"fields": ", ".join(str(f) for f in pointing)}]})
+        raise ValidationError(
+            {
+                "non_field_errors": [
+                    _("Fields point at this object: %(fields)s. Delete them first.")
+                    % {"fields": ", ".join(str(f) for f in pointing)}
+                ]
+            }
+        )
     with transaction.atomic():
         custom.deleted_at = timezone.now()
         custom.save(update_fields=["deleted_at"])
@@ -490,8 +544,10 @@ def purge_deleted(*, now=None):
     for field in CustomField.objects.filter(deleted_at__lt=cutoff).order_by("id"):
         try:
             with transaction.atomic():
-                if objects.is_builtin(field.object_name) or CustomObject.objects.filter(
-                        name=field.object_name).exists():
+                if (
+                    objects.is_builtin(field.object_name)
+                    or CustomObject.objects.filter(name=field.object_name).exists()
+                ):
                     ddl.drop_column(selectors.field_def(field))
                 _remove_from_layouts(field.object_name, field.name)
                 field.delete()
@@ -520,14 +576,16 @@ def purge_deleted(*, now=None):
 def _remove_from_layouts(object_name, name):
     for layout in Layout.objects.filter(object_name=object_name):
         if layout.kind == Layout.Kind.FORM:
-            layout.sections = [{**section, "fields": [f for f in section["fields"] if f != name]}
-                               for section in layout.sections]
+            layout.sections = [
+                {**section, "fields": [f for f in section["fields"] if f != name]} for section in layout.sections
+            ]
         else:
             layout.sections = [f for f in layout.sections if f != name]
         layout.save(update_fields=["sections", "updated_at"])
 
 
 # Layouts --------------------------------------------------------------------------
+
 
 def _layout_names(object_name):
     """Names a layout of `object_name` may place: built-in fields and live custom fields."""
@@ -550,14 +608,18 @@ def save_layout(*, by, object_name, kind, sections):
     errors, placed = [], []
     if kind == Layout.Kind.FORM:
         if not isinstance(sections, list):
-            raise ValidationError({"sections": [_("Give a list of {\"title\", \"fields\"} sections.")]})
+            raise ValidationError({"sections": [_('Give a list of {"title", "fields"} sections.')]})
         cleaned = []
         for section in sections:
-            if (not isinstance(section, dict) or set(section) - {"title", "fields"}
-                    or not isinstance(section.get("title", ""), str) or len(section.get("title", "")) > 100
-                    or "\x00" in section.get("title", "")
-                    or not isinstance(section.get("fields"), list)):
-                raise ValidationError({"sections": [_("Each section is {\"title\": text, \"fields\": [names]}.")]})
+            if (
+                not isinstance(section, dict)
+                or set(section) - {"title", "fields"}
+                or not isinstance(section.get("title", ""), str)
+                or len(section.get("title", "")) > 100
+                or "\x00" in section.get("title", "")
+                or not isinstance(section.get("fields"), list)
+            ):
+                raise ValidationError({"sections": [_('Each section is {"title": text, "fields": [names]}.')]})
             cleaned.append({"title": section.get("title", "").strip(), "fields": section["fields"]})
             placed += section["fields"]
         sections = cleaned
@@ -568,13 +630,14 @@ def save_layout(*, by, object_name, kind, sections):
     for name in placed:
         if not isinstance(name, str) or name not in known:
             errors.append(_("Unknown field: %(name)s.") % {"name": str(name)[:60]})
-    if len(placed) != len(set(p for p in placed if isinstance(p, str))):
+    if len(placed) != len({p for p in placed if isinstance(p, str)}):
         errors.append(_("A field is placed twice."))
     if errors:
         raise ValidationError({"sections": errors})
     with transaction.atomic():
-        layout, _created = Layout.objects.update_or_create(object_name=object_name, kind=kind,
-                                                           defaults={"sections": sections})
+        layout, _created = Layout.objects.update_or_create(
+            object_name=object_name, kind=kind, defaults={"sections": sections}
+        )
         _audit(by, "builder.layout_saved", layout, {"object": object_name, "kind": kind})
     return layout
 
@@ -618,8 +681,9 @@ def _assignments(fields, values):
 
 def _record_ref(object_name, record_id):
     """An unsaved instance standing for one record, as the audit row's target."""
-    model = objects.BUILTIN_OBJECTS[object_name] if objects.is_builtin(object_name) \
-        else dynamic.record_model(object_name)
+    model = (
+        objects.BUILTIN_OBJECTS[object_name] if objects.is_builtin(object_name) else dynamic.record_model(object_name)
+    )
     return model(pk=record_id)
 
 
@@ -638,7 +702,7 @@ def value_change(field, old, new):
 def _plain_value(field, value):
     if isinstance(value, datetime):
         # In UTC, so that one instant written in two time zones is no change.
-        value = value.astimezone(dt_timezone.utc)
+        value = value.astimezone(UTC)
     return field_values.to_json(field, value)
 
 
@@ -647,12 +711,14 @@ def _stored_values(table, fields, record_id, *, lock=False):
     if not fields:
         return {}
     statement = sql.SQL("SELECT {} FROM {} WHERE id = %s{}").format(
-        sql.SQL(", ").join(sql.Identifier(f.column) for f in fields), sql.Identifier(table),
-        sql.SQL(" FOR UPDATE") if lock else sql.SQL(""))
+        sql.SQL(", ").join(sql.Identifier(f.column) for f in fields),
+        sql.Identifier(table),
+        sql.SQL(" FOR UPDATE") if lock else sql.SQL(""),
+    )
     with connection.cursor() as cursor:
         cursor.execute(statement.as_string(connection.connection), [record_id])
         row = cursor.fetchone()
-    return {} if row is None else {f.api_key: value for f, value in zip(fields, row)}
+    return {} if row is None else {f.api_key: value for f, value in zip(fields, row, strict=True)}
 
 
 def set_custom_values(*, object_name, record_id, values, fields=None, by=None):
@@ -686,8 +752,9 @@ def _write_values(table, fields, pairs, record_id):
     if not pairs:
         return
     statement = sql.SQL("UPDATE {} SET {} WHERE id = %s").format(
-        sql.Identifier(table), sql.SQL(", ").join(
-            sql.SQL("{} = %s").format(sql.Identifier(field.column)) for field, _value in pairs))
+        sql.Identifier(table),
+        sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(field.column)) for field, _value in pairs),
+    )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement.as_string(connection.connection), [v for _f, v in pairs] + [record_id])
@@ -707,6 +774,7 @@ def clean_custom_values(object_name, data, *, by, partial, fields=None):
 
 
 # Records of custom objects --------------------------------------------------------
+
 
 def _record_name(name, errors):
     return _text_option(name, "name", errors, limit=255, required=True)
@@ -732,12 +800,14 @@ def create_record(object_name, *, by, name, owner=None, values=None):
     pairs = _assignments(fields, cleaned)
     columns = [sql.Identifier(c) for c in ("name", "owner_id")] + [sql.Identifier(f.column) for f, _v in pairs]
     statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(
-        sql.Identifier(table), sql.SQL(", ").join(columns), sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+        sql.Identifier(table), sql.SQL(", ").join(columns), sql.SQL(", ").join(sql.Placeholder() * len(columns))
+    )
     with transaction.atomic():
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement.as_string(connection.connection),
-                               [name, owner.pk] + [value for _f, value in pairs])
+                cursor.execute(
+                    statement.as_string(connection.connection), [name, owner.pk] + [value for _f, value in pairs]
+                )
                 record_id = cursor.fetchone()[0]
         except IntegrityError as exc:
             error = _violation(exc, fields, table)
@@ -815,6 +885,7 @@ def _forget_records(object_name, record_id=None):
 
 # Merges of built-in records -------------------------------------------------------
 
+
 def _blank(value):
     return value is None or value == "" or value == [] or value == ()
 
@@ -832,10 +903,12 @@ def repoint_lookups(*, target_object, from_id, to_id):
         statement = sql.SQL("UPDATE {table} SET {column} = %s WHERE {column} = %s").format(table=table, column=column)
         if field.unique:
             statement = statement + sql.SQL(" AND NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = %s)").format(
-                table=table, column=column)
+                table=table, column=column
+            )
         with connection.cursor() as cursor:
-            cursor.execute(statement.as_string(connection.connection),
-                           [to_id, from_id] + ([to_id] if field.unique else []))
+            cursor.execute(
+                statement.as_string(connection.connection), [to_id, from_id] + ([to_id] if field.unique else [])
+            )
             if cursor.rowcount:
                 moved[f"{field.object_name}.{field.name}"] = cursor.rowcount
     return moved
@@ -853,8 +926,11 @@ def fill_blank_values(*, object_name, keep_id, other_id):
     with transaction.atomic():
         mine = _stored_values(table, fields, keep_id, lock=True)
         theirs = _stored_values(table, fields, other_id, lock=True)
-        pairs = [(f, theirs[f.api_key]) for f in fields
-                 if mine and theirs and _blank(mine[f.api_key]) and not _blank(theirs[f.api_key])]
+        pairs = [
+            (f, theirs[f.api_key])
+            for f in fields
+            if mine and theirs and _blank(mine[f.api_key]) and not _blank(theirs[f.api_key])
+        ]
         moving = [(f, None) for f, _value in pairs if f.unique]
         _write_values(table, fields, moving, other_id)
         _write_values(table, fields, pairs, keep_id)

@@ -27,7 +27,7 @@ class _Missing:
 # "Not given" (as opposed to None, "no value").
 MISSING = _Missing()
 
-_BIGINT = 2 ** 63
+_BIGINT = 2**63
 _TOTAL_DIGITS = 18
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MAX_LENGTHS = {FieldType.EMAIL: 254, FieldType.URL: 2000, FieldType.PHONE: 40, FieldType.CHOICE: 100}
@@ -66,11 +66,13 @@ def _shaped(field, raw):
 
 def _bounded(field, value):
     if field.min_value is not None and value < field.min_value:
-        raise ValidationError(_("Ensure this value is greater than or equal to %(limit)s.")
-                              % {"limit": _plain_number(field.min_value)})
+        raise ValidationError(
+            _("Ensure this value is greater than or equal to %(limit)s.") % {"limit": _plain_number(field.min_value)}
+        )
     if field.max_value is not None and value > field.max_value:
-        raise ValidationError(_("Ensure this value is less than or equal to %(limit)s.")
-                              % {"limit": _plain_number(field.max_value)})
+        raise ValidationError(
+            _("Ensure this value is less than or equal to %(limit)s.") % {"limit": _plain_number(field.max_value)}
+        )
     return value
 
 
@@ -89,19 +91,20 @@ def _integer(field, raw):
 
 def _decimal(field, raw):
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
-        raise ValidationError(_("A number is required (a string such as \"12.50\", or a number)."))
+        raise ValidationError(_('A number is required (a string such as "12.50", or a number).'))
     try:
         value = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
     except InvalidOperation:
-        raise ValidationError(_("A number is required."))
+        raise ValidationError(_("A number is required.")) from None
     if not value.is_finite():
         raise ValidationError(_("A number is required."))
     if abs(value) >= Decimal(10) ** (_TOTAL_DIGITS - field.decimal_places):
         raise ValidationError(_("This number is too large."))
     quantized = value.quantize(Decimal(1).scaleb(-field.decimal_places))
     if quantized != value:
-        raise ValidationError(_("Ensure that there are no more than %(places)d decimal places.")
-                              % {"places": field.decimal_places})
+        raise ValidationError(
+            _("Ensure that there are no more than %(places)d decimal places.") % {"places": field.decimal_places}
+        )
     value = quantized
     return _bounded(field, value)
 
@@ -116,7 +119,7 @@ def _date(field, raw):
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError(_("Enter a date (YYYY-MM-DD)."))
+        raise ValidationError(_("Enter a date (YYYY-MM-DD).")) from None
 
 
 def _datetime(field, raw):
@@ -148,7 +151,7 @@ def _choice(field, raw):
     if raw == "":
         return None
     if raw not in field.choice_values:
-        raise ValidationError(_("\"%(value)s\" is not one of the choices.") % {"value": raw[:100]})
+        raise ValidationError(_('"%(value)s" is not one of the choices.') % {"value": raw[:100]})
     return raw
 
 
@@ -158,7 +161,7 @@ def _multi_choice(field, raw):
     chosen = []
     for item in raw:
         if not isinstance(item, str) or item not in field.choice_values:
-            raise ValidationError(_("\"%(value)s\" is not one of the choices.") % {"value": str(item)[:100]})
+            raise ValidationError(_('"%(value)s" is not one of the choices.') % {"value": str(item)[:100]})
         if item not in chosen:
             chosen.append(item)
     return chosen or None
@@ -239,8 +242,11 @@ def to_json(field, value):
     if value is None:
         return [] if field.type == FieldType.MULTI_CHOICE else None
     if isinstance(value, Decimal):
-        return str(value.quantize(Decimal(1).scaleb(-field.decimal_places)) if field.decimal_places else
-                   value.quantize(Decimal(1)))
+        return str(
+            value.quantize(Decimal(1).scaleb(-field.decimal_places))
+            if field.decimal_places
+            else value.quantize(Decimal(1))
+        )
     if isinstance(value, datetime.datetime):
         text = value.isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -23,12 +23,20 @@ class Contact(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    account = models.ForeignKey("accounts.Account", verbose_name=_("account"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="contacts")
-    accounts = models.ManyToManyField("accounts.Account", through="ContactAccount", related_name="people",
-                                      verbose_name=_("accounts"), blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
-                              related_name="contacts")
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    accounts = models.ManyToManyField(
+        "accounts.Account", through="ContactAccount", related_name="people", verbose_name=_("accounts"), blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="contacts"
+    )
     # Duplicate-detection keys (crm/accounts/matching.py), kept by the services.
     name_key = models.CharField(max_length=200, blank=True, editable=False)
     phone_key = models.CharField(max_length=20, blank=True, editable=False)
@@ -68,3 +76,5 @@ class ContactAccount(models.Model):
             models.UniqueConstraint(fields=["contact"], condition=Q(is_primary=True), name="one_primary_account"),
         ]
 
+    def __str__(self):
+        return f"{self.contact_id} at {self.account_id}"

@@ -11,7 +11,8 @@ MAX_CANDIDATES = 20
 
 def _contacts():
     return Contact.objects.select_related("owner", "account").prefetch_related(
-        Prefetch("account_links", queryset=ContactAccount.objects.order_by("-is_primary", "id")))
+        Prefetch("account_links", queryset=ContactAccount.objects.order_by("-is_primary", "id"))
+    )
 
 
 def contact_roles():
@@ -22,8 +23,12 @@ def contact_roles():
 def contacts_of_account(user, account):
     """Contacts `user` may see who relate to `account` in any role (its primary
     contacts first), each with `link_role`: their role at this account."""
-    contacts = list(contacts_visible_to(user).filter(account_links__account=account).distinct()
-                    .order_by("last_name", "first_name", "id"))
+    contacts = list(
+        contacts_visible_to(user)
+        .filter(account_links__account=account)
+        .distinct()
+        .order_by("last_name", "first_name", "id")
+    )
     for contact in contacts:
         link = next((link for link in contact.account_links.all() if link.account_id == account.pk), None)
         contact.link_role = link.get_role_display() if link is not None else ""
@@ -41,8 +46,11 @@ def account_links_of(user, contact):
     """`contact`'s relations to the accounts `user` may see (the primary one
     first), each with its account loaded; relations to accounts out of `user`'s
     scope are left out, so their names never show."""
-    return (ContactAccount.objects.filter(contact=contact, account__in=accounts_visible_to(user).values("pk"))
-            .select_related("account").order_by("-is_primary", "account__name", "id"))
+    return (
+        ContactAccount.objects.filter(contact=contact, account__in=accounts_visible_to(user).values("pk"))
+        .select_related("account")
+        .order_by("-is_primary", "account__name", "id")
+    )
 
 
 def contact_get_for_user(user, pk):
@@ -73,8 +81,14 @@ def duplicate_candidates(user, *, first_name="", last_name="", email="", phone="
         queryset = queryset.exclude(pk=exclude_pk)
     found = []
     for contact in queryset[:MAX_CANDIDATES]:
-        contact.matched_on = [label for label, key, mine in (("name", name, contact.name_key),
-                                                             ("email", email, contact.email_key),
-                                                             ("phone", phone, contact.phone_key)) if key and key == mine]
+        contact.matched_on = [
+            label
+            for label, key, mine in (
+                ("name", name, contact.name_key),
+                ("email", email, contact.email_key),
+                ("phone", phone, contact.phone_key),
+            )
+            if key and key == mine
+        ]
         found.append(contact)
     return found

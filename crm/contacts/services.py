@@ -33,20 +33,26 @@ def set_keys(contact):
 
 def _validate(contact):
     try:
-        contact.full_clean(exclude=["owner", "account", "name_key", "phone_key", "email_key"],
-                           validate_unique=False, validate_constraints=False)
+        contact.full_clean(
+            exclude=["owner", "account", "name_key", "phone_key", "email_key"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as exc:
-        raise ValidationError(exc.message_dict)
+        raise ValidationError(exc.message_dict) from exc
 
 
 def _sync_primary(contact, role=None):
     """Make the ContactAccount rows agree with `contact.account` (the primary one)."""
     ContactAccount.objects.filter(contact=contact, is_primary=True).exclude(account=contact.account).update(
-        is_primary=False)
+        is_primary=False
+    )
     if contact.account_id is not None:
         link, created = ContactAccount.objects.get_or_create(
-            contact=contact, account_id=contact.account_id,
-            defaults={"is_primary": True, "role": role if role is not None else contact.role})
+            contact=contact,
+            account_id=contact.account_id,
+            defaults={"is_primary": True, "role": role if role is not None else contact.role},
+        )
         if not created and not link.is_primary:
             link.is_primary = True
             link.save(update_fields=["is_primary"])
@@ -64,18 +70,34 @@ def company_for(*, by, company_name, owner):
 
 def check_duplicates(*, by, first_name="", last_name="", email="", phone="", account=None, exclude_pk=None):
     """Raise PossibleDuplicates when contacts `by` can see look like this one."""
-    found = selectors.duplicate_candidates(by, first_name=first_name, last_name=last_name, email=email,
-                                           phone=phone, account=account, exclude_pk=exclude_pk)
+    found = selectors.duplicate_candidates(
+        by, first_name=first_name, last_name=last_name, email=email, phone=phone, account=account, exclude_pk=exclude_pk
+    )
     if found:
         raise matching.PossibleDuplicates(
             [c.pk for c in found],
-            _("This looks like a contact that already exists (same e-mail, phone, or name at the same account). "
-              "Use it, merge, or save anyway with ?force=true."))
+            _(
+                "This looks like a contact that already exists (same e-mail, phone, or name at the same account). "
+                "Use it, merge, or save anyway with ?force=true."
+            ),
+        )
 
 
 @transaction.atomic
-def create_contact(*, by, first_name, last_name="", email="", phone="", account=None, owner=None,
-                   title="", role="", company_name="", allow_duplicates=True):
+def create_contact(
+    *,
+    by,
+    first_name,
+    last_name="",
+    email="",
+    phone="",
+    account=None,
+    owner=None,
+    title="",
+    role="",
+    company_name="",
+    allow_duplicates=True,
+):
     """Create a contact owned by `owner` (default: `by`), with its audit row.
 
     `company_name` (instead of `account`) links the contact to the visible
@@ -88,12 +110,12 @@ def create_contact(*, by, first_name, last_name="", email="", phone="", account=
     company_name = (company_name or "").strip()
     if company_name and account is not None:
         raise ValidationError({"company_name": [_("Give either an account or a company name, not both.")]})
-    contact = Contact(first_name=first_name, last_name=last_name, title=title, role=role, email=email, phone=phone,
-                      owner=owner)
+    contact = Contact(
+        first_name=first_name, last_name=last_name, title=title, role=role, email=email, phone=phone, owner=owner
+    )
     _validate(contact)
     if not allow_duplicates:
-        check_duplicates(by=by, first_name=first_name, last_name=last_name, email=email, phone=phone,
-                         account=account)
+        check_duplicates(by=by, first_name=first_name, last_name=last_name, email=email, phone=phone, account=account)
     if company_name:
         account = company_for(by=by, company_name=company_name, owner=owner)
     contact.account = account
@@ -105,8 +127,7 @@ def create_contact(*, by, first_name, last_name="", email="", phone="", account=
 
 
 @transaction.atomic
-def attach_or_create_contact(*, by, account, owner, first_name="", last_name="", email="", phone="", title="",
-                             role=""):
+def attach_or_create_contact(*, by, account, owner, first_name="", last_name="", email="", phone="", title="", role=""):
     """An account's first contact: a contact `by` can see with the same e-mail or
     phone is linked to `account`; otherwise a new one is created there."""
     keys = Q()
@@ -118,8 +139,17 @@ def attach_or_create_contact(*, by, account, owner, first_name="", last_name="",
     if existing is None:
         if not first_name:
             raise ValidationError({"primary_contact": [_("first_name: This field is required.")]})
-        return create_contact(by=by, first_name=first_name, last_name=last_name, email=email, phone=phone,
-                              title=title, role=role, account=account, owner=owner)
+        return create_contact(
+            by=by,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            title=title,
+            role=role,
+            account=account,
+            owner=owner,
+        )
     link_account(contact=existing, account=account, by=by, role=role, is_primary=existing.account_id is None)
     return existing
 
@@ -149,8 +179,7 @@ def link_account(*, contact, account, by, role="", is_primary=False):
     """Relate `contact` to one more account (visible to `by`) with a role; the
     primary account becomes `contact.account`. Idempotent; audit row."""
     _check_account(by, account)
-    link, created = ContactAccount.objects.get_or_create(contact=contact, account=account,
-                                                         defaults={"role": role})
+    link, created = ContactAccount.objects.get_or_create(contact=contact, account=account, defaults={"role": role})
     changed = created
     if not created and link.role != role:
         link.role, changed = role, True
@@ -161,8 +190,12 @@ def link_account(*, contact, account, by, role="", is_primary=False):
         _sync_primary(contact)
         changed = True
     if changed:
-        audit.record(actor=by, action="contact.account_linked", target=contact,
-                     payload={"account": account.pk, "role": role, "is_primary": contact.account_id == account.pk})
+        audit.record(
+            actor=by,
+            action="contact.account_linked",
+            target=contact,
+            payload={"account": account.pk, "role": role, "is_primary": contact.account_id == account.pk},
+        )
     return link
 
 
@@ -212,7 +245,11 @@ def merge_contacts(*, keep, other, by):
     keep.save()
     _sync_primary(keep)
     audit.record(actor=by, action="contact.merged_into", target=other, payload={"into": keep.pk, "name": str(other)})
-    audit.record(actor=by, action="contact.merged", target=keep,
-                 payload={"other": other.pk, "other_name": str(other), "moved": moved, "filled": filled})
+    audit.record(
+        actor=by,
+        action="contact.merged",
+        target=keep,
+        payload={"other": other.pk, "other_name": str(other), "moved": moved, "filled": filled},
+    )
     other.delete()
     return keep

@@ -50,8 +50,7 @@ class Stage(models.Model):
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
-    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE,
-                                 related_name="stages")
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(_("name"), max_length=100)
     position = models.PositiveIntegerField(_("position"), default=0)
     probability = models.PositiveSmallIntegerField(_("win probability (%)"), validators=[MaxValueValidator(100)])
@@ -78,21 +77,27 @@ class Deal(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     # Optional, and kept when the account is deleted: a deal's history outlives it.
-    account = models.ForeignKey("accounts.Account", verbose_name=_("account"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="deals")
-    contacts = models.ManyToManyField("contacts.Contact", verbose_name=_("contacts"), blank=True,
-                                      related_name="deals")
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deals",
+    )
+    contacts = models.ManyToManyField("contacts.Contact", verbose_name=_("contacts"), blank=True, related_name="deals")
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
-    currency = models.CharField(_("currency"), max_length=3, default=default_currency,
-                                validators=[RegexValidator(CURRENCY_CODE)])
+    currency = models.CharField(
+        _("currency"), max_length=3, default=default_currency, validators=[RegexValidator(CURRENCY_CODE)]
+    )
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
-    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT,
-                                 related_name="deals")
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals")
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals")
     # Derived from the stage's kind by the services; stored so lists filter and index on it.
     status = models.CharField(_("status"), max_length=4, choices=Status.choices, default=Status.OPEN)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
-                              related_name="deals")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="deals"
+    )
     competitors = models.TextField(_("competitors"), blank=True)
     lost_reason = models.TextField(_("lost reason"), blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)

@@ -62,19 +62,23 @@ def kanban(user, pipeline):
     `user` may see."""
     visible = deals_visible_to(user).filter(pipeline=pipeline)
     sums = {}
-    for row in (visible.order_by().values("stage_id", "currency")
-                .annotate(count=Count("id"), total=Sum("amount"))):
+    for row in visible.order_by().values("stage_id", "currency").annotate(count=Count("id"), total=Sum("amount")):
         column = sums.setdefault(row["stage_id"], {"count": 0, "totals": {}})
         column["count"] += row["count"]
         column["totals"][row["currency"]] = row["total"]
-    ranked = visible.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
-                                          order_by=[F("updated_at").desc(), F("id").desc()]))
+    ranked = visible.annotate(
+        rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=[F("updated_at").desc(), F("id").desc()])
+    )
     deals = {}
     for deal in ranked.filter(rank__lte=KANBAN_DEALS_PER_STAGE).order_by("stage__position", "rank"):
         deals.setdefault(deal.stage_id, []).append(deal)
     return [
-        {"stage": stage, "count": sums.get(stage.pk, {}).get("count", 0),
-         "totals": sums.get(stage.pk, {}).get("totals", {}), "deals": deals.get(stage.pk, [])}
+        {
+            "stage": stage,
+            "count": sums.get(stage.pk, {}).get("count", 0),
+            "totals": sums.get(stage.pk, {}).get("totals", {}),
+            "deals": deals.get(stage.pk, []),
+        }
         for stage in pipeline.stages.order_by("position", "id")
     ]
 
@@ -87,7 +91,8 @@ def summary(user, pipeline=None):
         open_deals = open_deals.filter(pipeline=pipeline)
     totals, weighted, count = {}, {}, 0
     for row in open_deals.values("currency").annotate(
-            count=Count("id"), total=Sum("amount"), weighted=Sum(F("amount") * F("stage__probability"))):
+        count=Count("id"), total=Sum("amount"), weighted=Sum(F("amount") * F("stage__probability"))
+    ):
         count += row["count"]
         totals[row["currency"]] = row["total"]
         weighted[row["currency"]] = (row["weighted"] / 100).quantize(_CENTS)

@@ -30,6 +30,7 @@ _DEAL_FIELDS = ("name", "account", "amount", "currency", "expected_close_date", 
 
 # Pipelines and stages (admin only; the API checks the role) -------------------
 
+
 @transaction.atomic
 def create_pipeline(*, by, name, is_default=False, stages=None):
     """A pipeline with `stages` ([{"name", "probability", "kind"}], in order), or the default set."""
@@ -44,10 +45,22 @@ def create_pipeline(*, by, name, is_default=False, stages=None):
     if is_default:
         Pipeline.objects.filter(is_default=True).update(is_default=False)
     pipeline = _saved(Pipeline(name=name, is_default=is_default), "name")
-    Stage.objects.bulk_create(Stage(pipeline=pipeline, position=i, name=s["name"], probability=s["probability"],
-                                    kind=s.get("kind", Stage.Kind.OPEN)) for i, s in enumerate(stages))
-    audit.record(actor=by, action="pipeline.created", target=pipeline,
-                 payload={"name": name, "is_default": is_default, "stages": names})
+    Stage.objects.bulk_create(
+        Stage(
+            pipeline=pipeline,
+            position=i,
+            name=s["name"],
+            probability=s["probability"],
+            kind=s.get("kind", Stage.Kind.OPEN),
+        )
+        for i, s in enumerate(stages)
+    )
+    audit.record(
+        actor=by,
+        action="pipeline.created",
+        target=pipeline,
+        payload={"name": name, "is_default": is_default, "stages": names},
+    )
     return pipeline
 
 
@@ -86,12 +99,20 @@ def create_stage(*, by, pipeline, name, probability, kind=Stage.Kind.OPEN, posit
     """A new stage of `pipeline`, at `position` (default: last); later stages move down."""
     _check_stage_name(pipeline, name)
     last = pipeline.stages.aggregate(last=Max("position"))["last"]
-    stage = _saved(Stage(pipeline=pipeline, name=name, probability=probability, kind=kind,
-                         position=0 if last is None else last + 1), "name")
+    stage = _saved(
+        Stage(
+            pipeline=pipeline, name=name, probability=probability, kind=kind, position=0 if last is None else last + 1
+        ),
+        "name",
+    )
     if position is not None:
         _place(stage, position)
-    audit.record(actor=by, action="stage.created", target=stage,
-                 payload={"pipeline": pipeline.pk, "name": name, "probability": probability, "kind": kind})
+    audit.record(
+        actor=by,
+        action="stage.created",
+        target=stage,
+        payload={"pipeline": pipeline.pk, "name": name, "probability": probability, "kind": kind},
+    )
     return stage
 
 
@@ -124,8 +145,9 @@ def delete_stage(*, stage, by):
         raise ValidationError({"detail": _("This stage still has deals; move them first.")})
     if stage.pipeline.stages.count() == 1:
         raise ValidationError({"detail": _("A pipeline needs at least one stage.")})
-    audit.record(actor=by, action="stage.deleted", target=stage,
-                 payload={"pipeline": stage.pipeline_id, "name": stage.name})
+    audit.record(
+        actor=by, action="stage.deleted", target=stage, payload={"pipeline": stage.pipeline_id, "name": stage.name}
+    )
     pipeline = stage.pipeline
     stage.delete()
     _renumber(list(pipeline.stages.order_by("position", "id")))
@@ -159,31 +181,58 @@ def _saved(instance, unique_field):
         with transaction.atomic():
             instance.save()
     except IntegrityError:
-        raise ValidationError({unique_field: [_("This name is already taken.")]})
+        raise ValidationError({unique_field: [_("This name is already taken.")]}) from None
     return instance
 
 
 # Deals ------------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_deal(*, by, name, account=None, contacts=(), amount=0, currency=None, expected_close_date=None,
-                pipeline=None, stage=None, owner=None, competitors="", source="", lost_reason=""):
+def create_deal(
+    *,
+    by,
+    name,
+    account=None,
+    contacts=(),
+    amount=0,
+    currency=None,
+    expected_close_date=None,
+    pipeline=None,
+    stage=None,
+    owner=None,
+    competitors="",
+    source="",
+    lost_reason="",
+):
     """A deal owned by `owner` (default: `by`) in `stage` (default: the first of
     `pipeline`, default: the default pipeline). Account and contacts must be
     visible to `by`; a lost stage needs a `lost_reason`."""
     pipeline, stage = _pipeline_and_stage(pipeline, stage)
     _check_visible(by, "account", [account] if account is not None else [])
     _check_visible(by, "contacts", contacts)
-    deal = Deal(name=name, account=account, amount=amount, expected_close_date=expected_close_date,
-                pipeline=pipeline, stage=stage, owner=resolve_owner(by=by, owner=owner),
-                competitors=competitors, source=source)
+    deal = Deal(
+        name=name,
+        account=account,
+        amount=amount,
+        expected_close_date=expected_close_date,
+        pipeline=pipeline,
+        stage=stage,
+        owner=resolve_owner(by=by, owner=owner),
+        competitors=competitors,
+        source=source,
+    )
     if currency:
         deal.currency = currency
     _enter_stage(deal, stage, lost_reason)
     deal.save()
     deal.contacts.set(contacts)
-    audit.record(actor=by, action="deal.created", target=deal,
-                 payload={"name": name, "stage": stage.pk, "stage_name": stage.name, "amount": str(deal.amount)})
+    audit.record(
+        actor=by,
+        action="deal.created",
+        target=deal,
+        payload={"name": name, "stage": stage.pk, "stage_name": stage.name, "amount": str(deal.amount)},
+    )
     return deal
 
 

@@ -51,3 +51,6 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"import {self.pk} of {self.kind}"

@@ -35,7 +35,7 @@ def read_csv(content):
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError({"file": [_("A CSV file must be UTF-8.")]})
+        raise ValidationError({"file": [_("A CSV file must be UTF-8.")]}) from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise ValidationError({"file": [_("The file is empty.")]})
@@ -48,7 +48,7 @@ def read_xlsx(content):
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise ValidationError({"file": [_("This is not an XLSX file.")]})
+        raise ValidationError({"file": [_("This is not an XLSX file.")]}) from None
     rows = list(workbook.worksheets[0].iter_rows(values_only=True)) if workbook.worksheets else []
     if not rows:
         raise ValidationError({"file": [_("The file is empty.")]})

@@ -32,7 +32,7 @@ def import_job_get_for_user(user, pk):
     try:
         return import_jobs_visible_to(user).defer(None).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def importable_kinds(user):

@@ -35,8 +35,21 @@ from crm.leads import services as lead_services
 
 # The fields a column may be mapped to, per kind; the first is required.
 FIELDS = {
-    ImportJob.Kind.ACCOUNTS: ["name", "kind", "industry", "region", "source", "level", "value_class", "status",
-                              "phone", "email", "website", "billing_address", "shipping_address"],
+    ImportJob.Kind.ACCOUNTS: [
+        "name",
+        "kind",
+        "industry",
+        "region",
+        "source",
+        "level",
+        "value_class",
+        "status",
+        "phone",
+        "email",
+        "website",
+        "billing_address",
+        "shipping_address",
+    ],
     ImportJob.Kind.CONTACTS: ["first_name", "last_name", "title", "role", "email", "phone", "company_name"],
     ImportJob.Kind.LEADS: ["first_name", "last_name", "company", "title", "email", "phone", "source", "status"],
 }
@@ -72,8 +85,7 @@ def default_mapping(kind, header):
 
 def _check_mapping(kind, mapping, header):
     errors = []
-    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                for k, v in mapping.items()):
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise ValidationError({"mapping": [_("A JSON object of column name → field name.")]})
     names = targets(kind)
     for column, field in mapping.items():
@@ -107,8 +119,16 @@ def create_job(*, by, kind, file_name, content, mapping=None, mode=ImportJob.Mod
     header, rows = readers.read(file_name, content)
     mapping = default_mapping(kind, header) if not mapping else mapping
     _check_mapping(kind, mapping, header)
-    job = ImportJob.objects.create(kind=kind, file_name=file_name, file_content=content, mapping=mapping,
-                                   mode=mode, dry_run=dry_run, created_by=by, total_rows=len(rows))
+    job = ImportJob.objects.create(
+        kind=kind,
+        file_name=file_name,
+        file_content=content,
+        mapping=mapping,
+        mode=mode,
+        dry_run=dry_run,
+        created_by=by,
+        total_rows=len(rows),
+    )
     if dry_run:
         run_job(job)
     else:
@@ -128,9 +148,16 @@ def upload_file(*, by, kind, file_name, content):
     job of `by`, mapped by default_mapping; nothing is imported yet."""
     _check_kind(by, kind)
     header, rows = readers.read(file_name, content)
-    return ImportJob.objects.create(kind=kind, file_name=file_name, file_content=content,
-                                    mapping=default_mapping(kind, header), status=ImportJob.Status.DRAFT,
-                                    dry_run=True, created_by=by, total_rows=len(rows))
+    return ImportJob.objects.create(
+        kind=kind,
+        file_name=file_name,
+        file_content=content,
+        mapping=default_mapping(kind, header),
+        status=ImportJob.Status.DRAFT,
+        dry_run=True,
+        created_by=by,
+        total_rows=len(rows),
+    )
 
 
 def columns(job):
@@ -231,8 +258,10 @@ def _import_rows(job, rows):
         results.append(result)
         if not job.dry_run and len(results) % PROGRESS_EVERY == 0:
             # Counts too, so a page following the job shows them as they grow.
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=len(results), **{
-                f"{action}_count": sum(1 for r in results if r["action"] == action) for action in ACTIONS})
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=len(results),
+                **{f"{action}_count": sum(1 for r in results if r["action"] == action) for action in ACTIONS},
+            )
     return results
 
 
@@ -276,36 +305,49 @@ def _import_row(job, by, values, fields):
         record, action, reason = create(), "created", ""
     # In the row's transaction: a value PostgreSQL refuses (a unique one taken
     # meanwhile) undoes the record too, and the row is refused.
-    builder_services.set_custom_values(object_name=job.kind, record_id=record.pk, values=custom, fields=fields,
-                                       by=by)
+    builder_services.set_custom_values(object_name=job.kind, record_id=record.pk, values=custom, fields=fields, by=by)
     return action, record.pk, reason
 
 
 def _accounts(by, values):
     """(duplicates, the records `by` may change, create(), update(record)) of an account row."""
-    found = account_selectors.duplicate_candidates(by, name=values["name"], phone=values.get("phone", ""),
-                                                   email=values.get("email", ""))
-    return (found, account_selectors.accounts_visible_to(by),
-            lambda: account_services.create_account(by=by, **values),
-            lambda record: account_services.update_account(account=record, by=by, **values))
+    found = account_selectors.duplicate_candidates(
+        by, name=values["name"], phone=values.get("phone", ""), email=values.get("email", "")
+    )
+    return (
+        found,
+        account_selectors.accounts_visible_to(by),
+        lambda: account_services.create_account(by=by, **values),
+        lambda record: account_services.update_account(account=record, by=by, **values),
+    )
 
 
 def _contacts(by, values):
     found = contact_selectors.duplicate_candidates(
-        by, first_name=values["first_name"], last_name=values.get("last_name", ""),
-        email=values.get("email", ""), phone=values.get("phone", ""))
+        by,
+        first_name=values["first_name"],
+        last_name=values.get("last_name", ""),
+        email=values.get("email", ""),
+        phone=values.get("phone", ""),
+    )
     fields = {k: v for k, v in values.items() if k != "company_name"}
-    return (found, contact_selectors.contacts_visible_to(by),
-            lambda: contact_services.create_contact(by=by, **values),
-            lambda record: contact_services.update_contact(contact=record, by=by, **fields))
+    return (
+        found,
+        contact_selectors.contacts_visible_to(by),
+        lambda: contact_services.create_contact(by=by, **values),
+        lambda record: contact_services.update_contact(contact=record, by=by, **fields),
+    )
 
 
 def _leads(by, values):
     found = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
     # A converted lead is read-only: a row matching it is skipped, not refused.
-    return (found, lead_selectors.open_leads_visible_to(by),
-            lambda: lead_services.create_lead(by=by, **values),
-            lambda record: lead_services.update_lead(lead=record, by=by, **values))
+    return (
+        found,
+        lead_selectors.open_leads_visible_to(by),
+        lambda: lead_services.create_lead(by=by, **values),
+        lambda record: lead_services.update_lead(lead=record, by=by, **values),
+    )
 
 
 _KINDS = {ImportJob.Kind.ACCOUNTS: _accounts, ImportJob.Kind.CONTACTS: _contacts, ImportJob.Kind.LEADS: _leads}

@@ -24,15 +24,17 @@ class Lead(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
-                              related_name="leads")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="leads"
+    )
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
-    converted_account = models.ForeignKey("accounts.Account", null=True, blank=True, on_delete=models.SET_NULL,
-                                          related_name="+")
-    converted_contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL,
-                                          related_name="+")
-    converted_deal = models.ForeignKey("deals.Deal", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
+    converted_account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    converted_contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    converted_deal = models.ForeignKey("deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -43,8 +43,7 @@ def duplicate_candidates(user, *, email="", phone=""):
     email, phone = matching.email_key(email), matching.phone_key(phone)
     # Leads store no match keys, so the phone key is computed in the query: its
     # digits, the last PHONE_DIGITS of them.
-    digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
-                  output_field=CharField())
+    digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace", output_field=CharField())
     queryset = Lead.objects.annotate(phone_tail=Right(digits, matching.PHONE_DIGITS))
     condition = Q()
     if email:
@@ -57,8 +56,13 @@ def duplicate_candidates(user, *, email="", phone=""):
     found = []
     converted_last = Case(When(status=Lead.Status.CONVERTED, then=Value(1)), default=Value(0))
     for lead in queryset.order_by(converted_last, "id")[:MAX_CANDIDATES]:
-        lead.matched_on = [label for label, key, mine in (("email", email, matching.email_key(lead.email)),
-                                                          ("phone", phone, matching.phone_key(lead.phone)))
-                           if key and key == mine]
+        lead.matched_on = [
+            label
+            for label, key, mine in (
+                ("email", email, matching.email_key(lead.email)),
+                ("phone", phone, matching.phone_key(lead.phone)),
+            )
+            if key and key == mine
+        ]
         found.append(lead)
     return found

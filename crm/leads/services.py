@@ -27,16 +27,36 @@ def _validate(lead):
     try:
         lead.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ValidationError(exc.message_dict)
+        raise ValidationError(exc.message_dict) from exc
 
 
 @transaction.atomic
-def create_lead(*, by, first_name, last_name="", company="", title="", email="", phone="", source="",
-                status=Lead.Status.NEW, owner=None):
+def create_lead(
+    *,
+    by,
+    first_name,
+    last_name="",
+    company="",
+    title="",
+    email="",
+    phone="",
+    source="",
+    status=Lead.Status.NEW,
+    owner=None,
+):
     """Create a lead owned by `owner` (default: `by`), with its audit row."""
     _check_status(status)
-    lead = Lead(first_name=first_name, last_name=last_name, company=company, title=title, email=email,
-                phone=phone, source=source, status=status, owner=resolve_owner(by=by, owner=owner))
+    lead = Lead(
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        title=title,
+        email=email,
+        phone=phone,
+        source=source,
+        status=status,
+        owner=resolve_owner(by=by, owner=owner),
+    )
     _validate(lead)
     lead.save()
     audit.record(actor=by, action="lead.created", target=lead, payload={"name": lead.full_name})
@@ -83,17 +103,34 @@ def convert_lead(*, lead, by, create_deal=False, deal_name=None, amount=None, ac
         account = create_account(by=by, name=lead.company or lead.full_name, owner=owner)
     elif not scope.visible(type(account).objects.filter(pk=account.pk), by).exists():
         raise ValidationError({"account": [_("No such account.")]})
-    contact = create_contact(by=by, first_name=lead.first_name, last_name=lead.last_name, email=lead.email,
-                             phone=lead.phone, account=account, owner=owner)
+    contact = create_contact(
+        by=by,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        email=lead.email,
+        phone=lead.phone,
+        account=account,
+        owner=owner,
+    )
     deal = None
     if create_deal:
-        deal = deals.create_deal(by=by, name=deal_name or lead.company or lead.full_name, account=account,
-                           contacts=[contact], amount=amount if amount is not None else 0,
-                           source=lead.source, owner=owner)
+        deal = deals.create_deal(
+            by=by,
+            name=deal_name or lead.company or lead.full_name,
+            account=account,
+            contacts=[contact],
+            amount=amount if amount is not None else 0,
+            source=lead.source,
+            owner=owner,
+        )
     lead.status = Lead.Status.CONVERTED
     lead.converted_at = timezone.now()
     lead.converted_account, lead.converted_contact, lead.converted_deal = account, contact, deal
     lead.save()
-    audit.record(actor=by, action="lead.converted", target=lead, payload={
-        "account": account.pk, "contact": contact.pk, "deal": deal.pk if deal else None})
+    audit.record(
+        actor=by,
+        action="lead.converted",
+        target=lead,
+        payload={"account": account.pk, "contact": contact.pk, "deal": deal.pk if deal else None},
+    )
     return lead

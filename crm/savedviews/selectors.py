@@ -25,7 +25,7 @@ def custom_list_name(object_name):
 
 def custom_list_object(list_name):
     """The custom object whose list `list_name` is, or None for a built-in list."""
-    return list_name[len(CUSTOM_LIST_PREFIX):] if list_name.startswith(CUSTOM_LIST_PREFIX) else None
+    return list_name[len(CUSTOM_LIST_PREFIX) :] if list_name.startswith(CUSTOM_LIST_PREFIX) else None
 
 
 def lists():
@@ -57,7 +57,7 @@ def saved_view_get_for_user(user, pk):
     try:
         return saved_views_for(user).get(pk=pk)
     except (SavedView.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def may_change(user, view):

@@ -36,8 +36,12 @@ def _validate(view):
         errors["name"] = [_("Give the view a name.")]
     elif len(view.name) > NAME_MAX:
         errors["name"] = [_("At most %(max)d characters.") % {"max": NAME_MAX}]
-    elif "list" not in errors and SavedView.objects.filter(
-            user_id=view.user_id, list_name=view.list_name, name__iexact=view.name).exclude(pk=view.pk).exists():
+    elif (
+        "list" not in errors
+        and SavedView.objects.filter(user_id=view.user_id, list_name=view.list_name, name__iexact=view.name)
+        .exclude(pk=view.pk)
+        .exists()
+    ):
         errors["name"] = [_("You already have a view of this list with this name.")]
     if len(view.query) > QUERY_MAX:
         errors["query"] = [_("These filters are too long to save.")]
@@ -52,18 +56,27 @@ def _save(view):
             view.save()
     except IntegrityError:
         # Two saves of the same name at once: the second is told as if it came later.
-        raise ValidationError({"name": [_("You already have a view of this list with this name.")]})
+        raise ValidationError({"name": [_("You already have a view of this list with this name.")]}) from None
 
 
 @transaction.atomic
 def create_saved_view(*, by, list_name, name, query="", shared=False):
     """Save `query` (a list page's filters and sort) as `by`'s view `name` of
     list `list_name`; `shared` lets everyone in the tenant use it. Audit row."""
-    view = SavedView(user=by, list_name=list_name, name=" ".join(str(name or "").split()),
-                     query=clean_query(query), shared=bool(shared))
+    view = SavedView(
+        user=by,
+        list_name=list_name,
+        name=" ".join(str(name or "").split()),
+        query=clean_query(query),
+        shared=bool(shared),
+    )
     _save(view)
-    audit.record(actor=by, action="saved_view.created", target=view,
-                 payload={"list": view.list_name, "name": view.name, "shared": view.shared})
+    audit.record(
+        actor=by,
+        action="saved_view.created",
+        target=view,
+        payload={"list": view.list_name, "name": view.name, "shared": view.shared},
+    )
     return view
 
 
@@ -100,8 +113,9 @@ def update_saved_view(*, view, by, **values):
 def delete_saved_view(*, view, by):
     """Delete a view (author, or an admin for a shared one; PermissionDenied otherwise). Audit row."""
     _check_may_change(by, view)
-    audit.record(actor=by, action="saved_view.deleted", target=view,
-                 payload={"list": view.list_name, "name": view.name})
+    audit.record(
+        actor=by, action="saved_view.deleted", target=view, payload={"list": view.list_name, "name": view.name}
+    )
     view.delete()
 
 

@@ -7,10 +7,17 @@ class Team(models.Model):
     """A sales team. Its manager sees the records of its members and of every sub-team."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="managed_teams")
-    parent = models.ForeignKey("self", verbose_name=_("parent team"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="children")
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

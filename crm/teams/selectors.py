@@ -12,7 +12,7 @@ def team_get(pk):
     try:
         return teams_with_members().select_related("manager", "parent").get(pk=pk)
     except (Team.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def team_name_taken(name, exclude=None):

@@ -20,7 +20,7 @@ def user_get(pk):
     try:
         return users_with_team_names().get(pk=pk)
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
+        raise Http404 from None
 
 
 def roles():

@@ -23,7 +23,8 @@ class SeatLimitReached(Exception):
 
     def __str__(self):
         return _("All %(seats)d paid seats are taken: buy more seats or deactivate a user first.") % {
-            "seats": self.seats}
+            "seats": self.seats
+        }
 
 
 def sign_in(*, email, password, ip, request=None):
@@ -64,10 +65,11 @@ def create_user(*, by, email, name="", role=Role.SALES, team=None, password=None
         raise ValidationError({"email": [_("A user with this e-mail already exists.")]})
     if password:
         from django.contrib.auth.password_validation import validate_password
+
         try:
             validate_password(password, user=User(email=email, name=name))
         except ValidationError as exc:
-            raise ValidationError({"password": exc.messages})
+            raise ValidationError({"password": exc.messages}) from exc
     _take_seat()
     user = User.objects.create_user(email=email, password=password or None, name=name, role=role)
     if team is not None:
@@ -75,10 +77,14 @@ def create_user(*, by, email, name="", role=Role.SALES, team=None, password=None
     audit.record(actor=by, action="user.created", target=user, payload={"email": email, "role": role})
     if not password and invite_url:
         link = invite_url(urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
-        transaction.on_commit(lambda: send_mail(
-            _("You are invited to the CRM"),
-            _("%(inviter)s invited you. Choose your password here: %(link)s") % {"inviter": by, "link": link},
-            None, [email]))
+        transaction.on_commit(
+            lambda: send_mail(
+                _("You are invited to the CRM"),
+                _("%(inviter)s invited you. Choose your password here: %(link)s") % {"inviter": by, "link": link},
+                None,
+                [email],
+            )
+        )
     return user
 
 
@@ -123,12 +129,20 @@ def reassign_records(*, from_user, to_user, by):
         if not ids:
             continue
         model.objects.filter(pk__in=ids).update(owner=to_user)
-        AuditEvent.objects.bulk_create([
-            AuditEvent(actor=by, action="owner.reassigned", target_type=model._meta.label_lower, target_id=pk,
-                       payload={"owner": [from_user.pk, to_user.pk]})
-            for pk in ids
-        ])
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    actor=by,
+                    action="owner.reassigned",
+                    target_type=model._meta.label_lower,
+                    target_id=pk,
+                    payload={"owner": [from_user.pk, to_user.pk]},
+                )
+                for pk in ids
+            ]
+        )
         moved[model._meta.label_lower] = len(ids)
-    audit.record(actor=by, action="user.records_reassigned", target=from_user,
-                 payload={"to": to_user.pk, "moved": moved})
+    audit.record(
+        actor=by, action="user.records_reassigned", target=from_user, payload={"to": to_user.pk, "moved": moved}
+    )
     return moved

@@ -28,11 +28,7 @@ def token_for_secret(raw):
     """The active user's token with this secret in the current tenant, or None."""
     if not raw or not raw.startswith(_PREFIX) or len(raw) > 100:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(raw), user__is_active=True)
-        .first()
-    )
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), user__is_active=True).first()
     if token and (token.last_used_at is None or timezone.now() - token.last_used_at > _TOUCH_EVERY):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token

@@ -13,11 +13,18 @@ def login_view(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.sign_in(email=form.cleaned_data["email"], password=form.cleaned_data["password"],
-                                    ip=request.META.get("REMOTE_ADDR"), request=request)
+            user = services.sign_in(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip=request.META.get("REMOTE_ADDR"),
+                request=request,
+            )
         except services.LockedOut as exc:
-            form.add_error(None, _("Too many failed sign-ins. Try again in %(minutes)d minutes.")
-                           % {"minutes": max(1, exc.retry_after // 60)})
+            form.add_error(
+                None,
+                _("Too many failed sign-ins. Try again in %(minutes)d minutes.")
+                % {"minutes": max(1, exc.retry_after // 60)},
+            )
             status = 429
         else:
             if user is not None:

@@ -17,7 +17,12 @@ from django_htmx.http import HttpResponseClientRedirect
 from crm.accounts import pool, services
 from crm.accounts.matching import PossibleDuplicates
 from crm.accounts.selectors import (
-    account_choices, account_get_for_user, accounts_visible_to, duplicate_candidates, with_level_rank, with_watched,
+    account_choices,
+    account_get_for_user,
+    accounts_visible_to,
+    duplicate_candidates,
+    with_level_rank,
+    with_watched,
 )
 from crm.activities.selectors import with_next_contact
 from crm.audit.selectors import history_for
@@ -29,18 +34,42 @@ from crm.web.forms import AccountForm, add_service_errors, assignable_owners, wa
 from crm.web.listing import export_response, list_page
 from crm.web.masking import mask_form, masks_for, writable
 
-SORTS = {"name": ["name", "id"], "status": ["status", "name", "id"], "level": ["level_rank", "name", "id"],
-         "industry": ["industry", "name", "id"], "owner": ["owner__email", "name", "id"],
-         "last_contacted": ["last_contacted_at", "name", "id"], "next_contact": ["next_contact_at", "name", "id"],
-         "created": ["created_at", "id"], "updated": ["updated_at", "id"]}
+SORTS = {
+    "name": ["name", "id"],
+    "status": ["status", "name", "id"],
+    "level": ["level_rank", "name", "id"],
+    "industry": ["industry", "name", "id"],
+    "owner": ["owner__email", "name", "id"],
+    "last_contacted": ["last_contacted_at", "name", "id"],
+    "next_contact": ["next_contact_at", "name", "id"],
+    "created": ["created_at", "id"],
+    "updated": ["updated_at", "id"],
+}
 # The account field each sort orders by, where its name differs.
 SORT_FIELDS = {"last_contacted": "last_contacted_at"}
 # Filters on a field with fixed choices: ?status=customer, ...
 CHOICE_FILTERS = ("status", "level", "value_class", "source", "kind")
 # Filters on free-text fields, matched whole (ignoring case): ?industry=retail
 TEXT_FILTERS = ("industry", "region")
-FIELDS = ("name", "owner", "kind", "status", "level", "value_class", "credit_limit", "source", "industry", "region",
-          "tags", "phone", "email", "website", "billing_address", "shipping_address", "follow_up_days")
+FIELDS = (
+    "name",
+    "owner",
+    "kind",
+    "status",
+    "level",
+    "value_class",
+    "credit_limit",
+    "source",
+    "industry",
+    "region",
+    "tags",
+    "phone",
+    "email",
+    "website",
+    "billing_address",
+    "shipping_address",
+    "follow_up_days",
+)
 
 
 def _listing(request):
@@ -49,15 +78,23 @@ def _listing(request):
     queryset = with_level_rank(with_next_contact(with_watched(accounts_visible_to(user), user)))
     choices = account_choices()
     # No filtering by a field the user sees masked: what it leaves would tell its values.
-    filters = [("q", lambda qs, v: qs.filter(name__icontains=v)),
-               ("owner", _owner_filter(user)),
-               ("watched", lambda qs, v: qs.filter(watched=True) if v in ("1", "true") else qs)]
+    filters = [
+        ("q", lambda qs, v: qs.filter(name__icontains=v)),
+        ("owner", _owner_filter(user)),
+        ("watched", lambda qs, v: qs.filter(watched=True) if v in ("1", "true") else qs),
+    ]
     filters += [(name, _choice_filter(name, choices[name])) for name in CHOICE_FILTERS if name not in masked]
     filters += [(name, _text_filter(name)) for name in TEXT_FILTERS if name not in masked]
     if "tags" not in masked:
         filters.append(("tag", lambda qs, v: qs.filter(tags__contains=[v])))
-    return list_page(request, queryset, sorts=masks_for(request).sortable("accounts", SORTS, SORT_FIELDS),
-                     default_sort="name", filters=filters, custom="accounts")
+    return list_page(
+        request,
+        queryset,
+        sorts=masks_for(request).sortable("accounts", SORTS, SORT_FIELDS),
+        default_sort="name",
+        filters=filters,
+        custom="accounts",
+    )
 
 
 def _choice_filter(field, choices):
@@ -74,8 +111,12 @@ def account_list(request):
     listing = _listing(request)
     masks = masks_for(request)
     masks.page("accounts", listing.page)
-    context = {"listing": listing, "owners": assignable_owners(request.user), "choices": account_choices(),
-               "masks": masks}
+    context = {
+        "listing": listing,
+        "owners": assignable_owners(request.user),
+        "choices": account_choices(),
+        "masks": masks,
+    }
     if request.htmx and request.htmx.target == "account-table":
         return render(request, "crm/accounts/_table.html", context)
     return render(request, "crm/accounts/list.html", context)
@@ -92,6 +133,7 @@ def _owner_filter(user):
         if value == "me":
             return queryset.filter(owner=user)
         return queryset.filter(owner_id=value) if value.isdigit() else queryset.none()
+
     return apply
 
 
@@ -141,22 +183,33 @@ def _edit(request, account):
             with transaction.atomic():
                 if account is None:
                     account = services.create_account(
-                        by=request.user, allow_duplicates=bool(request.POST.get("save_anyway")), **values)
+                        by=request.user, allow_duplicates=bool(request.POST.get("save_anyway")), **values
+                    )
                 else:
                     account = services.update_account(account=account, by=request.user, **values)
                 custom.save(account.pk)
         except PossibleDuplicates:
-            warn_of_duplicates(form, _described(duplicate_candidates(
-                request.user, **{name: values.get(name) or "" for name in ("name", "phone", "email")})))
+            warn_of_duplicates(
+                form,
+                _described(
+                    duplicate_candidates(
+                        request.user, **{name: values.get(name) or "" for name in ("name", "phone", "email")}
+                    )
+                ),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("account", args=[account.pk]))
             return redirect("account", pk=account.pk)
-    context = {"form": form, "account": account, "action": request.get_full_path(),
-               "cancel": reverse("account", args=[account.pk]) if account else reverse("accounts"),
-               "title": _("Edit account") if account else _("New account")}
+    context = {
+        "form": form,
+        "account": account,
+        "action": request.get_full_path(),
+        "cancel": reverse("account", args=[account.pk]) if account else reverse("accounts"),
+        "title": _("Edit account") if account else _("New account"),
+    }
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)
@@ -166,8 +219,11 @@ def _edit(request, account):
 
 def _described(candidates):
     for candidate in candidates:
-        where = (_("in the customer pool") if candidate.owner_id is None
-                 else _("owner: %(owner)s") % {"owner": candidate.owner})
+        where = (
+            _("in the customer pool")
+            if candidate.owner_id is None
+            else _("owner: %(owner)s") % {"owner": candidate.owner}
+        )
         candidate.name_for_warning = f"{candidate.name} ({where})"
     return candidates
 
@@ -225,17 +281,24 @@ def account_attach(request, pk):
 def account_merge(request, pk):
     account = account_get_for_user(request.user, pk)
     return record_actions.merge(
-        request, account,
+        request,
+        account,
         choices=lambda q: _merge_choices(request.user, account, q),
-        get_for_user=account_get_for_user, service=services.merge_accounts,
-        back=reverse("account", args=[account.pk]), title=_("Merge another account into %(name)s") % {
-            "name": account.name})
+        get_for_user=account_get_for_user,
+        service=services.merge_accounts,
+        back=reverse("account", args=[account.pk]),
+        title=_("Merge another account into %(name)s") % {"name": account.name},
+    )
 
 
 def _merge_choices(user, account, query):
     """Accounts to merge in: those matching the search, else the look-alikes the user can see."""
     if query:
         return accounts_visible_to(user).filter(name__icontains=query).order_by("name", "id")
-    look_alikes = [a.pk for a in duplicate_candidates(user, name=account.name, phone=account.phone,
-                                                      email=account.email, exclude_pk=account.pk)]
+    look_alikes = [
+        a.pk
+        for a in duplicate_candidates(
+            user, name=account.name, phone=account.phone, email=account.email, exclude_pk=account.pk
+        )
+    ]
     return accounts_visible_to(user).filter(pk__in=look_alikes).order_by("name", "id")

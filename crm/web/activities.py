@@ -34,8 +34,14 @@ def worklists(request):
     lists = []
     for name in WORKLISTS:
         accounts = worklist(request.user, name)
-        lists.append({"name": name, "title": WORKLIST_TITLES[name], "count": accounts.count(),
-                      "accounts": accounts[:WORKLIST_ROWS]})
+        lists.append(
+            {
+                "name": name,
+                "title": WORKLIST_TITLES[name],
+                "count": accounts.count(),
+                "accounts": accounts[:WORKLIST_ROWS],
+            }
+        )
     return render(request, "crm/activities/worklists.html", {"lists": lists})
 
 
@@ -44,9 +50,11 @@ def deal_timeline(user, deal, activity_form=None):
     with its comments, and the form to log one (nothing without the module)."""
     if not may_use_module(user, "activities"):
         return {}
-    return {"timeline": related.timeline(user, deal),
-            "activity_form": activity_form or ActivityForm(),
-            "log_activity_url": reverse("deal-log-activity", args=[deal.pk])}
+    return {
+        "timeline": related.timeline(user, deal),
+        "activity_form": activity_form or ActivityForm(),
+        "log_activity_url": reverse("deal-log-activity", args=[deal.pk]),
+    }
 
 
 @module_page("activities")
@@ -140,9 +148,11 @@ def activity_page(user, activity):
             pass
         else:
             return reverse("custom-record", args=[activity.record_object, activity.record_id]) + anchor
-    for module, field, visible, url_name in (("deals", "deal", deals_visible_to, "deal"),
-                                             ("accounts", "account", accounts_visible_to, "account"),
-                                             ("contacts", "contact", contacts_visible_to, "contact")):
+    for module, field, visible, url_name in (
+        ("deals", "deal", deals_visible_to, "deal"),
+        ("accounts", "account", accounts_visible_to, "account"),
+        ("contacts", "contact", contacts_visible_to, "contact"),
+    ):
         record_id = getattr(activity, f"{field}_id")
         if record_id and may_use_module(user, module) and visible(user).filter(pk=record_id).exists():
             return reverse(url_name, args=[record_id]) + anchor

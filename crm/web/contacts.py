@@ -22,7 +22,11 @@ from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.audit.selectors import history_for
 from crm.contacts import services
 from crm.contacts.selectors import (
-    account_links_of, contact_get_for_user, contact_roles, contacts_visible_to, duplicate_candidates,
+    account_links_of,
+    contact_get_for_user,
+    contact_roles,
+    contacts_visible_to,
+    duplicate_candidates,
 )
 from crm.web import record_actions, related
 from crm.web.custom_fields import CustomFields, detail_context
@@ -31,13 +35,22 @@ from crm.web.forms import ContactForm, LinkAccountForm, add_service_errors, assi
 from crm.web.listing import export_response, list_page
 from crm.web.masking import mask_form, masks_for, writable
 
-SORTS = {"name": ["last_name", "first_name", "id"], "title": ["title", "last_name", "id"],
-         "account": ["account__name", "last_name", "id"], "email": ["email", "id"],
-         "owner": ["owner__email", "last_name", "id"], "created": ["created_at", "id"]}
+SORTS = {
+    "name": ["last_name", "first_name", "id"],
+    "title": ["title", "last_name", "id"],
+    "account": ["account__name", "last_name", "id"],
+    "email": ["email", "id"],
+    "owner": ["owner__email", "last_name", "id"],
+    "created": ["created_at", "id"],
+}
 FIELDS = ("first_name", "last_name", "title", "role", "email", "phone", "account", "owner")
 # The fields the search box looks in, by the contact field each reads.
-SEARCHED = {"first_name": "first_name__icontains", "last_name": "last_name__icontains",
-            "email": "email__icontains", "phone": "phone__icontains"}
+SEARCHED = {
+    "first_name": "first_name__icontains",
+    "last_name": "last_name__icontains",
+    "email": "email__icontains",
+    "phone": "phone__icontains",
+}
 
 
 def search(queryset, text, masked=frozenset()):
@@ -61,10 +74,14 @@ def _listing(request):
     user = request.user
     masked = masks_for(request)["contacts"]
     roles = {value for value, _label in contact_roles()}
-    filters = [("q", lambda qs, v: search(qs, v, masked)),
-               ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
-                else qs.filter(owner_id=v) if v.isdigit() else qs.none()),
-               ("account", lambda qs, v: qs.filter(account_id=v) if v.isdigit() else qs.none())]
+    filters = [
+        ("q", lambda qs, v: search(qs, v, masked)),
+        (
+            "owner",
+            lambda qs, v: qs.filter(owner=user) if v == "me" else qs.filter(owner_id=v) if v.isdigit() else qs.none(),
+        ),
+        ("account", lambda qs, v: qs.filter(account_id=v) if v.isdigit() else qs.none()),
+    ]
     if "role" not in masked:
         filters.append(("role", lambda qs, v: qs.filter(role=v) if v in roles else qs.none()))
     filters += [(f"has_{field}", _has(field)) for field in ("email", "phone") if field not in masked]
@@ -73,8 +90,14 @@ def _listing(request):
         # By name still, but only by what the user sees of it.
         sorts["name"] = ["first_name", "id"]
     # The page (and its export) shows the primary account only, not every account link.
-    return list_page(request, contacts_visible_to(user).prefetch_related(None), sorts=sorts, default_sort="name",
-                     filters=filters, custom="contacts")
+    return list_page(
+        request,
+        contacts_visible_to(user).prefetch_related(None),
+        sorts=sorts,
+        default_sort="name",
+        filters=filters,
+        custom="contacts",
+    )
 
 
 @module_page("contacts")
@@ -82,8 +105,7 @@ def contact_list(request):
     listing = _listing(request)
     masks = masks_for(request)
     masks.page("contacts", listing.page)
-    context = {"listing": listing, "owners": assignable_owners(request.user), "roles": contact_roles(),
-               "masks": masks}
+    context = {"listing": listing, "owners": assignable_owners(request.user), "roles": contact_roles(), "masks": masks}
     if listing.params.get("account"):
         # The account the list is narrowed to, named above it (if the user may see it).
         context["account"] = accounts_visible_to(request.user).filter(pk=listing.params["account"]).first()
@@ -147,8 +169,9 @@ def _edit(request, contact):
             # The custom fields' values go in the record's transaction: both are saved or neither.
             with transaction.atomic():
                 if contact is None:
-                    contact = services.create_contact(by=request.user, **values,
-                                                      allow_duplicates=bool(request.POST.get("save_anyway")))
+                    contact = services.create_contact(
+                        by=request.user, **values, allow_duplicates=bool(request.POST.get("save_anyway"))
+                    )
                 else:
                     contact = services.update_contact(contact=contact, by=request.user, **values)
                 custom.save(contact.pk)
@@ -162,9 +185,13 @@ def _edit(request, contact):
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("contact", args=[contact.pk]))
             return redirect("contact", pk=contact.pk)
-    context = {"form": form, "contact": contact, "action": request.get_full_path(),
-               "cancel": reverse("contact", args=[contact.pk]) if contact else reverse("contacts"),
-               "title": _("Edit contact") if contact else _("New contact")}
+    context = {
+        "form": form,
+        "contact": contact,
+        "action": request.get_full_path(),
+        "cancel": reverse("contact", args=[contact.pk]) if contact else reverse("contacts"),
+        "title": _("Edit contact") if contact else _("New contact"),
+    }
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)
@@ -192,8 +219,13 @@ def contact_link_account(request, pk):
     form = LinkAccountForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            services.link_account(contact=contact, account=form.cleaned_data["account"], by=request.user,
-                                  role=form.cleaned_data["role"], is_primary=form.cleaned_data["is_primary"])
+            services.link_account(
+                contact=contact,
+                account=form.cleaned_data["account"],
+                by=request.user,
+                role=form.cleaned_data["role"],
+                is_primary=form.cleaned_data["is_primary"],
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -237,17 +269,29 @@ def contact_attach(request, pk):
 def contact_merge(request, pk):
     contact = contact_get_for_user(request.user, pk)
     return record_actions.merge(
-        request, contact,
+        request,
+        contact,
         choices=lambda q: _merge_choices(request.user, contact, q, masks_for(request)["contacts"]),
-        get_for_user=contact_get_for_user, service=services.merge_contacts,
-        back=reverse("contact", args=[contact.pk]), title=_("Merge another contact into %(name)s") % {
-            "name": masks_for(request).record("contacts", contact)})
+        get_for_user=contact_get_for_user,
+        service=services.merge_contacts,
+        back=reverse("contact", args=[contact.pk]),
+        title=_("Merge another contact into %(name)s") % {"name": masks_for(request).record("contacts", contact)},
+    )
 
 
 def _merge_choices(user, contact, query, masked):
     """Contacts to merge in: those matching the search, else the look-alikes the user can see."""
     if query:
         return search(contacts_visible_to(user), query, masked).order_by("last_name", "first_name", "id")
-    look_alikes = [c.pk for c in duplicate_candidates(user, first_name=contact.first_name, last_name=contact.last_name,
-                                                      email=contact.email, phone=contact.phone, exclude_pk=contact.pk)]
+    look_alikes = [
+        c.pk
+        for c in duplicate_candidates(
+            user,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            email=contact.email,
+            phone=contact.phone,
+            exclude_pk=contact.pk,
+        )
+    ]
     return contacts_visible_to(user).filter(pk__in=look_alikes).order_by("last_name", "first_name", "id")

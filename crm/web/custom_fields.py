@@ -35,10 +35,20 @@ LINKED_ROWS = 20
 BUILT_IN_LABELS = {"accounts": _("Accounts"), "contacts": _("Contacts"), "leads": _("Leads"), "deals": _("Deals")}
 
 TYPE_LABELS = {
-    "text": _("Text"), "long_text": _("Long text"), "integer": _("Integer"), "decimal": _("Decimal"),
-    "currency": _("Currency"), "date": _("Date"), "datetime": _("Date and time"), "boolean": _("Yes / no"),
-    "choice": _("Choice"), "multi_choice": _("Multiple choice"), "email": _("E-mail"), "url": _("URL"),
-    "phone": _("Phone"), "lookup": _("Lookup"),
+    "text": _("Text"),
+    "long_text": _("Long text"),
+    "integer": _("Integer"),
+    "decimal": _("Decimal"),
+    "currency": _("Currency"),
+    "date": _("Date"),
+    "datetime": _("Date and time"),
+    "boolean": _("Yes / no"),
+    "choice": _("Choice"),
+    "multi_choice": _("Multiple choice"),
+    "email": _("E-mail"),
+    "url": _("URL"),
+    "phone": _("Phone"),
+    "lookup": _("Lookup"),
 }
 
 
@@ -84,13 +94,15 @@ def form_field(field, user):
     if kind == "integer":
         return forms.IntegerField(min_value=field.min_value, max_value=field.max_value, **common)
     if kind in ("decimal", "currency"):
-        return forms.DecimalField(min_value=field.min_value, max_value=field.max_value,
-                                  decimal_places=field.decimal_places, **common)
+        return forms.DecimalField(
+            min_value=field.min_value, max_value=field.max_value, decimal_places=field.decimal_places, **common
+        )
     if kind == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
     if kind == "datetime":
-        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                              format="%Y-%m-%dT%H:%M"), **common)
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"), **common
+        )
     if kind == "boolean":
         # A checkbox always says yes or no, so "required" has nothing left to ask.
         return forms.BooleanField(**{**common, "required": False})
@@ -98,8 +110,11 @@ def form_field(field, user):
         choices = [("", "—")] + [(c["value"], c["label"]) for c in field.choices or ()]
         return forms.ChoiceField(choices=choices, **common)
     if kind == "multi_choice":
-        return forms.MultipleChoiceField(choices=[(c["value"], c["label"]) for c in field.choices or ()],
-                                         widget=forms.CheckboxSelectMultiple, **common)
+        return forms.MultipleChoiceField(
+            choices=[(c["value"], c["label"]) for c in field.choices or ()],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
     if kind == "email":
         return forms.EmailField(max_length=field.max_length, **common)
     if kind == "url":
@@ -136,8 +151,9 @@ class CustomFields:
         self.fields = [f for f in builder.fields_for(object_name) if not f.hidden]
         self.is_new = record is None
         self.values = {}
-        current = {} if record is None else values_of(visible_records(user, object_name), object_name, record.pk,
-                                                      self.fields)
+        current = (
+            {} if record is None else values_of(visible_records(user, object_name), object_name, record.pk, self.fields)
+        )
         for field in self.fields:
             form.fields[field.api_key] = form_field(field, user)
             if record is not None:
@@ -179,8 +195,9 @@ class CustomFields:
         """Write the cleaned values onto the record through crm.builder.services
         (the caller runs this in the record's transaction)."""
         if self.values:
-            builder_services.set_custom_values(object_name=self.object_name, record_id=record_id,
-                                               values=self.values, by=self.user)
+            builder_services.set_custom_values(
+                object_name=self.object_name, record_id=record_id, values=self.values, by=self.user
+            )
 
 
 def saved_layout(object_name, kind, fields):
@@ -239,8 +256,11 @@ def values_of(queryset, object_name, record_pk, fields=None):
     fields = builder.fields_for(object_name) if fields is None else fields
     if not fields:
         return {}
-    row = with_custom_fields(queryset.filter(pk=record_pk), object_name, fields).values(
-        *[f.api_key for f in fields]).first()
+    row = (
+        with_custom_fields(queryset.filter(pk=record_pk), object_name, fields)
+        .values(*[f.api_key for f in fields])
+        .first()
+    )
     return row or {}
 
 
@@ -259,8 +279,11 @@ def detail_context(user, object_name, queryset, record_pk):
         fields.sort(key=lambda f: order.index(f.name) if f.name in order else len(order))
     # Masked before the lookups' names are read: a masked lookup names nothing.
     values = Masks(user).values(module_of(object_name), values_of(queryset, object_name, record_pk, fields))
-    return {"custom_fields": [(field, values.get(field.api_key)) for field in fields],
-            "lookup_names": lookup_names(user, fields, [values]), "linked_records": linked}
+    return {
+        "custom_fields": [(field, values.get(field.api_key)) for field in fields],
+        "lookup_names": lookup_names(user, fields, [values]),
+        "linked_records": linked,
+    }
 
 
 def linked_records(user, object_name, record_pk):
@@ -279,8 +302,11 @@ def linked_records(user, object_name, record_pk):
         if field.api_key in masks[module_of(source)]:
             # Listing the records whose masked field points here would tell its value.
             continue
-        records = with_custom_fields(visible_records(user, source), source, [field]) \
-            .filter(**{field.api_key: record_pk}).order_by("-id")[:LINKED_ROWS]
+        records = (
+            with_custom_fields(visible_records(user, source), source, [field])
+            .filter(**{field.api_key: record_pk})
+            .order_by("-id")[:LINKED_ROWS]
+        )
         if source in BUILT_INS:
             # Named as the user's role may see them (a masked last name stays masked).
             records = masks.rows(source, records)

@@ -11,7 +11,10 @@ urlpatterns = [
     path("objects/<slug:object_name>/<int:pk>/", custom_objects.record_detail, name="custom-record"),
     path("objects/<slug:object_name>/<int:pk>/edit/", custom_objects.record_edit, name="custom-record-edit"),
     path("objects/<slug:object_name>/<int:pk>/delete/", custom_objects.record_delete, name="custom-record-delete"),
-    path("objects/<slug:object_name>/<int:pk>/log-activity/", custom_objects.record_log_activity,
-         name="custom-record-log-activity"),
+    path(
+        "objects/<slug:object_name>/<int:pk>/log-activity/",
+        custom_objects.record_log_activity,
+        name="custom-record-log-activity",
+    ),
     path("objects/<slug:object_name>/<int:pk>/attach/", custom_objects.record_attach, name="custom-record-attach"),
 ]

@@ -33,13 +33,18 @@ from crm.web.listing import export_response, list_page
 from crm.web.masking import masks_for
 
 HISTORY_ROWS = 50
-SORTS = {"name": ["name", "id"], "owner": ["owner__email", "name", "id"], "created": ["created_at", "id"],
-         "updated": ["updated_at", "id"]}
+SORTS = {
+    "name": ["name", "id"],
+    "owner": ["owner__email", "name", "id"],
+    "created": ["created_at", "id"],
+    "updated": ["updated_at", "id"],
+}
 
 
 def custom_object_page(view):
     """A page of a custom object: signed-in users who may use it; a missing or
     deleted object, or one hidden from the user's role, is a 404."""
+
     @login_required
     @wraps(view)
     def wrapped(request, object_name, *args, **kwargs):
@@ -47,6 +52,7 @@ def custom_object_page(view):
         if not may_use_module(request.user, custom_object_module(custom_object.name)):
             raise Http404
         return view(request, custom_object, *args, **kwargs)
+
     return wrapped
 
 
@@ -70,12 +76,22 @@ def _listing(request, custom_object):
             queryset = queryset.filter(name__icontains=word)
         return queryset
 
-    filters = [("q", search),
-               ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
-                else qs.filter(owner_id=v) if v.isdigit() else qs.none())]
+    filters = [
+        ("q", search),
+        (
+            "owner",
+            lambda qs, v: qs.filter(owner=user) if v == "me" else qs.filter(owner_id=v) if v.isdigit() else qs.none(),
+        ),
+    ]
     # Read without their custom values: list_page adds those it shows, filters and sorts by.
-    return list_page(request, builder.records_visible_to(user, custom_object.name, fields=[]).select_related("owner"),
-                     sorts=SORTS, default_sort="name", filters=filters, custom=custom_object.name)
+    return list_page(
+        request,
+        builder.records_visible_to(user, custom_object.name, fields=[]).select_related("owner"),
+        sorts=SORTS,
+        default_sort="name",
+        filters=filters,
+        custom=custom_object.name,
+    )
 
 
 @custom_object_page
@@ -83,10 +99,14 @@ def record_list(request, custom_object):
     listing = _listing(request, custom_object)
     # The fields the admin masked for the user's role read •••••• in the rows.
     masks_for(request).page(custom_object_module(custom_object.name), listing.page)
-    context = {"listing": listing, "object": custom_object, "owners": assignable_owners(request.user),
-               "shows_owner": "owner" in builder.layout_for(custom_object.name, "list"),
-               "list_name": custom_list_name(custom_object.name),
-               "export_url": reverse("custom-records-export", args=[custom_object.name])}
+    context = {
+        "listing": listing,
+        "object": custom_object,
+        "owners": assignable_owners(request.user),
+        "shows_owner": "owner" in builder.layout_for(custom_object.name, "list"),
+        "list_name": custom_list_name(custom_object.name),
+        "export_url": reverse("custom-records-export", args=[custom_object.name]),
+    }
     if request.htmx and request.htmx.target == "record-table":
         return render(request, "crm/custom/_table.html", context)
     return render(request, "crm/custom/list.html", context)
@@ -105,13 +125,17 @@ def record_detail(request, custom_object, pk):
 
     record = builder.record_get_for_user(request.user, custom_object.name, pk, fields=[])
     visible = builder.records_visible_to(request.user, custom_object.name, fields=[])
-    context = {"object": custom_object, "record": record,
-               **detail_context(request.user, custom_object.name, visible, record.pk),
-               **_timeline(request.user, custom_object, record),
-               "attachments": attachments_of(record).select_related("uploaded_by"),
-               "attach_url": reverse("custom-record-attach", args=[custom_object.name, record.pk]),
-               "history": masks_for(request).history(custom_object_module(custom_object.name),
-                                                     history_for(record)[:HISTORY_ROWS])}
+    context = {
+        "object": custom_object,
+        "record": record,
+        **detail_context(request.user, custom_object.name, visible, record.pk),
+        **_timeline(request.user, custom_object, record),
+        "attachments": attachments_of(record).select_related("uploaded_by"),
+        "attach_url": reverse("custom-record-attach", args=[custom_object.name, record.pk]),
+        "history": masks_for(request).history(
+            custom_object_module(custom_object.name), history_for(record)[:HISTORY_ROWS]
+        ),
+    }
     return render(request, "crm/custom/detail.html", context)
 
 
@@ -121,8 +145,11 @@ def _timeline(user, custom_object, record, activity_form=None):
     activities module is hidden from the user's role."""
     if not may_use_module(user, "activities"):
         return {}
-    return {"timeline": related.timeline(user, record), "activity_form": activity_form or ActivityForm(next_contact=False),
-            "log_activity_url": reverse("custom-record-log-activity", args=[custom_object.name, record.pk])}
+    return {
+        "timeline": related.timeline(user, record),
+        "activity_form": activity_form or ActivityForm(next_contact=False),
+        "log_activity_url": reverse("custom-record-log-activity", args=[custom_object.name, record.pk]),
+    }
 
 
 @custom_object_page
@@ -166,8 +193,13 @@ def _edit(request, custom_object, record):
     if request.method == "POST" and custom.is_valid():
         try:
             if record is None:
-                record = services.create_record(name, by=request.user, name=form.cleaned_data["name"],
-                                                owner=form.cleaned_data["owner"], values=custom.values)
+                record = services.create_record(
+                    name,
+                    by=request.user,
+                    name=form.cleaned_data["name"],
+                    owner=form.cleaned_data["owner"],
+                    values=custom.values,
+                )
             else:
                 changes = {"name": form.cleaned_data["name"]}
                 if form.cleaned_data["owner"] is not None:
@@ -179,8 +211,13 @@ def _edit(request, custom_object, record):
             url = reverse("custom-record", args=[name, record.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     back = reverse("custom-record", args=[name, record.pk]) if record else reverse("custom-records", args=[name])
-    context = {"form": form, "action": request.get_full_path(), "cancel": back, "object": custom_object,
-               "title": (_("Edit %(object)s") if record else _("New %(object)s")) % {"object": custom_object.label}}
+    context = {
+        "form": form,
+        "action": request.get_full_path(),
+        "cancel": back,
+        "object": custom_object,
+        "title": (_("Edit %(object)s") if record else _("New %(object)s")) % {"object": custom_object.label},
+    }
     if request.htmx:
         return render(request, "crm/_form.html", context)
     return render(request, "crm/form_page.html", context, status=400 if request.method == "POST" else 200)

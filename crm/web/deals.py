@@ -18,38 +18,66 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
+from crm.accounts.selectors import accounts_visible_to
 from crm.audit.selectors import history_for
 from crm.deals import services
-from crm.accounts.selectors import accounts_visible_to
 from crm.deals.selectors import (
-    deal_get_for_user, deal_sources, deals_visible_to, default_pipeline, kanban, pipeline_get, pipelines, stage_get,
-    stages, summary, weighted_totals,
+    deal_get_for_user,
+    deal_sources,
+    deals_visible_to,
+    default_pipeline,
+    kanban,
+    pipeline_get,
+    pipelines,
+    stage_get,
+    stages,
+    summary,
+    weighted_totals,
 )
 from crm.web.activities import deal_timeline
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import (
-    DealForm, DealStageForm, MoveDealForm, PauseDealForm, add_service_errors, assignable_owners,
+    DealForm,
+    DealStageForm,
+    MoveDealForm,
+    PauseDealForm,
+    add_service_errors,
+    assignable_owners,
 )
 from crm.web.listing import export_response, list_page
 from crm.web.masking import mask_choice_labels, mask_form, masks_for, writable
 
 _CENTS = Decimal("0.01")
-SORTS = {"name": ["name", "id"], "account": ["account__name", "name", "id"], "amount": ["amount", "id"],
-         "stage": ["pipeline__name", "stage__position", "id"], "owner": ["owner__email", "name", "id"],
-         "close": ["expected_close_date", "id"], "updated": ["updated_at", "id"]}
+SORTS = {
+    "name": ["name", "id"],
+    "account": ["account__name", "name", "id"],
+    "amount": ["amount", "id"],
+    "stage": ["pipeline__name", "stage__position", "id"],
+    "owner": ["owner__email", "name", "id"],
+    "close": ["expected_close_date", "id"],
+    "updated": ["updated_at", "id"],
+}
 # The deal field each sort orders by, where its name differs.
 SORT_FIELDS = {"close": "expected_close_date"}
 # "Open" leaves out paused deals, so that the four choices do not overlap.
-STATUSES = (("open", gettext_lazy("Open")), ("paused", gettext_lazy("Paused")),
-            ("won", gettext_lazy("Won")), ("lost", gettext_lazy("Lost")))
-_STATUS_FILTERS = {"open": Q(status="open", paused_until__isnull=True), "paused": Q(paused_until__isnull=False),
-                   "won": Q(status="won"), "lost": Q(status="lost")}
-FIELDS = ("name", "account", "contacts", "amount", "currency", "expected_close_date", "owner", "source",
-          "competitors")
+STATUSES = (
+    ("open", gettext_lazy("Open")),
+    ("paused", gettext_lazy("Paused")),
+    ("won", gettext_lazy("Won")),
+    ("lost", gettext_lazy("Lost")),
+)
+_STATUS_FILTERS = {
+    "open": Q(status="open", paused_until__isnull=True),
+    "paused": Q(paused_until__isnull=False),
+    "won": Q(status="won"),
+    "lost": Q(status="lost"),
+}
+FIELDS = ("name", "account", "contacts", "amount", "currency", "expected_close_date", "owner", "source", "competitors")
 
 
 # Kanban -------------------------------------------------------------------------
+
 
 def _pipeline(request):
     pk = request.GET.get("pipeline") or request.POST.get("pipeline")
@@ -71,11 +99,22 @@ def _board_context(request, pipeline, errors=()):
         # A column holds one stage, so its weighted total is its total at that
         # stage's probability. Won and lost deals are no longer pipeline.
         stage = column["stage"]
-        column["weighted"] = {currency: (Decimal(total) * stage.probability / 100).quantize(_CENTS)
-                              for currency, total in column["totals"].items()} if stage.kind == "open" else {}
-    return {"pipeline": pipeline, "pipelines": pipelines().order_by("name", "id"), "columns": columns,
-            "summary": summary(request.user, pipeline) if pipeline else None, "errors": list(errors),
-            "masks": masks}
+        column["weighted"] = (
+            {
+                currency: (Decimal(total) * stage.probability / 100).quantize(_CENTS)
+                for currency, total in column["totals"].items()
+            }
+            if stage.kind == "open"
+            else {}
+        )
+    return {
+        "pipeline": pipeline,
+        "pipelines": pipelines().order_by("name", "id"),
+        "columns": columns,
+        "summary": summary(request.user, pipeline) if pipeline else None,
+        "errors": list(errors),
+        "masks": masks,
+    }
 
 
 @module_page("deals")
@@ -101,8 +140,9 @@ def deal_move(request, pk):
     else:
         try:
             stage = stage_get(form.cleaned_data["stage"])
-            services.move_deal(deal=deal, stage=stage, by=request.user,
-                               lost_reason=form.cleaned_data["lost_reason"] or None)
+            services.move_deal(
+                deal=deal, stage=stage, by=request.user, lost_reason=form.cleaned_data["lost_reason"] or None
+            )
         except Http404:
             errors.append(_("No such stage."))
         except ValidationError as error:
@@ -116,6 +156,7 @@ def deal_move(request, pk):
 
 
 # List ---------------------------------------------------------------------------
+
 
 def search(queryset, text):
     """Deals whose name or account name contains every word of `text`."""
@@ -136,6 +177,7 @@ def _closing(lookup):
         except ValueError:
             return queryset.none()
         return queryset.filter(**{f"expected_close_date__{lookup}": day})
+
     return apply
 
 
@@ -143,11 +185,13 @@ def _listing(request):
     user = request.user
     masked = masks_for(request)["deals"]
     sources = {value for value, _label in deal_sources()}
-    filters = [("q", search),
-               ("pipeline", _by_id("pipeline")),
-               ("stage", _by_id("stage")),
-               ("account", _by_id("account")),
-               ("owner", lambda qs, v: qs.filter(owner=user) if v == "me" else _by_id("owner")(qs, v))]
+    filters = [
+        ("q", search),
+        ("pipeline", _by_id("pipeline")),
+        ("stage", _by_id("stage")),
+        ("account", _by_id("account")),
+        ("owner", lambda qs, v: qs.filter(owner=user) if v == "me" else _by_id("owner")(qs, v)),
+    ]
     # No filtering by a field the user sees masked: what it leaves would tell its values.
     if not {"status", "paused_until"} & masked:
         filters.append(("status", lambda qs, v: qs.filter(_STATUS_FILTERS[v]) if v in _STATUS_FILTERS else qs.none()))
@@ -155,9 +199,14 @@ def _listing(request):
         filters.append(("source", lambda qs, v: qs.filter(source=v) if v in sources else qs.none()))
     if "expected_close_date" not in masked:
         filters += [("closes_from", _closing("gte")), ("closes_to", _closing("lte"))]
-    return list_page(request, deals_visible_to(user),
-                     sorts=masks_for(request).sortable("deals", SORTS, SORT_FIELDS), default_sort="-updated",
-                     filters=filters, custom="deals")
+    return list_page(
+        request,
+        deals_visible_to(user),
+        sorts=masks_for(request).sortable("deals", SORTS, SORT_FIELDS),
+        default_sort="-updated",
+        filters=filters,
+        custom="deals",
+    )
 
 
 @module_page("deals")
@@ -168,10 +217,16 @@ def deal_list(request):
     # The weighted total covers every row the filters leave, not just this page (taken before the page is masked).
     weighted = weighted_totals(listing.page.paginator.object_list)
     masks.page("deals", listing.page)
-    context = {"listing": listing, "owners": assignable_owners(user), "statuses": STATUSES, "masks": masks,
-               "sources": deal_sources(),
-               "stages": stages().order_by("-pipeline__is_default", "pipeline__name", "pipeline_id", "position"),
-               "pipelines": pipelines().order_by("name", "id"), "weighted": weighted}
+    context = {
+        "listing": listing,
+        "owners": assignable_owners(user),
+        "statuses": STATUSES,
+        "masks": masks,
+        "sources": deal_sources(),
+        "stages": stages().order_by("-pipeline__is_default", "pipeline__name", "pipeline_id", "position"),
+        "pipelines": pipelines().order_by("name", "id"),
+        "weighted": weighted,
+    }
     if listing.params.get("account"):
         # The account the list is narrowed to, named above it (if the user may see it).
         context["account"] = accounts_visible_to(user).filter(pk=listing.params["account"]).first()
@@ -187,6 +242,7 @@ def deal_export(request):
 
 
 # Detail and its actions -----------------------------------------------------------
+
 
 @module_page("deals")
 def deal_detail(request, pk):
@@ -232,8 +288,12 @@ def deal_stage(request, pk):
     form = DealStageForm(request.POST, deal=deal)
     if form.is_valid():
         try:
-            services.move_deal(deal=deal, stage=form.cleaned_data["stage"], by=request.user,
-                               lost_reason=form.cleaned_data["lost_reason"] or None)
+            services.move_deal(
+                deal=deal,
+                stage=form.cleaned_data["stage"],
+                by=request.user,
+                lost_reason=form.cleaned_data["lost_reason"] or None,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -250,8 +310,9 @@ def deal_pause(request, pk):
     form = PauseDealForm(request.POST)
     if form.is_valid():
         try:
-            services.pause_deal(deal=deal, by=request.user, reason=form.cleaned_data["reason"],
-                                until=form.cleaned_data["until"])
+            services.pause_deal(
+                deal=deal, by=request.user, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -273,6 +334,7 @@ def deal_reactivate(request, pk):
 
 
 # Create and edit ------------------------------------------------------------------
+
 
 @module_page("deals")
 def deal_create(request):
@@ -315,9 +377,13 @@ def _edit(request, deal):
             add_service_errors(form, error)
         else:
             return _done(request, deal)
-    context = {"form": form, "deal": deal, "action": request.get_full_path(),
-               "cancel": reverse("deal", args=[deal.pk]) if deal else reverse("deal-page-list"),
-               "title": _("Edit deal") if deal else _("New deal")}
+    context = {
+        "form": form,
+        "deal": deal,
+        "action": request.get_full_path(),
+        "cancel": reverse("deal", args=[deal.pk]) if deal else reverse("deal-page-list"),
+        "title": _("Edit deal") if deal else _("New deal"),
+    }
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)

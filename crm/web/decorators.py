@@ -9,6 +9,7 @@ from crm.access.permissions import may_use_module
 def module_page(module):
     """A page of `module`: signed-in users only, and a hidden module is a 404 like
     any record out of scope (ARCHITECTURE.md, habit 13)."""
+
     def decorate(view):
         @login_required
         @wraps(view)
@@ -16,5 +17,7 @@ def module_page(module):
             if not may_use_module(request.user, module):
                 raise Http404
             return view(request, *args, **kwargs)
+
         return wrapped
+
     return decorate

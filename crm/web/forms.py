@@ -41,6 +41,7 @@ def _account_choices(field, blank=False):
     def choices():
         found = account_choices()[field]
         return [("", "—"), *found] if blank else found
+
     return choices
 
 
@@ -67,13 +68,16 @@ class AccountForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=_account_choices("kind"), required=False, initial="company")
-    status = forms.ChoiceField(label=_("Status"), choices=_account_choices("status"), required=False,
-                               initial="prospect")
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_account_choices("status"), required=False, initial="prospect"
+    )
     level = forms.ChoiceField(label=_("Level"), choices=_account_choices("level"), required=False, initial="normal")
-    value_class = forms.ChoiceField(label=_("Value classification"), choices=_account_choices("value_class", True),
-                                    required=False)
-    credit_limit = forms.DecimalField(label=_("Credit limit"), max_digits=14, decimal_places=2, min_value=0,
-                                      required=False)
+    value_class = forms.ChoiceField(
+        label=_("Value classification"), choices=_account_choices("value_class", True), required=False
+    )
+    credit_limit = forms.DecimalField(
+        label=_("Credit limit"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
     source = forms.ChoiceField(label=_("Source"), choices=_account_choices("source", True), required=False)
     industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
     region = forms.CharField(label=_("Region"), max_length=100, required=False)
@@ -81,14 +85,19 @@ class AccountForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
-    billing_address = forms.CharField(label=_("Billing address"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
-    shipping_address = forms.CharField(label=_("Shipping address"), required=False,
-                                       widget=forms.Textarea(attrs={"rows": 2}))
-    follow_up_days = forms.IntegerField(label=_("Follow up every (days)"), min_value=1, max_value=3650,
-                                        required=False,
-                                        help_text=_("Logging a call, visit, meeting or e-mail then plans the next "
-                                                    "contact this many days later."))
+    billing_address = forms.CharField(
+        label=_("Billing address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    shipping_address = forms.CharField(
+        label=_("Shipping address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    follow_up_days = forms.IntegerField(
+        label=_("Follow up every (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text=_("Logging a call, visit, meeting or e-mail then plans the next contact this many days later."),
+    )
     owner = OwnerField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
 
     # Left empty, these keep the account's value (the service's default for a new one).
@@ -140,8 +149,9 @@ def _activity_kinds():
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=_activity_kinds)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    next_contact_at = forms.DateField(label=_("Next contact"), required=False,
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+    next_contact_at = forms.DateField(
+        label=_("Next contact"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, next_contact=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,8 +166,8 @@ class ActivityForm(forms.Form):
             # What crm.activities.services.log_activity does with an empty date.
             self.fields["next_contact_at"].help_text = _(
                 "Followed up every %(days)s days: left empty, a call, visit, meeting or e-mail plans the "
-                "next contact %(days)s days after it (%(date)s if it happened today).") % {
-                "days": follow_up_days, "date": _suggested_date(follow_up_days)}
+                "next contact %(days)s days after it (%(date)s if it happened today)."
+            ) % {"days": follow_up_days, "date": _suggested_date(follow_up_days)}
 
 
 def _suggested_date(days):
@@ -176,8 +186,11 @@ def warn_of_duplicates(form, candidates):
     """Refuse `form` for now because the record looks like `candidates` (each with
     `name_for_warning`), and offer a "save anyway" box for the next attempt."""
     form.fields["save_anyway"] = forms.BooleanField(label=_("Save anyway: it is none of these"), required=False)
-    form.add_error(None, _("This looks like what already exists: %(names)s. Open that instead, or tick "
-                           "“Save anyway”.") % {"names": "; ".join(c.name_for_warning for c in candidates)})
+    form.add_error(
+        None,
+        _("This looks like what already exists: %(names)s. Open that instead, or tick “Save anyway”.")
+        % {"names": "; ".join(c.name_for_warning for c in candidates)},
+    )
 
 
 def _lead_sources():
@@ -245,9 +258,14 @@ class ImportMappingForm(forms.Form):
         choices = [("", _("— do not import —")), *fields]
         for number, column in enumerate(columns):
             self.fields[f"column_{number}"] = forms.ChoiceField(
-                label=column, choices=choices, required=False, initial=mapping.get(column, ""))
-        self.fields["mode"] = forms.ChoiceField(label=_("Rows that look like an existing record"),
-                                                choices=import_modes, initial=mode, widget=forms.RadioSelect)
+                label=column, choices=choices, required=False, initial=mapping.get(column, "")
+            )
+        self.fields["mode"] = forms.ChoiceField(
+            label=_("Rows that look like an existing record"),
+            choices=import_modes,
+            initial=mode,
+            widget=forms.RadioSelect,
+        )
 
     def column_fields(self):
         return [self[f"column_{number}"] for number in range(len(self.columns))]
@@ -261,11 +279,15 @@ class ImportMappingForm(forms.Form):
         return cleaned
 
     def mapping(self):
-        return {column: self.cleaned_data[f"column_{number}"]
-                for number, column in enumerate(self.columns) if self.cleaned_data.get(f"column_{number}")}
+        return {
+            column: self.cleaned_data[f"column_{number}"]
+            for number, column in enumerate(self.columns)
+            if self.cleaned_data.get(f"column_{number}")
+        }
 
 
 # Deals, tasks, comments ------------------------------------------------------------
+
 
 def _deal_sources():
     return [("", "—"), *deal_sources()]
@@ -284,11 +306,17 @@ class DealForm(forms.Form):
     account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False, empty_label="—")
     contacts = forms.ModelMultipleChoiceField(label=_("Contacts"), queryset=None, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, initial=0)
-    currency = forms.CharField(label=_("Currency"), max_length=3,
-                               help_text=_("Three-letter ISO 4217 code, e.g. CNY, USD, EUR."))
-    expected_close_date = forms.DateField(label=_("Expected close date"), required=False,
-                                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    stage = StageField(label=_("Stage"), queryset=None, required=False, empty_label=_("First stage of the default pipeline"))
+    currency = forms.CharField(
+        label=_("Currency"), max_length=3, help_text=_("Three-letter ISO 4217 code, e.g. CNY, USD, EUR.")
+    )
+    expected_close_date = forms.DateField(
+        label=_("Expected close date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    stage = StageField(
+        label=_("Stage"), queryset=None, required=False, empty_label=_("First stage of the default pipeline")
+    )
     lost_reason = forms.CharField(label=_("Lost reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     owner = OwnerField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
     source = forms.ChoiceField(label=_("Source"), choices=_deal_sources, required=False)
@@ -300,8 +328,9 @@ class DealForm(forms.Form):
         self.fields["contacts"].queryset = contacts_visible_to(user)
         self.fields["owner"].queryset = assignable_owners(user)
         if deal is None:
-            self.fields["stage"].queryset = stages().order_by("-pipeline__is_default", "pipeline__name",
-                                                              "pipeline_id", "position", "id")
+            self.fields["stage"].queryset = stages().order_by(
+                "-pipeline__is_default", "pipeline__name", "pipeline_id", "position", "id"
+            )
         else:
             del self.fields["stage"]
             if deal.status != "lost":
@@ -317,8 +346,9 @@ class DealForm(forms.Form):
 
 class DealStageForm(forms.Form):
     stage = StageField(label=_("Stage"), queryset=None)
-    lost_reason = forms.CharField(label=_("Lost reason"), required=False, max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    lost_reason = forms.CharField(
+        label=_("Lost reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, deal, **kwargs):
         super().__init__(*args, **kwargs)
@@ -334,11 +364,14 @@ class PauseDealForm(forms.Form):
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    due_date = forms.DateField(label=_("Due date"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    remind_at = forms.DateTimeField(label=_("Remind me at"), required=False,
-                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                               format="%Y-%m-%dT%H:%M"))
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    remind_at = forms.DateTimeField(
+        label=_("Remind me at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
     assignee = OwnerField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Me"))
     account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False, empty_label="—")
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False, empty_label="—")

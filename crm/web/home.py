@@ -20,12 +20,18 @@ def home(request):
     context = {"masks": masks}
     if may_use_module(user, "accounts"):
         accounts = accounts_visible_to(user)
-        context.update(my_account_count=accounts.filter(owner=user).count(), account_count=accounts.count(),
-                       recent_accounts=masks.rows("accounts", accounts.order_by("-updated_at", "-id")[:RECENT_ROWS]))
+        context.update(
+            my_account_count=accounts.filter(owner=user).count(),
+            account_count=accounts.count(),
+            recent_accounts=masks.rows("accounts", accounts.order_by("-updated_at", "-id")[:RECENT_ROWS]),
+        )
     if may_use_module(user, "contacts"):
         # The card shows the primary account only, not every account link.
         contacts = contacts_visible_to(user).prefetch_related(None)
-        context.update(my_contact_count=contacts.filter(owner=user).count(), contact_count=contacts.count(),
-                       recent_contacts=masks.rows("contacts", contacts.order_by("-updated_at", "-id")[:RECENT_ROWS]))
+        context.update(
+            my_contact_count=contacts.filter(owner=user).count(),
+            contact_count=contacts.count(),
+            recent_contacts=masks.rows("contacts", contacts.order_by("-updated_at", "-id")[:RECENT_ROWS]),
+        )
     context.update(related.for_dashboard(user))
     return render(request, "crm/home.html", context)

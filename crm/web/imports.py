@@ -28,13 +28,18 @@ DRAFT, FINISHED = "draft", ("done", "failed")
 def import_page(request):
     user = request.user
     kind = request.GET.get("kind")
-    form = ImportUploadForm(request.POST or None, request.FILES or None, user=user,
-                            initial={"kind": kind} if kind in dict(importable_kinds(user)) else {})
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        user=user,
+        initial={"kind": kind} if kind in dict(importable_kinds(user)) else {},
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = services.upload_file(by=user, kind=form.cleaned_data["kind"], file_name=upload.name,
-                                       content=upload.read())
+            job = services.upload_file(
+                by=user, kind=form.cleaned_data["kind"], file_name=upload.name, content=upload.read()
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -54,8 +59,9 @@ def import_detail(request, pk):
     if job.status != DRAFT:
         return render(request, "crm/imports/detail.html", _progress_context(job))
     columns, first_row = services.preview(job)
-    form = ImportMappingForm(request.POST or None, columns=columns, fields=import_fields(job.kind),
-                             mapping=job.mapping, mode=job.mode)
+    form = ImportMappingForm(
+        request.POST or None, columns=columns, fields=import_fields(job.kind), mapping=job.mapping, mode=job.mode
+    )
     if request.method == "POST" and form.is_valid():
         values = {"mapping": form.mapping(), "mode": form.cleaned_data["mode"]}
         try:
@@ -65,8 +71,11 @@ def import_detail(request, pk):
             job = services.dry_run_draft(job=job, by=request.user, **values)
         except ValidationError as error:
             add_service_errors(form, error)
-    context = {**_progress_context(job), "form": form,
-               "columns": [(field, first_row.get(field.label, "")) for field in form.column_fields()]}
+    context = {
+        **_progress_context(job),
+        "form": form,
+        "columns": [(field, first_row.get(field.label, "")) for field in form.column_fields()],
+    }
     return render(request, "crm/imports/detail.html", context, status=400 if form.errors else 200)
 
 
@@ -93,7 +102,9 @@ def _progress_context(job):
             url = reverse(RECORD_PAGES[job.kind], args=[result["id"]])
         rows.append({**result, "url": url})
     return {
-        "job": job, "rows": rows, "more_rows": max(len(job.results) - PREVIEW_ROWS, 0),
+        "job": job,
+        "rows": rows,
+        "more_rows": max(len(job.results) - PREVIEW_ROWS, 0),
         "running": job.status not in FINISHED and job.status != DRAFT,
         "finished": job.status in FINISHED,
         "list_url": reverse(LIST_PAGES[job.kind]),

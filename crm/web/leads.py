@@ -26,9 +26,14 @@ from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assigna
 from crm.web.listing import export_response, list_page
 from crm.web.masking import MASK, mask_form, masks_for, writable
 
-SORTS = {"name": ["last_name", "first_name", "id"], "company": ["company", "last_name", "id"],
-         "status": ["status", "last_name", "id"], "source": ["source", "last_name", "id"],
-         "owner": ["owner__email", "last_name", "id"], "created": ["created_at", "id"]}
+SORTS = {
+    "name": ["last_name", "first_name", "id"],
+    "company": ["company", "last_name", "id"],
+    "status": ["status", "last_name", "id"],
+    "source": ["source", "last_name", "id"],
+    "owner": ["owner__email", "last_name", "id"],
+    "created": ["created_at", "id"],
+}
 FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "source", "status", "owner")
 MATCHED_ON = {"name": gettext_lazy("name"), "phone": gettext_lazy("phone"), "email": gettext_lazy("e-mail")}
 # Lead.Status.CONVERTED, which only conversion sets (pages may not import models).
@@ -56,15 +61,20 @@ def _choice_filter(field, choices):
 
     def apply(queryset, value):
         return queryset.filter(**{field: value}) if value in values else queryset.none()
+
     return apply
 
 
 def _listing(request):
     user = request.user
     masked = masks_for(request)["leads"]
-    filters = [("q", lambda qs, v: search(qs, v, masked)),
-               ("owner", lambda qs, v: qs.filter(owner=user) if v == "me"
-                else qs.filter(owner_id=v) if v.isdigit() else qs.none())]
+    filters = [
+        ("q", lambda qs, v: search(qs, v, masked)),
+        (
+            "owner",
+            lambda qs, v: qs.filter(owner=user) if v == "me" else qs.filter(owner_id=v) if v.isdigit() else qs.none(),
+        ),
+    ]
     # No filtering by a field the user sees masked: what it leaves would tell its values.
     if "status" not in masked:
         filters.append(("status", _choice_filter("status", lead_statuses())))
@@ -74,7 +84,9 @@ def _listing(request):
     if "last_name" in masked:
         # By name still, but only by what the user sees of it.
         sorts["name"] = ["first_name", "id"]
-    return list_page(request, leads_visible_to(user), sorts=sorts, default_sort="-created", filters=filters, custom="leads")
+    return list_page(
+        request, leads_visible_to(user), sorts=sorts, default_sort="-created", filters=filters, custom="leads"
+    )
 
 
 @module_page("leads")
@@ -83,8 +95,13 @@ def lead_list(request):
     listing = _listing(request)
     masks = masks_for(request)
     masks.page("leads", listing.page)
-    context = {"listing": listing, "owners": assignable_owners(user), "statuses": lead_statuses(),
-               "sources": lead_sources(), "masks": masks}
+    context = {
+        "listing": listing,
+        "owners": assignable_owners(user),
+        "statuses": lead_statuses(),
+        "sources": lead_sources(),
+        "masks": masks,
+    }
     if request.htmx and request.htmx.target == "lead-table":
         return render(request, "crm/leads/_table.html", context)
     return render(request, "crm/leads/list.html", context)
@@ -101,16 +118,21 @@ def lead_detail(request, pk):
     user = request.user
     lead = lead_get_for_user(user, pk)
     masks = masks_for(request)
-    context = {"lead": masks.record("leads", lead), "history": masks.history("leads", history_for(lead)[:50]),
-               "converted": lead.status == CONVERTED, "masks": masks,
-               **detail_context(user, "leads", leads_visible_to(user), lead.pk)}
+    context = {
+        "lead": masks.record("leads", lead),
+        "history": masks.history("leads", history_for(lead)[:50]),
+        "converted": lead.status == CONVERTED,
+        "masks": masks,
+        **detail_context(user, "leads", leads_visible_to(user), lead.pk),
+    }
     if context["converted"]:
         # What it became, each only if the user may still see it (owners change).
         account = accounts_visible_to(user).filter(pk=lead.converted_account_id).first()
         contact = contacts_visible_to(user).filter(pk=lead.converted_contact_id).first()
         deal = deals_visible_to(user).filter(pk=lead.converted_deal_id).first()
-        context.update(converted_account=account, converted_contact=masks.record("contacts", contact),
-                       converted_deal=deal)
+        context.update(
+            converted_account=account, converted_contact=masks.record("contacts", contact), converted_deal=deal
+        )
         # Activities are logged on what the lead became, not on the lead.
         if contact is not None and may_use_module(user, "activities"):
             context["timeline"] = related.timeline(user, contact)
@@ -155,9 +177,13 @@ def _edit(request, lead):
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("lead", args=[lead.pk]))
             return redirect("lead", pk=lead.pk)
-    context = {"form": form, "lead": lead, "action": request.get_full_path(),
-               "cancel": reverse("lead", args=[lead.pk]) if lead else reverse("leads"),
-               "title": _("Edit lead") if lead else _("New lead")}
+    context = {
+        "form": form,
+        "lead": lead,
+        "action": request.get_full_path(),
+        "cancel": reverse("lead", args=[lead.pk]) if lead else reverse("leads"),
+        "title": _("Edit lead") if lead else _("New lead"),
+    }
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)
@@ -179,8 +205,9 @@ def lead_convert(request, pk):
     # itself copies every field, masked or not, as the API's does); a deal name
     # left empty is the same name, so a masked one is not typed into the form.
     new_account_name = shown.company or shown.full_name
-    form = ConvertLeadForm(request.POST or None, user=user,
-                           initial={"deal_name": "" if MASK in new_account_name else new_account_name})
+    form = ConvertLeadForm(
+        request.POST or None, user=user, initial={"deal_name": "" if MASK in new_account_name else new_account_name}
+    )
     if request.method == "POST" and form.is_valid():
         values = {"account": form.cleaned_data["account"], "create_deal": form.cleaned_data["create_deal"]}
         if values["create_deal"]:
@@ -192,16 +219,21 @@ def lead_convert(request, pk):
         else:
             messages.success(request, _("%(lead)s was converted.") % {"lead": shown.full_name})
             return redirect("account", pk=lead.converted_account_id)
-    candidates = duplicate_candidates(user, name=lead.company or lead.full_name, phone=lead.phone,
-                                      email=lead.email)
-    selectable = set(accounts_visible_to(user).filter(pk__in=[a.pk for a in candidates])
-                     .values_list("pk", flat=True))
+    candidates = duplicate_candidates(user, name=lead.company or lead.full_name, phone=lead.phone, email=lead.email)
+    selectable = set(accounts_visible_to(user).filter(pk__in=[a.pk for a in candidates]).values_list("pk", flat=True))
     for account in candidates:
         account.selectable = account.pk in selectable
         account.matched_labels = ", ".join(str(MATCHED_ON[on]) for on in account.matched_on)
     chosen = form["account"].value()
-    return render(request, "crm/leads/convert.html", {
-        "lead": shown, "form": form, "candidates": candidates,
-        "chosen": str(chosen) if chosen not in (None, "") else "",
-        "new_account_name": new_account_name,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "crm/leads/convert.html",
+        {
+            "lead": shown,
+            "form": form,
+            "candidates": candidates,
+            "chosen": str(chosen) if chosen not in (None, "") else "",
+            "new_account_name": new_account_name,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

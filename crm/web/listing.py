@@ -72,8 +72,7 @@ def list_page(request, queryset, *, sorts, default_sort, filters=(), custom=None
                     narrowed = narrowed | queryset.filter(condition)
             queryset = narrowed
     if custom is not None:
-        queryset, sorts, extra = _custom_filters_and_sorts(request, queryset, custom, fields, sorts, params,
-                                                           masked)
+        queryset, sorts, extra = _custom_filters_and_sorts(request, queryset, custom, fields, sorts, params, masked)
     sort = request.GET.get("sort", default_sort)
     if sort.lstrip("-") not in sorts:
         sort = default_sort
@@ -121,8 +120,11 @@ def _custom_filters_and_sorts(request, queryset, object_name, fields, sorts, par
         if column.sortable and column.api_key not in sorts and column.api_key not in masked:
             sorts[column.api_key] = [column.api_key, "id"]
             sortable.add(column.api_key)
-    return queryset, sorts, {"columns": columns, "filter_fields": filter_fields, "sortable": sortable,
-                             "custom_filtered": bool(wanted)}
+    return (
+        queryset,
+        sorts,
+        {"columns": columns, "filter_fields": filter_fields, "sortable": sortable, "custom_filtered": bool(wanted)},
+    )
 
 
 def export_response(request, listing, *, kind, module=None):

@@ -34,7 +34,7 @@ class MaskedRecord:
     a masked last name). Everything else reads through to the instance; the
     instance itself is never changed, and the view cannot be saved."""
 
-    __slots__ = ("_record", "_masked", "_overrides")
+    __slots__ = ("_masked", "_overrides", "_record")
 
     def __init__(self, record, masked, overrides=None):
         object.__setattr__(self, "_record", record)
@@ -116,8 +116,9 @@ class Masks:
         masked = self[module]
         if not masked:
             return list(events)
-        return [MaskedRecord(event, (), {"payload": permissions.masked_payload(event.payload, masked)})
-                for event in events]
+        return [
+            MaskedRecord(event, (), {"payload": permissions.masked_payload(event.payload, masked)}) for event in events
+        ]
 
     def values(self, module, values):
         """{field: value} (a record's custom values) as the page may show them."""
@@ -151,8 +152,13 @@ def mask_form(form, masked, record=None, *, values=None):
     for name in newly:
         field = form.fields[name]
         hint = _("Hidden from your role.")
-        form.fields[name] = forms.CharField(label=field.label, required=False, disabled=True, help_text=hint,
-                                            widget=forms.TextInput(attrs={"placeholder": MASK, "title": hint}))
+        form.fields[name] = forms.CharField(
+            label=field.label,
+            required=False,
+            disabled=True,
+            help_text=hint,
+            widget=forms.TextInput(attrs={"placeholder": MASK, "title": hint}),
+        )
         value = values.get(name) if values is not None else getattr(record, name, None)
         form.initial[name] = _shown(value) if value not in _EMPTY else ""
         # The form's own clean_<field>() was written for the real field; a masked one has nothing to clean.

@@ -70,6 +70,8 @@ def custom_object_entries(user, current_path, usable):
             url = reverse("custom-records", args=[custom_object.name])
         except NoReverseMatch:
             return []
-        label = f"{custom_object.icon} {custom_object.label_plural}" if custom_object.icon else custom_object.label_plural
+        label = (
+            f"{custom_object.icon} {custom_object.label_plural}" if custom_object.icon else custom_object.label_plural
+        )
         found.append((label, url, current_path.startswith(url)))
     return found

@@ -13,7 +13,10 @@ from django_htmx.http import trigger_client_event
 from crm.access.permissions import may_use_module
 from crm.activities import services
 from crm.activities.selectors import (
-    activity_get_for_user, notification_get_for_user, notifications_of, task_get_for_user,
+    activity_get_for_user,
+    notification_get_for_user,
+    notifications_of,
+    task_get_for_user,
 )
 from crm.web.activities import activity_page
 

@@ -15,8 +15,13 @@ SORTS = {"pooled": ["pooled_at", "id"], "name": ["name", "id"]}
 
 @module_page("pool")
 def pool_list(request):
-    listing = list_page(request, pool_accounts(), sorts=SORTS, default_sort="-pooled",
-                        filters=[("q", lambda qs, v: qs.filter(name__icontains=v))])
+    listing = list_page(
+        request,
+        pool_accounts(),
+        sorts=SORTS,
+        default_sort="-pooled",
+        filters=[("q", lambda qs, v: qs.filter(name__icontains=v))],
+    )
     context = {"listing": listing, "cap": pool_settings().claim_cap}
     if request.htmx and request.htmx.target == "pool-table":
         return render(request, "crm/pool/_table.html", context)

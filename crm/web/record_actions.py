@@ -76,8 +76,12 @@ def attach(request, record, *, back):
 def attachment_download(request, pk):
     """The file, to whoever may see its record (404 otherwise, as for a missing file)."""
     attachment = files.attachment_get_for_user(request.user, pk)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-                        content_type="application/octet-stream")
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type="application/octet-stream",
+    )
 
 
 @login_required
@@ -107,15 +111,22 @@ def merge(request, record, *, choices, get_for_user, service, back, title):
         except (ValidationError, PermissionDenied) as error:
             _report(request, error)
         else:
-            messages.success(request, _("“%(other)s” was merged into this record.")
-                             % {"other": masks_for(request).record(record._meta.app_label, other)})
+            messages.success(
+                request,
+                _("“%(other)s” was merged into this record.")
+                % {"other": masks_for(request).record(record._meta.app_label, other)},
+            )
             return redirect(back)
     query = request.GET.get("q", "").strip()
     # The page names records, and a name may be made of fields masked for the role.
     masks, module = masks_for(request), record._meta.app_label
-    context = {"record": masks.record(module, record), "other": masks.record(module, other), "back": back,
-               "title": title, "q": query,
-               "choices": (masks.rows(module, choices(query).exclude(pk=record.pk)[:MERGE_CHOICES])
-                           if other is None else []),
-               "moves": merge_preview(request.user, other) if other is not None else []}
+    context = {
+        "record": masks.record(module, record),
+        "other": masks.record(module, other),
+        "back": back,
+        "title": title,
+        "q": query,
+        "choices": (masks.rows(module, choices(query).exclude(pk=record.pk)[:MERGE_CHOICES]) if other is None else []),
+        "moves": merge_preview(request.user, other) if other is not None else [],
+    }
     return render(request, "crm/merge_page.html", context)

@@ -20,8 +20,11 @@ urlpatterns = [
     path("contacts/<int:pk>/merge/", contacts.contact_merge, name="contact-page-merge"),
     path("contacts/<int:pk>/files/", contacts.contact_attach, name="contact-page-attach"),
     path("contacts/<int:pk>/accounts/", contacts.contact_link_account, name="contact-page-link-account"),
-    path("contacts/<int:pk>/accounts/<int:account_pk>/unlink/", contacts.contact_unlink_account,
-         name="contact-page-unlink-account"),
+    path(
+        "contacts/<int:pk>/accounts/<int:account_pk>/unlink/",
+        contacts.contact_unlink_account,
+        name="contact-page-unlink-account",
+    ),
     path("deals/export/", deals.deal_export, name="deals-export"),
     path("files/<int:pk>/", record_actions.attachment_download, name="file-download"),
     path("files/<int:pk>/delete/", record_actions.attachment_delete, name="file-delete"),

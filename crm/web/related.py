@@ -31,17 +31,26 @@ def for_account(request, account, activity_form=None):
     context = {
         **_files_and_sharing(user, account),
         "watched": with_watched(accounts_visible_to(user).filter(pk=account.pk), user)
-        .values_list("watched", flat=True).first(),
+        .values_list("watched", flat=True)
+        .first(),
         # Release asks the same as sharing: the owner, their managers, directors, admins.
         "may_release": account.owner_id is not None and sharing.owner_or_above(user, account),
     }
     if may_use_module(user, "deals"):
-        context["deals"] = masks.rows("deals", deals_visible_to(user).filter(account=account)
-                                      .order_by("-updated_at", "-id")[:RECORD_ROWS])
+        context["deals"] = masks.rows(
+            "deals", deals_visible_to(user).filter(account=account).order_by("-updated_at", "-id")[:RECORD_ROWS]
+        )
     if may_use_module(user, "activities"):
         follow_up_days = None if "follow_up_days" in masks["accounts"] else account.follow_up_days
-        context.update(_activities(user, account, activity_form, follow_up_days=follow_up_days,
-                                   log_url=reverse("account-log-activity", args=[account.pk])))
+        context.update(
+            _activities(
+                user,
+                account,
+                activity_form,
+                follow_up_days=follow_up_days,
+                log_url=reverse("account-log-activity", args=[account.pk]),
+            )
+        )
         context["tasks"] = _open_tasks(user, account=account)
         context["new_task_url"] = reverse("task-create") + f"?account={account.pk}"
     return context
@@ -52,8 +61,9 @@ def for_contact(request, contact, activity_form=None):
     masks = masks_for(request)
     context = _files_and_sharing(user, contact)
     if may_use_module(user, "deals"):
-        context["deals"] = masks.rows("deals", deals_visible_to(user).filter(contacts=contact)
-                                      .order_by("-updated_at", "-id")[:RECORD_ROWS])
+        context["deals"] = masks.rows(
+            "deals", deals_visible_to(user).filter(contacts=contact).order_by("-updated_at", "-id")[:RECORD_ROWS]
+        )
     if may_use_module(user, "activities"):
         # An activity on the contact goes on its (visible) primary account too,
         # whose follow-up frequency then plans the next contact.
@@ -61,8 +71,15 @@ def for_contact(request, contact, activity_form=None):
         follow_up_days = account.follow_up_days if account is not None else None
         if "follow_up_days" in masks["accounts"]:
             follow_up_days = None
-        context.update(_activities(user, contact, activity_form, follow_up_days=follow_up_days,
-                                   log_url=reverse("contact-log-activity", args=[contact.pk])))
+        context.update(
+            _activities(
+                user,
+                contact,
+                activity_form,
+                follow_up_days=follow_up_days,
+                log_url=reverse("contact-log-activity", args=[contact.pk]),
+            )
+        )
         context["tasks"] = _open_tasks(user, contact=contact)
         new_task = f"?contact={contact.pk}" + (f"&account={contact.account_id}" if account is not None else "")
         context["new_task_url"] = reverse("task-create") + new_task
@@ -74,16 +91,17 @@ def _activities(user, record, activity_form, *, follow_up_days, log_url):
 
     activity_form = activity_form or ActivityForm()
     activity_form.suggest(follow_up_days)
-    return {"timeline": timeline(user, record),
-            "activity_form": activity_form,
-            "log_activity_url": log_url,
-            "next_contact_at": next_contact_of(record)}
+    return {
+        "timeline": timeline(user, record),
+        "activity_form": activity_form,
+        "log_activity_url": log_url,
+        "next_contact_at": next_contact_of(record),
+    }
 
 
 def _open_tasks(user, **record):
     """The open tasks about the record that `user` sees, soonest due first."""
-    return list(tasks_visible_to(user).filter(done=False, **record).distinct()
-                .order_by("due_date", "id")[:RECORD_ROWS])
+    return list(tasks_visible_to(user).filter(done=False, **record).distinct().order_by("due_date", "id")[:RECORD_ROWS])
 
 
 def for_dashboard(user):
@@ -91,8 +109,10 @@ def for_dashboard(user):
 
 
 def _files_and_sharing(user, record):
-    context = {"attachments": attachments_of(record).select_related("uploaded_by"),
-               "may_share": sharing.owner_or_above(user, record)}
+    context = {
+        "attachments": attachments_of(record).select_related("uploaded_by"),
+        "may_share": sharing.owner_or_above(user, record),
+    }
     if context["may_share"]:
         shared = sharing.shared_with(record)
         active = users_with_teams().filter(is_active=True)

@@ -20,8 +20,9 @@ def _list_path(request, list_name):
     """The list page the form was on (its `next`, if that is a page of this site),
     else the list's own page, else home."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return urlsplit(target).path, target
     object_name = custom_list_object(list_name)
     try:
@@ -50,9 +51,13 @@ def saved_view_create(request):
     """Save the list's current filters and sort; then show the list through the new view."""
     list_name = request.POST.get("list", "")
     try:
-        view = services.create_saved_view(by=request.user, list_name=list_name, name=request.POST.get("name", ""),
-                                          query=request.POST.get("query", ""),
-                                          shared=bool(request.POST.get("shared")))
+        view = services.create_saved_view(
+            by=request.user,
+            list_name=list_name,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+            shared=bool(request.POST.get("shared")),
+        )
     except ValidationError as error:
         _report(request, error)
         return _back(request, list_name)
@@ -66,8 +71,9 @@ def saved_view_create(request):
 def saved_view_edit(request, pk):
     view = saved_view_get_for_user(request.user, pk)
     try:
-        services.update_saved_view(view=view, by=request.user, name=request.POST.get("name", ""),
-                                   shared=bool(request.POST.get("shared")))
+        services.update_saved_view(
+            view=view, by=request.user, name=request.POST.get("name", ""), shared=bool(request.POST.get("shared"))
+        )
     except (ValidationError, PermissionDenied) as error:
         _report(request, error)
     return _back(request, view.list_name)

@@ -28,8 +28,11 @@ def _my_tasks(user):
     return [
         ("overdue", _("Overdue"), open_tasks.filter(due_date__lt=today).order_by("due_date", "id")),
         ("today", _("Today"), open_tasks.filter(due_date=today).order_by("remind_at", "id")),
-        ("upcoming", _("Upcoming"),
-         open_tasks.exclude(due_date__lte=today).order_by(F("due_date").asc(nulls_last=True), "id")),
+        (
+            "upcoming",
+            _("Upcoming"),
+            open_tasks.exclude(due_date__lte=today).order_by(F("due_date").asc(nulls_last=True), "id"),
+        ),
         ("done", _("Done"), mine.filter(done=True).order_by("-done_at", "-id")[:DONE_ROWS]),
     ]
 
@@ -47,8 +50,12 @@ def _task_form(request, *args, **kwargs):
 
 @module_page("activities")
 def task_list(request):
-    context = {**_lists_context(request.user), "form": _task_form(request),
-               "action": reverse("task-create"), "today": timezone.localdate()}
+    context = {
+        **_lists_context(request.user),
+        "form": _task_form(request),
+        "action": reverse("task-create"),
+        "today": timezone.localdate(),
+    }
     return render(request, "crm/tasks/list.html", context)
 
 
@@ -60,8 +67,7 @@ def task_done(request, pk):
     if request.method == "POST":
         services.update_task(task=task, by=request.user, done=request.POST.get("done", "1") != "0")
     if request.htmx:
-        return render(request, "crm/tasks/_lists.html", {**_lists_context(request.user),
-                                                         "today": timezone.localdate()})
+        return render(request, "crm/tasks/_lists.html", {**_lists_context(request.user), "today": timezone.localdate()})
     return redirect("tasks")
 
 
@@ -80,8 +86,9 @@ def _edit(request, task):
         initial = {name: getattr(task, name) for name in FIELDS}
     else:
         # "New task" from a record's page comes with ?account=, ?contact= or ?deal=.
-        initial = {name: request.GET[name] for name in ("account", "contact", "deal")
-                   if request.GET.get(name, "").isdigit()}
+        initial = {
+            name: request.GET[name] for name in ("account", "contact", "deal") if request.GET.get(name, "").isdigit()
+        }
     form = _task_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in FIELDS}
@@ -98,8 +105,12 @@ def _edit(request, task):
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("tasks"))
             return redirect("tasks")
-    context = {"form": form, "action": request.get_full_path() if task else reverse("task-create"),
-               "cancel": reverse("tasks"), "title": _("Edit task") if task else _("New task")}
+    context = {
+        "form": form,
+        "action": request.get_full_path() if task else reverse("task-create"),
+        "cancel": reverse("tasks"),
+        "title": _("Edit task") if task else _("New task"),
+    }
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)

@@ -22,8 +22,12 @@ MIGRATIONS_TABLE = "django_migrations"
 # Session settings that make COPY's text output the same on every connection,
 # so that a table's checksum at backup and after restore can be compared.
 COPY_SETTINGS = {
-    "TimeZone": "UTC", "DateStyle": "ISO, MDY", "IntervalStyle": "postgres",
-    "extra_float_digits": "1", "bytea_output": "hex", "client_encoding": "UTF8",
+    "TimeZone": "UTC",
+    "DateStyle": "ISO, MDY",
+    "IntervalStyle": "postgres",
+    "extra_float_digits": "1",
+    "bytea_output": "hex",
+    "client_encoding": "UTF8",
 }
 
 
@@ -48,15 +52,18 @@ class Table:
 
 
 def apply_copy_settings(cursor, *, local):
-    cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, %s)"] * len(COPY_SETTINGS)),
-                   [value for name, setting in COPY_SETTINGS.items() for value in (name, setting, local)])
+    cursor.execute(
+        "SELECT " + ", ".join(["set_config(%s, %s, %s)"] * len(COPY_SETTINGS)),
+        [value for name, setting in COPY_SETTINGS.items() for value in (name, setting, local)],
+    )
 
 
 def tables(cursor, schema):
     """The schema's ordinary tables with their copyable columns (generated ones
     are computed again on load) and primary-key columns, by name."""
     cursor.execute(
-        _RELATIONS + """
+        _RELATIONS
+        + """
         SELECT c.relname, a.attname, a.attnum,
                COALESCE(a.attnum = ANY (i.indkey::smallint[]), false) AS in_pk,
                array_position(i.indkey::smallint[], a.attnum) AS pk_position
@@ -82,7 +89,8 @@ def tables(cursor, schema):
 def sequences(cursor, schema):
     """{sequence name: {"table", "column"} of the column that owns it, or {}}."""
     cursor.execute(
-        _RELATIONS + """
+        _RELATIONS
+        + """
         SELECT s.relname, t.relname, a.attname
         FROM rel s
         LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
@@ -94,8 +102,7 @@ def sequences(cursor, schema):
         """,
         [schema],
     )
-    return {name: ({"table": table, "column": column} if table else {})
-            for name, table, column in cursor.fetchall()}
+    return {name: ({"table": table, "column": column} if table else {}) for name, table, column in cursor.fetchall()}
 
 
 def sequence_values(cursor, schema, names):
@@ -104,7 +111,8 @@ def sequence_values(cursor, schema, names):
         return {}
     query = sql.SQL(" UNION ALL ").join(
         sql.SQL("SELECT {name}, last_value, is_called FROM {seq}").format(
-            name=sql.Literal(name), seq=sql.Identifier(schema, name))
+            name=sql.Literal(name), seq=sql.Identifier(schema, name)
+        )
         for name in names
     )
     cursor.execute(_text(cursor, query))
@@ -114,7 +122,8 @@ def sequence_values(cursor, schema, names):
 def foreign_keys(cursor, schema):
     """(table, constraint name, definition) of the schema's foreign keys."""
     cursor.execute(
-        _RELATIONS + """
+        _RELATIONS
+        + """
         SELECT t.relname, con.conname, pg_get_constraintdef(con.oid)
         FROM rel t
         JOIN pg_constraint con ON con.conrelid = t.oid AND con.contype = 'f'
@@ -131,7 +140,8 @@ def indexes(cursor, schema):
     dropped before a bulk load and built again after, which is faster than
     maintaining them row by row (pg_restore does the same)."""
     cursor.execute(
-        _RELATIONS + """
+        _RELATIONS
+        + """
         SELECT i.relname, pg_get_indexdef(i.oid)
         FROM rel t
         JOIN pg_index x ON x.indrelid = t.oid
@@ -164,8 +174,9 @@ def copy_blocks(copy, size):
 
 def applied_migrations(cursor, schema):
     """{app: [migration names in the order applied]} from the schema's own recorder table."""
-    cursor.execute(_text(cursor, sql.SQL("SELECT app, name FROM {} ORDER BY id").format(
-        sql.Identifier(schema, MIGRATIONS_TABLE))))
+    cursor.execute(
+        _text(cursor, sql.SQL("SELECT app, name FROM {} ORDER BY id").format(sql.Identifier(schema, MIGRATIONS_TABLE)))
+    )
     applied = {}
     for app, name in cursor.fetchall():
         applied.setdefault(app, []).append(name)
@@ -180,12 +191,14 @@ def copy_out_query(schema, table):
     if table.primary_key:
         order = sql.SQL(" ORDER BY ") + sql.SQL(", ").join(sql.Identifier(c) for c in table.primary_key)
     return sql.SQL("COPY (SELECT {cols} FROM ONLY {table}{order}) TO STDOUT").format(
-        cols=columns, table=sql.Identifier(schema, table.name), order=order)
+        cols=columns, table=sql.Identifier(schema, table.name), order=order
+    )
 
 
 def copy_in_query(schema, table_name, columns):
     return sql.SQL("COPY {table} ({cols}) FROM STDIN").format(
-        table=sql.Identifier(schema, table_name), cols=sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+        table=sql.Identifier(schema, table_name), cols=sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
 
 
 def _text(cursor, query):

@@ -47,7 +47,9 @@ def summary(tables):
     return {
         "metadata_tables": sorted(t.name for t in tables if t.name in first),
         "custom_tables": sorted(t.name for t in tables if is_custom_table(t.name)),
-        "custom_columns": {t.name: [c for c in t.columns if is_custom_column(c)]
-                           for t in tables if not is_custom_table(t.name)
-                           and any(is_custom_column(c) for c in t.columns)},
+        "custom_columns": {
+            t.name: [c for c in t.columns if is_custom_column(c)]
+            for t in tables
+            if not is_custom_table(t.name) and any(is_custom_column(c) for c in t.columns)
+        },
     }

@@ -59,8 +59,10 @@ def lock(conn, kind, key, *, timeout_s, shared=False):
 def is_locked(kind, key):
     """Whether some session holds the lock (a backup still running somewhere)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
-                       "AND objid = %s AND objsubid = 2 AND granted "
-                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
-                       [kind, key])
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objid = %s AND objsubid = 2 AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            [kind, key],
+        )
         return cursor.fetchone()[0]

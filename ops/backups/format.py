@@ -275,11 +275,13 @@ class ArchiveReader:
             if len(sealed) < length:
                 raise BackupFormatError(f"the backup is cut short inside chunk {index}")
             try:
-                plaintext = self._aead.decrypt(index.to_bytes(12, "big"), sealed,
-                                               _chunk_aad(self._header, index, bool(final)))
+                plaintext = self._aead.decrypt(
+                    index.to_bytes(12, "big"), sealed, _chunk_aad(self._header, index, bool(final))
+                )
             except InvalidTag:
                 raise BackupFormatError(
-                    f"chunk {index} of the backup does not authenticate: the object was altered or damaged")
+                    f"chunk {index} of the backup does not authenticate: the object was altered or damaged"
+                ) from None
             yield self._decompressor.decompress(plaintext)
             index += 1
             if final:

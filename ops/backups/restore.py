@@ -69,8 +69,12 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
         # statements (forward migrations) get deferred checks again.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute(_sql(cursor, sql.SQL("TRUNCATE {}").format(
-            sql.SQL(", ").join(sql.Identifier(schema, name) for name in emptied))))
+        cursor.execute(
+            _sql(
+                cursor,
+                sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(schema, name) for name in emptied)),
+            )
+        )
         foreign_keys, plain_indexes = _drop_keys_and_indexes(cursor, schema)
 
         reader = ArchiveReader(chunks, secret=settings.BACKUP_ENCRYPTION_KEY)
@@ -78,8 +82,10 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
         for part in reader.parts():
             if part.kind == "table":
                 if part.name in metadata and replayed:
-                    raise RestoreError(f"the backup object holds the builder's table {part.name} after the "
-                                       "tables its custom fields live in")
+                    raise RestoreError(
+                        f"the backup object holds the builder's table {part.name} after the "
+                        "tables its custom fields live in"
+                    )
                 if part.name not in metadata and not replayed:
                     # Every builder table is in: make the custom columns and tables
                     # they describe, then load the rest into them.
@@ -97,11 +103,14 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
             elif part.kind == "manifest":
                 _check_embedded_manifest(manifest, part.read_all())
         if reader.object_sha256 != backup.checksum:
-            raise RestoreError(f"the stored object's SHA-256 {reader.object_sha256} is not the backup's "
-                               f"{backup.checksum}")
+            raise RestoreError(
+                f"the stored object's SHA-256 {reader.object_sha256} is not the backup's {backup.checksum}"
+            )
         if loaded != set(tables) or files is None:
-            raise RestoreError("the backup object lacks parts its manifest lists: "
-                               + ", ".join(sorted(set(tables) - loaded) or ["files"]))
+            raise RestoreError(
+                "the backup object lacks parts its manifest lists: "
+                + ", ".join(sorted(set(tables) - loaded) or ["files"])
+            )
 
         steps = len(plain_indexes) + len(foreign_keys)
         report("indexes", 0, steps)
@@ -110,8 +119,15 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
             cursor.execute(definition)
             report("indexes", done, steps)
         for done, (table, name, definition) in enumerate(foreign_keys, start=len(plain_indexes) + 1):
-            cursor.execute(_sql(cursor, sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
-                sql.Identifier(schema, table), sql.Identifier(name)) + sql.SQL(definition)))
+            cursor.execute(
+                _sql(
+                    cursor,
+                    sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+                        sql.Identifier(schema, table), sql.Identifier(name)
+                    )
+                    + sql.SQL(definition),
+                )
+            )
             report("indexes", done, steps)
         _set_sequences(cursor, schema, manifest["sequences"])
         report("verify", 0, total)
@@ -150,8 +166,10 @@ def swap_media(*, live, staging, undo):
     if current.exists():
         if not undo or media_dir(undo).exists():
             # Never delete files to make room: this needs a person.
-            raise RestoreError(f"cannot move the restored files into place: {current} exists and "
-                               f"{media_dir(undo) if undo else 'no undo folder'} is taken")
+            raise RestoreError(
+                f"cannot move the restored files into place: {current} exists and "
+                f"{media_dir(undo) if undo else 'no undo folder'} is taken"
+            )
         current.rename(media_dir(undo))
     staged.rename(current)
 
@@ -166,10 +184,17 @@ def rewrite_file_paths(*, schema, old_prefix, new_prefix):
                 continue
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.FileField):
-                    cursor.execute(_sql(cursor, sql.SQL(
-                        "UPDATE {table} SET {col} = %s || substr({col}, %s) WHERE left({col}, %s) = %s").format(
-                        table=sql.Identifier(schema, model._meta.db_table), col=sql.Identifier(field.column))),
-                        [new_prefix + "/", len(old_prefix) + 2, len(old_prefix) + 1, old_prefix + "/"])
+                    cursor.execute(
+                        _sql(
+                            cursor,
+                            sql.SQL(
+                                "UPDATE {table} SET {col} = %s || substr({col}, %s) WHERE left({col}, %s) = %s"
+                            ).format(
+                                table=sql.Identifier(schema, model._meta.db_table), col=sql.Identifier(field.column)
+                            ),
+                        ),
+                        [new_prefix + "/", len(old_prefix) + 2, len(old_prefix) + 1, old_prefix + "/"],
+                    )
 
 
 def drop_schema(schema):
@@ -182,8 +207,14 @@ def _drop_keys_and_indexes(cursor, schema):
     the bulk load; returns them, to be made again after it."""
     foreign_keys = catalog.foreign_keys(cursor, schema)
     for table, name, _definition in foreign_keys:
-        cursor.execute(_sql(cursor, sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-            sql.Identifier(schema, table), sql.Identifier(name))))
+        cursor.execute(
+            _sql(
+                cursor,
+                sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                    sql.Identifier(schema, table), sql.Identifier(name)
+                ),
+            )
+        )
     plain_indexes = catalog.indexes(cursor, schema)
     for name, _definition in plain_indexes:
         cursor.execute(_sql(cursor, sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name))))
@@ -206,8 +237,11 @@ def _check_structure(tables, staged, *, custom_too):
     `custom_too` False, those the module builder makes (not the migrations) are
     not asked for yet."""
     made_by = "the backup's migrations and custom fields" if custom_too else "the backup's migrations"
-    wanted = {name: [c for c in facts["columns"] if custom_too or not custom.is_custom_column(c)]
-              for name, facts in tables.items() if custom_too or not custom.is_custom_table(name)}
+    wanted = {
+        name: [c for c in facts["columns"] if custom_too or not custom.is_custom_column(c)]
+        for name, facts in tables.items()
+        if custom_too or not custom.is_custom_table(name)
+    }
     missing = sorted(set(wanted) - set(staged))
     if missing:
         raise RestoreError(f"the schema built from {made_by} has no table for " + ", ".join(missing))
@@ -227,8 +261,10 @@ def _load_table(cursor, schema, part, tables):
             rows += data.count(b"\n")
             copy.write(data)
     if part.sha256 != facts["sha256"] or rows != facts["rows"]:
-        raise RestoreError(f"table {part.name}: the object holds {rows} rows with SHA-256 {part.sha256}, "
-                           f"the manifest says {facts['rows']} rows with {facts['sha256']}")
+        raise RestoreError(
+            f"table {part.name}: the object holds {rows} rows with SHA-256 {part.sha256}, "
+            f"the manifest says {facts['rows']} rows with {facts['sha256']}"
+        )
 
 
 def _verify_table(cursor, schema, table, facts):
@@ -240,8 +276,10 @@ def _verify_table(cursor, schema, table, facts):
             sha.update(block)
             rows += block.count(b"\n")
     if sha.hexdigest() != facts["sha256"] or rows != facts["rows"]:
-        raise RestoreError(f"table {table.name} reads back {rows} rows with SHA-256 {sha.hexdigest()} after "
-                           f"loading; the manifest says {facts['rows']} with {facts['sha256']}")
+        raise RestoreError(
+            f"table {table.name} reads back {rows} rows with SHA-256 {sha.hexdigest()} after "
+            f"loading; the manifest says {facts['rows']} with {facts['sha256']}"
+        )
 
 
 def _set_sequences(cursor, schema, sequences):
@@ -249,8 +287,10 @@ def _set_sequences(cursor, schema, sequences):
         owner = facts.get("owner") or {}
         target = None
         if owner:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)",
-                           [f"{quote_schema_name(schema)}.{quote_schema_name(owner['table'])}", owner["column"]])
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [f"{quote_schema_name(schema)}.{quote_schema_name(owner['table'])}", owner["column"]],
+            )
             target = cursor.fetchone()[0]
         if target is None:
             target = f"{quote_schema_name(schema)}.{quote_schema_name(name)}"
@@ -273,10 +313,11 @@ def _extract_files(part, root):
 
 
 def _verify_files(found, expected):
-    if (found["count"], found["bytes"], found["sha256"]) != (expected["count"], expected["bytes"],
-                                                              expected["sha256"]):
-        raise RestoreError(f"the files differ from the manifest: {found['count']} files, {found['bytes']} bytes "
-                           f"instead of {expected['count']}, {expected['bytes']}")
+    if (found["count"], found["bytes"], found["sha256"]) != (expected["count"], expected["bytes"], expected["sha256"]):
+        raise RestoreError(
+            f"the files differ from the manifest: {found['count']} files, {found['bytes']} bytes "
+            f"instead of {expected['count']}, {expected['bytes']}"
+        )
 
 
 def _check_embedded_manifest(manifest, payload):

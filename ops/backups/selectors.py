@@ -40,8 +40,9 @@ def latest_done_backup(tenant):
 
 def restores_of(tenant):
     """Restores into the tenant itself (not copies made from its backups with --into)."""
-    return Restore.objects.filter(tenant=tenant, into_subdomain="").select_related("backup").order_by(
-        "-created_at", "-id")
+    return (
+        Restore.objects.filter(tenant=tenant, into_subdomain="").select_related("backup").order_by("-created_at", "-id")
+    )
 
 
 def retention_policy(tenant):

@@ -59,11 +59,13 @@ def _audit(by, action, target, payload=None):
 
 # ------------------------------------------------------------------ backups
 
+
 def request_backup(*, tenant, by=None, kind=Backup.Kind.MANUAL):
     """Record a pending backup of `tenant` and queue it after commit. Returns the Backup."""
     with transaction.atomic():
-        backup = Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain,
-                                       kind=kind, requested_by=_who(by))
+        backup = Backup.objects.create(
+            tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain, kind=kind, requested_by=_who(by)
+        )
         _audit(by, "backup.requested", backup)
         transaction.on_commit(lambda: _queue_backup(backup.pk))
     return backup
@@ -78,8 +80,9 @@ def _queue_backup(backup_id):
 def take_backup(*, tenant, by="ops", kind=Backup.Kind.MANUAL, report=None):
     """Back `tenant` up now, in this process (the ops command; the final backup of
     a tenant being deleted). Returns the Backup, done, or raises with it failed."""
-    backup = Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain,
-                                   kind=kind, requested_by=_who(by))
+    backup = Backup.objects.create(
+        tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain, kind=kind, requested_by=_who(by)
+    )
     return run_backup(backup_id=backup.pk, report=report)
 
 
@@ -97,8 +100,9 @@ def run_backup(*, backup_id, report=None):
         if not database.try_lock(conn, database.LOCK_BACKUP, backup.pk):
             log.info("backup %s is already running elsewhere", backup.pk)
             return backup
-        if backup.tenant_id and not database.lock(conn, database.LOCK_TENANT, backup.tenant_id,
-                                                  timeout_s=TENANT_LOCK_WAIT_S, shared=True):
+        if backup.tenant_id and not database.lock(
+            conn, database.LOCK_TENANT, backup.tenant_id, timeout_s=TENANT_LOCK_WAIT_S, shared=True
+        ):
             raise BackupBusy(f"tenant {backup.subdomain} is being restored")
         backup.refresh_from_db()
         if backup.status == Backup.Status.DONE:
@@ -117,7 +121,8 @@ def run_backup(*, backup_id, report=None):
         except Exception as exc:
             writer.abort()
             Backup.objects.filter(pk=backup.pk).update(
-                status=Backup.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000])
+                status=Backup.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000]
+            )
             log.warning("backup %s of %s failed: %s", backup.pk, backup.subdomain, exc)
             raise
     manifest["object"] = {"key": stored.key, "size": stored.size, "sha256": stored.sha256}
@@ -142,9 +147,13 @@ def _write_archive(conn, backup, writer, report):
             report(done, total, what)
 
     archive = ArchiveWriter(writer, secret=settings.BACKUP_ENCRYPTION_KEY)
-    manifest = snapshot.write_snapshot(conn=conn, schema=backup.schema_name,
-                                       media_dir=restore.media_dir(backup.schema_name), archive=archive,
-                                       report=progress)
+    manifest = snapshot.write_snapshot(
+        conn=conn,
+        schema=backup.schema_name,
+        media_dir=restore.media_dir(backup.schema_name),
+        archive=archive,
+        report=progress,
+    )
     manifest = {
         "tenant": {"id": backup.tenant_id, "subdomain": backup.subdomain, "schema_name": backup.schema_name},
         "backup_id": backup.pk,
@@ -162,6 +171,7 @@ def _write_archive(conn, backup, writer, report):
 
 # ------------------------------------------------------------------ restores
 
+
 def request_restore(*, backup, by=None, into_subdomain=None, queue=True):
     """Record a restore of `backup` and (with `queue`) run it on a worker after commit.
 
@@ -170,14 +180,15 @@ def request_restore(*, backup, by=None, into_subdomain=None, queue=True):
     untouched. Raises RestoreRefused (backup not finished, a restore already
     running) or ValidationError (`into` subdomain invalid or taken)."""
     if backup.status != Backup.Status.DONE:
-        raise RestoreRefused(_("Only a finished backup can be restored; this one is %(status)s.")
-                             % {"status": backup.status})
+        raise RestoreRefused(
+            _("Only a finished backup can be restored; this one is %(status)s.") % {"status": backup.status}
+        )
     if into_subdomain:
         into_subdomain = subdomains.normalize(into_subdomain)
         try:
             subdomains.validate(into_subdomain)
         except ValidationError as exc:
-            raise ValidationError({"into": exc.messages})
+            raise ValidationError({"into": exc.messages}) from exc
         if selectors.tenant_for_subdomain(into_subdomain) is not None:
             raise ValidationError({"into": [_("This subdomain is already taken.")]})
         tenant, target = None, subdomains.schema_name_for(into_subdomain)
@@ -190,13 +201,22 @@ def request_restore(*, backup, by=None, into_subdomain=None, queue=True):
     with transaction.atomic():
         if tenant is not None:
             locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-            if locked.restoring or Restore.objects.filter(
-                    tenant=tenant, status__in=[Restore.Status.PENDING, Restore.Status.RUNNING]).exists():
+            if (
+                locked.restoring
+                or Restore.objects.filter(
+                    tenant=tenant, status__in=[Restore.Status.PENDING, Restore.Status.RUNNING]
+                ).exists()
+            ):
                 raise RestoreRefused(_("A restore of this CRM is already running."))
         item = Restore.objects.create(
-            backup=backup, tenant=tenant, into_subdomain=into_subdomain or "", requested_by=_who(by),
-            staging_schema=f"restore_{token}", target_schema=target,
-            undo_schema="" if into_subdomain else f"undo_{token}")
+            backup=backup,
+            tenant=tenant,
+            into_subdomain=into_subdomain or "",
+            requested_by=_who(by),
+            staging_schema=f"restore_{token}",
+            target_schema=target,
+            undo_schema="" if into_subdomain else f"undo_{token}",
+        )
         if tenant is not None:
             tenant_services.set_restoring(tenant_id=tenant.pk, on=True)
         _audit(by, "backup.restore_requested", backup, {"restore": item.pk})
@@ -230,15 +250,22 @@ def run_restore(*, restore_id, report=None):
         # Inside a caller's transaction (a test's) the side connection could wait on
         # rows that transaction has locked; progress is then only reported.
         progress = _RestoreProgress(None if connection.in_atomic_block else side, item.pk, report)
-        Restore.objects.filter(pk=item.pk).update(status=Restore.Status.RUNNING, started_at=timezone.now(),
-                                                  finished_at=None, error="", attempts=F("attempts") + 1)
+        Restore.objects.filter(pk=item.pk).update(
+            status=Restore.Status.RUNNING,
+            started_at=timezone.now(),
+            finished_at=None,
+            error="",
+            attempts=F("attempts") + 1,
+        )
         try:
             if same_tenant:
                 tenant_services.set_restoring(tenant_id=item.tenant_id, on=True)
                 # Backups of this tenant finish first, and none starts until we are done.
                 if not database.lock(side, database.LOCK_TENANT, item.tenant_id, timeout_s=TENANT_LOCK_WAIT_S):
-                    raise BackupBusy(f"a backup of {item.tenant} ran for longer than the restore waits; "
-                                     "nothing was changed, ask again later")
+                    raise BackupBusy(
+                        f"a backup of {item.tenant} ran for longer than the restore waits; "
+                        "nothing was changed, ask again later"
+                    )
             if not _swap_committed(item):
                 shutil.rmtree(restore.media_dir(item.staging_schema), ignore_errors=True)
                 _build_and_swap(item, progress)
@@ -248,15 +275,17 @@ def run_restore(*, restore_id, report=None):
             if not _swap_committed(item):
                 shutil.rmtree(restore.media_dir(item.staging_schema), ignore_errors=True)
             Restore.objects.filter(pk=item.pk).update(
-                status=Restore.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000])
+                status=Restore.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000]
+            )
             log.warning("restore %s failed: %s", item.pk, exc)
             raise
         finally:
             if same_tenant:
                 tenant_services.set_restoring(tenant_id=item.tenant_id, on=False)
     undo_until = timezone.now() + timedelta(hours=settings.BACKUP_UNDO_HOURS) if same_tenant else None
-    Restore.objects.filter(pk=item.pk).update(status=Restore.Status.DONE, stage="done", finished_at=timezone.now(),
-                                              undo_until=undo_until)
+    Restore.objects.filter(pk=item.pk).update(
+        status=Restore.Status.DONE, stage="done", finished_at=timezone.now(), undo_until=undo_until
+    )
     item.refresh_from_db()
     log.info("restore %s of backup %s into %s done", item.pk, item.backup_id, item.target_schema)
     return item
@@ -266,21 +295,28 @@ def _build_and_swap(item, progress):
     backup = item.backup
     source = storage.storage_for(backup.storage, backup.location)
     with transaction.atomic():
-        facts = restore.build(backup=backup, schema=item.staging_schema,
-                              files_dir=restore.media_dir(item.staging_schema), chunks=source.read(backup.key),
-                              report=progress)
+        facts = restore.build(
+            backup=backup,
+            schema=item.staging_schema,
+            files_dir=restore.media_dir(item.staging_schema),
+            chunks=source.read(backup.key),
+            report=progress,
+        )
         progress("swap", 0, 1)
         if item.into_subdomain:
-            restore.rewrite_file_paths(schema=item.staging_schema, old_prefix=backup.schema_name,
-                                       new_prefix=item.target_schema)
+            restore.rewrite_file_paths(
+                schema=item.staging_schema, old_prefix=backup.schema_name, new_prefix=item.target_schema
+            )
             restore.rename(schema=item.staging_schema, to=item.target_schema)
             original = backup.tenant
             new = tenant_services.create_tenant_for_schema(
-                schema_name=item.target_schema, subdomain=item.into_subdomain,
+                schema_name=item.target_schema,
+                subdomain=item.into_subdomain,
                 company=original.company if original else backup.subdomain,
                 owner_email=original.owner_email if original else "",
                 seats=original.seats if original else 1,
-                interval=original.billing_interval if original else Tenant.Interval.MONTH)
+                interval=original.billing_interval if original else Tenant.Interval.MONTH,
+            )
             # The restore row is updated by the side connection during the build;
             # this one update happens at commit, after the side connection is done with it.
             transaction.on_commit(lambda: Restore.objects.filter(pk=item.pk).update(tenant=new))
@@ -293,8 +329,10 @@ def _build_and_swap(item, progress):
 def _swap_committed(item):
     """Whether an earlier attempt's transaction committed (the schema names tell)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname IN (%s, %s)",
-                       [item.staging_schema, item.undo_schema or item.target_schema])
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname IN (%s, %s)",
+            [item.staging_schema, item.undo_schema or item.target_schema],
+        )
         present = {row[0] for row in cursor.fetchall()}
     if item.into_subdomain:
         return item.target_schema in present
@@ -316,8 +354,10 @@ class _RestoreProgress:
 
     def __call__(self, stage, done, total):
         if self._side is not None:
-            self._side.execute("UPDATE ops_restore SET stage = %s, progress_done = %s, progress_total = %s "
-                               "WHERE id = %s", [stage, done, total, self._id])
+            self._side.execute(
+                "UPDATE ops_restore SET stage = %s, progress_done = %s, progress_total = %s WHERE id = %s",
+                [stage, done, total, self._id],
+            )
         if self._report:
             self._report(stage, done, total)
 
@@ -343,6 +383,7 @@ def drop_expired_undo(*, now=None):
 
 # ------------------------------------------------------------------ schedules and upkeep
 
+
 def set_retention(*, tenant, daily, weekly, monthly, by=None):
     """Set how many daily, weekly and monthly backups the tenant keeps, within
     retention.LIMITS (ValidationError naming the field otherwise)."""
@@ -356,7 +397,8 @@ def set_retention(*, tenant, daily, weekly, monthly, by=None):
         raise ValidationError(errors)
     with transaction.atomic():
         policy, _created = BackupPolicy.objects.update_or_create(
-            tenant=tenant, defaults={"keep_daily": daily, "keep_weekly": weekly, "keep_monthly": monthly})
+            tenant=tenant, defaults={"keep_daily": daily, "keep_weekly": weekly, "keep_monthly": monthly}
+        )
         _audit(by, "backup.retention_changed", policy, values)
     return policy
 
@@ -370,8 +412,9 @@ def apply_retention(*, schema_name, policy, now=None):
     for backup in Backup.objects.filter(pk__in=doomed):
         storage.storage_for(backup.storage, backup.location).delete(backup.key)
         backup.delete()
-    failed = Backup.objects.filter(schema_name=schema_name, status=Backup.Status.FAILED,
-                                   created_at__lt=now - FAILED_KEPT)
+    failed = Backup.objects.filter(
+        schema_name=schema_name, status=Backup.Status.FAILED, created_at__lt=now - FAILED_KEPT
+    )
     doomed += list(failed.values_list("pk", flat=True))
     failed.delete()
     return doomed
@@ -409,8 +452,9 @@ def dispatch_scheduled_backups(*, now=None):
         start -= timedelta(days=1)
     if now >= start + timedelta(hours=settings.BACKUP_WINDOW_HOURS):
         return 0
-    done_tonight = set(Backup.objects.filter(kind=Backup.Kind.SCHEDULED, created_at__gte=start)
-                       .values_list("tenant_id", flat=True))
+    done_tonight = set(
+        Backup.objects.filter(kind=Backup.Kind.SCHEDULED, created_at__gte=start).values_list("tenant_id", flat=True)
+    )
     queued = 0
     for tenant in Tenant.objects.exclude(schema_name="public").exclude(lifecycle=Tenant.Lifecycle.DELETING):
         if tenant.pk in done_tonight or nightly_slot(tenant, start) > now:
@@ -433,8 +477,10 @@ def sweep(*, now=None):
             continue
         if backup.attempts >= settings.BACKUP_MAX_ATTEMPTS:
             Backup.objects.filter(pk=backup.pk).update(
-                status=Backup.Status.FAILED, finished_at=now,
-                error=backup.error or f"gave up after {backup.attempts} attempts (worker lost)")
+                status=Backup.Status.FAILED,
+                finished_at=now,
+                error=backup.error or f"gave up after {backup.attempts} attempts (worker lost)",
+            )
             continue
         Backup.objects.filter(pk=backup.pk).update(status=Backup.Status.PENDING)
         _queue_backup(backup.pk)

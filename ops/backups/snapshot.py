@@ -44,8 +44,11 @@ def write_snapshot(*, conn, schema, media_dir, archive, report=None):
         tables = catalog.tables(cursor, schema)
         if not tables:
             raise LookupError(f"schema {schema} has no tables (no such schema?)")
-        cursor.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(
-            sql.SQL(", ").join(sql.Identifier(schema, t.name) for t in tables)))
+        cursor.execute(
+            sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(
+                sql.SQL(", ").join(sql.Identifier(schema, t.name) for t in tables)
+            )
+        )
         manifest["migrations"] = catalog.applied_migrations(cursor, schema)
         # The module builder's metadata first: restore replays its DDL from it
         # before it loads the tables holding custom columns (ops/backups/custom.py).
@@ -55,23 +58,27 @@ def write_snapshot(*, conn, schema, media_dir, archive, report=None):
         report(0, total, "files")
 
         manifest["files"] = _write_files(archive, Path(media_dir))
-        manifest["parts"].append({"kind": "files", "name": "files", "size": manifest["files"]["size"],
-                                  "sha256": manifest["files"]["sha256"]})
+        manifest["parts"].append(
+            {"kind": "files", "name": "files", "size": manifest["files"]["size"], "sha256": manifest["files"]["sha256"]}
+        )
         report(1, total, "files")
 
         for done, table in enumerate(data_tables, start=2):
             facts = _write_table(cursor, archive, schema, table)
             manifest["tables"][table.name] = facts
-            manifest["parts"].append({"kind": "table", "name": table.name, "size": facts["size"],
-                                      "sha256": facts["sha256"]})
+            manifest["parts"].append(
+                {"kind": "table", "name": table.name, "size": facts["size"], "sha256": facts["sha256"]}
+            )
             report(done, total, table.name)
 
         # Read last: sequence values are not transactional, so this is at least
         # every value the rows above used.
         owners = catalog.sequences(cursor, schema)
         values = catalog.sequence_values(cursor, schema, list(owners))
-        manifest["sequences"] = {name: {"owner": owners[name], "last_value": values[name][0],
-                                        "is_called": values[name][1]} for name in owners}
+        manifest["sequences"] = {
+            name: {"owner": owners[name], "last_value": values[name][0], "is_called": values[name][1]}
+            for name in owners
+        }
     return manifest
 
 

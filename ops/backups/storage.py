@@ -62,18 +62,29 @@ def _part_size():
 @lru_cache(maxsize=8)
 def _client(endpoint_url, region, access_key, secret_key):
     return boto3.client(
-        "s3", endpoint_url=endpoint_url or None, region_name=region or None,
-        aws_access_key_id=access_key or None, aws_secret_access_key=secret_key or None,
-        config=Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=10, read_timeout=60,
-                      # Path-style works with every S3-compatible server (MinIO, moto, Ceph).
-                      s3={"addressing_style": "path"} if endpoint_url else {}),
+        "s3",
+        endpoint_url=endpoint_url or None,
+        region_name=region or None,
+        aws_access_key_id=access_key or None,
+        aws_secret_access_key=secret_key or None,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 4},
+            connect_timeout=10,
+            read_timeout=60,
+            # Path-style works with every S3-compatible server (MinIO, moto, Ceph).
+            s3={"addressing_style": "path"} if endpoint_url else {},
+        ),
     )
 
 
 def s3_client():
     """The boto3 client for the configured endpoint and credentials (cached per configuration)."""
-    return _client(settings.AWS_S3_ENDPOINT_URL, settings.AWS_DEFAULT_REGION, settings.AWS_ACCESS_KEY_ID,
-                   settings.AWS_SECRET_ACCESS_KEY)
+    return _client(
+        settings.AWS_S3_ENDPOINT_URL,
+        settings.AWS_DEFAULT_REGION,
+        settings.AWS_ACCESS_KEY_ID,
+        settings.AWS_SECRET_ACCESS_KEY,
+    )
 
 
 class S3Storage:
@@ -98,8 +109,11 @@ class S3Storage:
 
     def keys(self, prefix=""):
         paginator = self.client.get_paginator("list_objects_v2")
-        return [item["Key"] for page in paginator.paginate(Bucket=self.location, Prefix=prefix)
-                for item in page.get("Contents", [])]
+        return [
+            item["Key"]
+            for page in paginator.paginate(Bucket=self.location, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
 
     def unfinished_uploads(self, prefix=""):
         """(key, upload id, started) of multipart uploads never completed nor aborted."""
@@ -136,17 +150,24 @@ class _S3Writer:
         self._size += len(data)
         self._buffer += data
         while len(self._buffer) >= self._part_size:
-            self._upload_part(bytes(self._buffer[:self._part_size]))
-            del self._buffer[:self._part_size]
+            self._upload_part(bytes(self._buffer[: self._part_size]))
+            del self._buffer[: self._part_size]
         return len(data)
 
     def _upload_part(self, body):
         if self._upload_id is None:
             self._upload_id = self._client.create_multipart_upload(
-                Bucket=self._bucket, Key=self.key, ContentType="application/octet-stream")["UploadId"]
+                Bucket=self._bucket, Key=self.key, ContentType="application/octet-stream"
+            )["UploadId"]
         number = len(self._parts) + 1
-        response = self._client.upload_part(Bucket=self._bucket, Key=self.key, UploadId=self._upload_id,
-                                            PartNumber=number, Body=body, ContentMD5=_md5(body))
+        response = self._client.upload_part(
+            Bucket=self._bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+            ContentMD5=_md5(body),
+        )
         self._parts.append({"ETag": response["ETag"], "PartNumber": number})
 
     def complete(self):
@@ -154,13 +175,19 @@ class _S3Writer:
         if self._upload_id is None:
             # Smaller than one part: a single PUT is one request instead of three.
             body = bytes(self._buffer)
-            self._client.put_object(Bucket=self._bucket, Key=self.key, Body=body, ContentMD5=_md5(body),
-                                    ContentType="application/octet-stream")
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=self.key,
+                Body=body,
+                ContentMD5=_md5(body),
+                ContentType="application/octet-stream",
+            )
         else:
             if self._buffer:
                 self._upload_part(bytes(self._buffer))
-            self._client.complete_multipart_upload(Bucket=self._bucket, Key=self.key, UploadId=self._upload_id,
-                                                   MultipartUpload={"Parts": self._parts})
+            self._client.complete_multipart_upload(
+                Bucket=self._bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+            )
         self._buffer.clear()
         self._completed = True
         stored = StoredObject(self.key, self._size, self._sha.hexdigest())
@@ -205,16 +232,19 @@ class LocalStorage:
     def keys(self, prefix=""):
         if not self.root.exists():
             return []
-        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*")
-                      if p.is_file() and not p.name.endswith(".partial")
-                      and str(p.relative_to(self.root)).startswith(prefix))
+        return sorted(
+            str(p.relative_to(self.root))
+            for p in self.root.rglob("*")
+            if p.is_file() and not p.name.endswith(".partial") and str(p.relative_to(self.root)).startswith(prefix)
+        )
 
     def unfinished_uploads(self, prefix=""):
         if not self.root.exists():
             return []
-        return [(str(p.relative_to(self.root)), None,
-                 datetime.datetime.fromtimestamp(p.stat().st_mtime, tz=datetime.timezone.utc))
-                for p in self.root.rglob("*.partial")]
+        return [
+            (str(p.relative_to(self.root)), None, datetime.datetime.fromtimestamp(p.stat().st_mtime, tz=datetime.UTC))
+            for p in self.root.rglob("*.partial")
+        ]
 
     def abort_stale_uploads(self, *, older_than):
         aborted = 0
@@ -266,9 +296,11 @@ def _verify(storage, stored):
         sha.update(chunk)
         size += len(chunk)
     if size != stored.size or sha.hexdigest() != stored.sha256:
-        raise StorageError(f"backup object {stored.key} reads back differently from what was written "
-                           f"({size} bytes, sha256 {sha.hexdigest()[:12]}… instead of {stored.size}, "
-                           f"{stored.sha256[:12]}…)")
+        raise StorageError(
+            f"backup object {stored.key} reads back differently from what was written "
+            f"({size} bytes, sha256 {sha.hexdigest()[:12]}… instead of {stored.size}, "
+            f"{stored.sha256[:12]}…)"
+        )
 
 
 def _md5(body):

@@ -55,8 +55,9 @@ def targets_for(applied, loader=None):
     loader = loader or MigrationLoader(None, ignore_no_migrations=True)
     unknown = unknown_migrations(applied, loader)
     if unknown:
-        raise MigrationStateError("the backup was made by newer code: this code does not have the migrations "
-                                  + ", ".join(unknown))
+        raise MigrationStateError(
+            "the backup was made by newer code: this code does not have the migrations " + ", ".join(unknown)
+        )
     done = _tenant_applied(applied)
     targets = []
     for node in sorted(done):

@@ -19,11 +19,11 @@ def run_backup(self, backup_id):
     try:
         services.run_backup(backup_id=backup_id)
     except services.BackupBusy as exc:
-        raise self.retry(exc=exc, countdown=300)
+        raise self.retry(exc=exc, countdown=300) from exc
     except Exception as exc:
         attempts = Backup.objects.filter(pk=backup_id).values_list("attempts", flat=True).first() or 0
         if attempts < settings.BACKUP_MAX_ATTEMPTS:
-            raise self.retry(exc=exc, countdown=60 * 2 ** attempts)
+            raise self.retry(exc=exc, countdown=60 * 2**attempts) from exc
         sentry_sdk.capture_exception(exc)
 
 

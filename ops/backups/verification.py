@@ -28,8 +28,9 @@ def verify_backup(backup):
     try:
         source = storage.storage_for(backup.storage, backup.location)
         with tempfile.TemporaryDirectory(prefix="crm-verify-") as folder, transaction.atomic():
-            restore.build(backup=backup, schema=scratch, files_dir=Path(folder) / "files",
-                          chunks=source.read(backup.key))
+            restore.build(
+                backup=backup, schema=scratch, files_dir=Path(folder) / "files", chunks=source.read(backup.key)
+            )
             # Rolling back drops the scratch schema (and gives back a spare it took).
             transaction.set_rollback(True)
     except Exception as exc:  # every failure is a finding, reported and recorded
@@ -54,6 +55,8 @@ def verify_sample(*, size):
             outcome[tenant.subdomain] = verify_backup(backup)
     failed = {name: error for name, error in outcome.items() if error}
     if failed:
-        sentry_sdk.capture_message(f"backup verification failed for {len(failed)} of {len(outcome)} tenants: "
-                                   + ", ".join(sorted(failed)), level="error")
+        sentry_sdk.capture_message(
+            f"backup verification failed for {len(failed)} of {len(outcome)} tenants: " + ", ".join(sorted(failed)),
+            level="error",
+        )
     return outcome

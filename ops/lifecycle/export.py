@@ -40,9 +40,13 @@ def export_tenant(*, tenant, out):
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             manifest = {
                 "format": FORMAT_VERSION,
-                "tenant": {"subdomain": tenant.subdomain, "company": tenant.company,
-                           "owner_email": tenant.owner_email, "schema_name": tenant.schema_name,
-                           "created_at": tenant.created_at.isoformat()},
+                "tenant": {
+                    "subdomain": tenant.subdomain,
+                    "company": tenant.company,
+                    "owner_email": tenant.owner_email,
+                    "schema_name": tenant.schema_name,
+                    "created_at": tenant.created_at.isoformat(),
+                },
                 "exported_at": timezone.now().isoformat(),
             }
             manifest.update(_write_tables(archive, tenant.schema_name))
@@ -65,7 +69,8 @@ def _write_tables(archive, schema_name):
         cursor.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname",
-            [schema_name])
+            [schema_name],
+        )
         names = [name for (name,) in cursor.fetchall()]
         tables = []
         for name in names:
@@ -84,9 +89,16 @@ def _write_tables(archive, schema_name):
                     json_sha.write((",\n" if rows else "\n").encode() + row.encode())
                     rows += 1
                 json_sha.write(b"\n]\n")
-            tables.append({"name": name, "rows": rows, "columns": columns,
-                           "csv": f"tables/{name}.csv", "json": f"tables/{name}.json",
-                           "sha256": {"csv": csv_sha.hexdigest(), "json": json_sha.hexdigest()}})
+            tables.append(
+                {
+                    "name": name,
+                    "rows": rows,
+                    "columns": columns,
+                    "csv": f"tables/{name}.csv",
+                    "json": f"tables/{name}.json",
+                    "sha256": {"csv": csv_sha.hexdigest(), "json": json_sha.hexdigest()},
+                }
+            )
         migrations = []
         if "django_migrations" in names:
             cursor.execute(f"SELECT app || '.' || name FROM {schema}.django_migrations ORDER BY id")

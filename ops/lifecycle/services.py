@@ -43,7 +43,8 @@ def unsuspend(*, tenant, cancel_deletion=False):
     if tenant.lifecycle == Lifecycle.DELETING and not cancel_deletion:
         raise LifecycleRefused(
             f"{tenant.subdomain} is being deleted (schema dropped after {tenant.delete_after:%Y-%m-%d %H:%M} UTC); "
-            "reopening it cancels that, say so with --cancel-deletion")
+            "reopening it cancels that, say so with --cancel-deletion"
+        )
     return tenant_services.set_lifecycle(tenant_id=tenant.pk, lifecycle=Lifecycle.ACTIVE)
 
 
@@ -85,8 +86,11 @@ def purge(*, tenant_id, now):
     the files go after the commit, so a failed drop keeps them.
     """
     with transaction.atomic():
-        tenant = (Tenant.objects.select_for_update()
-                  .filter(pk=tenant_id, lifecycle=Lifecycle.DELETING, delete_after__lte=now).first())
+        tenant = (
+            Tenant.objects.select_for_update()
+            .filter(pk=tenant_id, lifecycle=Lifecycle.DELETING, delete_after__lte=now)
+            .first()
+        )
         if tenant is None:
             return None
         locks.lock_schema_for_transaction(tenant.schema_name)

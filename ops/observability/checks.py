@@ -8,10 +8,12 @@ from django.core import checks
 def metrics_token_set(app_configs, **kwargs):
     if settings.METRICS_TOKEN:
         return []
-    return [checks.Warning(
-        "METRICS_TOKEN is not set: /metrics answers anyone who can reach the app, and its "
-        "backup-age series name every tenant.",
-        hint="Set METRICS_TOKEN and give Prometheus the same token as a bearer credential, "
-             "or make sure the ingress does not route /metrics.",
-        id="ops.W001",
-    )]
+    return [
+        checks.Warning(
+            "METRICS_TOKEN is not set: /metrics answers anyone who can reach the app, and its "
+            "backup-age series name every tenant.",
+            hint="Set METRICS_TOKEN and give Prometheus the same token as a bearer credential, "
+            "or make sure the ingress does not route /metrics.",
+            id="ops.W001",
+        )
+    ]

@@ -31,11 +31,14 @@ class SparePoolCollector:
         except DatabaseError as exc:
             log.warning("metrics: spare pool size unavailable: %s", exc)
             return
-        yield GaugeMetricFamily("crm_spare_schema_pool_size",
-                                "Spare schemas ready for sign-ups (tenants/provisioning.py).", value=size)
-        yield GaugeMetricFamily("crm_spare_schema_pool_target",
-                                "SPARE_SCHEMA_POOL_SIZE: how many spare schemas the pool is refilled to.",
-                                value=settings.SPARE_SCHEMA_POOL_SIZE)
+        yield GaugeMetricFamily(
+            "crm_spare_schema_pool_size", "Spare schemas ready for sign-ups (tenants/provisioning.py).", value=size
+        )
+        yield GaugeMetricFamily(
+            "crm_spare_schema_pool_target",
+            "SPARE_SCHEMA_POOL_SIZE: how many spare schemas the pool is refilled to.",
+            value=settings.SPARE_SCHEMA_POOL_SIZE,
+        )
 
 
 class BackupAgeCollector:
@@ -81,7 +84,9 @@ def _last_backup_per_tenant(backup):
     last_done = dict(
         backup.objects.filter(status=done).order_by().values_list("tenant_id").annotate(last=Max("created_at"))
     )
-    tenants = (Tenant.objects.exclude(schema_name=get_public_schema_name())
-               .order_by().values_list("pk", "schema_name", "subdomain", "created_at"))
-    return [(schema, subdomain, last_done.get(pk) or created_at)
-            for pk, schema, subdomain, created_at in tenants]
+    tenants = (
+        Tenant.objects.exclude(schema_name=get_public_schema_name())
+        .order_by()
+        .values_list("pk", "schema_name", "subdomain", "created_at")
+    )
+    return [(schema, subdomain, last_done.get(pk) or created_at) for pk, schema, subdomain, created_at in tenants]

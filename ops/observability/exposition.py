@@ -32,8 +32,11 @@ class MetricsMiddleware:
         if request.method not in ("GET", "HEAD"):
             return JsonResponse({"detail": "Method not allowed."}, status=405, headers={"Allow": "GET, HEAD"})
         if not _authorized(request):
-            return JsonResponse({"detail": "A valid metrics token is required."}, status=401,
-                                headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+            return JsonResponse(
+                {"detail": "A valid metrics token is required."},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         # The scrape-time collectors read public tables.
         connection.set_schema_to_public()
         return HttpResponse(generate_latest(web_registry()), content_type=CONTENT_TYPE_LATEST)

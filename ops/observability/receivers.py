@@ -6,8 +6,12 @@ from django.conf import settings
 from django.core.signals import request_finished
 from django.db.backends.signals import connection_created
 
-from ops.observability import checks  # noqa: F401  (registers the deploy check)
-from ops.observability import connections, context, task_hooks
+from ops.observability import (
+    checks,  # noqa: F401  (registers the deploy check)
+    connections,
+    context,
+    task_hooks,
+)
 
 
 def connect():
@@ -16,10 +20,12 @@ def connect():
     task_postrun.connect(task_hooks.task_finished, dispatch_uid="ops.observability.task_finished")
     request_finished.connect(context.end_request, dispatch_uid="ops.observability.end_request")
     connection_created.connect(connections.track_schemas, dispatch_uid="ops.observability.track_schemas")
-    request_finished.connect(connections.recycle_catalog_heavy_connections,
-                             dispatch_uid="ops.observability.recycle_after_request")
-    task_postrun.connect(connections.recycle_catalog_heavy_connections,
-                         dispatch_uid="ops.observability.recycle_after_task")
+    request_finished.connect(
+        connections.recycle_catalog_heavy_connections, dispatch_uid="ops.observability.recycle_after_request"
+    )
+    task_postrun.connect(
+        connections.recycle_catalog_heavy_connections, dispatch_uid="ops.observability.recycle_after_task"
+    )
     worker_ready.connect(_serve_worker_metrics, dispatch_uid="ops.observability.worker_metrics")
 
 

@@ -132,8 +132,12 @@ class SchemaMigrator:
         while True:
             attempt += 1
             TenantUpgrade.objects.filter(tenant_id=job.tenant_id).update(
-                status=TenantUpgrade.Status.RUNNING, started_at=timezone.now(), finished_at=None,
-                attempts=F("attempts") + 1, error="")
+                status=TenantUpgrade.Status.RUNNING,
+                started_at=timezone.now(),
+                finished_at=None,
+                attempts=F("attempts") + 1,
+                error="",
+            )
             try:
                 applied, note = self._migrate_in_transaction(job)
             except Exception as exc:  # recorded for this tenant; the run goes on
@@ -144,16 +148,22 @@ class SchemaMigrator:
                     time.sleep(self.limits.retry_pause * attempt)
                     continue
                 if isinstance(exc, SchemaMissing) and not Tenant.objects.filter(pk=job.tenant_id).exists():
-                    return Outcome(job.tenant_id, job.subdomain, TenantUpgrade.Status.SKIPPED,
-                                   time.monotonic() - started, note="tenant deleted meanwhile")
+                    return Outcome(
+                        job.tenant_id,
+                        job.subdomain,
+                        TenantUpgrade.Status.SKIPPED,
+                        time.monotonic() - started,
+                        note="tenant deleted meanwhile",
+                    )
                 error = self._describe(exc)
                 TenantUpgrade.objects.filter(tenant_id=job.tenant_id).update(
-                    status=TenantUpgrade.Status.FAILED, finished_at=timezone.now(), error=error)
-                return Outcome(job.tenant_id, job.subdomain, TenantUpgrade.Status.FAILED,
-                               time.monotonic() - started, error=error)
+                    status=TenantUpgrade.Status.FAILED, finished_at=timezone.now(), error=error
+                )
+                return Outcome(
+                    job.tenant_id, job.subdomain, TenantUpgrade.Status.FAILED, time.monotonic() - started, error=error
+                )
             status = TenantUpgrade.Status.DONE if applied else TenantUpgrade.Status.SKIPPED
-            return Outcome(job.tenant_id, job.subdomain, status, time.monotonic() - started,
-                           applied=applied, note=note)
+            return Outcome(job.tenant_id, job.subdomain, status, time.monotonic() - started, applied=applied, note=note)
 
     def _migrate_in_transaction(self, job):
         self._current = None
@@ -162,12 +172,15 @@ class SchemaMigrator:
                 # Timeouts after the lock: waiting for another run is not a failure.
                 locks.lock_schema_for_transaction(job.schema_name)
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config('lock_timeout', %s, true), "
-                                   "set_config('statement_timeout', %s, true)",
-                                   [self.limits.lock_timeout, self.limits.statement_timeout])
-                    cursor.execute("SELECT n.oid IS NOT NULL, to_regclass(%s) IS NOT NULL "
-                                   "FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = %s",
-                                   [f"{quote_schema_name(job.schema_name)}.django_migrations", job.schema_name])
+                    cursor.execute(
+                        "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+                        [self.limits.lock_timeout, self.limits.statement_timeout],
+                    )
+                    cursor.execute(
+                        "SELECT n.oid IS NOT NULL, to_regclass(%s) IS NOT NULL "
+                        "FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = %s",
+                        [f"{quote_schema_name(job.schema_name)}.django_migrations", job.schema_name],
+                    )
                     schema_found, recorder_found = cursor.fetchone()
                 if not schema_found:
                     raise SchemaMissing(f"schema {job.schema_name} does not exist")
@@ -188,7 +201,10 @@ class SchemaMigrator:
                 # In the same transaction: "done" is recorded if and only if the schema has it.
                 TenantUpgrade.objects.filter(tenant_id=job.tenant_id).update(
                     status=TenantUpgrade.Status.DONE if names else TenantUpgrade.Status.SKIPPED,
-                    finished_at=timezone.now(), applied=names, target=self.target)
+                    finished_at=timezone.now(),
+                    applied=names,
+                    target=self.target,
+                )
         finally:
             connection.set_schema_to_public()
         if not names:
@@ -252,11 +268,12 @@ class SchemaMigrator:
                 if replacing and all(name in applied for name in replacing.replaces):
                     continue
                 raise InconsistentMigrationHistory(
-                    f"Migration {key[0]}.{key[1]} is applied before its dependency {parent[0]}.{parent[1]}")
+                    f"Migration {key[0]}.{key[1]} is applied before its dependency {parent[0]}.{parent[1]}"
+                )
 
     def _render_pre_state(self):
         state = self.executor._create_project_state(with_applied_migrations=True)
-        state.apps  # render now: this is the costly step a replay keeps
+        _ = state.apps  # render now: this is the costly step a replay keeps
         return state
 
     def _apply(self, migration, steps):
@@ -321,8 +338,16 @@ def _emit_post_migrate(plan, post_apps):
     for app_config in apps.get_app_configs():
         if app_config.models_module is None or app_config.label not in changed:
             continue
-        signals.post_migrate.send(sender=app_config, app_config=app_config, verbosity=0, interactive=False,
-                                  using=DEFAULT_DB_ALIAS, apps=post_apps, plan=plan, stdout=io.StringIO())
+        signals.post_migrate.send(
+            sender=app_config,
+            app_config=app_config,
+            verbosity=0,
+            interactive=False,
+            using=DEFAULT_DB_ALIAS,
+            apps=post_apps,
+            plan=plan,
+            stdout=io.StringIO(),
+        )
 
 
 def close_connection():

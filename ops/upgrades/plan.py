@@ -35,8 +35,7 @@ class DiskMigrations:
     def pending(self, applied):
         """Names on disk that `applied` (recorded names) lacks, sorted."""
         missing = [name for name in self.plain if name not in applied]
-        missing += [name for name, replaces in self.squashed
-                    if name not in applied and not replaces <= applied]
+        missing += [name for name, replaces in self.squashed if name not in applied and not replaces <= applied]
         return sorted(missing)
 
 
@@ -87,7 +86,7 @@ def _recorded_migrations(schema_names):
         recorded = {schema: set() for schema in existing}
         with_table = sorted(schema for schema, has_table in existing.items() if has_table)
         for start in range(0, len(with_table), BATCH_SIZE):
-            batch = with_table[start:start + BATCH_SIZE]
+            batch = with_table[start : start + BATCH_SIZE]
             cursor.execute(
                 " UNION ALL ".join(
                     f"SELECT %s, array_agg(app || '.' || name) FROM {quote_schema_name(schema)}.django_migrations"

@@ -53,6 +53,9 @@ class Summary:
         return not self.failed and not self.stopped_by_canary
 
 
+DEFAULT_LIMITS = Limits()
+
+
 def upgrade_public_and_spares(*, verbosity=0):
     """Migrate the public schema, then every stale spare schema. Returns how many
     spares were migrated.
@@ -70,7 +73,7 @@ def upgrade_public_and_spares(*, verbosity=0):
         lock_connection.close()
 
 
-def upgrade_tenants(*, workers=4, canary=1, limits=Limits(), recheck=False, progress=None):
+def upgrade_tenants(*, workers=4, canary=1, limits=DEFAULT_LIMITS, recheck=False, progress=None):
     """Bring every tenant schema to the code's migrations; returns a Summary.
 
     `canary`: how many tenants go first (the oldest pending ones), or a list of
@@ -113,8 +116,11 @@ def _plan(disk, tenants, recheck, summary):
     if not rows:
         return [], seen
     if not recheck:
-        current = set(TenantUpgrade.objects.filter(target=disk.target, status__in=[Status.DONE, Status.SKIPPED])
-                      .values_list("tenant_id", flat=True))
+        current = set(
+            TenantUpgrade.objects.filter(target=disk.target, status__in=[Status.DONE, Status.SKIPPED]).values_list(
+                "tenant_id", flat=True
+            )
+        )
         summary.current += sum(1 for pk, _, _ in rows if pk in current)
         rows = [row for row in rows if row[0] not in current]
     recorded = plan.recorded_migrations([schema for _, _, schema in rows])
@@ -136,12 +142,19 @@ def _record_plan(target, *, pending, up_to_date):
     now = timezone.now()
     TenantUpgrade.objects.bulk_create(
         [TenantUpgrade(tenant_id=pk, target=target, status=Status.PENDING) for pk in pending],
-        update_conflicts=True, unique_fields=["tenant"], update_fields=["target", "status"])
+        update_conflicts=True,
+        unique_fields=["tenant"],
+        update_fields=["target", "status"],
+    )
     TenantUpgrade.objects.bulk_create(
-        [TenantUpgrade(tenant_id=pk, target=target, status=Status.SKIPPED, finished_at=now, error="", applied=[])
-         for pk in up_to_date],
-        update_conflicts=True, unique_fields=["tenant"],
-        update_fields=["target", "status", "finished_at", "error", "applied"])
+        [
+            TenantUpgrade(tenant_id=pk, target=target, status=Status.SKIPPED, finished_at=now, error="", applied=[])
+            for pk in up_to_date
+        ],
+        update_conflicts=True,
+        unique_fields=["tenant"],
+        update_fields=["target", "status", "finished_at", "error", "applied"],
+    )
 
 
 def _split_canaries(jobs, canary):
@@ -165,8 +178,9 @@ def _run(jobs, *, workers, target, limits):
     # Forked children must not share the parent's socket; each opens its own.
     connections.close_all()
     context = multiprocessing.get_context("fork")  # children inherit settings and the app registry
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                             initializer=_start_worker, initargs=(target, limits)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)), mp_context=context, initializer=_start_worker, initargs=(target, limits)
+    ) as pool:
         futures = {pool.submit(_migrate_in_worker, job): job for job in jobs}
         for future in as_completed(futures):
             try:
@@ -194,7 +208,8 @@ def _migrate_in_worker(job):
 def _worker_lost(job):
     error = "the worker process died while this tenant was queued or running"
     TenantUpgrade.objects.filter(tenant_id=job.tenant_id, status__in=[Status.PENDING, Status.RUNNING]).update(
-        status=Status.FAILED, finished_at=timezone.now(), error=error)
+        status=Status.FAILED, finished_at=timezone.now(), error=error
+    )
     return Outcome(job.tenant_id, job.subdomain, Status.FAILED, 0.0, error=error)
 
 

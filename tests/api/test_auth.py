@@ -94,7 +94,9 @@ def test_login_page_signs_in_and_out(tenant_a):
 
 
 def test_login_page_rejects_wrong_password_with_a_message(tenant_a):
-    response = Client(HTTP_HOST=host(tenant_a)).post("/login/", {"email": "director@alpha.test", "password": "nope-nope-nope"})
+    response = Client(HTTP_HOST=host(tenant_a)).post(
+        "/login/", {"email": "director@alpha.test", "password": "nope-nope-nope"}
+    )
     assert response.status_code == 400
     assert b"Wrong e-mail or password." in response.content
 
@@ -123,8 +125,12 @@ def test_one_address_trying_many_emails_is_locked_out(tenant_b, settings):
         assert obtain(client, f"nobody{attempt}@beta.test", "guess-guess-guess").status_code == 400
     assert obtain(client, "director@beta.test", PASSWORD).status_code == 429
     # Another address is unaffected.
-    response = api_client(tenant_b).post("/api/v1/auth/token/", {"email": "director@beta.test", "password": PASSWORD},
-                          format="json", REMOTE_ADDR="10.9.9.9")
+    response = api_client(tenant_b).post(
+        "/api/v1/auth/token/",
+        {"email": "director@beta.test", "password": PASSWORD},
+        format="json",
+        REMOTE_ADDR="10.9.9.9",
+    )
     assert response.status_code == 200
 
 

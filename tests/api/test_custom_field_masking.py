@@ -18,8 +18,6 @@ WECHAT = "wx-secret-4242"
 VIN = "VIN-SECRET-9731"
 
 
-
-
 def client_of(tenant, who):
     return api_client(tenant, user_of(tenant, who))
 
@@ -30,8 +28,7 @@ def hidden(tenant_a):
     both fields masked for sales; a second contact and vehicle without a value."""
     admin, sales = user_of(tenant_a, "admin"), user_of(tenant_a, "sales")
     with in_tenant(tenant_a):
-        builder_services.create_field(by=admin, object_name="contacts", name="wechat", label="WeChat ID",
-                                      type="text")
+        builder_services.create_field(by=admin, object_name="contacts", name="wechat", label="WeChat ID", type="text")
         builder_services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
         builder_services.create_field(by=admin, object_name="vehicle", name="vin", label="VIN", type="text")
         person = create_contact(by=admin, first_name="Wendy", last_name="Wechat", owner=sales)
@@ -44,8 +41,10 @@ def hidden(tenant_a):
     return {"contact": person, "vehicle": vehicle}
 
 
-CASES = {"contacts": ("/api/v1/contacts/", "contact", "wechat", WECHAT),
-         "vehicle": ("/api/v1/objects/vehicle/", "vehicle", "vin", VIN)}
+CASES = {
+    "contacts": ("/api/v1/contacts/", "contact", "wechat", WECHAT),
+    "vehicle": ("/api/v1/objects/vehicle/", "vehicle", "vin", VIN),
+}
 
 
 def current(tenant, hidden, case):
@@ -99,8 +98,9 @@ def test_sorting_by_the_hidden_custom_field_is_ignored(tenant_a, hidden, case):
     for ordering in (key, f"-{key}"):
         assert [row["id"] for row in sales.get(base, {"ordering": ordering}).json()["results"]] == ids
     admin = client_of(tenant_a, "admin")
-    assert [row["id"] for row in admin.get(base, {"ordering": key}).json()["results"]] != \
-        [row["id"] for row in admin.get(base, {"ordering": f"-{key}"}).json()["results"]]
+    assert [row["id"] for row in admin.get(base, {"ordering": key}).json()["results"]] != [
+        row["id"] for row in admin.get(base, {"ordering": f"-{key}"}).json()["results"]
+    ]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -115,8 +115,11 @@ def test_the_api_export_masks_the_hidden_custom_column(tenant_a, hidden, case):
 
 def test_the_admin_masks_a_custom_objects_field_through_the_api(tenant_a, hidden):
     admin = client_of(tenant_a, "admin")
-    response = admin.post("/api/v1/access/sensitive-fields/",
-                          {"module": "vehicle", "field": "vin", "hidden_from": ["director"]}, format="json")
+    response = admin.post(
+        "/api/v1/access/sensitive-fields/",
+        {"module": "vehicle", "field": "vin", "hidden_from": ["director"]},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     vehicle = hidden["vehicle"]
     assert client_of(tenant_a, "director").get(f"/api/v1/objects/vehicle/{vehicle.pk}/").json()["vin"] == MASK
@@ -125,11 +128,16 @@ def test_the_admin_masks_a_custom_objects_field_through_the_api(tenant_a, hidden
 
 # A masked built-in field, which the API now guards the same way ---------------------------
 
+
 @pytest.fixture
 def email_hidden(tenant_a):
     with in_tenant(tenant_a):
-        create_contact(by=user_of(tenant_a, "admin"), first_name="Mara", email="mara.secret@maskco.test",
-                       owner=user_of(tenant_a, "sales"))
+        create_contact(
+            by=user_of(tenant_a, "admin"),
+            first_name="Mara",
+            email="mara.secret@maskco.test",
+            owner=user_of(tenant_a, "sales"),
+        )
     hide(tenant_a, "contacts", "email")
 
 
@@ -148,29 +156,37 @@ def test_a_role_the_field_is_not_hidden_from_filters_by_it(tenant_a, hidden):
     assert client_of(tenant_a, "director").get("/api/v1/contacts/", {"wechat": WECHAT}).json()["count"] == 1
 
 
-@pytest.mark.parametrize("case,history", [("contacts", "/api/v1/contacts/{pk}/history/"),
-                                          ("vehicle", "/api/v1/objects/vehicle/{pk}/history/")])
+@pytest.mark.parametrize(
+    ("case", "history"),
+    [("contacts", "/api/v1/contacts/{pk}/history/"), ("vehicle", "/api/v1/objects/vehicle/{pk}/history/")],
+)
 def test_the_api_history_masks_old_and_new_values_of_the_hidden_custom_field(tenant_a, hidden, case, history):
     _base, record, key, secret = CASES[case]
     with in_tenant(tenant_a):
-        builder_services.set_custom_values(object_name="contacts" if case == "contacts" else "vehicle",
-                                           record_id=hidden[record].pk, values={key: "NEW-7777"},
-                                           by=user_of(tenant_a, "admin"))
+        builder_services.set_custom_values(
+            object_name="contacts" if case == "contacts" else "vehicle",
+            record_id=hidden[record].pk,
+            values={key: "NEW-7777"},
+            by=user_of(tenant_a, "admin"),
+        )
     url = history.format(pk=hidden[record].pk)
     # Newest first: the change just made.
-    change = [row["payload"][key] for row in client_of(tenant_a, "sales").get(url).json()["results"]
-              if key in row["payload"]][0]
+    change = next(
+        row["payload"][key] for row in client_of(tenant_a, "sales").get(url).json()["results"] if key in row["payload"]
+    )
     assert change["old"] == MASK and change["new"] == MASK and change["label"]
-    change = [row["payload"][key] for row in client_of(tenant_a, "admin").get(url).json()["results"]
-              if key in row["payload"]][0]
+    change = next(
+        row["payload"][key] for row in client_of(tenant_a, "admin").get(url).json()["results"] if key in row["payload"]
+    )
     assert (change["old"], change["new"]) == (secret, "NEW-7777")
 
 
 def test_the_api_history_masks_a_hidden_built_in_field(tenant_a, email_hidden):
     sales = client_of(tenant_a, "sales")
     contact_id = sales.get("/api/v1/contacts/", {"search": "Mara"}).json()["results"][0]["id"]
-    client_of(tenant_a, "admin").patch(f"/api/v1/contacts/{contact_id}/", {"email": "mara.new@maskco.test"},
-                                       format="json")
+    client_of(tenant_a, "admin").patch(
+        f"/api/v1/contacts/{contact_id}/", {"email": "mara.new@maskco.test"}, format="json"
+    )
     payloads = [row["payload"] for row in sales.get(f"/api/v1/contacts/{contact_id}/history/").json()["results"]]
     assert [MASK, MASK] in [payload.get("email") for payload in payloads]
     assert "mara.new" not in str(payloads)

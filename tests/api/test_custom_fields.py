@@ -35,8 +35,14 @@ TYPES = [
     ("date", {}, "2025-03-01", "2025-03-01", "2025-02-30", "2025-04-01"),
     ("datetime", {}, "2025-03-01T10:00:00Z", "2025-03-01T10:00:00Z", "yesterday", "2025-03-02T10:00:00Z"),
     ("boolean", {}, False, False, "yes", True),
-    ("choice", {"choices": [{"value": "gold", "label": "Gold", "color": "#fc0"}, "silver"]}, "gold", "gold",
-     "bronze", "silver"),
+    (
+        "choice",
+        {"choices": [{"value": "gold", "label": "Gold", "color": "#fc0"}, "silver"]},
+        "gold",
+        "gold",
+        "bronze",
+        "silver",
+    ),
     ("multi_choice", {"choices": ["red", "blue"]}, ["red"], ["red"], ["green"], ["red", "blue"]),
     ("email", {}, "a@example.test", "a@example.test", "not-an-email", "b@example.test"),
     ("url", {}, "https://example.test/a", "https://example.test/a", "ftp://x", "https://example.test/b"),
@@ -44,9 +50,10 @@ TYPES = [
 ]
 
 
-@pytest.mark.parametrize("kind,options,good,read,bad,_later", TYPES, ids=[t[0] for t in TYPES])
-def test_each_type_takes_good_values_and_refuses_bad_ones_naming_the_field(tenant_a, kind, options, good, read,
-                                                                           bad, _later):
+@pytest.mark.parametrize(("kind", "options", "good", "read", "bad", "_later"), TYPES, ids=[t[0] for t in TYPES])
+def test_each_type_takes_good_values_and_refuses_bad_ones_naming_the_field(
+    tenant_a, kind, options, good, read, bad, _later
+):
     add_field(tenant_a, name="extra", type=kind, **options)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     created = client.post("/api/v1/contacts/", {"first_name": "Ann", "extra": good}, format="json")
@@ -62,7 +69,7 @@ def test_each_type_takes_good_values_and_refuses_bad_ones_naming_the_field(tenan
         assert not Contact.objects.filter(first_name="Bob").exists()
 
 
-@pytest.mark.parametrize("kind,options,first,_read,_bad,later", TYPES, ids=[t[0] for t in TYPES])
+@pytest.mark.parametrize(("kind", "options", "first", "_read", "_bad", "later"), TYPES, ids=[t[0] for t in TYPES])
 def test_each_type_filters_sorts_and_text_searches(tenant_a, kind, options, first, _read, _bad, later):
     add_field(tenant_a, name="extra", type=kind, **options)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
@@ -127,14 +134,17 @@ def test_the_field_definition_api_refuses_bad_input_naming_it(tenant_a):
         assert response.status_code == 400, body
         assert key in response.json(), (body, response.json())
     with in_tenant(tenant_a), connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
-                       "AND column_name LIKE 'cf\\_%%'")
+        cursor.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND column_name LIKE 'cf\\_%%'"
+        )
         assert cursor.fetchone()[0] == 0
 
 
 def test_only_admins_customize(tenant_a):
     response = api_client(tenant_a, user_of(tenant_a, "director")).post(
-        FIELDS, {"object": "contacts", "name": "x", "label": "X", "type": "text"}, format="json")
+        FIELDS, {"object": "contacts", "name": "x", "label": "X", "type": "text"}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -144,8 +154,12 @@ def test_every_key_and_filter_of_the_record_api_is_a_reserved_name():
     from api.deals import DealViewSet
     from api.leads import LeadViewSet
 
-    for object_name, view in (("accounts", AccountViewSet), ("contacts", ContactViewSet), ("leads", LeadViewSet),
-                              ("deals", DealViewSet)):
+    for object_name, view in (
+        ("accounts", AccountViewSet),
+        ("contacts", ContactViewSet),
+        ("leads", LeadViewSet),
+        ("deals", DealViewSet),
+    ):
         used = set(view.serializer_class().fields)
         if getattr(view, "filterset_class", None):
             used |= set(view.filterset_class.base_filters)
@@ -155,8 +169,11 @@ def test_every_key_and_filter_of_the_record_api_is_a_reserved_name():
 
 def test_the_openapi_document_describes_the_tenants_own_fields_and_objects_only(tenant_a, tenant_b):
     add_field(tenant_a, name="wechat_id", type="text")
-    admin_client(tenant_a).post("/api/v1/customization/objects/",
-                                {"name": "vehicle", "label": "Vehicle", "label_plural": "Vehicles"}, format="json")
+    admin_client(tenant_a).post(
+        "/api/v1/customization/objects/",
+        {"name": "vehicle", "label": "Vehicle", "label_plural": "Vehicles"},
+        format="json",
+    )
     add_field(tenant_a, object="vehicle", name="plate", type="text", required=True)
     mine = admin_client(tenant_a).get("/api/schema/?format=json")
     assert mine.status_code == 200

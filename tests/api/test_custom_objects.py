@@ -19,12 +19,15 @@ def admin_client(tenant):
 @pytest.fixture
 def vehicle(tenant_a):
     client = admin_client(tenant_a)
-    made = client.post(OBJECTS, {"name": "vehicle", "label": "Vehicle", "label_plural": "Vehicles",
-                                 "icon": "🚗"}, format="json")
+    made = client.post(
+        OBJECTS, {"name": "vehicle", "label": "Vehicle", "label_plural": "Vehicles", "icon": "🚗"}, format="json"
+    )
     assert made.status_code == 201, made.json()
-    for body in ({"name": "plate", "type": "text", "required": True, "unique": True},
-                 {"name": "account", "type": "lookup", "target": "accounts"},
-                 {"name": "mileage", "type": "integer", "min_value": 0}):
+    for body in (
+        {"name": "plate", "type": "text", "required": True, "unique": True},
+        {"name": "account", "type": "lookup", "target": "accounts"},
+        {"name": "mileage", "type": "integer", "min_value": 0},
+    ):
         response = client.post(FIELDS, {"object": "vehicle", "label": body["name"].title(), **body}, format="json")
         assert response.status_code == 201, response.json()
     return made.json()
@@ -42,8 +45,7 @@ def test_records_of_a_custom_object_follow_the_record_conventions(tenant_a, vehi
     assert listed["count"] == 2 and [r["name"] for r in listed["results"]] == ["Car", "Van"]
     assert [r["name"] for r in client.get("/api/v1/objects/vehicle/?search=b-2").json()["results"]] == ["Car"]
     assert [r["name"] for r in client.get("/api/v1/objects/vehicle/?mileage__lte=50").json()["results"]] == ["Van"]
-    patched = client.patch(f"/api/v1/objects/vehicle/{body['id']}/", {"mileage": 11, "name": "Vannier"},
-                           format="json")
+    patched = client.patch(f"/api/v1/objects/vehicle/{body['id']}/", {"mileage": 11, "name": "Vannier"}, format="json")
     assert patched.status_code == 200 and (patched.json()["mileage"], patched.json()["name"]) == (11, "Vannier")
     assert client.get(f"/api/v1/objects/vehicle/{body['id']}/").json()["plate"] == "B-1"
     assert client.delete(f"/api/v1/objects/vehicle/{body['id']}/").status_code == 204
@@ -69,8 +71,9 @@ def test_a_vehicles_account_and_the_accounts_vehicles(tenant_a, vehicle):
     assert van.status_code == 201 and van.json()["account"] == mine.pk
     client.post("/api/v1/objects/vehicle/", {"name": "Car", "plate": "2"}, format="json")
     # An account the caller cannot see answers like a missing one.
-    refused = client.post("/api/v1/objects/vehicle/", {"name": "Bus", "plate": "3", "account": hidden.pk},
-                          format="json")
+    refused = client.post(
+        "/api/v1/objects/vehicle/", {"name": "Bus", "plate": "3", "account": hidden.pk}, format="json"
+    )
     assert refused.status_code == 400 and list(refused.json()) == ["account"]
     reverse = client.get(f"/api/v1/objects/vehicle/?account={mine.pk}").json()["results"]
     assert [r["name"] for r in reverse] == ["Van"]
@@ -80,8 +83,11 @@ def test_a_vehicles_account_and_the_accounts_vehicles(tenant_a, vehicle):
 
 
 def test_a_lookup_to_a_custom_object_from_a_built_in_one(tenant_a, vehicle):
-    add = admin_client(tenant_a).post(FIELDS, {"object": "contacts", "name": "car", "label": "Car", "type": "lookup",
-                                               "target": "vehicle"}, format="json")
+    add = admin_client(tenant_a).post(
+        FIELDS,
+        {"object": "contacts", "name": "car", "label": "Car", "type": "lookup", "target": "vehicle"},
+        format="json",
+    )
     assert add.status_code == 201, add.json()
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     van = client.post("/api/v1/objects/vehicle/", {"name": "Van", "plate": "1"}, format="json").json()
@@ -92,12 +98,16 @@ def test_a_lookup_to_a_custom_object_from_a_built_in_one(tenant_a, vehicle):
 
 def test_sales_users_see_only_their_own_records_and_managers_their_teams(tenant_a, vehicle):
     sales, sales2, manager = (user_of(tenant_a, name) for name in ("sales", "sales2", "manager"))
-    theirs = api_client(tenant_a, sales2).post("/api/v1/objects/vehicle/", {"name": "Theirs", "plate": "9"},
-                                               format="json").json()
+    theirs = (
+        api_client(tenant_a, sales2)
+        .post("/api/v1/objects/vehicle/", {"name": "Theirs", "plate": "9"}, format="json")
+        .json()
+    )
     sales_client = api_client(tenant_a, sales)
     assert sales_client.get(f"/api/v1/objects/vehicle/{theirs['id']}/").status_code == 404
-    assert sales_client.patch(f"/api/v1/objects/vehicle/{theirs['id']}/", {"name": "x"},
-                              format="json").status_code == 404
+    assert (
+        sales_client.patch(f"/api/v1/objects/vehicle/{theirs['id']}/", {"name": "x"}, format="json").status_code == 404
+    )
     assert sales_client.get("/api/v1/objects/vehicle/").json()["count"] == 0
     manager_client = api_client(tenant_a, manager)
     assert manager_client.get(f"/api/v1/objects/vehicle/{theirs['id']}/").status_code == 404
@@ -123,5 +133,4 @@ def test_object_names_are_checked(tenant_a):
     for name in ("contacts", "products", "Vehicle", "cx_car", "objects"):
         response = client.post(OBJECTS, {"name": name, "label": "X", "label_plural": "Xs"}, format="json")
         assert response.status_code == 400 and "name" in response.json(), name
-    assert client.post(OBJECTS, {"name": "car", "label": "", "label_plural": "Cars"},
-                       format="json").status_code == 400
+    assert client.post(OBJECTS, {"name": "car", "label": "", "label_plural": "Cars"}, format="json").status_code == 400

@@ -27,8 +27,9 @@ def make_vehicle_object(tenant):
     client = api_client(tenant, user_of(tenant, "admin"))
     made = client.post(OBJECTS, {"name": "vehicle", "label": "Vehicle", "label_plural": "Vehicles"}, format="json")
     assert made.status_code == 201, made.json()
-    added = client.post(FIELDS, {"object": "vehicle", "name": "plate", "label": "Plate number", "type": "text"},
-                        format="json")
+    added = client.post(
+        FIELDS, {"object": "vehicle", "name": "plate", "label": "Plate number", "type": "text"}, format="json"
+    )
     assert added.status_code == 201, added.json()
     return made.json()
 
@@ -39,15 +40,19 @@ def vehicle(tenant_a):
 
 
 def new_record(tenant, owner="sales", name="Van", **values):
-    response = api_client(tenant, user_of(tenant, owner)).post("/api/v1/objects/vehicle/",
-                                                              {"name": name, **values}, format="json")
+    response = api_client(tenant, user_of(tenant, owner)).post(
+        "/api/v1/objects/vehicle/", {"name": name, **values}, format="json"
+    )
     assert response.status_code == 201, response.json()
     return response.json()
 
 
 def upload(client, record_id, content=b"hello", name="papers.txt"):
-    return client.post(f"/api/v1/objects/vehicle/{record_id}/attachments/",
-                       {"file": SimpleUploadedFile(name, content)}, format="multipart")
+    return client.post(
+        f"/api/v1/objects/vehicle/{record_id}/attachments/",
+        {"file": SimpleUploadedFile(name, content)},
+        format="multipart",
+    )
 
 
 def downloaded(response):
@@ -58,8 +63,9 @@ def test_activities_on_a_custom_record_are_its_timeline_newest_first(tenant_a, v
     van = new_record(tenant_a)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     url = f"/api/v1/objects/vehicle/{van['id']}/activities/"
-    first = client.post(url, {"kind": "call", "subject": "Booked service", "occurred_at": "2026-01-05T10:00:00Z"},
-                        format="json")
+    first = client.post(
+        url, {"kind": "call", "subject": "Booked service", "occurred_at": "2026-01-05T10:00:00Z"}, format="json"
+    )
     assert first.status_code == 201, first.json()
     assert (first.json()["record_object"], first.json()["record_id"]) == ("vehicle", van["id"])
     client.post(url, {"kind": "note", "subject": "Tyres worn", "occurred_at": "2026-02-01T10:00:00Z"}, format="json")
@@ -72,18 +78,21 @@ def test_activities_on_a_custom_record_are_its_timeline_newest_first(tenant_a, v
 def test_someone_who_sees_the_record_sees_activities_others_logged_on_it(tenant_a, vehicle):
     van = new_record(tenant_a, owner="sales")
     logged = api_client(tenant_a, user_of(tenant_a, "admin")).post(
-        f"/api/v1/objects/vehicle/{van['id']}/activities/", {"kind": "visit", "subject": "Inspected"}, format="json")
+        f"/api/v1/objects/vehicle/{van['id']}/activities/", {"kind": "visit", "subject": "Inspected"}, format="json"
+    )
     sales = api_client(tenant_a, user_of(tenant_a, "sales"))
-    assert [a["subject"] for a in sales.get(f"/api/v1/objects/vehicle/{van['id']}/activities/").json()["results"]] \
-        == ["Inspected"]
+    assert [a["subject"] for a in sales.get(f"/api/v1/objects/vehicle/{van['id']}/activities/").json()["results"]] == [
+        "Inspected"
+    ]
     assert sales.get(f"/api/v1/activities/{logged.json()['id']}/").status_code == 200
 
 
 def test_a_user_who_cannot_see_the_record_cannot_see_or_add_its_activities_files_or_history(tenant_a, vehicle):
     theirs = new_record(tenant_a, owner="sales2", name="Theirs")
     owner = api_client(tenant_a, user_of(tenant_a, "sales2"))
-    logged = owner.post(f"/api/v1/objects/vehicle/{theirs['id']}/activities/", {"kind": "call", "subject": "Mine"},
-                        format="json").json()
+    logged = owner.post(
+        f"/api/v1/objects/vehicle/{theirs['id']}/activities/", {"kind": "call", "subject": "Mine"}, format="json"
+    ).json()
     attachment = upload(owner, theirs["id"]).json()
     other = api_client(tenant_a, user_of(tenant_a, "sales"))
     base = f"/api/v1/objects/vehicle/{theirs['id']}"
@@ -137,12 +146,12 @@ def test_a_record_or_file_of_tenant_a_is_404_on_tenant_bs_host(tenant_a, tenant_
     assert a_admin.get(f"{base}/attachments/", HTTP_HOST=f"{tenant_b.subdomain}.localhost").status_code == 401
 
 
-def test_deleting_a_record_keeps_its_activities_for_their_owner_and_deletes_its_files(tenant_a, vehicle,
-                                                                                      media_root):
+def test_deleting_a_record_keeps_its_activities_for_their_owner_and_deletes_its_files(tenant_a, vehicle, media_root):
     van = new_record(tenant_a)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    activity = client.post(f"/api/v1/objects/vehicle/{van['id']}/activities/", {"kind": "call", "subject": "Sold"},
-                           format="json").json()
+    activity = client.post(
+        f"/api/v1/objects/vehicle/{van['id']}/activities/", {"kind": "call", "subject": "Sold"}, format="json"
+    ).json()
     attachment_id = upload(client, van["id"]).json()["id"]
     with in_tenant(tenant_a):
         stored = Attachment.objects.get(pk=attachment_id).file.name
@@ -160,8 +169,9 @@ def test_deleting_a_record_keeps_its_activities_for_their_owner_and_deletes_its_
 def test_a_deleted_object_hides_its_records_activities_until_restored(tenant_a, vehicle):
     van = new_record(tenant_a)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    activity = client.post(f"/api/v1/objects/vehicle/{van['id']}/activities/", {"kind": "call", "subject": "Hidden"},
-                           format="json").json()
+    activity = client.post(
+        f"/api/v1/objects/vehicle/{van['id']}/activities/", {"kind": "call", "subject": "Hidden"}, format="json"
+    ).json()
     admin = api_client(tenant_a, user_of(tenant_a, "admin"))
     assert admin.delete(f"{OBJECTS}{vehicle['id']}/").status_code == 204
     for who in (client, admin):
@@ -174,24 +184,35 @@ def test_a_deleted_object_hides_its_records_activities_until_restored(tenant_a, 
 def test_the_history_of_a_custom_record_shows_field_changes_with_their_labels(tenant_a, vehicle):
     van = new_record(tenant_a, plate="B-1")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    assert client.patch(f"/api/v1/objects/vehicle/{van['id']}/", {"plate": "B-2", "name": "Big van"},
-                        format="json").status_code == 200
+    assert (
+        client.patch(
+            f"/api/v1/objects/vehicle/{van['id']}/", {"plate": "B-2", "name": "Big van"}, format="json"
+        ).status_code
+        == 200
+    )
     events = client.get(f"/api/v1/objects/vehicle/{van['id']}/history/").json()["results"]
     assert [e["action"] for e in events] == ["vehicle.updated", "vehicle.created"]
     assert events[0]["actor"] == user_of(tenant_a, "sales").pk
-    assert events[0]["payload"] == {"name": ["Van", "Big van"],
-                                    "plate": {"label": "Plate number", "old": "B-1", "new": "B-2"}}
+    assert events[0]["payload"] == {
+        "name": ["Van", "Big van"],
+        "plate": {"label": "Plate number", "old": "B-1", "new": "B-2"},
+    }
 
 
 def test_custom_field_changes_on_a_built_in_record_are_in_its_history(tenant_a):
     admin = api_client(tenant_a, user_of(tenant_a, "admin"))
-    assert admin.post(FIELDS, {"object": "accounts", "name": "tier", "label": "Customer tier", "type": "integer"},
-                      format="json").status_code == 201
+    assert (
+        admin.post(
+            FIELDS, {"object": "accounts", "name": "tier", "label": "Customer tier", "type": "integer"}, format="json"
+        ).status_code
+        == 201
+    )
     acme = account(tenant_a, "Acme", owner="sales")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     assert client.patch(f"/api/v1/accounts/{acme.pk}/", {"tier": 2}, format="json").status_code == 200
-    assert client.patch(f"/api/v1/accounts/{acme.pk}/", {"tier": 3, "name": "Acme Ltd"},
-                        format="json").status_code == 200
+    assert (
+        client.patch(f"/api/v1/accounts/{acme.pk}/", {"tier": 3, "name": "Acme Ltd"}, format="json").status_code == 200
+    )
     # Writing the value it already has is no change.
     assert client.patch(f"/api/v1/accounts/{acme.pk}/", {"tier": 3}, format="json").status_code == 200
     events = client.get(f"/api/v1/accounts/{acme.pk}/history/").json()["results"]
@@ -207,8 +228,9 @@ def test_a_purged_object_takes_its_records_files_and_the_new_one_of_its_name_reu
 
     van = new_record(tenant_a)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    activity = client.post(f"/api/v1/objects/vehicle/{van['id']}/activities/", {"kind": "call", "subject": "Old"},
-                           format="json").json()
+    activity = client.post(
+        f"/api/v1/objects/vehicle/{van['id']}/activities/", {"kind": "call", "subject": "Old"}, format="json"
+    ).json()
     attachment_id = upload(client, van["id"]).json()["id"]
     admin = api_client(tenant_a, user_of(tenant_a, "admin"))
     assert admin.delete(f"{OBJECTS}{vehicle['id']}/").status_code == 204

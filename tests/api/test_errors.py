@@ -16,14 +16,17 @@ def test_malformed_json_is_400(client):
     assert "JSON parse error" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"first_name": ["a"]}, "first_name"),
-    ({"first_name": "A", "email": "not-an-email"}, "email"),
-    ({"first_name": "A", "owner": "me"}, "owner"),
-    ({"first_name": "A", "account": {"id": 1}}, "account"),
-    ({"first_name": "A", "owner": 10**30}, "owner"),
-    ({}, "first_name"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"first_name": ["a"]}, "first_name"),
+        ({"first_name": "A", "email": "not-an-email"}, "email"),
+        ({"first_name": "A", "owner": "me"}, "owner"),
+        ({"first_name": "A", "account": {"id": 1}}, "account"),
+        ({"first_name": "A", "owner": 10**30}, "owner"),
+        ({}, "first_name"),
+    ],
+)
 def test_wrong_types_are_400_with_the_field_named(client, payload, field):
     response = client.post("/api/v1/contacts/", payload, format="json")
     assert response.status_code == 400
@@ -53,8 +56,13 @@ def test_put_is_not_offered(client):
 def test_openapi_documents_every_endpoint_with_its_errors(client):
     document = client.get("/api/schema/?format=json").json()
     paths = document["paths"]
-    assert {"/api/v1/accounts/", "/api/v1/accounts/{id}/", "/api/v1/contacts/", "/api/v1/contacts/{id}/",
-            "/api/v1/auth/token/"} <= set(paths)
+    assert {
+        "/api/v1/accounts/",
+        "/api/v1/accounts/{id}/",
+        "/api/v1/contacts/",
+        "/api/v1/contacts/{id}/",
+        "/api/v1/auth/token/",
+    } <= set(paths)
     assert {"400", "401", "404"} <= set(paths["/api/v1/accounts/{id}/"]["patch"]["responses"])
     assert "put" not in paths["/api/v1/accounts/{id}/"]
 

@@ -135,13 +135,43 @@ BUSINESS_RULES = {
     # type (choices for a choice, a target for a lookup, a default of the field's
     # type, ...), names must be free identifiers, a required field needs a default
     # where records exist, and the records must allow a new constraint.
-    "POST /api/v1/customization/fields/": {"object", "name", "label", "type", "required", "unique", "default",
-                                           "help_text", "min_value", "max_value", "max_length",
-                                           "decimal_places", "choices", "target", "position", "hidden"},
-    "PATCH /api/v1/customization/fields/{id}/": {"object", "name", "label", "type", "required", "unique",
-                                                 "default", "help_text", "min_value", "max_value", "max_length",
-                                                 "decimal_places", "choices", "target", "position", "hidden",
-                                                 "non_field_errors"},
+    "POST /api/v1/customization/fields/": {
+        "object",
+        "name",
+        "label",
+        "type",
+        "required",
+        "unique",
+        "default",
+        "help_text",
+        "min_value",
+        "max_value",
+        "max_length",
+        "decimal_places",
+        "choices",
+        "target",
+        "position",
+        "hidden",
+    },
+    "PATCH /api/v1/customization/fields/{id}/": {
+        "object",
+        "name",
+        "label",
+        "type",
+        "required",
+        "unique",
+        "default",
+        "help_text",
+        "min_value",
+        "max_value",
+        "max_length",
+        "decimal_places",
+        "choices",
+        "target",
+        "position",
+        "hidden",
+        "non_field_errors",
+    },
     "POST /api/v1/customization/fields/{id}/restore/": {"object", "target"},
     "POST /api/v1/customization/objects/": {"name", "label", "label_plural", "non_field_errors"},
     "PATCH /api/v1/customization/objects/{id}/": {"name", "label", "label_plural"},
@@ -174,8 +204,7 @@ def only_explained_rejections(ctx, response, case):
         if field not in allowed and not set(messages) <= STRICTER_THAN_ANY_SCHEMA:
             unexplained[field] = messages
     assert not unexplained, (
-        f"A request that matches the document was rejected: {unexplained}. "
-        f"Make the document say what the API requires."
+        f"A request that matches the document was rejected: {unexplained}. Make the document say what the API requires."
     )
     return None
 
@@ -184,15 +213,23 @@ CHECKS = [only_explained_rejections]
 
 
 def _config():
-    config = schemathesis.Config.from_dict({
-        "seed": 20240601,
-        "generation": {"deterministic": True, "database": "none"},
-        "operations": [
-            {"include-name": label,
-             "checks": {"positive_data_acceptance": {"expected-statuses": [*_POSITIVE_DATA_STATUSES, "400", *SEAT_LIMITED.get(label, [])]}}}
-            for label in BUSINESS_RULES
-        ],
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": 20240601,
+            "generation": {"deterministic": True, "database": "none"},
+            "operations": [
+                {
+                    "include-name": label,
+                    "checks": {
+                        "positive_data_acceptance": {
+                            "expected-statuses": [*_POSITIVE_DATA_STATUSES, "400", *SEAT_LIMITED.get(label, [])]
+                        }
+                    },
+                }
+                for label in BUSINESS_RULES
+            ],
+        }
+    )
     # The same as the command line's `--checks all`.
     config.projects.get_default().checks.update(included_check_names=["all"])
     return config
@@ -245,15 +282,20 @@ def tenant_api(tenant_a):
         pipeline = Pipeline.objects.create(pk=0, name="Zero pipeline")
         stage = Stage.objects.create(pk=0, pipeline=pipeline, name="Zero", probability=50)
         Stage.objects.create(pipeline=pipeline, name="Zero lost", probability=0, kind=Stage.Kind.LOST)
-        deal = Deal.objects.create(pk=0, name="Zero deal", account=account, pipeline=pipeline, stage=stage,
-                                   owner=zero)
+        deal = Deal.objects.create(pk=0, name="Zero deal", account=account, pipeline=pipeline, stage=stage, owner=zero)
         deal.contacts.set([contact])
         Lead.objects.create(pk=0, first_name="Zed", company="Zero Ltd", owner=zero)
         # And some of the admin's and someone else's, for lists and filters.
         for owner in (admin, User.objects.get(email="sales@alpha.test")):
             account = Account.objects.create(name=f"{owner.email} Ltd", owner=owner)
-            Contact.objects.create(first_name="Ann", last_name="Lee", email="ann@example.test",
-                                   phone="+44 20 7946 0000", account=account, owner=owner)
+            Contact.objects.create(
+                first_name="Ann",
+                last_name="Lee",
+                email="ann@example.test",
+                phone="+44 20 7946 0000",
+                account=account,
+                owner=owner,
+            )
     schema = _load(host(tenant_a), fuzz_budget=TENANT_FUZZ_BUDGET)
 
     @schema.auth(refresh_interval=None)
@@ -309,18 +351,29 @@ def test_tenant_api_workflows_match_its_document(tenant_api):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             excluded = []
             meta = case.meta
-            if (meta is not None and meta.generation.mode.is_negative
-                    and meta.phase.data.description == "positive test case"):
+            if (
+                meta is not None
+                and meta.generation.mode.is_negative
+                and meta.phase.data.description == "positive test case"
+            ):
                 # schemathesis 4.32's workflows sometimes label a step negative while
                 # its data is the positive case (its own description says so), e.g. a
                 # valid PATCH {"first_name": "Zed", "last_name": ""}: accepting it is
                 # right. The per-operation test above still runs every negative case.
                 excluded = [negative_data_rejection]
-            case.validate_response(response, additional_checks=CHECKS, excluded_checks=excluded,
-                                   transport_kwargs=kwargs or None, recorder=getattr(self, "recorder", None))
+            case.validate_response(
+                response,
+                additional_checks=CHECKS,
+                excluded_checks=excluded,
+                transport_kwargs=kwargs or None,
+                recorder=getattr(self, "recorder", None),
+            )
 
-    Workflows.run(settings=settings(max_examples=WORKFLOWS, stateful_step_count=WORKFLOW_STEPS,
-                                    derandomize=True, deadline=None, database=None))
+    Workflows.run(
+        settings=settings(
+            max_examples=WORKFLOWS, stateful_step_count=WORKFLOW_STEPS, derandomize=True, deadline=None, database=None
+        )
+    )
 
 
 @public_schema.parametrize()
@@ -331,9 +384,15 @@ def test_public_api_matches_its_document(case):
 def test_a_valid_signup_matches_the_document(public_api):
     # Generated sign-ups seldom get past the password rules; this one does, so
     # the 201 and its body are always checked as well.
-    case = public_api["/api/v1/signup/"]["POST"].Case(body={
-        "company": "Acme Ltd", "subdomain": "conformance-acme", "email": "boss@acme.test",
-        "password": "a-strong-passphrase", "seats": 3, "interval": "month",
-    })
+    case = public_api["/api/v1/signup/"]["POST"].Case(
+        body={
+            "company": "Acme Ltd",
+            "subdomain": "conformance-acme",
+            "email": "boss@acme.test",
+            "password": "a-strong-passphrase",
+            "seats": 3,
+            "interval": "month",
+        }
+    )
     response = _call_and_validate_in_a_savepoint(case)
     assert response.status_code == 201, response.text

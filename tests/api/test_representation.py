@@ -39,17 +39,20 @@ def both_ways(serializer_class, rows, custom_fields=(), user=None):
 def test_contacts_with_links_custom_values_and_nulls_read_as_drf_reads_them(tenant_a):
     admin = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
-        builder_services.create_field(by=admin, object_name="contacts", name="birthday", label="Birthday",
-                                      type="date")
+        builder_services.create_field(by=admin, object_name="contacts", name="birthday", label="Birthday", type="date")
         first, second = create_account(by=admin, name="Ringo Ltd"), create_account(by=admin, name="Paul Co")
         linked = create_contact(by=admin, first_name="Ann", last_name="Linked", account=first, title="CEO")
         link_account(contact=linked, account=second, by=admin, role="decision_maker")
         lone = create_contact(by=admin, first_name="Bo", last_name="", email="bo@example.test")
-        builder_services.set_custom_values(object_name="contacts", record_id=linked.pk,
-                                           values={"birthday": "1990-02-03"})
+        builder_services.set_custom_values(
+            object_name="contacts", record_id=linked.pk, values={"birthday": "1990-02-03"}
+        )
         fields = builder.fields_for("contacts", include_hidden=True)
-        rows = list(custom_query.with_custom_fields(contact_selectors.contacts_visible_to(admin), "contacts", fields)
-                    .filter(pk__in=[linked.pk, lone.pk]).order_by("id"))
+        rows = list(
+            custom_query.with_custom_fields(contact_selectors.contacts_visible_to(admin), "contacts", fields)
+            .filter(pk__in=[linked.pk, lone.pk])
+            .order_by("id")
+        )
         drf, direct = both_ways(ContactSerializer, rows, fields, admin)
 
     assert direct == drf
@@ -63,8 +66,14 @@ def test_deals_with_money_dates_and_lists_read_as_drf_reads_them(tenant_a):
     admin = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
         account = create_account(by=admin, name="Deal Corp")
-        create_deal(by=admin, name="Big one", account=account, amount="1234.50",
-                    expected_close_date=datetime.date(2027, 1, 31), competitors="Acme, Globex")
+        create_deal(
+            by=admin,
+            name="Big one",
+            account=account,
+            amount="1234.50",
+            expected_close_date=datetime.date(2027, 1, 31),
+            competitors="Acme, Globex",
+        )
         create_deal(by=admin, name="Empty one", account=account)
         rows = list(deals_visible_to(admin).filter(account=account).order_by("id"))
         drf, direct = both_ways(DealSerializer, rows)
@@ -99,5 +108,10 @@ def test_fields_that_are_not_plain_attributes_read_as_drf_reads_them():
     rows = [Thing("ann", boss=Thing("cy")), {"name": "bo", "boss": {"name": "di"}, "greeting": "hi bo"}]
     drf, direct = both_ways(Odd, rows)
     assert direct == drf
-    assert direct[0] == {"boss": "cy", "greeting": "hello ann", "shout": "hey ann", "missing": "fallback",
-                         "name": "ann"}
+    assert direct[0] == {
+        "boss": "cy",
+        "greeting": "hello ann",
+        "shout": "hey ann",
+        "missing": "fallback",
+        "name": "ann",
+    }

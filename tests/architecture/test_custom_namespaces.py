@@ -13,13 +13,19 @@ def _builtin_models():
 
 
 def test_no_built_in_column_starts_with_the_custom_field_prefix():
-    offences = [f"{model._meta.label}.{field.name} ({field.column})"
-                for model in _builtin_models() for field in model._meta.concrete_fields
-                if field.column.lower().startswith("cf_")]
+    offences = [
+        f"{model._meta.label}.{field.name} ({field.column})"
+        for model in _builtin_models()
+        for field in model._meta.concrete_fields
+        if field.column.lower().startswith("cf_")
+    ]
     assert offences == []
 
 
 def test_no_built_in_table_starts_with_the_custom_object_prefix():
-    offences = [f"{model._meta.label} ({model._meta.db_table})" for model in _builtin_models()
-                if model._meta.db_table.lower().startswith("cx_")]
+    offences = [
+        f"{model._meta.label} ({model._meta.db_table})"
+        for model in _builtin_models()
+        if model._meta.db_table.lower().startswith("cx_")
+    ]
     assert offences == []

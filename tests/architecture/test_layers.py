@@ -26,7 +26,7 @@ def imported_packages(path):
 
 @pytest.mark.parametrize("package", LAYERS)
 def test_imports_only_point_down_the_layers(package):
-    allowed = set(LAYERS[LAYERS.index(package):])
+    allowed = set(LAYERS[LAYERS.index(package) :])
     offences = [
         f"{path.relative_to(ROOT)}:{line} imports {name}"
         for path in python_files(package)
@@ -37,8 +37,11 @@ def test_imports_only_point_down_the_layers(package):
 
 
 def test_crm_never_imports_billing():
-    offences = [str(p.relative_to(ROOT)) for p in python_files("crm")
-                if any(name == "billing" for name, _ in imported_packages(p))]
+    offences = [
+        str(p.relative_to(ROOT))
+        for p in python_files("crm")
+        if any(name == "billing" for name, _ in imported_packages(p))
+    ]
     assert offences == []
 
 
@@ -46,13 +49,13 @@ def test_crm_never_imports_billing():
 # plus the provisioning code that builds a tenant's schema.
 CONTEXT_SETTERS = {"set_tenant", "schema_context", "tenant_context", "set_schema"}
 ALLOWED_CONTEXT_FILES = {
-    "tenants/routing.py",        # requests
-    "tenants/task_context.py",   # Celery tasks
-    "tenants/provisioning.py",   # migrating spare schemas
-    "tenants/services.py",       # creating a new tenant's owner
-    "tenants/fanout.py",         # periodic tasks: queueing one task per tenant from public
+    "tenants/routing.py",  # requests
+    "tenants/task_context.py",  # Celery tasks
+    "tenants/provisioning.py",  # migrating spare schemas
+    "tenants/services.py",  # creating a new tenant's owner
+    "tenants/fanout.py",  # periodic tasks: queueing one task per tenant from public
     "ops/backups/structure.py",  # restore: migrating a staging schema to a backup's migration state
-    "ops/upgrades/migrate.py",   # manage.py upgrade: migrating each tenant schema in its workers
+    "ops/upgrades/migrate.py",  # manage.py upgrade: migrating each tenant schema in its workers
 }
 
 
@@ -74,12 +77,17 @@ BANNED_MODULE_NAMES = {"utils.py", "helpers.py", "common.py", "misc.py"}
 
 
 def test_no_grab_bag_modules():
-    found = [str(p.relative_to(ROOT)) for package in LAYERS for p in python_files(package)
-             if p.name in BANNED_MODULE_NAMES]
+    found = [
+        str(p.relative_to(ROOT)) for package in LAYERS for p in python_files(package) if p.name in BANNED_MODULE_NAMES
+    ]
     assert found == []
 
 
 def test_only_the_billing_gateway_imports_stripe():
-    importers = [str(p.relative_to(ROOT)) for package in LAYERS for p in python_files(package)
-                 if any(name == "stripe" for name, _ in imported_packages(p))]
+    importers = [
+        str(p.relative_to(ROOT))
+        for package in LAYERS
+        for p in python_files(package)
+        if any(name == "stripe" for name, _ in imported_packages(p))
+    ]
     assert importers == ["billing/gateway.py"]

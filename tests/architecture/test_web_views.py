@@ -17,6 +17,10 @@ def test_ui_views_never_query_a_model_themselves():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Attribute) and node.attr in ("objects", "_default_manager"):
                 offences.append(f"{path.relative_to(ROOT)}:{node.lineno} uses .{node.attr}")
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("crm.") and node.module.endswith(".models"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith("crm.")
+                and node.module.endswith(".models")
+            ):
                 offences.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
     assert offences == []

@@ -15,7 +15,8 @@ import pytest
 import stripe
 
 from billing import services
-from tests.billing.stripe_replay import StripeReplay
+from billing.models import Subscription
+from tests.billing.stripe_replay import StripeReplay, example
 from tests.conftest import api_client, sign_up, user_of
 
 WEBHOOK_SECRET = "whsec_test_secret"
@@ -41,7 +42,7 @@ def localstripe_url(tmp_path_factory):
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"localstripe did not start, see {log.name}")
+                raise RuntimeError(f"localstripe did not start, see {log.name}") from None
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     process.terminate()
@@ -88,9 +89,17 @@ def admin_api(tenant):
 def signed_event(event_type, obj, *, event_id=None, secret=WEBHOOK_SECRET, created=None):
     """(body, headers) of a webhook as Stripe signs it: HMAC-SHA256 of "<t>.<body>"."""
     created = created or int(time.time())
-    body = json.dumps({"id": event_id or f"evt_{hashlib.sha1(str(time.time_ns()).encode()).hexdigest()[:24]}",
-                       "object": "event", "type": event_type, "created": created, "api_version": "2025-03-31",
-                       "livemode": False, "data": {"object": obj}}).encode()
+    body = json.dumps(
+        {
+            "id": event_id or f"evt_{hashlib.sha1(str(time.time_ns()).encode()).hexdigest()[:24]}",
+            "object": "event",
+            "type": event_type,
+            "created": created,
+            "api_version": "2025-03-31",
+            "livemode": False,
+            "data": {"object": obj},
+        }
+    ).encode()
     signature = hmac.new(secret.encode(), f"{created}.".encode() + body, hashlib.sha256).hexdigest()
     return body, {"HTTP_STRIPE_SIGNATURE": f"t={created},v1={signature}"}
 
@@ -135,11 +144,30 @@ def live_webhook(online):
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def register(events):
-        response = requests.post(f"{online}/_config/webhooks/crm-tests", timeout=5, json={
-            "url": f"http://127.0.0.1:{server.server_port}/", "secret": WEBHOOK_SECRET, "events": events})
+        response = requests.post(
+            f"{online}/_config/webhooks/crm-tests",
+            timeout=5,
+            json={"url": f"http://127.0.0.1:{server.server_port}/", "secret": WEBHOOK_SECRET, "events": events},
+        )
         response.raise_for_status()
         return captured
 
     yield register
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def replayed(tenant, replay):
+    """The tenant's subscription as if opened in Stripe; the replay server answers
+    for it with whatever state the test sets in `replayed.state`."""
+    subscription = Subscription.objects.get(tenant=tenant)
+    subscription.stripe_customer_id = "cus_Na6dX7aXxi11N4"
+    subscription.stripe_subscription_id = "sub_1MowQVLkdIwHu7ixeRlqHVzs"
+    subscription.stripe_item_id = "si_Na6dzxczY5fwHx"
+    subscription.save()
+    state = example("subscription", status="trialing")
+    replay.routes[("GET", "/v1/subscriptions/sub_1MowQVLkdIwHu7ixeRlqHVzs")] = lambda params: state
+    replay.state = state
+    replay.tenant = tenant
+    return replay

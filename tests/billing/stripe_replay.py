@@ -37,8 +37,10 @@ class StripeReplay:
                 replay.requests.append((self.command, url.path, params, dict(self.headers)))
                 found = replay.routes.get((self.command, url.path))
                 if found is None:
-                    status, body = 404, {"error": {"type": "invalid_request_error",
-                                                   "message": f"No such route {url.path}"}}
+                    status, body = (
+                        404,
+                        {"error": {"type": "invalid_request_error", "message": f"No such route {url.path}"}},
+                    )
                 else:
                     status, body = 200, copy.deepcopy(found(params) if callable(found) else found)
                 data = json.dumps(body).encode()

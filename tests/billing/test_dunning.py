@@ -15,7 +15,7 @@ from billing.models import BillingTransition, StripeEvent
 from config.celery import app as celery_app
 from tenants.models import Tenant
 from tests.billing.conftest import signed_event
-from tests.billing.test_webhooks import post, replayed  # noqa: F401  (fixture)
+from tests.billing.test_webhooks import post
 from tests.conftest import api_client, host, in_tenant, user_of
 
 
@@ -29,8 +29,9 @@ def eager_tasks():
 
 def deliver(replayed, event_type, status):
     replayed.state["status"] = status
-    body, headers = signed_event(event_type, {"id": "sub_1MowQVLkdIwHu7ixeRlqHVzs",
-                                              "subscription": "sub_1MowQVLkdIwHu7ixeRlqHVzs"})
+    body, headers = signed_event(
+        event_type, {"id": "sub_1MowQVLkdIwHu7ixeRlqHVzs", "subscription": "sub_1MowQVLkdIwHu7ixeRlqHVzs"}
+    )
     assert post(body, headers).status_code == 200
     event = StripeEvent.objects.order_by("-received_at", "-id").first()
     webhooks.process_event(event.pk)
@@ -49,7 +50,9 @@ def new_account(tenant, name="Acme"):
     return api_client(tenant, user_of(tenant, "owner")).post("/api/v1/accounts/", {"name": name}, format="json")
 
 
-def test_the_ladder_from_failed_payment_to_read_only_and_back(replayed, eager_tasks, django_capture_on_commit_callbacks):
+def test_the_ladder_from_failed_payment_to_read_only_and_back(
+    replayed, eager_tasks, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         tenant = deliver(replayed, "invoice.payment_failed", "past_due")
     assert tenant.status == Tenant.Status.PAST_DUE
@@ -77,8 +80,12 @@ def test_the_ladder_from_failed_payment_to_read_only_and_back(replayed, eager_ta
     assert tenant.status == Tenant.Status.ACTIVE and tenant.grace_ends_at is None
     assert new_account(tenant, "After paying").status_code == 201
 
-    steps = list(BillingTransition.objects.filter(tenant=tenant).exclude(from_status=models_same())
-                 .order_by("created_at", "id").values_list("from_status", "to_status"))
+    steps = list(
+        BillingTransition.objects.filter(tenant=tenant)
+        .exclude(from_status=models_same())
+        .order_by("created_at", "id")
+        .values_list("from_status", "to_status")
+    )
     assert steps[-3:] == [("trialing", "past_due"), ("past_due", "read_only"), ("read_only", "active")]
     to_owner = [m for m in mail.outbox if tenant.owner_email in m.to]
     assert [m.subject.split(": ")[-1] for m in to_owner] == ["past due", "read only", "active"]

@@ -7,7 +7,6 @@ from billing.models import Subscription
 from crm.users.models import Role, User
 from tests.billing.stripe_replay import example
 from tests.billing.test_dunning import signed_in
-from tests.billing.test_webhooks import replayed  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD, host, in_tenant
 
 
@@ -55,15 +54,18 @@ def test_online_the_page_shows_stripes_next_invoice_and_history(replayed):
     assert "D3C1A5B2-0001" in html and "https://pay.stripe.com/invoice/" in html
 
 
-@pytest.mark.parametrize("target, route, example_name, prefix", [
-    ("checkout", "/v1/checkout/sessions", "checkout_session", "https://checkout.stripe.com/"),
-    ("portal", "/v1/billing_portal/sessions", "portal_session", "https://billing.stripe.com/"),
-])
+@pytest.mark.parametrize(
+    ("target", "route", "example_name", "prefix"),
+    [
+        ("checkout", "/v1/checkout/sessions", "checkout_session", "https://checkout.stripe.com/"),
+        ("portal", "/v1/billing_portal/sessions", "portal_session", "https://billing.stripe.com/"),
+    ],
+)
 def test_payment_method_buttons_send_the_admin_to_stripe(replayed, target, route, example_name, prefix):
     replayed.routes[("POST", route)] = example(example_name)
     response = signed_in(replayed.tenant).post("/billing/payment-method/", {"target": target})
     assert response.status_code == 302 and response["Location"].startswith(prefix)
-    sent = [params for method, path, params, _ in replayed.requests if path == route][0]
+    sent = next(params for method, path, params, _ in replayed.requests if path == route)
     assert sent["customer"] == ["cus_Na6dX7aXxi11N4"]
     if target == "checkout":
         assert sent["mode"] == ["setup"]

@@ -37,8 +37,9 @@ def test_reconciliation_repairs_seats_changed_in_stripe_and_logs_it(online, db, 
     services.open_subscription(tenant_id=tenant.pk)
     subscription = Subscription.objects.get(tenant=tenant)
     # Someone changed the quantity in the Stripe dashboard.
-    stripe.Subscription.modify(subscription.stripe_subscription_id,
-                               items=[{"id": subscription.stripe_item_id, "quantity": 6}])
+    stripe.Subscription.modify(
+        subscription.stripe_subscription_id, items=[{"id": subscription.stripe_item_id, "quantity": 6}]
+    )
 
     result = reconciliation.reconcile_all()
 

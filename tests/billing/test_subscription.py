@@ -30,23 +30,41 @@ def test_only_admins_see_the_subscription(tenant):
 
 def test_buying_seats_offline_lets_the_admin_add_users(tenant, admin_api):
     for n in range(2):
-        assert admin_api.post("/api/v1/users/", {"email": f"u{n}@example.test", "name": "U", "role": "sales",
-                                                 "password": PASSWORD}, format="json").status_code == 201
-    refused = admin_api.post("/api/v1/users/", {"email": "u9@example.test", "name": "U", "role": "sales",
-                                                "password": PASSWORD}, format="json")
+        assert (
+            admin_api.post(
+                "/api/v1/users/",
+                {"email": f"u{n}@example.test", "name": "U", "role": "sales", "password": PASSWORD},
+                format="json",
+            ).status_code
+            == 201
+        )
+    refused = admin_api.post(
+        "/api/v1/users/",
+        {"email": "u9@example.test", "name": "U", "role": "sales", "password": PASSWORD},
+        format="json",
+    )
     assert refused.status_code == 402 and "seats" in refused.json()["detail"]
 
     response = admin_api.patch("/api/v1/billing/subscription/", {"seats": 5}, format="json")
     assert response.status_code == 200 and response.json()["seats"] == 5
     tenant.refresh_from_db()
     assert tenant.seats == 5
-    assert admin_api.post("/api/v1/users/", {"email": "u9@example.test", "name": "U", "role": "sales",
-                                             "password": PASSWORD}, format="json").status_code == 201
+    assert (
+        admin_api.post(
+            "/api/v1/users/",
+            {"email": "u9@example.test", "name": "U", "role": "sales", "password": PASSWORD},
+            format="json",
+        ).status_code
+        == 201
+    )
 
 
 def test_seats_below_those_in_use_are_refused_and_nothing_changes(tenant, admin_api):
-    admin_api.post("/api/v1/users/", {"email": "u1@example.test", "name": "U", "role": "sales",
-                                      "password": PASSWORD}, format="json")
+    admin_api.post(
+        "/api/v1/users/",
+        {"email": "u1@example.test", "name": "U", "role": "sales", "password": PASSWORD},
+        format="json",
+    )
     response = admin_api.patch("/api/v1/billing/subscription/", {"seats": 1}, format="json")
     assert response.status_code == 400
     assert "2 seats are in use" in response.json()["seats"][0]
@@ -55,8 +73,13 @@ def test_seats_below_those_in_use_are_refused_and_nothing_changes(tenant, admin_
 
 
 def test_bad_changes_are_400_with_field_messages(tenant, admin_api):
-    for body, field in [({"seats": "4"}, "seats"), ({"seats": 0}, "seats"), ({"interval": "week"}, "interval"),
-                        ({"plan": "platinum"}, "plan"), ({"cancel_at_period_end": "yes"}, "cancel_at_period_end")]:
+    for body, field in [
+        ({"seats": "4"}, "seats"),
+        ({"seats": 0}, "seats"),
+        ({"interval": "week"}, "interval"),
+        ({"plan": "platinum"}, "plan"),
+        ({"cancel_at_period_end": "yes"}, "cancel_at_period_end"),
+    ]:
         response = admin_api.patch("/api/v1/billing/subscription/", body, format="json")
         assert response.status_code == 400, body
         assert field in response.json(), (body, response.json())
@@ -113,8 +136,7 @@ def test_changing_seats_online_changes_the_stripe_quantity(online, db, spare_poo
 
 
 def _add_card(subscription):
-    token = stripe.Token.create(card={"number": "4242424242424242", "exp_month": 12, "exp_year": 2030,
-                                      "cvc": "123"})
+    token = stripe.Token.create(card={"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"})
     stripe.Customer.create_source(subscription.stripe_customer_id, source=token["id"])
 
 
@@ -135,20 +157,29 @@ def test_cancel_at_period_end_is_sent_to_stripe_and_can_be_withdrawn(online, db,
     tenant = sign_up(seats=2)
     services.open_subscription(tenant_id=tenant.pk)
     api = api_client(tenant, user_of(tenant, "owner"))
-    assert api.patch("/api/v1/billing/subscription/", {"cancel_at_period_end": True},
-                     format="json").json()["cancel_at_period_end"] is True
+    assert (
+        api.patch("/api/v1/billing/subscription/", {"cancel_at_period_end": True}, format="json").json()[
+            "cancel_at_period_end"
+        ]
+        is True
+    )
     subscription = Subscription.objects.get(tenant=tenant)
     assert stripe.Subscription.retrieve(subscription.stripe_subscription_id)["cancel_at_period_end"] is True
-    assert api.patch("/api/v1/billing/subscription/", {"cancel_at_period_end": False},
-                     format="json").json()["cancel_at_period_end"] is False
+    assert (
+        api.patch("/api/v1/billing/subscription/", {"cancel_at_period_end": False}, format="json").json()[
+            "cancel_at_period_end"
+        ]
+        is False
+    )
 
 
 def test_stripe_unreachable_is_503_and_nothing_changes(online, settings, db, spare_pool):
     tenant = sign_up(seats=2)
     services.open_subscription(tenant_id=tenant.pk)
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens on the discard port
-    response = api_client(tenant, user_of(tenant, "owner")).patch("/api/v1/billing/subscription/", {"seats": 6},
-                                                                  format="json")
+    response = api_client(tenant, user_of(tenant, "owner")).patch(
+        "/api/v1/billing/subscription/", {"seats": 6}, format="json"
+    )
     assert response.status_code == 503 and "nothing was changed" in response.json()["detail"]
     tenant.refresh_from_db()
     assert tenant.seats == 2 and Subscription.objects.get(tenant=tenant).seats == 2

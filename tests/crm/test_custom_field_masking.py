@@ -27,8 +27,9 @@ VIN = "VIN-SECRET-9731"
 
 def hide(tenant, module, field):
     """Mask `field` of `module` for sales as the admin does: picked on the access settings page."""
-    response = browser(tenant, "admin").post("/settings/access/fields/",
-                                             {"field": f"{module}.{field}", "hidden_from": ["sales"]})
+    response = browser(tenant, "admin").post(
+        "/settings/access/fields/", {"field": f"{module}.{field}", "hidden_from": ["sales"]}
+    )
     assert response.status_code == 302
 
 
@@ -38,13 +39,13 @@ def records(tenant_a):
     and sales's vehicle (a custom object) with a "vin"; neither masked yet."""
     admin = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
-        builder_services.create_field(by=admin, object_name="contacts", name="wechat", label="WeChat ID",
-                                      type="text")
+        builder_services.create_field(by=admin, object_name="contacts", name="wechat", label="WeChat ID", type="text")
         builder_services.save_layout(by=admin, object_name="contacts", kind="list", sections=["wechat"])
         builder_services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
         builder_services.create_field(by=admin, object_name="vehicle", name="vin", label="VIN", type="text")
-        vehicle = builder_services.create_record("vehicle", by=user_of(tenant_a, "sales"), name="Blue van",
-                                                 values={"vin": VIN})
+        vehicle = builder_services.create_record(
+            "vehicle", by=user_of(tenant_a, "sales"), name="Blue van", values={"vin": VIN}
+        )
     person = contact(tenant_a, "Wendy", last_name="Wechat")
     with in_tenant(tenant_a):
         builder_services.set_custom_values(object_name="contacts", record_id=person.pk, values={"wechat": WECHAT})
@@ -61,8 +62,11 @@ def hidden(tenant_a, records):
 def wechat_of(tenant, person):
     with in_tenant(tenant):
         fields = builder_selectors.fields_for("contacts")
-        return with_custom_fields(Contact.objects.filter(pk=person.pk), "contacts", fields) \
-            .values_list("wechat", flat=True).get()
+        return (
+            with_custom_fields(Contact.objects.filter(pk=person.pk), "contacts", fields)
+            .values_list("wechat", flat=True)
+            .get()
+        )
 
 
 def vin_of(tenant, vehicle):
@@ -72,6 +76,7 @@ def vin_of(tenant, vehicle):
 
 
 # The admin's settings ------------------------------------------------------------------
+
 
 def test_the_settings_page_offers_custom_fields_of_built_in_and_custom_objects(tenant_a, records):
     page = browser(tenant_a, "admin").get("/settings/access/").content.decode()
@@ -122,8 +127,10 @@ def test_the_edit_form_shows_the_hidden_custom_field_disabled(tenant_a, hidden):
 
 def test_editing_a_contact_as_sales_keeps_the_hidden_custom_value(tenant_a, hidden):
     person = hidden["contact"]
-    response = browser(tenant_a, "sales").post(f"/contacts/{person.pk}/edit/", {
-        "first_name": "Wendy", "last_name": "Wechat", "title": "Buyer", "wechat": "wx-overwritten"})
+    response = browser(tenant_a, "sales").post(
+        f"/contacts/{person.pk}/edit/",
+        {"first_name": "Wendy", "last_name": "Wechat", "title": "Buyer", "wechat": "wx-overwritten"},
+    )
     assert response.status_code == 302
     assert wechat_of(tenant_a, person) == WECHAT
     with in_tenant(tenant_a):
@@ -138,20 +145,23 @@ def test_posting_the_mask_back_never_overwrites_the_custom_value(tenant_a, hidde
 
 def test_editing_a_vehicle_as_sales_keeps_the_hidden_custom_value(tenant_a, hidden):
     vehicle = hidden["vehicle"]
-    response = browser(tenant_a, "sales").post(f"/objects/vehicle/{vehicle.pk}/edit/",
-                                               {"name": "Red van", "vin": "VIN-OVERWRITTEN"})
+    response = browser(tenant_a, "sales").post(
+        f"/objects/vehicle/{vehicle.pk}/edit/", {"name": "Red van", "vin": "VIN-OVERWRITTEN"}
+    )
     assert response.status_code == 302
     assert vin_of(tenant_a, vehicle) == VIN
     with in_tenant(tenant_a):
-        assert builder_selectors.record_get_for_user(user_of(tenant_a, "admin"), "vehicle", vehicle.pk).name \
-            == "Red van"
+        assert (
+            builder_selectors.record_get_for_user(user_of(tenant_a, "admin"), "vehicle", vehicle.pk).name == "Red van"
+        )
 
 
 def test_the_history_masks_old_and_new_values_of_a_hidden_custom_field(tenant_a, hidden):
     person = hidden["contact"]
     with in_tenant(tenant_a):
-        builder_services.set_custom_values(object_name="contacts", record_id=person.pk,
-                                           values={"wechat": "wx-new-7777"}, by=user_of(tenant_a, "admin"))
+        builder_services.set_custom_values(
+            object_name="contacts", record_id=person.pk, values={"wechat": "wx-new-7777"}, by=user_of(tenant_a, "admin")
+        )
     sales_page = browser(tenant_a, "sales").get(f"/contacts/{person.pk}/").content.decode()
     assert "contact.updated" in sales_page and "WeChat ID" in sales_page
     assert "7777" not in sales_page and WECHAT not in sales_page
@@ -159,6 +169,7 @@ def test_the_history_masks_old_and_new_values_of_a_hidden_custom_field(tenant_a,
 
 
 # Probing the hidden value ---------------------------------------------------------------
+
 
 def test_searching_the_contact_list_for_the_hidden_value_finds_nothing(tenant_a, hidden):
     assert "Wendy Wechat" not in browser(tenant_a, "sales").get(f"/contacts/?q={WECHAT}").content.decode()
@@ -170,8 +181,9 @@ def test_searching_the_vehicle_list_for_the_hidden_value_finds_nothing(tenant_a,
     assert "Blue van" in browser(tenant_a, "admin").get(f"/objects/vehicle/?q={VIN}").content.decode()
 
 
-@pytest.mark.parametrize("url,name,key", [("/contacts/", "Wendy Wechat", "wechat"),
-                                          ("/objects/vehicle/", "Blue van", "vin")])
+@pytest.mark.parametrize(
+    ("url", "name", "key"), [("/contacts/", "Wendy Wechat", "wechat"), ("/objects/vehicle/", "Blue van", "vin")]
+)
 def test_filtering_a_list_by_the_hidden_value_answers_as_for_any_other_value(tenant_a, hidden, url, name, key):
     client = browser(tenant_a, "sales")
     secret = WECHAT if key == "wechat" else VIN
@@ -184,7 +196,7 @@ def test_filtering_a_list_by_the_hidden_value_answers_as_for_any_other_value(ten
     assert name not in admin.get(f"{url}?{key}=no-such-value").content.decode()
 
 
-@pytest.mark.parametrize("url,key", [("/contacts/", "wechat"), ("/objects/vehicle/", "vin")])
+@pytest.mark.parametrize(("url", "key"), [("/contacts/", "wechat"), ("/objects/vehicle/", "vin")])
 def test_the_list_offers_no_filter_and_no_sort_on_the_hidden_custom_field(tenant_a, hidden, url, key):
     page = browser(tenant_a, "sales").get(url).content.decode()
     assert f"sort={key}" not in page and f'name="{key}"' not in page
@@ -194,12 +206,15 @@ def test_the_list_offers_no_filter_and_no_sort_on_the_hidden_custom_field(tenant
 
 # Exports --------------------------------------------------------------------------------
 
+
 def _csv(response):
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
-@pytest.mark.parametrize("url,key,secret", [("/contacts/export/?file_format=csv", "wechat", WECHAT),
-                                            ("/objects/vehicle/export/?file_format=csv", "vin", VIN)])
+@pytest.mark.parametrize(
+    ("url", "key", "secret"),
+    [("/contacts/export/?file_format=csv", "wechat", WECHAT), ("/objects/vehicle/export/?file_format=csv", "vin", VIN)],
+)
 def test_the_export_masks_the_hidden_custom_column(tenant_a, hidden, url, key, secret):
     [row] = _csv(browser(tenant_a, "sales").get(url))
     assert row[key] == MASK

@@ -44,8 +44,9 @@ def vehicle(tenant_a):
     with in_tenant(tenant_a):
         builder_services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
         builder_services.create_field(by=admin, object_name="vehicle", name="plate", label="Plate", type="text")
-        return builder_services.create_record("vehicle", by=user_of(tenant_a, "sales"), name="Blue van",
-                                              values={"plate": "沪A 12345"})
+        return builder_services.create_record(
+            "vehicle", by=user_of(tenant_a, "sales"), name="Blue van", values={"plate": "沪A 12345"}
+        )
 
 
 def hide(tenant, role, module):
@@ -54,6 +55,7 @@ def hide(tenant, role, module):
 
 
 # Module permissions -------------------------------------------------------------------
+
 
 def test_the_access_settings_grid_lists_each_custom_object(tenant_a, vehicle):
     page = text(browser(tenant_a, "admin").get("/settings/access/"))
@@ -73,8 +75,13 @@ def test_a_custom_object_hidden_from_sales_leaves_their_sidebar_and_its_pages_ar
     hide(tenant_a, "sales", "vehicle")
     sales = browser(tenant_a, "sales")
     assert 'href="/objects/vehicle/"' not in text(sales.get("/"))
-    for url in ("/objects/vehicle/", "/objects/vehicle/new/", f"/objects/vehicle/{vehicle.pk}/",
-                f"/objects/vehicle/{vehicle.pk}/edit/", "/objects/vehicle/export/"):
+    for url in (
+        "/objects/vehicle/",
+        "/objects/vehicle/new/",
+        f"/objects/vehicle/{vehicle.pk}/",
+        f"/objects/vehicle/{vehicle.pk}/edit/",
+        "/objects/vehicle/export/",
+    ):
         assert sales.get(url).status_code == 404, url
     assert sales.post(f"/objects/vehicle/{vehicle.pk}/delete/").status_code == 404
 
@@ -101,19 +108,20 @@ def test_the_api_refuses_a_custom_object_hidden_from_the_role_as_it_refuses_a_hi
 
 def test_the_api_hides_a_custom_object_from_a_role(tenant_a, vehicle):
     admin = api_client(tenant_a, user_of(tenant_a, "admin"))
-    response = admin.post("/api/v1/access/modules/", {"role": "sales", "module": "vehicle", "hidden": True},
-                          format="json")
+    response = admin.post(
+        "/api/v1/access/modules/", {"role": "sales", "module": "vehicle", "hidden": True}, format="json"
+    )
     assert response.status_code == 201, response.content
     assert api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/objects/vehicle/").status_code == 403
-    response = admin.post("/api/v1/access/modules/", {"role": "sales", "module": "boat", "hidden": True},
-                          format="json")
+    response = admin.post("/api/v1/access/modules/", {"role": "sales", "module": "boat", "hidden": True}, format="json")
     assert response.status_code == 400
 
 
 def test_a_deleted_custom_object_is_no_module_to_hide(tenant_a, vehicle):
     with in_tenant(tenant_a):
-        builder_services.delete_object(builder_services.selectors.custom_object_get("vehicle"),
-                                       by=user_of(tenant_a, "admin"))
+        builder_services.delete_object(
+            builder_services.selectors.custom_object_get("vehicle"), by=user_of(tenant_a, "admin")
+        )
     assert 'value="sales:vehicle"' not in text(browser(tenant_a, "admin").get("/settings/access/"))
     response = browser(tenant_a, "admin").post("/settings/access/modules/", {"hidden": ["sales:vehicle"]})
     assert response.status_code == 400
@@ -137,10 +145,10 @@ def test_a_purged_custom_objects_module_permissions_and_saved_views_go_with_it(t
 
 # Export ---------------------------------------------------------------------------------
 
+
 def add_vehicle(tenant, owner, name, plate):
     with in_tenant(tenant):
-        return builder_services.create_record("vehicle", by=user_of(tenant, owner), name=name,
-                                              values={"plate": plate})
+        return builder_services.create_record("vehicle", by=user_of(tenant, owner), name=name, values={"plate": plate})
 
 
 def csv_rows(response):
@@ -157,8 +165,10 @@ def test_the_list_export_holds_the_filtered_records_the_user_may_see_with_the_cu
     assert 'filename="vehicle.csv"' in response["Content-Disposition"]
     rows = csv_rows(response)
     assert rows[0] == ["id", "name", "owner", "created_at", "updated_at", "plate"]
-    assert [(row[1], row[2], row[5]) for row in rows[1:]] == [("Red van", "sales@alpha.test", "沪B 999"),
-                                                              ("Blue van", "sales@alpha.test", "沪A 12345")]
+    assert [(row[1], row[2], row[5]) for row in rows[1:]] == [
+        ("Red van", "sales@alpha.test", "沪B 999"),
+        ("Blue van", "sales@alpha.test", "沪A 12345"),
+    ]
 
 
 def test_the_list_export_filters_on_a_custom_field_and_writes_xlsx(tenant_a, vehicle):
@@ -192,10 +202,18 @@ def test_the_api_export_of_a_hidden_custom_object_is_refused(tenant_a, vehicle):
 
 # Saved views ----------------------------------------------------------------------------
 
+
 def test_saving_a_view_of_a_custom_object_list_shows_the_list_through_it(tenant_a, vehicle):
     client = browser(tenant_a, "sales")
-    response = client.post("/saved-views/", {"list": "cx:vehicle", "name": "Vans", "query": "q=van&sort=-name",
-                                             "next": "/objects/vehicle/?q=van&sort=-name"})
+    response = client.post(
+        "/saved-views/",
+        {
+            "list": "cx:vehicle",
+            "name": "Vans",
+            "query": "q=van&sort=-name",
+            "next": "/objects/vehicle/?q=van&sort=-name",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == "/objects/vehicle/?q=van&sort=-name"
     page = text(client.get("/objects/vehicle/"))
@@ -218,8 +236,9 @@ def test_a_view_of_a_missing_custom_object_is_refused(tenant_a, vehicle):
 
 def test_the_api_saves_and_lists_views_of_a_custom_object(tenant_a, vehicle):
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/saved-views/", {"list": "cx:vehicle", "name": "Vans", "query": "q=van"},
-                           format="json")
+    response = client.post(
+        "/api/v1/saved-views/", {"list": "cx:vehicle", "name": "Vans", "query": "q=van"}, format="json"
+    )
     assert response.status_code == 201, response.content
     listed = client.get("/api/v1/saved-views/?list=cx:vehicle").json()["results"]
     assert [(view["list"], view["name"]) for view in listed] == [("cx:vehicle", "Vans")]
@@ -237,6 +256,7 @@ def test_the_tenants_api_document_has_the_custom_objects_export_and_saved_view_l
 
 # Timeline, files and history on a record's page -------------------------------------
 
+
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
@@ -250,8 +270,13 @@ def record_page(client, record):
 def test_a_records_page_shows_its_activities_newest_first(tenant_a, vehicle):
     sales = user_of(tenant_a, "sales")
     with in_tenant(tenant_a):
-        log_activity(by=sales, record=vehicle, kind="call", subject="First call",
-                     occurred_at=vehicle.created_at.replace(year=2024))
+        log_activity(
+            by=sales,
+            record=vehicle,
+            kind="call",
+            subject="First call",
+            occurred_at=vehicle.created_at.replace(year=2024),
+        )
         log_activity(by=sales, record=vehicle, kind="visit", subject="Latest visit")
     page = record_page(browser(tenant_a, "sales"), vehicle)
     assert 'data-testid="timeline"' in page
@@ -293,8 +318,9 @@ def test_a_comment_on_a_records_activity_leads_back_to_the_records_page(tenant_a
 
 
 def test_nobody_logs_an_activity_on_a_record_they_cannot_see(tenant_a, vehicle):
-    response = browser(tenant_a, "sales2").post(f"/objects/vehicle/{vehicle.pk}/log-activity/",
-                                                {"kind": "call", "subject": "Sneaky"})
+    response = browser(tenant_a, "sales2").post(
+        f"/objects/vehicle/{vehicle.pk}/log-activity/", {"kind": "call", "subject": "Sneaky"}
+    )
     assert response.status_code == 404
     with in_tenant(tenant_a):
         assert not Activity.objects.filter(subject="Sneaky").exists()
@@ -312,8 +338,9 @@ def test_with_activities_hidden_from_the_role_a_record_has_no_timeline_and_nothi
 
 def test_a_file_is_uploaded_to_a_record_listed_downloaded_and_deleted(tenant_a, vehicle, media_root):
     client = browser(tenant_a, "sales")
-    response = client.post(f"/objects/vehicle/{vehicle.pk}/attach/",
-                           {"file": SimpleUploadedFile("registration.txt", b"plate papers")})
+    response = client.post(
+        f"/objects/vehicle/{vehicle.pk}/attach/", {"file": SimpleUploadedFile("registration.txt", b"plate papers")}
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         attachment = Attachment.objects.get(object_id=vehicle.pk, content_type__model="vehicle")
@@ -331,8 +358,9 @@ def test_a_file_is_uploaded_to_a_record_listed_downloaded_and_deleted(tenant_a, 
 
 
 def test_nobody_uploads_a_file_to_a_record_they_cannot_see(tenant_a, vehicle, media_root):
-    response = browser(tenant_a, "sales2").post(f"/objects/vehicle/{vehicle.pk}/attach/",
-                                                {"file": SimpleUploadedFile("x.txt", b"x")})
+    response = browser(tenant_a, "sales2").post(
+        f"/objects/vehicle/{vehicle.pk}/attach/", {"file": SimpleUploadedFile("x.txt", b"x")}
+    )
     assert response.status_code == 404
     with in_tenant(tenant_a):
         assert not Attachment.objects.filter(content_type__model="vehicle").exists()
@@ -342,6 +370,6 @@ def test_a_records_page_shows_its_history_with_its_custom_field_changes(tenant_a
     client = browser(tenant_a, "sales")
     client.post(f"/objects/vehicle/{vehicle.pk}/edit/", {"name": "Blue van", "plate": "沪A 54321"})
     page = record_page(client, vehicle)
-    history = page[page.index('data-testid="history"'):]
+    history = page[page.index('data-testid="history"') :]
     assert "vehicle.updated" in history and "Plate: 沪A 12345 → 沪A 54321" in history
     assert "vehicle.created" in history

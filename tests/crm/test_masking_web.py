@@ -36,11 +36,17 @@ def phone_hidden(tenant_a):
     """A sales user's contact with a phone, at their account, on their deal; the
     contacts' phone is hidden from the sales role."""
     company = account(tenant_a, "Maskco Ltd", owner="sales")
-    person = contact(tenant_a, "Mara", last_name="Masked", phone=PHONE, email="mara@maskco.test",
-                     owner="sales", account=company)
+    person = contact(
+        tenant_a, "Mara", last_name="Masked", phone=PHONE, email="mara@maskco.test", owner="sales", account=company
+    )
     with in_tenant(tenant_a):
-        deal = create_deal(by=user_of(tenant_a, "admin"), name="Maskco order", account=company, contacts=[person],
-                           owner=user_of(tenant_a, "sales"))
+        deal = create_deal(
+            by=user_of(tenant_a, "admin"),
+            name="Maskco order",
+            account=company,
+            contacts=[person],
+            owner=user_of(tenant_a, "sales"),
+        )
     hide(tenant_a, "contacts", "phone")
     return {"account": company, "contact": person, "deal": deal}
 
@@ -107,15 +113,24 @@ def test_editing_a_contact_as_that_sales_user_keeps_the_phone_unchanged(tenant_a
     client = browser(tenant_a, "sales")
     form = client.get(f"/contacts/{person.pk}/edit/").content.decode()
     assert 'name="phone"' in form and "disabled" in form.split('name="phone"')[1].split(">")[0]
-    response = client.post(f"/contacts/{person.pk}/edit/", {
-        "first_name": "Mara", "last_name": "Masked", "title": "Buyer", "email": "mara@maskco.test",
-        "phone": "000 000 0000", "account": phone_hidden["account"].pk})
+    response = client.post(
+        f"/contacts/{person.pk}/edit/",
+        {
+            "first_name": "Mara",
+            "last_name": "Masked",
+            "title": "Buyer",
+            "email": "mara@maskco.test",
+            "phone": "000 000 0000",
+            "account": phone_hidden["account"].pk,
+        },
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         saved = Contact.objects.get(pk=person.pk)
         assert (saved.phone, saved.title) == (PHONE, "Buyer")
-        [event] = AuditEvent.objects.filter(target_type="contacts.contact", target_id=person.pk,
-                                            action="contact.updated")
+        [event] = AuditEvent.objects.filter(
+            target_type="contacts.contact", target_id=person.pk, action="contact.updated"
+        )
         assert "phone" not in event.payload
 
 
@@ -137,8 +152,9 @@ def test_a_contact_created_by_that_sales_user_gets_no_phone_from_the_form(tenant
 def test_the_history_masks_old_and_new_values_of_a_hidden_field(tenant_a, phone_hidden):
     person = phone_hidden["contact"]
     with in_tenant(tenant_a):
-        update_contact(contact=Contact.objects.get(pk=person.pk), by=user_of(tenant_a, "admin"),
-                       phone="+44 20 7946 9999")
+        update_contact(
+            contact=Contact.objects.get(pk=person.pk), by=user_of(tenant_a, "admin"), phone="+44 20 7946 9999"
+        )
     sales_page = browser(tenant_a, "sales").get(f"/contacts/{person.pk}/").content.decode()
     assert "contact.updated" in sales_page
     assert "9999" not in sales_page and "7946" not in sales_page
@@ -153,6 +169,7 @@ def test_a_duplicate_warning_never_names_a_masked_phone(tenant_a, phone_hidden):
 
 
 # Accounts, deals, leads -----------------------------------------------------------
+
 
 def test_a_hidden_credit_limit_is_masked_on_the_account_page_and_kept_by_its_edit(tenant_a):
     company = account(tenant_a, "Creditco", owner="sales", credit_limit=Decimal("987654.32"))
@@ -182,12 +199,22 @@ def test_hidden_account_fields_are_masked_in_the_list_and_cannot_filter_it(tenan
 def test_a_hidden_deal_amount_is_masked_on_the_kanban_list_page_and_account_page(tenant_a):
     company = account(tenant_a, "Amountco", owner="sales")
     with in_tenant(tenant_a):
-        deal = create_deal(by=user_of(tenant_a, "admin"), name="Amount deal", account=company,
-                           amount=Decimal("12345.67"), owner=user_of(tenant_a, "sales"))
+        deal = create_deal(
+            by=user_of(tenant_a, "admin"),
+            name="Amount deal",
+            account=company,
+            amount=Decimal("12345.67"),
+            owner=user_of(tenant_a, "sales"),
+        )
     hide(tenant_a, "deals", "amount")
     client = browser(tenant_a, "sales")
-    for url in ("/deals/", "/deals/list/?q=Amount", f"/deals/{deal.pk}/", f"/deals/{deal.pk}/edit/",
-                f"/accounts/{company.pk}/"):
+    for url in (
+        "/deals/",
+        "/deals/list/?q=Amount",
+        f"/deals/{deal.pk}/",
+        f"/deals/{deal.pk}/edit/",
+        f"/accounts/{company.pk}/",
+    ):
         page = client.get(url).content.decode()
         assert "12,345" not in page and "12345" not in page, url
         assert MASK in page, url
@@ -196,11 +223,16 @@ def test_a_hidden_deal_amount_is_masked_on_the_kanban_list_page_and_account_page
 
 def test_editing_a_deal_with_a_hidden_amount_keeps_the_amount(tenant_a):
     with in_tenant(tenant_a):
-        deal = create_deal(by=user_of(tenant_a, "admin"), name="Keep amount", amount=Decimal("500.00"),
-                           owner=user_of(tenant_a, "sales"))
+        deal = create_deal(
+            by=user_of(tenant_a, "admin"),
+            name="Keep amount",
+            amount=Decimal("500.00"),
+            owner=user_of(tenant_a, "sales"),
+        )
     hide(tenant_a, "deals", "amount")
-    response = browser(tenant_a, "sales").post(f"/deals/{deal.pk}/edit/", {
-        "name": "Keep amount 2", "amount": "1", "currency": "CNY"})
+    response = browser(tenant_a, "sales").post(
+        f"/deals/{deal.pk}/edit/", {"name": "Keep amount 2", "amount": "1", "currency": "CNY"}
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         deal.refresh_from_db()
@@ -209,8 +241,9 @@ def test_editing_a_deal_with_a_hidden_amount_keeps_the_amount(tenant_a):
 
 def test_a_hidden_lead_phone_is_masked_on_the_lead_pages(tenant_a):
     with in_tenant(tenant_a):
-        lead = create_lead(by=user_of(tenant_a, "admin"), first_name="Leah", phone=PHONE,
-                           owner=user_of(tenant_a, "sales"))
+        lead = create_lead(
+            by=user_of(tenant_a, "admin"), first_name="Leah", phone=PHONE, owner=user_of(tenant_a, "sales")
+        )
     hide(tenant_a, "leads", "phone")
     client = browser(tenant_a, "sales")
     for url in ("/leads/", f"/leads/{lead.pk}/", f"/leads/{lead.pk}/edit/"):
@@ -219,8 +252,12 @@ def test_a_hidden_lead_phone_is_masked_on_the_lead_pages(tenant_a):
 
 def test_the_convert_page_of_a_lead_with_a_hidden_company_does_not_name_it(tenant_a):
     with in_tenant(tenant_a):
-        lead = create_lead(by=user_of(tenant_a, "admin"), first_name="Cora", company="Hushhush Holdings",
-                           owner=user_of(tenant_a, "sales"))
+        lead = create_lead(
+            by=user_of(tenant_a, "admin"),
+            first_name="Cora",
+            company="Hushhush Holdings",
+            owner=user_of(tenant_a, "sales"),
+        )
     hide(tenant_a, "leads", "company")
     page = browser(tenant_a, "sales").get(f"/leads/{lead.pk}/convert/").content.decode()
     assert "Hushhush" not in page and MASK in page
@@ -234,8 +271,12 @@ def test_masking_one_role_leaves_the_others_alone(tenant_a, phone_hidden):
 def test_related_records_on_a_contact_page_are_masked_by_their_own_module(tenant_a, phone_hidden):
     hide(tenant_a, "deals", "amount")
     with in_tenant(tenant_a):
-        log_activity(by=user_of(tenant_a, "sales"), kind="call", subject="Masked call",
-                     contact=Contact.objects.get(pk=phone_hidden["contact"].pk))
+        log_activity(
+            by=user_of(tenant_a, "sales"),
+            kind="call",
+            subject="Masked call",
+            contact=Contact.objects.get(pk=phone_hidden["contact"].pk),
+        )
         create_task(by=user_of(tenant_a, "sales"), title="Call Mara back", contact=phone_hidden["contact"])
     page = browser(tenant_a, "sales").get(f"/contacts/{phone_hidden['contact'].pk}/").content.decode()
     assert "Masked call" in page and "Call Mara back" in page and "Maskco order" in page
@@ -243,6 +284,7 @@ def test_related_records_on_a_contact_page_are_masked_by_their_own_module(tenant
 
 
 # The masked view itself -------------------------------------------------------------
+
 
 def test_a_masked_record_reads_the_mask_and_leaves_the_instance_alone(tenant_a):
     person = contact(tenant_a, "Olga", last_name="Hidden", phone=PHONE, role="user")
@@ -276,8 +318,10 @@ def test_an_account_update_by_the_admin_shows_masked_in_the_accounts_history(ten
     hide(tenant_a, "accounts", "phone")
     with in_tenant(tenant_a):
         from crm.accounts.models import Account
-        update_account(account=Account.objects.get(pk=company.pk), by=user_of(tenant_a, "admin"),
-                       phone="+44 20 5555 1111")
+
+        update_account(
+            account=Account.objects.get(pk=company.pk), by=user_of(tenant_a, "admin"), phone="+44 20 5555 1111"
+        )
     page = browser(tenant_a, "sales").get(f"/accounts/{company.pk}/").content.decode()
     assert "5555" not in page and "account.updated" in page
 

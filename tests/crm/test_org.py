@@ -13,7 +13,7 @@ from crm.contacts.services import create_contact
 from crm.teams.models import Team
 from crm.users.models import User
 from tenants.models import Tenant
-from tests.conftest import PASSWORD, api_client, host, in_tenant, user_of
+from tests.conftest import api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,9 @@ def admin_client(tenant_a):
 def test_admin_invites_a_user_who_then_chooses_a_password(tenant_a, admin_client, django_capture_on_commit_callbacks):
     set_seats(tenant_a, 10)
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post("/api/v1/users/", {"email": "New@Alpha.test", "name": "New Person",
-                                                        "role": "sales"}, format="json")
+        response = admin_client.post(
+            "/api/v1/users/", {"email": "New@Alpha.test", "name": "New Person", "role": "sales"}, format="json"
+        )
     assert response.status_code == 201, response.content
     assert response.json()["email"] == "new@alpha.test"
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@alpha.test"]
@@ -40,11 +41,17 @@ def test_admin_invites_a_user_who_then_chooses_a_password(tenant_a, admin_client
     browser = Client(HTTP_HOST=host(tenant_a))
     form_page = browser.get(link.split(host(tenant_a))[1], follow=True)
     assert form_page.status_code == 200
-    chosen = browser.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
-                          {"new_password1": "fresh-secret-phrase", "new_password2": "fresh-secret-phrase"})
+    chosen = browser.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+        {"new_password1": "fresh-secret-phrase", "new_password2": "fresh-secret-phrase"},
+    )
     assert chosen.status_code == 302
-    assert api_client(tenant_a).post("/api/v1/auth/token/", {"email": "new@alpha.test",
-                                     "password": "fresh-secret-phrase"}, format="json").status_code == 200
+    assert (
+        api_client(tenant_a)
+        .post("/api/v1/auth/token/", {"email": "new@alpha.test", "password": "fresh-secret-phrase"}, format="json")
+        .status_code
+        == 200
+    )
 
 
 def test_no_free_seat_is_402_and_creates_nothing(tenant_a, admin_client, django_capture_on_commit_callbacks):
@@ -53,8 +60,11 @@ def test_no_free_seat_is_402_and_creates_nothing(tenant_a, admin_client, django_
         assert User.objects.filter(is_active=True).count() >= seats
         before = User.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post("/api/v1/users/", {"email": "extra@alpha.test", "role": "sales",
-                                                        "password": "a-long-password-1"}, format="json")
+        response = admin_client.post(
+            "/api/v1/users/",
+            {"email": "extra@alpha.test", "role": "sales", "password": "a-long-password-1"},
+            format="json",
+        )
     assert response.status_code == 402
     assert f"{seats} paid seats" in response.json()["detail"]
     assert mail.outbox == []
@@ -67,8 +77,11 @@ def test_deactivating_frees_a_seat_and_keeps_the_records(tenant_a, admin_client)
     with in_tenant(tenant_a):
         account = create_account(by=user_of(tenant_a, "admin"), name="Leaver's client", owner=leaver)
     assert admin_client.patch(f"/api/v1/users/{leaver.pk}/", {"is_active": False}, format="json").status_code == 200
-    created = admin_client.post("/api/v1/users/", {"email": "replacement@alpha.test", "role": "sales",
-                                                   "password": "a-long-password-1"}, format="json")
+    created = admin_client.post(
+        "/api/v1/users/",
+        {"email": "replacement@alpha.test", "role": "sales", "password": "a-long-password-1"},
+        format="json",
+    )
     assert created.status_code == 201
     with in_tenant(tenant_a):
         assert Account.objects.get(pk=account.pk).owner_id == leaver.pk
@@ -94,10 +107,12 @@ def test_the_last_admin_cannot_be_demoted(tenant_a, admin_client):
 
 def test_a_manager_sees_the_records_of_their_team_and_sub_teams(tenant_a, admin_client):
     manager, sales, sales2 = (user_of(tenant_a, name) for name in ("manager", "sales", "sales2"))
-    east = admin_client.post("/api/v1/teams/", {"name": "East", "manager": manager.pk, "members": [sales.pk]},
-                             format="json").json()
-    admin_client.post("/api/v1/teams/", {"name": "East-Shanghai", "parent": east["id"], "members": [sales2.pk]},
-                      format="json")
+    east = admin_client.post(
+        "/api/v1/teams/", {"name": "East", "manager": manager.pk, "members": [sales.pk]}, format="json"
+    ).json()
+    admin_client.post(
+        "/api/v1/teams/", {"name": "East-Shanghai", "parent": east["id"], "members": [sales2.pk]}, format="json"
+    )
     with in_tenant(tenant_a):
         admin = user_of(tenant_a, "admin")
         create_account(by=admin, name="Team member's", owner=sales)
@@ -126,8 +141,9 @@ def test_a_record_shared_with_a_sales_user_becomes_visible_to_them_only(tenant_a
         account = create_account(by=user_of(tenant_a, "admin"), name="Shared one", owner=sales2)
     assert api_client(tenant_a, sales).get(f"/api/v1/accounts/{account.pk}/").status_code == 404
     with in_tenant(tenant_a):
-        RecordShare.objects.create(content_type=ContentType.objects.get_for_model(Account), object_id=account.pk,
-                                   user=sales)
+        RecordShare.objects.create(
+            content_type=ContentType.objects.get_for_model(Account), object_id=account.pk, user=sales
+        )
     assert api_client(tenant_a, sales).get(f"/api/v1/accounts/{account.pk}/").status_code == 200
     assert api_client(tenant_a, user_of(tenant_a, "manager")).get(f"/api/v1/accounts/{account.pk}/").status_code == 404
 
@@ -143,14 +159,22 @@ def test_reassigning_a_departing_users_records_keeps_history(tenant_a, admin_cli
     assert response.json()["moved"]["accounts.account"] >= 1 and response.json()["moved"]["contacts.contact"] >= 1
     with in_tenant(tenant_a):
         assert Account.objects.get(pk=account.pk).owner_id == sales.pk
-        assert AuditEvent.objects.filter(action="owner.reassigned", target_type="contacts.contact",
-                                         target_id=contact.pk, payload={"owner": [sales2.pk, sales.pk]}).exists()
+        assert AuditEvent.objects.filter(
+            action="owner.reassigned",
+            target_type="contacts.contact",
+            target_id=contact.pk,
+            payload={"owner": [sales2.pk, sales.pk]},
+        ).exists()
         assert not Account.objects.filter(owner=sales2).exists()
 
 
 def test_an_admin_can_hide_a_module_from_a_role(tenant_a, admin_client):
-    assert admin_client.post("/api/v1/access/modules/", {"role": "sales", "module": "contacts", "hidden": True},
-                             format="json").status_code == 201
+    assert (
+        admin_client.post(
+            "/api/v1/access/modules/", {"role": "sales", "module": "contacts", "hidden": True}, format="json"
+        ).status_code
+        == 201
+    )
     assert api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/contacts/").status_code == 403
     assert api_client(tenant_a, user_of(tenant_a, "director")).get("/api/v1/contacts/").status_code == 200
     assert api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/accounts/").status_code == 200
@@ -158,21 +182,37 @@ def test_an_admin_can_hide_a_module_from_a_role(tenant_a, admin_client):
 
 def test_masking_a_field_the_module_does_not_have_is_a_400_naming_the_field(tenant_a, admin_client):
     for field in ("phonee", "owner", "id"):
-        response = admin_client.post("/api/v1/access/sensitive-fields/", {
-            "module": "contacts", "field": field, "hidden_from": ["sales"]}, format="json")
+        response = admin_client.post(
+            "/api/v1/access/sensitive-fields/",
+            {"module": "contacts", "field": field, "hidden_from": ["sales"]},
+            format="json",
+        )
         assert response.status_code == 400 and "field" in response.json(), field
     # Unmasking stays possible whatever the name (a custom field may be gone since).
-    assert admin_client.post("/api/v1/access/sensitive-fields/", {
-        "module": "contacts", "field": "phonee", "hidden_from": []}, format="json").status_code == 201
+    assert (
+        admin_client.post(
+            "/api/v1/access/sensitive-fields/",
+            {"module": "contacts", "field": "phonee", "hidden_from": []},
+            format="json",
+        ).status_code
+        == 201
+    )
 
 
 def test_a_sensitive_field_is_masked_and_read_only_for_the_chosen_roles(tenant_a, admin_client):
     sales = user_of(tenant_a, "sales")
     with in_tenant(tenant_a):
-        contact = create_contact(by=user_of(tenant_a, "admin"), first_name="Pat", phone="+86 138 0013 8000",
-                                 owner=sales)
-    assert admin_client.post("/api/v1/access/sensitive-fields/", {"module": "contacts", "field": "phone",
-                             "hidden_from": ["sales"]}, format="json").status_code == 201
+        contact = create_contact(
+            by=user_of(tenant_a, "admin"), first_name="Pat", phone="+86 138 0013 8000", owner=sales
+        )
+    assert (
+        admin_client.post(
+            "/api/v1/access/sensitive-fields/",
+            {"module": "contacts", "field": "phone", "hidden_from": ["sales"]},
+            format="json",
+        ).status_code
+        == 201
+    )
     client = api_client(tenant_a, sales)
     assert client.get(f"/api/v1/contacts/{contact.pk}/").json()["phone"] == "••••••"
     refused = client.patch(f"/api/v1/contacts/{contact.pk}/", {"phone": "123"}, format="json")

@@ -32,8 +32,9 @@ def make_accounts(tenant, owner, start, stop):
 def make_contacts(tenant, owner, start, stop):
     admin = user_of(tenant, "admin")
     for i in range(start, stop):
-        contact = create_contact(by=admin, first_name="Ann", last_name=f"Counted {i}",
-                                 account=_account(tenant, owner, i), owner=owner)
+        contact = create_contact(
+            by=admin, first_name="Ann", last_name=f"Counted {i}", account=_account(tenant, owner, i), owner=owner
+        )
         link_account(contact=contact, account=_account(tenant, owner, f"{i}b"), by=admin, role="user")
 
 
@@ -42,14 +43,21 @@ def make_deals(tenant, owner, start, stop):
     for i in range(start, stop):
         account = _account(tenant, owner, i)
         person = create_contact(by=admin, first_name="Bo", last_name=f"Counted {i}", account=account, owner=owner)
-        create_deal(by=admin, name=f"Counted deal {i}", account=account, contacts=[person],
-                    amount=Decimal("100.00"), owner=owner)
+        create_deal(
+            by=admin,
+            name=f"Counted deal {i}",
+            account=account,
+            contacts=[person],
+            amount=Decimal("100.00"),
+            owner=owner,
+        )
 
 
 def make_leads(tenant, owner, start, stop):
     for i in range(start, stop):
-        create_lead(by=user_of(tenant, "admin"), first_name="Lee", last_name=f"Counted {i}", company=f"Co {i}",
-                    owner=owner)
+        create_lead(
+            by=user_of(tenant, "admin"), first_name="Lee", last_name=f"Counted {i}", company=f"Co {i}", owner=owner
+        )
 
 
 def make_activities(tenant, owner, start, stop):
@@ -57,8 +65,9 @@ def make_activities(tenant, owner, start, stop):
     for i in range(start, stop):
         account = _account(tenant, owner, i)
         person = create_contact(by=admin, first_name="Cy", last_name=f"Counted {i}", account=account, owner=owner)
-        activity = log_activity(by=admin, kind="call", subject=f"Counted call {i}", account=account, contact=person,
-                                owner=owner)
+        activity = log_activity(
+            by=admin, kind="call", subject=f"Counted call {i}", account=account, contact=person, owner=owner
+        )
         comment_on_activity(activity=activity, by=admin, body="Well done")
 
 
@@ -89,7 +98,7 @@ API_LISTS = [
 
 
 @pytest.mark.parametrize("role", ["sales", "admin"])
-@pytest.mark.parametrize("resource,make", API_LISTS, ids=[resource for resource, _make in API_LISTS])
+@pytest.mark.parametrize(("resource", "make"), API_LISTS, ids=[resource for resource, _make in API_LISTS])
 def test_an_api_list_of_50_rows_runs_as_many_queries_as_one_of_5(tenant_a, resource, make, role):
     sales = user_of(tenant_a, "sales")
     client = api_client(tenant_a, user_of(tenant_a, role))
@@ -111,7 +120,7 @@ UI_LISTS = [
 
 
 @pytest.mark.parametrize("role", ["sales", "admin"])
-@pytest.mark.parametrize("page,make", UI_LISTS, ids=[page for page, _make in UI_LISTS])
+@pytest.mark.parametrize(("page", "make"), UI_LISTS, ids=[page for page, _make in UI_LISTS])
 def test_a_ui_list_page_runs_as_many_queries_for_50_rows_as_for_5(tenant_a, page, make, role):
     sales = user_of(tenant_a, "sales")
     client = browser(tenant_a, role)

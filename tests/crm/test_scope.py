@@ -20,9 +20,11 @@ def test_sales_user_cannot_read_or_change_another_owners_account(tenant_a, accou
     mine, theirs = accounts
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     assert client.get(f"/api/v1/accounts/{mine.pk}/").status_code == 200
-    for response in (client.get(f"/api/v1/accounts/{theirs.pk}/"),
-                     client.patch(f"/api/v1/accounts/{theirs.pk}/", {"name": "x"}, format="json"),
-                     client.delete(f"/api/v1/accounts/{theirs.pk}/")):
+    for response in (
+        client.get(f"/api/v1/accounts/{theirs.pk}/"),
+        client.patch(f"/api/v1/accounts/{theirs.pk}/", {"name": "x"}, format="json"),
+        client.delete(f"/api/v1/accounts/{theirs.pk}/"),
+    ):
         assert response.status_code == 404
         assert set(response.json()) == {"detail"}
 
@@ -55,8 +57,9 @@ def test_owner_defaults_to_the_caller(tenant_a):
 
 def test_sales_cannot_give_a_record_to_someone_else(tenant_a):
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/accounts/", {"name": "Gift", "owner": user_of(tenant_a, "sales2").pk},
-                           format="json")
+    response = client.post(
+        "/api/v1/accounts/", {"name": "Gift", "owner": user_of(tenant_a, "sales2").pk}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"owner": ["You can only assign records to yourself."]}
 
@@ -67,13 +70,17 @@ def test_sales_cannot_link_a_contact_to_an_account_they_cannot_see(tenant_a, acc
     hidden = client.post("/api/v1/contacts/", {"first_name": "Eve", "account": theirs.pk}, format="json")
     missing = client.post("/api/v1/contacts/", {"first_name": "Eve", "account": 999999}, format="json")
     assert hidden.status_code == missing.status_code == 400
-    assert hidden.json()["account"][0].replace(str(theirs.pk), "N") == missing.json()["account"][0].replace("999999", "N")
+    assert hidden.json()["account"][0].replace(str(theirs.pk), "N") == missing.json()["account"][0].replace(
+        "999999", "N"
+    )
 
 
 def test_filtering_contacts_by_a_hidden_account_looks_like_a_missing_one(tenant_a, accounts):
     _, theirs = accounts
     with in_tenant(tenant_a):
-        create_contact(by=user_of(tenant_a, "admin"), first_name="Zed", account=theirs, owner=user_of(tenant_a, "sales2"))
+        create_contact(
+            by=user_of(tenant_a, "admin"), first_name="Zed", account=theirs, owner=user_of(tenant_a, "sales2")
+        )
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     assert client.get(f"/api/v1/contacts/?account={theirs.pk}").status_code == 400
     assert client.get("/api/v1/contacts/?account=999999").status_code == 400
@@ -87,7 +94,10 @@ def test_every_write_leaves_an_audit_row(tenant_a):
     client.patch(f"/api/v1/accounts/{account['id']}/", {"name": "Audited Ltd"}, format="json")
     client.delete(f"/api/v1/accounts/{account['id']}/")
     with in_tenant(tenant_a):
-        events = list(AuditEvent.objects.filter(target_type="accounts.account", target_id=account["id"])
-                      .order_by("id").values_list("action", "payload"))
+        events = list(
+            AuditEvent.objects.filter(target_type="accounts.account", target_id=account["id"])
+            .order_by("id")
+            .values_list("action", "payload")
+        )
     assert [action for action, _ in events] == ["account.created", "account.updated", "account.deleted"]
     assert events[1][1] == {"name": ["Audited", "Audited Ltd"]}

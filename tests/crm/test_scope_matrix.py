@@ -27,9 +27,9 @@ the same tag, so whatever a page shows of a related record is in scope too.
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 import pytest
 from django.test import Client
@@ -60,8 +60,14 @@ SCOPE = {
     "manager": {"manager", "sales", "subteam"},
     "sales": {"sales", "shared"},
 }
-OWNERS = {"director": "director", "manager": "manager", "sales": "sales", "subteam": "sales3",
-          "otherteam": "sales2", "shared": "sales2"}
+OWNERS = {
+    "director": "director",
+    "manager": "manager",
+    "sales": "sales",
+    "subteam": "sales3",
+    "otherteam": "sales2",
+    "shared": "sales2",
+}
 
 
 @dataclass(frozen=True)
@@ -94,13 +100,15 @@ def expected(role, kind):
 
 # Arrangement -------------------------------------------------------------------
 
+
 @pytest.fixture
 def matrix(tenant_a):
     """{kind: {tag: record}} in tenant_a, arranged as the module docstring says."""
     with in_tenant(tenant_a):
         admin = user_of(tenant_a, "admin")
-        assert not Account.objects.exists() and not Contact.objects.exists(), \
+        assert not Account.objects.exists() and not Contact.objects.exists(), (
             "the dashboard counts below assume tenant_a holds only this test's records"
+        )
         users = {local: user_of(tenant_a, local) for local in ("director", "manager", "sales", "sales2")}
         users["sales3"] = User.objects.create_user(email="sales3@alpha.test", password=PASSWORD, role=Role.SALES)
         east = Team.objects.create(name="Matrix East", manager=users["manager"])
@@ -115,14 +123,17 @@ def matrix(tenant_a):
             owner = users[local]
             account = create_account(by=admin, name=label("account", tag), owner=owner)
             records["account"][tag] = account
-            records["contact"][tag] = create_contact(by=admin, first_name="Ann", last_name=label("contact", tag),
-                                                     account=account, owner=owner)
+            records["contact"][tag] = create_contact(
+                by=admin, first_name="Ann", last_name=label("contact", tag), account=account, owner=owner
+            )
             records["lead"][tag] = create_lead(by=admin, first_name="Lee", last_name=label("lead", tag), owner=owner)
-            records["deal"][tag] = create_deal(by=admin, name=label("deal", tag), account=account,
-                                               amount=Decimal("1000.00"), stage=stage, owner=owner)
+            records["deal"][tag] = create_deal(
+                by=admin, name=label("deal", tag), account=account, amount=Decimal("1000.00"), stage=stage, owner=owner
+            )
             # A note: it does not count as contact, so every account stays "never contacted".
-            records["activity"][tag] = log_activity(by=admin, kind="note", subject=label("activity", tag),
-                                                    account=account, owner=owner)
+            records["activity"][tag] = log_activity(
+                by=admin, kind="note", subject=label("activity", tag), account=account, owner=owner
+            )
         for kind in ("account", "contact", "lead", "deal"):
             sharing.share(record=records[kind]["shared"], by=admin, users=[users["sales"]])
         in_pool = create_account(by=admin, name=label("account", "pool"), owner=admin)
@@ -139,10 +150,11 @@ def browser(tenant, local):
 
 # Reading what a path shows -----------------------------------------------------------
 
+
 def tags_in(values, kind):
     """Tags of the `kind` labels among `values` (other rows of the tenant are ignored)."""
     prefix = label(kind, "")
-    return {value[len(prefix):] for value in values if isinstance(value, str) and value.startswith(prefix)}
+    return {value[len(prefix) :] for value in values if isinstance(value, str) and value.startswith(prefix)}
 
 
 def html_tags(content, kind):
@@ -154,8 +166,7 @@ def page(client, url, role, status=200):
     response = client.get(url)
     assert response.status_code == status, (url, response.status_code)
     content = response.content.decode()
-    leaked = {(kind.lower(), tag) for kind, tag in LABEL.findall(content)
-              if tag not in expected(role, kind.lower())}
+    leaked = {(kind.lower(), tag) for kind, tag in LABEL.findall(content) if tag not in expected(role, kind.lower())}
     assert not leaked, f"{url} shows records out of {role}'s scope: {sorted(leaked)}"
     return content
 
@@ -171,6 +182,7 @@ def api_list(kind, query=""):
     def read(tenant, role, records):
         rows = results(api_client(tenant, user_of(tenant, role)).get(f"/api/v1/{resource}/?page_size=200{query}"))
         return {kind: tags_in([row[field] for row in rows], kind)}
+
     return read
 
 
@@ -179,9 +191,12 @@ def api_detail(kind):
 
     def read(tenant, role, records):
         client = api_client(tenant, user_of(tenant, role))
-        statuses = {tag: client.get(f"/api/v1/{resource}/{record.pk}/").status_code for tag, record in records[kind].items()}
+        statuses = {
+            tag: client.get(f"/api/v1/{resource}/{record.pk}/").status_code for tag, record in records[kind].items()
+        }
         assert set(statuses.values()) <= {200, 404}, statuses
         return {kind: {tag for tag, status in statuses.items() if status == 200}}
+
     return read
 
 
@@ -195,12 +210,14 @@ def api_export(kind):
     def read(tenant, role, records):
         client = api_client(tenant, user_of(tenant, role))
         return exported_tags(client.get(f"/api/v1/{KINDS[kind].resource}/export/?file_format=csv"), kind)
+
     return read
 
 
 def ui_export(kind):
     def read(tenant, role, records):
         return exported_tags(browser(tenant, role).get(f"{KINDS[kind].ui_list}export/?file_format=csv"), kind)
+
     return read
 
 
@@ -208,8 +225,10 @@ def api_kanban(tenant, role, records):
     response = api_client(tenant, user_of(tenant, role)).get("/api/v1/deals/kanban/")
     assert response.status_code == 200
     stages = response.json()["stages"]
-    return {"deal": tags_in([deal["name"] for stage in stages for deal in stage["deals"]], "deal"),
-            "deal count": sum(stage["count"] for stage in stages)}
+    return {
+        "deal": tags_in([deal["name"] for stage in stages for deal in stage["deals"]], "deal"),
+        "deal count": sum(stage["count"] for stage in stages),
+    }
 
 
 def api_worklist(tenant, role, records):
@@ -220,6 +239,7 @@ def api_worklist(tenant, role, records):
 def ui_list(kind):
     def read(tenant, role, records):
         return {kind: html_tags(page(browser(tenant, role), KINDS[kind].ui_list, role), kind)}
+
     return read
 
 
@@ -232,6 +252,7 @@ def ui_detail(kind):
             if status == 200:
                 shown.add(tag)
         return {kind: shown}
+
     return read
 
 
@@ -247,9 +268,14 @@ def ui_home(tenant, role, records):
     client = browser(tenant, role)
     content = page(client, "/", role)
     numbers = client.get("/").context
-    return {"account": html_tags(content, "account"), "contact": html_tags(content, "contact"),
-            "account count": numbers["account_count"], "contact count": numbers["contact_count"],
-            "account mine": numbers["my_account_count"], "contact mine": numbers["my_contact_count"]}
+    return {
+        "account": html_tags(content, "account"),
+        "contact": html_tags(content, "contact"),
+        "account count": numbers["account_count"],
+        "contact count": numbers["contact_count"],
+        "account mine": numbers["my_account_count"],
+        "contact mine": numbers["my_contact_count"],
+    }
 
 
 def ui_search(tenant, role, records):
@@ -291,8 +317,9 @@ def what_role_should_see(role, seen):
     return wanted
 
 
-@pytest.mark.parametrize("role,path", [pytest.param(role, path, id=f"{role}-{path.name}")
-                                       for path in PATHS for role in ROLES])
+@pytest.mark.parametrize(
+    ("role", "path"), [pytest.param(role, path, id=f"{role}-{path.name}") for path in PATHS for role in ROLES]
+)
 def test_each_role_sees_exactly_the_records_in_its_scope(tenant_a, matrix, role, path):
     seen = path.read(tenant_a, role, matrix)
     assert seen == what_role_should_see(role, seen)

@@ -66,15 +66,26 @@ def settings_urls(tenant):
         pipeline = Pipeline.objects.get(is_default=True)
         stage = pipeline.stages.first()
     return [
-        "/settings/", "/settings/users/", "/settings/users/invite/", f"/settings/users/{user.pk}/",
-        f"/settings/users/{user.pk}/reassign/", "/settings/teams/", "/settings/teams/new/",
-        f"/settings/teams/{team.pk}/edit/", "/settings/access/", "/settings/pool/", "/settings/pipelines/",
-        "/settings/pipelines/new/", f"/settings/pipelines/{pipeline.pk}/", f"/settings/pipelines/{pipeline.pk}/edit/",
+        "/settings/",
+        "/settings/users/",
+        "/settings/users/invite/",
+        f"/settings/users/{user.pk}/",
+        f"/settings/users/{user.pk}/reassign/",
+        "/settings/teams/",
+        "/settings/teams/new/",
+        f"/settings/teams/{team.pk}/edit/",
+        "/settings/access/",
+        "/settings/pool/",
+        "/settings/pipelines/",
+        "/settings/pipelines/new/",
+        f"/settings/pipelines/{pipeline.pk}/",
+        f"/settings/pipelines/{pipeline.pk}/edit/",
         f"/settings/stages/{stage.pk}/edit/",
     ]
 
 
 # Admin only ------------------------------------------------------------------------
+
 
 def test_the_admin_opens_every_settings_page(tenant_a, admin):
     for url in settings_urls(tenant_a):
@@ -101,11 +112,13 @@ def snapshot(tenant):
             "owners": list(Account.objects.order_by("pk").values_list("pk", "owner_id")),
             "modules": list(ModulePermission.objects.order_by("pk").values_list("role", "module", "hidden")),
             "masked": list(SensitiveField.objects.order_by("pk").values_list("module", "field", "hidden_from")),
-            "pool": list(PoolSettings.objects.values_list("claim_cap", "release_after_days_without_follow_up",
-                                                          "release_after_days_without_deal")),
+            "pool": list(
+                PoolSettings.objects.values_list(
+                    "claim_cap", "release_after_days_without_follow_up", "release_after_days_without_deal"
+                )
+            ),
             "pipelines": list(Pipeline.objects.order_by("pk").values_list("pk", "name", "is_default")),
-            "stages": list(Stage.objects.order_by("pk").values_list("pk", "name", "probability", "kind",
-                                                                     "position")),
+            "stages": list(Stage.objects.order_by("pk").values_list("pk", "name", "probability", "kind", "position")),
             "audit": AuditEvent.objects.count(),
         }
 
@@ -156,12 +169,12 @@ def test_only_the_admin_has_a_settings_entry_in_the_sidebar(tenant_a, admin):
 
 def test_the_landing_page_links_to_every_settings_page(admin):
     content = text(admin.get("/settings/"))
-    for url in ("/settings/users/", "/settings/teams/", "/settings/access/", "/settings/pool/",
-                "/settings/pipelines/"):
+    for url in ("/settings/users/", "/settings/teams/", "/settings/access/", "/settings/pool/", "/settings/pipelines/"):
         assert f'href="{url}"' in content
 
 
 # Users -----------------------------------------------------------------------------
+
 
 def test_the_user_list_shows_role_team_active_and_last_sign_in(tenant_a, admin):
     with in_tenant(tenant_a):
@@ -179,8 +192,10 @@ def test_the_admin_invites_a_user_into_a_team(tenant_a, admin, django_capture_on
     with in_tenant(tenant_a):
         team = Team.objects.create(name="West")
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin.post("/settings/users/invite/", {"email": "New.Person@alpha.test", "name": "New Person",
-                                                          "role": "manager", "team": team.pk})
+        response = admin.post(
+            "/settings/users/invite/",
+            {"email": "New.Person@alpha.test", "name": "New Person", "role": "manager", "team": team.pk},
+        )
     assert response.status_code == 302 and response["Location"] == "/settings/users/"
     with in_tenant(tenant_a):
         user = User.objects.get(email="new.person@alpha.test")
@@ -192,7 +207,8 @@ def test_the_admin_invites_a_user_into_a_team(tenant_a, admin, django_capture_on
 
 
 def test_inviting_beyond_the_paid_seats_shows_the_limit_with_the_billing_hint_and_creates_no_user(
-        tenant_a, admin, django_capture_on_commit_callbacks):
+    tenant_a, admin, django_capture_on_commit_callbacks
+):
     with in_tenant(tenant_a):
         before = User.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
@@ -291,8 +307,7 @@ def test_reassigning_a_departing_users_records_moves_them_all_with_history(tenan
         account = create_account(by=admin_user, name="Inherited", owner=leaver)
         contact = create_contact(by=admin_user, first_name="Bo", account=account, owner=leaver)
         deal = create_deal(by=admin_user, name="Inherited deal", account=account, owner=leaver)
-    response = browser(tenant_a, "admin", htmx=True).post(f"/settings/users/{leaver.pk}/reassign/",
-                                                          {"to": heir.pk})
+    response = browser(tenant_a, "admin", htmx=True).post(f"/settings/users/{leaver.pk}/reassign/", {"to": heir.pk})
     assert response.status_code == 200
     result = text(response).split('data-testid="reassign-result"')[1].split("</p>")[0]
     assert "1 accounts" in result and "1 contacts" in result and "1 deals" in result
@@ -317,14 +332,21 @@ def test_records_cannot_be_reassigned_to_a_deactivated_user(tenant_a, admin):
 
 # Teams -----------------------------------------------------------------------------
 
+
 def test_the_admin_builds_a_team_tree_with_managers_and_members(tenant_a, admin):
     manager, sales, sales2 = (user_of(tenant_a, name) for name in ("manager", "sales", "sales2"))
-    assert admin.post("/settings/teams/new/", {"name": "East", "manager": manager.pk,
-                                               "members": [sales.pk]}).status_code == 302
+    assert (
+        admin.post("/settings/teams/new/", {"name": "East", "manager": manager.pk, "members": [sales.pk]}).status_code
+        == 302
+    )
     with in_tenant(tenant_a):
         east = Team.objects.get(name="East")
-    assert admin.post("/settings/teams/new/", {"name": "East-Shanghai", "parent": east.pk,
-                                               "members": [sales2.pk]}).status_code == 302
+    assert (
+        admin.post(
+            "/settings/teams/new/", {"name": "East-Shanghai", "parent": east.pk, "members": [sales2.pk]}
+        ).status_code
+        == 302
+    )
     content = text(admin.get("/settings/teams/"))
     assert content.index(">East<") < content.index(">East-Shanghai<")
     assert 'class="tree-1"' in content.split(">East-Shanghai<")[0].rsplit("<tr", 1)[1]
@@ -366,6 +388,7 @@ def test_deleting_a_team_keeps_its_members(tenant_a, admin):
 
 
 # Module permissions and masked fields ------------------------------------------------
+
 
 def test_hiding_a_module_from_sales_makes_its_pages_404_and_removes_its_sidebar_entry(tenant_a, admin):
     sales = browser(tenant_a, "sales")
@@ -411,8 +434,9 @@ def test_masking_a_contacts_phone_for_sales_masks_it_for_sales_only(tenant_a, ad
 
 
 def test_an_unknown_field_cannot_be_masked(tenant_a):
-    response = browser(tenant_a, "admin", htmx=True).post("/settings/access/fields/",
-                                                          {"field": "contacts.password", "hidden_from": ["sales"]})
+    response = browser(tenant_a, "admin", htmx=True).post(
+        "/settings/access/fields/", {"field": "contacts.password", "hidden_from": ["sales"]}
+    )
     assert response.status_code == 400
     assert 'id="id_field-error"' in text(response)
     with in_tenant(tenant_a):
@@ -421,19 +445,26 @@ def test_an_unknown_field_cannot_be_masked(tenant_a):
 
 # Customer pool -----------------------------------------------------------------------
 
+
 def test_the_admin_sets_the_pool_rules_and_an_empty_box_switches_a_rule_off(tenant_a, admin):
-    response = admin.post("/settings/pool/", {"claim_cap": "30", "release_after_days_without_follow_up": "14",
-                                              "release_after_days_without_deal": ""})
+    response = admin.post(
+        "/settings/pool/",
+        {"claim_cap": "30", "release_after_days_without_follow_up": "14", "release_after_days_without_deal": ""},
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         settings = PoolSettings.objects.get()
-        assert (settings.claim_cap, settings.release_after_days_without_follow_up,
-                settings.release_after_days_without_deal) == (30, 14, None)
+        assert (
+            settings.claim_cap,
+            settings.release_after_days_without_follow_up,
+            settings.release_after_days_without_deal,
+        ) == (30, 14, None)
         assert AuditEvent.objects.filter(action="pool.settings_changed").exists()
 
 
-@pytest.mark.parametrize("field", ["claim_cap", "release_after_days_without_follow_up",
-                                   "release_after_days_without_deal"])
+@pytest.mark.parametrize(
+    "field", ["claim_cap", "release_after_days_without_follow_up", "release_after_days_without_deal"]
+)
 @pytest.mark.parametrize("value", ["0", "-3"])
 def test_pool_rules_of_zero_or_below_are_400_and_nothing_is_saved(tenant_a, field, value):
     with in_tenant(tenant_a):
@@ -447,10 +478,12 @@ def test_pool_rules_of_zero_or_below_are_400_and_nothing_is_saved(tenant_a, fiel
 
 # Pipelines and stages ----------------------------------------------------------------
 
+
 def test_the_admin_edits_a_stages_name_probability_and_kind(tenant_a, admin):
     stage = default_stages(tenant_a)[1]
-    response = admin.post(f"/settings/stages/{stage.pk}/edit/", {"name": "Discovery", "probability": "45",
-                                                                 "kind": "open"})
+    response = admin.post(
+        f"/settings/stages/{stage.pk}/edit/", {"name": "Discovery", "probability": "45", "kind": "open"}
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         stage = Stage.objects.get(pk=stage.pk)
@@ -463,7 +496,8 @@ def test_a_stage_probability_outside_0_to_100_is_400_and_nothing_changes(tenant_
     stage = default_stages(tenant_a)[1]
     before = snapshot(tenant_a)
     response = browser(tenant_a, "admin", htmx=True).post(
-        f"/settings/stages/{stage.pk}/edit/", {"name": stage.name, "probability": probability, "kind": "open"})
+        f"/settings/stages/{stage.pk}/edit/", {"name": stage.name, "probability": probability, "kind": "open"}
+    )
     assert response.status_code == 400
     assert 'id="id_probability-error"' in text(response)
     assert snapshot(tenant_a) == before
@@ -474,8 +508,9 @@ def test_moving_stages_up_and_down_reorders_the_pipeline(tenant_a, admin):
     names = [stage.name for stage in stages]
     assert admin.post(f"/settings/stages/{stages[2].pk}/move/", {"direction": "up"}).status_code == 302
     assert [stage.name for stage in default_stages(tenant_a)] == [names[0], names[2], names[1], *names[3:]]
-    response = browser(tenant_a, "admin", htmx=True).post(f"/settings/stages/{stages[0].pk}/move/",
-                                                          {"direction": "down"})
+    response = browser(tenant_a, "admin", htmx=True).post(
+        f"/settings/stages/{stages[0].pk}/move/", {"direction": "down"}
+    )
     assert response.status_code == 200
     assert [stage.name for stage in default_stages(tenant_a)] == [names[2], names[0], names[1], *names[3:]]
     shown = text(response)
@@ -487,8 +522,12 @@ def test_moving_stages_up_and_down_reorders_the_pipeline(tenant_a, admin):
 
 def test_the_admin_adds_and_deletes_a_stage(tenant_a, admin):
     pipeline_id = default_stages(tenant_a)[0].pipeline_id
-    assert admin.post(f"/settings/pipelines/{pipeline_id}/stages/new/",
-                      {"name": "Trial", "probability": "50", "kind": "open"}).status_code == 302
+    assert (
+        admin.post(
+            f"/settings/pipelines/{pipeline_id}/stages/new/", {"name": "Trial", "probability": "50", "kind": "open"}
+        ).status_code
+        == 302
+    )
     stages = default_stages(tenant_a)
     assert stages[-1].name == "Trial"
     assert admin.post(f"/settings/stages/{stages[-1].pk}/delete/").status_code == 302
@@ -545,8 +584,9 @@ def test_saving_a_team_keeps_its_deactivated_members(tenant_a, admin):
         User.objects.filter(pk=sales2.pk).update(is_active=False)
     form = text(admin.get(f"/settings/teams/{team.pk}/edit/"))
     assert re.search(rf'name="members" value="{sales2.pk}"[^>]* checked', form)
-    response = admin.post(f"/settings/teams/{team.pk}/edit/", {"name": "Mixed renamed",
-                                                               "members": [sales.pk, sales2.pk]})
+    response = admin.post(
+        f"/settings/teams/{team.pk}/edit/", {"name": "Mixed renamed", "members": [sales.pk, sales2.pk]}
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         team = Team.objects.get(pk=team.pk)

@@ -43,11 +43,23 @@ def production_manifests():
 @pytest.fixture(scope="session")
 def other_branches_manifests():
     """The templates' other branches: what the two renders above leave out."""
-    return render("--set", ",".join([
-        "podAntiAffinity=hard", "persistence.enabled=false", "web.autoscaling.enabled=false",
-        "worker.autoscaling.enabled=false", "web.podDisruptionBudget.enabled=false", "ingress.tls.enabled=false",
-        "worker.metricsPort=0", "networkPolicy.metricsNamespace=monitoring",
-        "networkPolicy.backendPodSelectors[0].app=postgresql", "serviceAccount.create=false"]))
+    return render(
+        "--set",
+        ",".join(
+            [
+                "podAntiAffinity=hard",
+                "persistence.enabled=false",
+                "web.autoscaling.enabled=false",
+                "worker.autoscaling.enabled=false",
+                "web.podDisruptionBudget.enabled=false",
+                "ingress.tls.enabled=false",
+                "worker.metricsPort=0",
+                "networkPolicy.metricsNamespace=monitoring",
+                "networkPolicy.backendPodSelectors[0].app=postgresql",
+                "serviceAccount.create=false",
+            ]
+        ),
+    )
 
 
 def find(manifests, kind, name=None):
@@ -58,8 +70,9 @@ def find(manifests, kind, name=None):
 
 def pod_specs(manifests):
     """(owner name, pod spec) of every Deployment and Job."""
-    return [(m["metadata"]["name"], m["spec"]["template"]["spec"])
-            for m in manifests if m["kind"] in ("Deployment", "Job")]
+    return [
+        (m["metadata"]["name"], m["spec"]["template"]["spec"]) for m in manifests if m["kind"] in ("Deployment", "Job")
+    ]
 
 
 def containers(pod_spec):

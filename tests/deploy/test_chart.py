@@ -8,7 +8,7 @@ import pytest
 import yaml
 from kubernetes_validate import utils as kubernetes
 
-from tests.deploy.conftest import (CHART, PRODUCTION_VALUES, containers, find, helm, pod_specs, render)
+from tests.deploy.conftest import CHART, PRODUCTION_VALUES, containers, find, helm, pod_specs, render
 
 RENDERS = ["default_manifests", "production_manifests"]
 
@@ -28,7 +28,7 @@ def test_the_chart_lints(values):
 
 
 @pytest.mark.parametrize("version", kubernetes_versions())
-@pytest.mark.parametrize("manifests", RENDERS + ["other_branches_manifests"])
+@pytest.mark.parametrize("manifests", [*RENDERS, "other_branches_manifests"])
 def test_every_rendered_manifest_is_valid_kubernetes(manifests, version, request):
     errors = []
     for manifest in request.getfixturevalue(manifests):
@@ -39,13 +39,16 @@ def test_every_rendered_manifest_is_valid_kubernetes(manifests, version, request
     assert errors == []
 
 
-@pytest.mark.parametrize("typo", [
-    "config.TRIAL_DAY=3",            # a setting's name misspelt
-    "web.gunicorn.worker=3",         # a nested key misspelt
-    "worker.autoscaling.maxReplica=3",
-    "networkPolicy.egress[0].cidr=10.0.0.0/8",
-    "secret.SECRET_KEY=x",           # `secrets`, not `secret`
-])
+@pytest.mark.parametrize(
+    "typo",
+    [
+        "config.TRIAL_DAY=3",  # a setting's name misspelt
+        "web.gunicorn.worker=3",  # a nested key misspelt
+        "worker.autoscaling.maxReplica=3",
+        "networkPolicy.egress[0].cidr=10.0.0.0/8",
+        "secret.SECRET_KEY=x",  # `secrets`, not `secret`
+    ],
+)
 def test_a_values_typo_fails(typo):
     result = helm("template", "crm", str(CHART), "--set", typo)
     assert result.returncode != 0 and "Additional property" in result.stderr
@@ -104,8 +107,12 @@ def test_values_yaml_has_a_comment_on_every_setting():
         ancestors_of[number] = ancestors
         key = re.match(r"^[\s-]*([A-Za-z_][\w./-]*):(.*)$", line)
         following = content[index + 1][1] if index + 1 < len(content) else ""
-        is_block = key and not key.group(2).strip() and indentation(following) > indentation(line) \
+        is_block = (
+            key
+            and not key.group(2).strip()
+            and indentation(following) > indentation(line)
             and not following.lstrip().startswith("-")
+        )
         if key and not is_block:
             leaves_by_parent.setdefault(ancestors[0] if ancestors else None, []).append(number)
 
@@ -125,8 +132,9 @@ def test_beat_runs_exactly_one_pod_replaced_by_recreate(default_manifests, produ
         [beat] = find(manifests, "Deployment", "crm-beat")
         assert beat["spec"]["replicas"] == 1
         assert beat["spec"]["strategy"] == {"type": "Recreate"}
-        assert not [h for h in find(manifests, "HorizontalPodAutoscaler")
-                    if h["spec"]["scaleTargetRef"]["name"] == "crm-beat"]
+        assert not [
+            h for h in find(manifests, "HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == "crm-beat"
+        ]
 
 
 def test_beat_replicas_cannot_be_raised_through_values():
@@ -182,8 +190,9 @@ def test_the_app_writes_only_to_mounted_volumes(manifests, request):
             mounts = [mount["mountPath"] for mount in container["volumeMounts"]]
             for variable in container.get("env", []):
                 if variable["name"] in ("MEDIA_ROOT", "BACKUP_DIR", "PROMETHEUS_MULTIPROC_DIR"):
-                    assert any(variable["value"].startswith(path + "/") or variable["value"] == path
-                               for path in mounts), (name, variable)
+                    assert any(
+                        variable["value"].startswith(path + "/") or variable["value"] == path for path in mounts
+                    ), (name, variable)
 
 
 def test_web_pods_are_probed_on_healthz(default_manifests):
@@ -217,15 +226,20 @@ def test_the_ingress_serves_the_base_domain_and_every_tenant_over_tls(production
 
 def test_web_is_reachable_from_the_ingress_controller_only(production_manifests):
     [policy] = find(production_manifests, "NetworkPolicy", "crm-web")
-    sources = [peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
-               for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+    sources = [
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for rule in policy["spec"]["ingress"]
+        for peer in rule["from"]
+    ]
     assert sources == ["ingress-nginx", "monitoring"]  # the controller, and Prometheus when named
 
 
 def test_egress_goes_only_to_the_listed_ports_and_networks(production_manifests):
     [policy] = find(production_manifests, "NetworkPolicy", "crm-egress")
-    assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "crm",
-                                                            "app.kubernetes.io/instance": "crm"}
+    assert policy["spec"]["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "crm",
+        "app.kubernetes.io/instance": "crm",
+    }
     database = [rule for rule in policy["spec"]["egress"] if rule["ports"][0]["port"] == 5432]
     assert database == [{"ports": [{"port": 5432, "protocol": "TCP"}], "to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}]}]
 
@@ -234,15 +248,23 @@ def test_an_in_cluster_database_admits_only_this_releases_pods():
     manifests = render("--set", "networkPolicy.backendPodSelectors[0].app=postgresql")
     [policy] = find(manifests, "NetworkPolicy", "crm-backend-0")
     assert policy["spec"]["podSelector"]["matchLabels"] == {"app": "postgresql"}
-    assert policy["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": {
-        "app.kubernetes.io/name": "crm", "app.kubernetes.io/instance": "crm"}}}]}]
+    assert policy["spec"]["ingress"] == [
+        {
+            "from": [
+                {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "crm", "app.kubernetes.io/instance": "crm"}}}
+            ]
+        }
+    ]
 
 
 def test_existing_secrets_are_loaded_after_the_charts_own(production_manifests):
     [web] = find(production_manifests, "Deployment", "crm-web")
     sources = web["spec"]["template"]["spec"]["containers"][0]["envFrom"]
-    assert sources == [{"configMapRef": {"name": "crm"}}, {"secretRef": {"name": "crm"}},
-                       {"secretRef": {"name": "crm-settings"}}]
+    assert sources == [
+        {"configMapRef": {"name": "crm"}},
+        {"secretRef": {"name": "crm"}},
+        {"secretRef": {"name": "crm-settings"}},
+    ]
     # The keys come from that Secret, so the chart generates none.
     [secret] = find(production_manifests, "Secret")
     assert not secret.get("data")

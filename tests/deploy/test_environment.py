@@ -18,8 +18,12 @@ NOT_FOR_THE_CHART = {
 
 
 def _is_os_environ(node):
-    return (isinstance(node, ast.Attribute) and node.attr == "environ"
-            and isinstance(node.value, ast.Name) and node.value.id == "os")
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "environ"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    )
 
 
 def _read_name(node):
@@ -34,8 +38,12 @@ def _read_name(node):
             return node.args[0]
     if isinstance(node, ast.Subscript) and _is_os_environ(node.value):
         return node.slice
-    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In) \
-            and _is_os_environ(node.comparators[0]):
+    if (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], ast.In)
+        and _is_os_environ(node.comparators[0])
+    ):
         return node.left
     return None
 
@@ -55,8 +63,13 @@ def variables_read(path):
     names = set()
     for node in ast.walk(tree):
         read = _read_name(node)
-        if read is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in readers and len(node.args) > readers[node.func.id]:
+        if (
+            read is None
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in readers
+            and len(node.args) > readers[node.func.id]
+        ):
             read = node.args[readers[node.func.id]]
         if isinstance(read, ast.Constant) and isinstance(read.value, str):
             names.add(read.value)
@@ -65,8 +78,14 @@ def variables_read(path):
 
 @functools.cache
 def code_variables():
-    return frozenset().union(*(variables_read(path) for package in APP_PACKAGES
-                         for path in (ROOT / package).rglob("*.py") if "migrations" not in path.parts))
+    return frozenset().union(
+        *(
+            variables_read(path)
+            for package in APP_PACKAGES
+            for path in (ROOT / package).rglob("*.py")
+            if "migrations" not in path.parts
+        )
+    )
 
 
 def chart_variables(manifests):
@@ -103,13 +122,13 @@ def test_the_scan_sees_reads_through_the_settings_helpers():
 def test_every_variable_the_code_reads_is_settable_through_the_chart_and_no_other():
     wanted = code_variables() - set(NOT_FOR_THE_CHART)
     settable = chart_variables(everything_set())
-    assert {"missing from the chart": sorted(wanted - settable),
-            "set by the chart, read by no code": sorted(settable - wanted)} == \
-           {"missing from the chart": [], "set by the chart, read by no code": []}
+    assert {
+        "missing from the chart": sorted(wanted - settable),
+        "set by the chart, read by no code": sorted(settable - wanted),
+    } == {"missing from the chart": [], "set by the chart, read by no code": []}
 
 
-def test_the_default_and_production_renders_set_only_variables_the_code_reads(default_manifests,
-                                                                               production_manifests):
+def test_the_default_and_production_renders_set_only_variables_the_code_reads(default_manifests, production_manifests):
     read = code_variables()
     assert chart_variables(default_manifests + production_manifests) - read == set()
 

@@ -18,7 +18,6 @@ import json
 import re
 import shlex
 import sys
-import tomllib
 
 import pytest
 from celery import Celery
@@ -28,7 +27,6 @@ from celery.bin.celery import celery as celery_cli
 from django.core.management import get_commands, load_command_class
 from django.core.management.base import CommandError
 from gunicorn.config import Config as GunicornConfig
-
 
 from tests.deploy.conftest import ROOT, containers, pod_specs
 from tests.test_lock import pins
@@ -119,7 +117,9 @@ def check_gunicorn(arguments):
         try:
             options = GunicornConfig().parser().parse_args(arguments)
         except SystemExit:
-            raise AssertionError(f"gunicorn {' '.join(arguments)}: {errors.getvalue().strip().splitlines()[-1]}")
+            raise AssertionError(
+                f"gunicorn {' '.join(arguments)}: {errors.getvalue().strip().splitlines()[-1]}"
+            ) from None
     config = options.config or ""
     assert config.startswith("python:"), f"gunicorn without our config module: {arguments}"
     importlib.import_module(config.removeprefix("python:"))
@@ -136,7 +136,8 @@ def check_celery(arguments):
     subcommand, options = arguments[2], arguments[3:]
     assert subcommand in celery_cli.commands, f"celery has no subcommand {subcommand!r}"
     context = celery_cli.commands[subcommand].make_context(
-        subcommand, list(options), obj=CLIContext(app=app, no_color=True, workdir=None, quiet=True))
+        subcommand, list(options), obj=CLIContext(app=app, no_color=True, workdir=None, quiet=True)
+    )
     scheduler = context.params.get("scheduler")
     if scheduler:
         module, _, attribute = scheduler.partition(":")
@@ -155,28 +156,39 @@ def test_the_dockerfile_calls_only_what_the_project_has():
 @pytest.mark.parametrize("manifests", ["default_manifests", "production_manifests"])
 def test_the_charts_containers_call_only_what_the_project_has(manifests, request):
     assert checked(chart_commands(request.getfixturevalue(manifests))) == {
-        "manage.py upgrade", "gunicorn", "celery worker", "celery beat"}
+        "manage.py upgrade",
+        "gunicorn",
+        "celery worker",
+        "celery beat",
+    }
 
 
 def test_the_image_runs_what_the_procfile_runs():
     """The Procfile is how `make run` starts the three processes; the image and
     chart must start the same programs with the same entry points."""
     procfile = (ROOT / "Procfile").read_text()
-    for entry_point in ("python:ops.observability.gunicorn", "config.wsgi:application", "-A config worker",
-                        "-A config beat", "django_celery_beat.schedulers:DatabaseScheduler"):
+    for entry_point in (
+        "python:ops.observability.gunicorn",
+        "config.wsgi:application",
+        "-A config worker",
+        "-A config beat",
+        "django_celery_beat.schedulers:DatabaseScheduler",
+    ):
         assert entry_point in procfile
 
 
 def test_a_missing_command_or_option_is_caught():
     """The checks above fail for a renamed command, option or entry point."""
-    broken = [["python", "manage.py", "upgrade_everything"],
-              ["python", "manage.py", "upgrade", "--chek"],
-              ["gunicorn", "-c", "python:ops.observability.gunicorn", "config.wsgi:app"],
-              ["gunicorn", "-c", "python:ops.observability.no_such_module", "config.wsgi:application"],
-              ["celery", "-A", "config", "worker", "--concurency=2"],
-              ["celery", "-A", "config", "beat", "--scheduler", "django_celery_beat.schedulers:NoScheduler"]]
+    broken = [
+        ["python", "manage.py", "upgrade_everything"],
+        ["python", "manage.py", "upgrade", "--chek"],
+        ["gunicorn", "-c", "python:ops.observability.gunicorn", "config.wsgi:app"],
+        ["gunicorn", "-c", "python:ops.observability.no_such_module", "config.wsgi:application"],
+        ["celery", "-A", "config", "worker", "--concurency=2"],
+        ["celery", "-A", "config", "beat", "--scheduler", "django_celery_beat.schedulers:NoScheduler"],
+    ]
     for argv in broken:
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017, PT011 (each broken argv fails in its own way)
             check(argv)
 
 
@@ -189,8 +201,9 @@ def _optional(node, parents):
     """An import inside `try: ... except ImportError` is optional."""
     for parent in parents.get(node, []):
         if isinstance(parent, ast.Try) and any(
-                isinstance(handler.type, ast.Name) and handler.type.id in ("ImportError", "ModuleNotFoundError")
-                for handler in parent.handlers):
+            isinstance(handler.type, ast.Name) and handler.type.id in ("ImportError", "ModuleNotFoundError")
+            for handler in parent.handlers
+        ):
             return True
     return False
 
@@ -204,7 +217,7 @@ def imported_libraries():
             parents = {}
             for node in ast.walk(tree):
                 for child in ast.iter_child_nodes(node):
-                    parents[child] = parents.get(node, []) + [node]
+                    parents[child] = [*parents.get(node, []), node]
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
                     modules = [alias.name for alias in node.names]
@@ -224,6 +237,9 @@ def imported_libraries():
 def test_the_base_dependencies_provide_every_library_the_app_imports():
     installed = _base_distributions()
     providers = importlib.metadata.packages_distributions()
-    missing = {module: where for module, where in imported_libraries().items()
-               if not {re.sub(r"[-_.]+", "-", d).lower() for d in providers.get(module, [])} & installed}
+    missing = {
+        module: where
+        for module, where in imported_libraries().items()
+        if not {re.sub(r"[-_.]+", "-", d).lower() for d in providers.get(module, [])} & installed
+    }
     assert missing == {}

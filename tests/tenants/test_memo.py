@@ -54,8 +54,9 @@ def test_nothing_is_remembered_after_the_request(tenant_a):
 def test_a_request_that_walks_tenants_gets_each_tenants_own_value(tenant_a, tenant_b):
     admin_a = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
-        builder_services.create_field(by=admin_a, object_name="deals", name="region_code", label="Region code",
-                                      type="text")
+        builder_services.create_field(
+            by=admin_a, object_name="deals", name="region_code", label="Region code", type="text"
+        )
     with memo.for_request(request("GET")):
         with in_tenant(tenant_a):
             assert [f.name for f in builder.fields_for("deals")] == ["region_code"]

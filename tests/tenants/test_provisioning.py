@@ -53,14 +53,16 @@ def new_migration(settings, tmp_path):
     target = tmp_path / package
     shutil.copytree(CONTACTS_MIGRATIONS, target, ignore=shutil.ignore_patterns("__pycache__"))
     last = sorted(p.stem for p in target.glob("0*.py"))[-1]
-    (target / "9999_probe.py").write_text(textwrap.dedent(f"""
+    (target / "9999_probe.py").write_text(
+        textwrap.dedent(f"""
         from django.db import migrations
 
         class Migration(migrations.Migration):
             dependencies = [("contacts", "{last}")]
             operations = [migrations.RunSQL(
                 "CREATE TABLE contacts_probe (id serial PRIMARY KEY)", "DROP TABLE contacts_probe")]
-    """))
+    """)
+    )
     sys.path.insert(0, str(tmp_path))
     settings.MIGRATION_MODULES = {"contacts": package}
     provisioning.migration_fingerprint.cache_clear()
@@ -93,8 +95,9 @@ def test_tenant_signed_up_after_an_upgrade_has_the_new_migrations_table(pool_res
     tenant = sign_up()
     pool_restored.append(tenant)
     assert table_exists(tenant.schema_name, "contacts_probe")
-    assert spares_before - set(SpareSchema.objects.values_list("schema_name", flat=True)), \
+    assert spares_before - set(SpareSchema.objects.values_list("schema_name", flat=True)), (
         "sign-up should have taken one of the upgraded spares"
+    )
 
 
 def test_spares_left_behind_by_a_missed_upgrade_are_never_handed_out(pool_restored, new_migration):

@@ -7,14 +7,20 @@ from django.test import Client
 
 from crm.users.models import Role, User
 from tenants.models import Domain, Tenant
-from tests.conftest import PASSWORD, api_client, in_tenant, unique_subdomain
+from tests.conftest import api_client, in_tenant, unique_subdomain
 
 pytestmark = pytest.mark.django_db
 
 
 def signup_payload(**overrides):
-    payload = {"company": "Acme Ltd", "subdomain": unique_subdomain("acme"), "email": "boss@acme.test",
-               "password": "a-strong-passphrase", "seats": 3, "interval": "month"}
+    payload = {
+        "company": "Acme Ltd",
+        "subdomain": unique_subdomain("acme"),
+        "email": "boss@acme.test",
+        "password": "a-strong-passphrase",
+        "seats": 3,
+        "interval": "month",
+    }
     payload.update(overrides)
     return payload
 
@@ -35,8 +41,12 @@ def test_signup_answers_201_and_the_tenant_works_at_once(spare_pool):
 
     tenant_host = f"{payload['subdomain']}.localhost"
     client = api_client()
-    token = client.post("/api/v1/auth/token/", {"email": "boss@acme.test", "password": "a-strong-passphrase"},
-                        format="json", HTTP_HOST=tenant_host)
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"email": "boss@acme.test", "password": "a-strong-passphrase"},
+        format="json",
+        HTTP_HOST=tenant_host,
+    )
     assert token.status_code == 200, token.content
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.json()['token']}")
     contact = client.post("/api/v1/contacts/", {"first_name": "Ann"}, format="json", HTTP_HOST=tenant_host)
@@ -171,13 +181,15 @@ def test_concurrent_signups_of_one_subdomain_make_one_tenant_and_one_clean_400(c
     assert Tenant.objects.filter(subdomain=subdomain).count() == 1
     assert Domain.objects.filter(domain=f"{subdomain}.localhost").count() == 1
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s",
-                       [f"t_{subdomain.replace('-', '_')}_%"])
+        cursor.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s", [f"t_{subdomain.replace('-', '_')}_%"]
+        )
         assert cursor.fetchone()[0] == 1
 
 
 def test_signup_errors_come_in_chinese_when_asked():
-    response = api_client().post("/api/v1/signup/", signup_payload(subdomain="www"), format="json",
-                                 HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = api_client().post(
+        "/api/v1/signup/", signup_payload(subdomain="www"), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert response.status_code == 400
     assert response.json() == {"subdomain": ["该子域名为保留名称。"]}

@@ -6,8 +6,8 @@ from django.core.cache import caches
 
 from crm.accounts.models import Account
 from tenants.models import SpareSchema
+from tests.conftest import in_tenant, sign_up
 from tests.tenants.tasks_for_tests import create_marker_account, note_schema
-from tests.conftest import in_tenant, sign_up, user_of
 
 pytestmark = pytest.mark.celery
 

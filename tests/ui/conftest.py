@@ -23,8 +23,14 @@ from tests.conftest import PASSWORD, in_tenant, sign_up
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".run" / "ui-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -69,8 +75,9 @@ def ui_tenant(committed_db):
     committed_db.append(tenant)
     with in_tenant(tenant):
         for local in ("sales", "sales2"):
-            User.objects.create_user(email=f"{local}@example.test", password=PASSWORD, role=Role.SALES,
-                                     name=local.capitalize())
+            User.objects.create_user(
+                email=f"{local}@example.test", password=PASSWORD, role=Role.SALES, name=local.capitalize()
+            )
     return tenant
 
 

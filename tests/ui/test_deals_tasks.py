@@ -24,8 +24,13 @@ def test_opening_a_deal_from_the_list_and_pausing_it_shows_it_paused_on_the_boar
     with in_tenant(ui_tenant):
         owner = User.objects.get(email="owner@example.test")
         account = accounts.create_account(by=owner, name="Contoso Ltd")
-        deal = deals.create_deal(by=owner, name="Fleet Renewal", account=account, amount=48000,
-                                 expected_close_date=timezone.localdate() + datetime.timedelta(days=40))
+        deal = deals.create_deal(
+            by=owner,
+            name="Fleet Renewal",
+            account=account,
+            amount=48000,
+            expected_close_date=timezone.localdate() + datetime.timedelta(days=40),
+        )
         deals.create_deal(by=owner, name="Spare Parts", amount=1200)
     until = timezone.localdate() + datetime.timedelta(days=21)
     sign_in(page, site, "owner@example.test")
@@ -93,8 +98,9 @@ def test_a_managers_comment_raises_the_owners_notification_count(page, chromium,
     with in_tenant(ui_tenant):
         owner = User.objects.get(email="owner@example.test")
         sales = User.objects.get(email="sales@example.test")
-        manager = User.objects.create_user(email="manager@example.test", password=PASSWORD, role=Role.MANAGER,
-                                           name="Mia Manager")
+        manager = User.objects.create_user(
+            email="manager@example.test", password=PASSWORD, role=Role.MANAGER, name="Mia Manager"
+        )
         team = Team.objects.create(name="East", manager=manager)
         TeamMembership.objects.create(user=sales, team=team)
         account = accounts.create_account(by=owner, name="Initech", owner=sales)

@@ -11,10 +11,12 @@ from tests.ui.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.slow
 
-LEADS_CSV = (b"Given name,Family name,Firm,email\n"
-             b"Grace,Hopper,Cobol Systems,grace@cobol.test\n"
-             b"Alan,Turing,Bletchley Works,alan@bletchley.test\n"
-             b",Nameless,Nowhere Ltd,nobody@nowhere.test\n")
+LEADS_CSV = (
+    b"Given name,Family name,Firm,email\n"
+    b"Grace,Hopper,Cobol Systems,grace@cobol.test\n"
+    b"Alan,Turing,Bletchley Works,alan@bletchley.test\n"
+    b",Nameless,Nowhere Ltd,nobody@nowhere.test\n"
+)
 
 
 def test_creating_a_lead_and_converting_it_into_an_account(page, site):

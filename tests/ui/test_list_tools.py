@@ -73,5 +73,6 @@ def test_the_owner_releases_an_account_to_the_pool_from_its_page(page, site, ui_
     expect(page.get_by_test_id("pool-list")).to_contain_text("Lighthouse Ltd")
     with in_tenant(ui_tenant):
         assert Account.objects.get(pk=account.pk).owner_id is None
-        assert AuditEvent.objects.filter(target_type="accounts.account", target_id=account.pk,
-                                         action="pool.released", payload__reason="Moved abroad").exists()
+        assert AuditEvent.objects.filter(
+            target_type="accounts.account", target_id=account.pk, action="pool.released", payload__reason="Moved abroad"
+        ).exists()

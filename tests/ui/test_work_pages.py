@@ -153,10 +153,13 @@ def test_dragging_a_deal_onto_the_lost_column_asks_why_and_saves_the_reason(page
 def drag_and_drop(page, source, target):
     """The HTML5 drag events a person's drag fires, with one DataTransfer between them
     (headless chromium does not always start a native drag from synthesized mouse moves)."""
-    page.evaluate("""([source, target]) => {
+    page.evaluate(
+        """([source, target]) => {
         const card = document.querySelector(source), column = document.querySelector(target);
         const data = new DataTransfer();
         for (const [node, type] of [[card, "dragstart"], [column, "dragover"], [column, "drop"], [card, "dragend"]]) {
             node.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: data}));
         }
-    }""", [source, target])
+    }""",
+        [source, target],
+    )

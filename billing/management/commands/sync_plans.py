@@ -10,6 +10,8 @@ class Command(BaseCommand):
         plans = catalog.sync_catalog()
         where = "database and Stripe" if gateway.enabled() else "database (billing offline)"
         for plan in plans:
-            self.stdout.write(f"{plan.code}: {plan.name} {plan.month_amount}/{plan.year_amount} {plan.currency} "
-                              f"{plan.stripe_month_price or '-'} {plan.stripe_year_price or '-'}")
+            self.stdout.write(
+                f"{plan.code}: {plan.name} {plan.month_amount}/{plan.year_amount} {plan.currency} "
+                f"{plan.stripe_month_price or '-'} {plan.stripe_year_price or '-'}"
+            )
         self.stdout.write(self.style.SUCCESS(f"{len(plans)} plans in sync ({where})"))

@@ -18,10 +18,14 @@ from crm.web.settings.forms import ROLES_BELOW_ADMIN, ModuleGridForm, SensitiveF
 
 @admin_page
 def access_page(request):
-    return render(request, "crm/settings/access/page.html", {
-        **_grid_context(*_grid_form()),
-        **_fields_context(SensitiveFieldForm()),
-    })
+    return render(
+        request,
+        "crm/settings/access/page.html",
+        {
+            **_grid_context(*_grid_form()),
+            **_fields_context(SensitiveFieldForm()),
+        },
+    )
 
 
 def _grid_form(data=None):
@@ -36,9 +40,10 @@ def _grid_form(data=None):
 def _grid_context(form, modules, saved=False):
     checked = set(form.data.getlist("hidden")) if form.is_bound else set(form.initial["hidden"])
     role_labels = dict(roles())
-    rows = [(role_labels[role], [(label, f"{role}:{module}", f"{role}:{module}" in checked)
-                                 for module, label in modules])
-            for role in ROLES_BELOW_ADMIN]
+    rows = [
+        (role_labels[role], [(label, f"{role}:{module}", f"{role}:{module}" in checked) for module, label in modules])
+        for role in ROLES_BELOW_ADMIN
+    ]
     return {"grid_form": form, "modules": modules, "rows": rows, "grid_saved": saved}
 
 
@@ -46,11 +51,15 @@ def _fields_context(form, saved=False):
     role_labels = dict(roles())
     labels = {module: dict(fields) for module, fields in maskable_fields().items()}
     module_labels = dict(grid_modules())
-    masked = [{"value": f"{row['module']}.{row['field']}",
-               "module": module_labels.get(row["module"], module_label(row["module"])),
-               "field": labels.get(row["module"], {}).get(row["field"], row["field"]),
-               "roles": [role_labels.get(role, role) for role in row["hidden_from"]]}
-              for row in sensitive_fields()]
+    masked = [
+        {
+            "value": f"{row['module']}.{row['field']}",
+            "module": module_labels.get(row["module"], module_label(row["module"])),
+            "field": labels.get(row["module"], {}).get(row["field"], row["field"]),
+            "roles": [role_labels.get(role, role) for role in row["hidden_from"]],
+        }
+        for row in sensitive_fields()
+    ]
     return {"fields_form": form, "masked": masked, "fields_saved": saved}
 
 
@@ -69,13 +78,21 @@ def access_modules(request):
         else:
             status = 200
     if request.htmx:
-        return render(request, "crm/settings/access/_modules.html", _grid_context(form, modules, saved=status == 200),
-                      status=status)
+        return render(
+            request,
+            "crm/settings/access/_modules.html",
+            _grid_context(form, modules, saved=status == 200),
+            status=status,
+        )
     if status == 200:
         messages.success(request, _("Module permissions saved."))
         return redirect("settings-access")
-    return render(request, "crm/settings/access/page.html",
-                  {**_grid_context(form, modules), **_fields_context(SensitiveFieldForm())}, status=status)
+    return render(
+        request,
+        "crm/settings/access/page.html",
+        {**_grid_context(form, modules), **_fields_context(SensitiveFieldForm())},
+        status=status,
+    )
 
 
 @admin_page
@@ -88,17 +105,23 @@ def access_fields(request):
     if form.is_valid():
         module, field = form.module_and_field()
         try:
-            services.set_sensitive_field(by=request.user, module=module, field=field,
-                                         hidden_from=form.cleaned_data["hidden_from"])
+            services.set_sensitive_field(
+                by=request.user, module=module, field=field, hidden_from=form.cleaned_data["hidden_from"]
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             status, form = 200, SensitiveFieldForm()
     if request.htmx:
-        return render(request, "crm/settings/access/_fields.html", _fields_context(form, saved=status == 200),
-                      status=status)
+        return render(
+            request, "crm/settings/access/_fields.html", _fields_context(form, saved=status == 200), status=status
+        )
     if status == 200:
         messages.success(request, _("Masked fields saved."))
         return redirect("settings-access")
-    return render(request, "crm/settings/access/page.html", {**_grid_context(*_grid_form()), **_fields_context(form)},
-                  status=status)
+    return render(
+        request,
+        "crm/settings/access/page.html",
+        {**_grid_context(*_grid_form()), **_fields_context(form)},
+        status=status,
+    )

@@ -48,6 +48,7 @@ def _object_url(object_name):
 
 # Objects -------------------------------------------------------------------------
 
+
 def _home_context():
     counts = {}
     for field in builder.custom_fields():
@@ -76,11 +77,19 @@ def object_create(request):
         except Busy as busy:
             form.add_error(None, str(busy))
         else:
-            return saved(request, _("%(object)s created: add its fields.") % {"object": created.label},
-                         _object_url(created.name))
-    return form_response(request, {"form": form, "action": reverse("settings-object-create"),
-                                   "cancel": reverse("settings-customize"), "title": _("New custom object"),
-                                   "testid": "object-form"})
+            return saved(
+                request, _("%(object)s created: add its fields.") % {"object": created.label}, _object_url(created.name)
+            )
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": reverse("settings-object-create"),
+            "cancel": reverse("settings-customize"),
+            "title": _("New custom object"),
+            "testid": "object-form",
+        },
+    )
 
 
 @admin_page
@@ -89,8 +98,10 @@ def object_edit(request, object_name):
     name, _label, custom_object = _object(object_name)
     if custom_object is None:
         raise Http404
-    form = ObjectForm(request.POST or None, initial={
-        "label": custom_object.label, "label_plural": custom_object.label_plural, "icon": custom_object.icon})
+    form = ObjectForm(
+        request.POST or None,
+        initial={"label": custom_object.label, "label_plural": custom_object.label_plural, "icon": custom_object.icon},
+    )
     del form.fields["name"]
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,11 +109,19 @@ def object_edit(request, object_name):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return saved(request, _("%(object)s saved.") % {"object": form.cleaned_data["label_plural"]},
-                         _object_url(name))
-    return form_response(request, {"form": form, "action": reverse("settings-object-edit", args=[name]),
-                                   "cancel": _object_url(name), "title": custom_object.label_plural,
-                                   "testid": "object-form"})
+            return saved(
+                request, _("%(object)s saved.") % {"object": form.cleaned_data["label_plural"]}, _object_url(name)
+            )
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": reverse("settings-object-edit", args=[name]),
+            "cancel": _object_url(name),
+            "title": custom_object.label_plural,
+            "testid": "object-form",
+        },
+    )
 
 
 @admin_page
@@ -115,14 +134,26 @@ def object_delete(request, object_name):
         try:
             services.delete_object(custom_object, by=request.user)
         except ValidationError as error:
-            return _confirm_page(request, _("Delete %(object)s?") % {"object": label},
-                                 _object_url(name), errors=error.messages)
-        return saved(request, _("%(object)s deleted. It can be restored for %(days)s days.") % {
-            "object": label, "days": settings.BUILDER_DELETE_GRACE_DAYS}, reverse("settings-customize"))
-    return _confirm_page(request, _("Delete %(object)s?") % {"object": label}, _object_url(name),
-                         explanation=_("Its records and fields disappear from every page, the API and exports "
-                                       "now. For %(days)s days it can be restored with all its data; then it is "
-                                       "dropped for good.") % {"days": settings.BUILDER_DELETE_GRACE_DAYS})
+            return _confirm_page(
+                request, _("Delete %(object)s?") % {"object": label}, _object_url(name), errors=error.messages
+            )
+        return saved(
+            request,
+            _("%(object)s deleted. It can be restored for %(days)s days.")
+            % {"object": label, "days": settings.BUILDER_DELETE_GRACE_DAYS},
+            reverse("settings-customize"),
+        )
+    return _confirm_page(
+        request,
+        _("Delete %(object)s?") % {"object": label},
+        _object_url(name),
+        explanation=_(
+            "Its records and fields disappear from every page, the API and exports "
+            "now. For %(days)s days it can be restored with all its data; then it is "
+            "dropped for good."
+        )
+        % {"days": settings.BUILDER_DELETE_GRACE_DAYS},
+    )
 
 
 @admin_page
@@ -133,8 +164,9 @@ def object_restore(request, pk):
         services.restore_object(custom_object, by=request.user)
     except ValidationError as error:
         return _home_with_errors(request, error.messages)
-    return saved(request, _("%(object)s restored.") % {"object": custom_object.label_plural},
-                 _object_url(custom_object.name))
+    return saved(
+        request, _("%(object)s restored.") % {"object": custom_object.label_plural}, _object_url(custom_object.name)
+    )
 
 
 def _home_with_errors(request, errors):
@@ -142,12 +174,22 @@ def _home_with_errors(request, errors):
 
 
 def _confirm_page(request, question, cancel, *, explanation="", errors=()):
-    return render(request, "crm/settings/customize/confirm.html", {
-        "question": question, "explanation": explanation, "cancel": cancel, "errors": list(errors),
-        "action": request.path}, status=400 if errors else 200)
+    return render(
+        request,
+        "crm/settings/customize/confirm.html",
+        {
+            "question": question,
+            "explanation": explanation,
+            "cancel": cancel,
+            "errors": list(errors),
+            "action": request.path,
+        },
+        status=400 if errors else 200,
+    )
 
 
 # Fields of one object ----------------------------------------------------------
+
 
 def _fields_context(object_name, errors=()):
     rows = list(builder.custom_fields(object_name=object_name))
@@ -164,19 +206,29 @@ def object_fields(request, object_name):
 
 def _object_page(request, object_name, errors=()):
     name, label, custom_object = _object(object_name)
-    return render(request, "crm/settings/customize/object.html", {
-        **_fields_context(name, errors),
-        "label": label, "custom_object": custom_object,
-        "deleted_fields": builder.custom_fields(object_name=name, deleted=True),
-        "grace_days": settings.BUILDER_DELETE_GRACE_DAYS,
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "crm/settings/customize/object.html",
+        {
+            **_fields_context(name, errors),
+            "label": label,
+            "custom_object": custom_object,
+            "deleted_fields": builder.custom_fields(object_name=name, deleted=True),
+            "grace_days": settings.BUILDER_DELETE_GRACE_DAYS,
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _fields_table(request, object_name, errors=()):
     """The fields table alone (htmx) or the whole page again."""
     if request.htmx:
-        return render(request, "crm/settings/customize/_fields.html", _fields_context(object_name, errors),
-                      status=400 if errors else 200)
+        return render(
+            request,
+            "crm/settings/customize/_fields.html",
+            _fields_context(object_name, errors),
+            status=400 if errors else 200,
+        )
     if errors:
         return _object_page(request, object_name, errors)
     return redirect("settings-customize-object", object_name=object_name)
@@ -206,8 +258,14 @@ def field_create(request, object_name):
         layouts = (saved_layout(name, "form", builder.fields_for(name)), builder.layout_for(name, "list"))
         try:
             with transaction.atomic():
-                created = services.create_field(by=request.user, object_name=name, name=form.cleaned_data["name"],
-                                                label=form.cleaned_data["label"], type=type_name, **form.options())
+                created = services.create_field(
+                    by=request.user,
+                    object_name=name,
+                    name=form.cleaned_data["name"],
+                    label=form.cleaned_data["label"],
+                    type=type_name,
+                    **form.options(),
+                )
                 _place_new_field(request, name, created.name, *layouts, form.cleaned_data["show_on_list"])
         except ValidationError as error:
             add_service_errors(form, error)
@@ -215,8 +273,13 @@ def field_create(request, object_name):
             form.add_error(None, str(busy))
         else:
             return saved(request, _("Field %(field)s added.") % {"field": created.label}, _object_url(name))
-    context = {"form": form, "action": action, "cancel": _object_url(name),
-               "title": _("New field on %(object)s") % {"object": label}, "testid": "field-form"}
+    context = {
+        "form": form,
+        "action": action,
+        "cancel": _object_url(name),
+        "title": _("New field on %(object)s") % {"object": label},
+        "testid": "field-form",
+    }
     if retype:
         # Not a refused save: the same form again, with the new type's options.
         return render(request, "crm/settings/_form.html" if request.htmx else "crm/settings/form_page.html", context)
@@ -242,9 +305,20 @@ def _place_new_field(request, object_name, field_name, form_layout, columns, sho
 
 
 def _field_initial(field):
-    initial = {name: getattr(field, name) for name in (
-        "label", "required", "unique", "max_length", "min_value", "max_value", "decimal_places", "help_text",
-        "default")}
+    initial = {
+        name: getattr(field, name)
+        for name in (
+            "label",
+            "required",
+            "unique",
+            "max_length",
+            "min_value",
+            "max_value",
+            "decimal_places",
+            "help_text",
+            "default",
+        )
+    }
     initial["choices"] = choices_text(field.choices)
     for name in ("min_value", "max_value"):
         if initial[name] is not None:
@@ -273,14 +347,20 @@ def field_edit(request, pk):
         except Busy as busy:
             form.add_error(None, str(busy))
         else:
-            return saved(request, _("Field %(field)s saved.") % {"field": form.cleaned_data["label"]},
-                         _object_url(name))
-    return form_response(request, {
-        "form": form, "action": reverse("settings-field-edit", args=[field.pk]), "cancel": _object_url(name),
-        "title": _("%(field)s on %(object)s") % {"field": field.label, "object": label},
-        "intro": _("Type: %(type)s. Name: %(name)s.") % {"type": type_label(field.type), "name": field.name},
-        "testid": "field-form",
-    })
+            return saved(
+                request, _("Field %(field)s saved.") % {"field": form.cleaned_data["label"]}, _object_url(name)
+            )
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": reverse("settings-field-edit", args=[field.pk]),
+            "cancel": _object_url(name),
+            "title": _("%(field)s on %(object)s") % {"field": field.label, "object": label},
+            "intro": _("Type: %(type)s. Name: %(name)s.") % {"type": type_label(field.type), "name": field.name},
+            "testid": "field-form",
+        },
+    )
 
 
 def _stored(field, key):
@@ -340,12 +420,22 @@ def field_delete(request, pk):
             return _confirm_page(request, question, _object_url(field.object_name), errors=error.messages)
         except Busy as busy:
             return _confirm_page(request, question, _object_url(field.object_name), errors=[str(busy)])
-        return saved(request, _("Field %(field)s deleted. It can be restored for %(days)s days.") % {
-            "field": field.label, "days": settings.BUILDER_DELETE_GRACE_DAYS}, _object_url(field.object_name))
-    return _confirm_page(request, question, _object_url(field.object_name), explanation=_(
-        "It disappears from forms, lists, the API, imports and exports now. For %(days)s days it can be "
-        "restored with its values; then its column is dropped for good.") % {
-        "days": settings.BUILDER_DELETE_GRACE_DAYS})
+        return saved(
+            request,
+            _("Field %(field)s deleted. It can be restored for %(days)s days.")
+            % {"field": field.label, "days": settings.BUILDER_DELETE_GRACE_DAYS},
+            _object_url(field.object_name),
+        )
+    return _confirm_page(
+        request,
+        question,
+        _object_url(field.object_name),
+        explanation=_(
+            "It disappears from forms, lists, the API, imports and exports now. For %(days)s days it can be "
+            "restored with its values; then its column is dropped for good."
+        )
+        % {"days": settings.BUILDER_DELETE_GRACE_DAYS},
+    )
 
 
 @admin_page
@@ -406,8 +496,11 @@ def form_layout(request, object_name):
                 placed[int(where)].append((_order(request, key, index), index, key))
             elif required:
                 errors.append(_("%(field)s is required: it stays on the form.") % {"field": item_label})
-        layout = [{"title": titles[i], "fields": [key for _o, _i, key in sorted(placed[i])]}
-                  for i in range(count) if placed[i]]
+        layout = [
+            {"title": titles[i], "fields": [key for _o, _i, key in sorted(placed[i])]}
+            for i in range(count)
+            if placed[i]
+        ]
         if not errors:
             try:
                 services.save_layout(by=request.user, object_name=name, kind="form", sections=layout)
@@ -419,11 +512,22 @@ def form_layout(request, object_name):
     order = {key: position + 1 for section in layout for position, key in enumerate(section["fields"])}
     sections = [section["title"] for section in layout] + ["", ""]
     sections = sections[:MAX_SECTIONS]
-    rows = [{"key": key, "label": item_label, "required": required, "section": where.get(key),
-             "order": order.get(key, "")} for key, item_label, required in items]
-    return render(request, "crm/settings/customize/form_layout.html", {
-        "object_name": name, "label": label, "rows": rows, "sections": sections, "errors": errors,
-    }, status=400 if errors else 200)
+    rows = [
+        {"key": key, "label": item_label, "required": required, "section": where.get(key), "order": order.get(key, "")}
+        for key, item_label, required in items
+    ]
+    return render(
+        request,
+        "crm/settings/customize/form_layout.html",
+        {
+            "object_name": name,
+            "label": label,
+            "rows": rows,
+            "sections": sections,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @admin_page
@@ -438,18 +542,41 @@ def list_layout(request, object_name):
     errors = []
     columns = [key for key in builder.layout_for(name, "list") if key != "name"]
     if request.method == "POST":
-        chosen = sorted((_order(request, key, index), index, key) for index, (key, _l) in enumerate(items)
-                        if request.POST.get(f"show_{key}"))
+        chosen = sorted(
+            (_order(request, key, index), index, key)
+            for index, (key, _l) in enumerate(items)
+            if request.POST.get(f"show_{key}")
+        )
         columns = [key for _o, _i, key in chosen]
         try:
-            services.save_layout(by=request.user, object_name=name, kind="list",
-                                 sections=(["name"] if custom_object is not None else []) + columns)
+            services.save_layout(
+                by=request.user,
+                object_name=name,
+                kind="list",
+                sections=(["name"] if custom_object is not None else []) + columns,
+            )
         except ValidationError as error:
             errors = error.messages
         else:
             return saved(request, _("List layout saved."), _object_url(name))
-    rows = [{"key": key, "label": item_label, "shown": key in columns,
-             "order": columns.index(key) + 1 if key in columns else ""} for key, item_label in items]
-    return render(request, "crm/settings/customize/list_layout.html", {
-        "object_name": name, "label": label, "rows": rows, "errors": errors, "custom_object": custom_object,
-    }, status=400 if errors else 200)
+    rows = [
+        {
+            "key": key,
+            "label": item_label,
+            "shown": key in columns,
+            "order": columns.index(key) + 1 if key in columns else "",
+        }
+        for key, item_label in items
+    ]
+    return render(
+        request,
+        "crm/settings/customize/list_layout.html",
+        {
+            "object_name": name,
+            "label": label,
+            "rows": rows,
+            "errors": errors,
+            "custom_object": custom_object,
+        },
+        status=400 if errors else 200,
+    )

@@ -79,8 +79,9 @@ def parse_choices(text):
 def _targets():
     from crm.builder.selectors import custom_objects
 
-    return ([(name, label) for name, label in BUILT_IN_LABELS.items()]
-            + [(obj.name, obj.label_plural) for obj in custom_objects()])
+    return [(name, label) for name, label in BUILT_IN_LABELS.items()] + [
+        (obj.name, obj.label_plural) for obj in custom_objects()
+    ]
 
 
 class FieldForm(forms.Form):
@@ -88,9 +89,15 @@ class FieldForm(forms.Form):
     its CustomField row; name and type then stay as they are)."""
 
     label = forms.CharField(label=_("Label"), max_length=100)
-    name = forms.CharField(label=_("Name"), max_length=40, required=False,
-                           help_text=_("Lowercase letters, digits and _; the key in the API, imports and exports. "
-                                       "Made from the label when empty; it cannot change later."))
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "Lowercase letters, digits and _; the key in the API, imports and exports. "
+            "Made from the label when empty; it cannot change later."
+        ),
+    )
     type = forms.ChoiceField(label=_("Type"), choices=list(TYPE_LABELS.items()))
     required = forms.BooleanField(label=_("Required"), required=False)
     unique = forms.BooleanField(label=_("Unique: no two records may have the same value"), required=False)
@@ -99,12 +106,17 @@ class FieldForm(forms.Form):
     max_value = forms.DecimalField(label=_("Maximum"), required=False)
     decimal_places = forms.IntegerField(label=_("Decimal places"), min_value=0, max_value=8, initial=2)
     choices = forms.CharField(
-        label=_("Choices"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("One per line, in the order shown: a label, or value = label; a colour may follow, "
-                    "e.g. hot = Hot #dc2626"))
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "One per line, in the order shown: a label, or value = label; a colour may follow, e.g. hot = Hot #dc2626"
+        ),
+    )
     target = forms.ChoiceField(label=_("Points at"), choices=(), required=False)
-    help_text = forms.CharField(label=_("Help text"), max_length=255, required=False,
-                                help_text=_("Shown under the field on forms."))
+    help_text = forms.CharField(
+        label=_("Help text"), max_length=255, required=False, help_text=_("Shown under the field on forms.")
+    )
     show_on_list = forms.BooleanField(label=_("Show as a column on the list"), required=False, initial=True)
 
     def __init__(self, *args, type_name, field=None, user=None, **kwargs):
@@ -128,26 +140,39 @@ class FieldForm(forms.Form):
         if type_name not in NO_DEFAULT:
             self.fields["default"] = self._default_field(type_name, user)
         # Help text last, after the options of the type.
-        self.order_fields([name for name in self.fields if name not in ("help_text", "show_on_list")]
-                          + ["help_text", "show_on_list"])
+        self.order_fields(
+            [name for name in self.fields if name not in ("help_text", "show_on_list")] + ["help_text", "show_on_list"]
+        )
 
     def _default_field(self, type_name, user):
         """A default typed like the field's values (a choice's: one of its values)."""
         from crm.builder.selectors import FieldDef
 
-        shape = FieldDef(name="default", label=_("Default value"), type=type_name, column="", api_key="default",
-                         decimal_places=2, choices=list(getattr(self.field, "choices", None) or []))
+        shape = FieldDef(
+            name="default",
+            label=_("Default value"),
+            type=type_name,
+            column="",
+            api_key="default",
+            decimal_places=2,
+            choices=list(getattr(self.field, "choices", None) or []),
+        )
         if type_name == "choice" and not shape.choices:
-            made = forms.CharField(label=_("Default value"), required=False, max_length=100,
-                                   help_text=_("One of the choices' values."))
+            made = forms.CharField(
+                label=_("Default value"), required=False, max_length=100, help_text=_("One of the choices' values.")
+            )
         else:
             made = form_field(shape, user)
             made.required = False
             made.help_text = _("What a new record gets when the field is left empty.")
         if type_name == "boolean":
-            made = forms.TypedChoiceField(label=_("Default value"), required=False, choices=(
-                ("", "—"), ("true", _("Yes")), ("false", _("No"))),
-                coerce=lambda value: value == "true", empty_value=None)
+            made = forms.TypedChoiceField(
+                label=_("Default value"),
+                required=False,
+                choices=(("", "—"), ("true", _("Yes")), ("false", _("No"))),
+                coerce=lambda value: value == "true",
+                empty_value=None,
+            )
         return made
 
     def clean_name(self):
@@ -166,8 +191,11 @@ class FieldForm(forms.Form):
 
     def options(self):
         """What the service takes: the type's options and the rest, by name."""
-        values = {name: value for name, value in self.cleaned_data.items()
-                  if name not in ("name", "type", "label", "show_on_list")}
+        values = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("name", "type", "label", "show_on_list")
+        }
         if "default" in values:
             values["default"] = _as_json(values["default"])
         return values
@@ -186,13 +214,24 @@ def _as_json(value):
 
 class ObjectForm(forms.Form):
     label = forms.CharField(label=_("Label"), max_length=100, help_text=_("One record, e.g. Vehicle."))
-    label_plural = forms.CharField(label=_("Plural label"), max_length=100,
-                                   help_text=_("The list and the menu entry, e.g. Vehicles."))
-    name = forms.CharField(label=_("Name"), max_length=40, required=False,
-                           help_text=_("Lowercase letters, digits and _; the address in the API "
-                                       "(/api/v1/objects/<name>/). Made from the label when empty."))
-    icon = forms.CharField(label=_("Icon"), max_length=40, required=False,
-                           help_text=_("An emoji or a short text shown in the menu, e.g. 🚗."))
+    label_plural = forms.CharField(
+        label=_("Plural label"), max_length=100, help_text=_("The list and the menu entry, e.g. Vehicles.")
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "Lowercase letters, digits and _; the address in the API "
+            "(/api/v1/objects/<name>/). Made from the label when empty."
+        ),
+    )
+    icon = forms.CharField(
+        label=_("Icon"),
+        max_length=40,
+        required=False,
+        help_text=_("An emoji or a short text shown in the menu, e.g. 🚗."),
+    )
 
     def clean_name(self):
         name = self.cleaned_data.get("name", "").strip()

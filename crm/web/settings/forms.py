@@ -17,10 +17,20 @@ from crm.web.forms import OwnerField
 ROLES_BELOW_ADMIN = ("director", "manager", "sales")
 
 MODULE_LABELS = {
-    "accounts": _("Accounts"), "contacts": _("Contacts"), "leads": _("Leads"), "deals": _("Deals"),
-    "activities": _("Activities"), "pool": _("Customer pool"), "products": _("Products"), "quotes": _("Quotes"),
-    "orders": _("Orders"), "contracts": _("Contracts"), "invoices": _("Invoices"), "payments": _("Payments"),
-    "tickets": _("Tickets"), "reports": _("Reports"),
+    "accounts": _("Accounts"),
+    "contacts": _("Contacts"),
+    "leads": _("Leads"),
+    "deals": _("Deals"),
+    "activities": _("Activities"),
+    "pool": _("Customer pool"),
+    "products": _("Products"),
+    "quotes": _("Quotes"),
+    "orders": _("Orders"),
+    "contracts": _("Contracts"),
+    "invoices": _("Invoices"),
+    "payments": _("Payments"),
+    "tickets": _("Tickets"),
+    "reports": _("Reports"),
 }
 
 
@@ -32,7 +42,8 @@ def grid_modules():
     """(module, label) of each column of the module grid: the built-in modules,
     then the tenant's custom objects (crm.access.permissions.modules()) under their plural labels."""
     return [(module, module_label(module)) for module in MODULES] + [
-        (custom_object_module(custom.name), custom.label_plural) for custom in custom_objects()]
+        (custom_object_module(custom.name), custom.label_plural) for custom in custom_objects()
+    ]
 
 
 def _roles_below_admin():
@@ -74,8 +85,12 @@ class TeamForm(forms.Form):
     manager = OwnerField(label=_("Manager"), queryset=None, required=False, empty_label=_("No manager"))
     parent = forms.ModelChoiceField(label=_("Parent team"), queryset=None, required=False, empty_label=_("None"))
     members = forms.ModelMultipleChoiceField(
-        label=_("Members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
-        help_text=_("A user belongs to one team at most: choosing someone here moves them from their team."))
+        label=_("Members"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A user belongs to one team at most: choosing someone here moves them from their team."),
+    )
 
     def __init__(self, *args, team=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,8 +119,9 @@ class ModuleGridForm(forms.Form):
 
     def __init__(self, *args, modules, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["hidden"].choices = [(f"{role}:{module}", f"{role}:{module}")
-                                         for role in ROLES_BELOW_ADMIN for module, _label in modules]
+        self.fields["hidden"].choices = [
+            (f"{role}:{module}", f"{role}:{module}") for role in ROLES_BELOW_ADMIN for module, _label in modules
+        ]
 
     def hidden_pairs(self):
         return {tuple(value.split(":", 1)) for value in self.cleaned_data["hidden"]}
@@ -116,14 +132,19 @@ def _maskable_choices():
     labels = dict(grid_modules())
     return [("", _("Choose a field"))] + [
         (labels.get(module, module), [(f"{module}.{field}", label) for field, label in fields])
-        for module, fields in maskable_fields().items()]
+        for module, fields in maskable_fields().items()
+    ]
 
 
 class SensitiveFieldForm(forms.Form):
     field = forms.ChoiceField(label=_("Field"), choices=_maskable_choices)
-    hidden_from = forms.MultipleChoiceField(label=_("Masked for"), choices=_roles_below_admin, required=False,
-                                            widget=forms.CheckboxSelectMultiple,
-                                            help_text=_("No role: the field is shown to everyone again."))
+    hidden_from = forms.MultipleChoiceField(
+        label=_("Masked for"),
+        choices=_roles_below_admin,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("No role: the field is shown to everyone again."),
+    )
 
     def module_and_field(self):
         return self.cleaned_data["field"].split(".", 1)
@@ -131,14 +152,20 @@ class SensitiveFieldForm(forms.Form):
 
 class PoolSettingsForm(forms.Form):
     claim_cap = forms.IntegerField(
-        label=_("Most accounts a user may own and still claim from the pool"), required=False,
-        help_text=_("Empty: no limit."))
+        label=_("Most accounts a user may own and still claim from the pool"),
+        required=False,
+        help_text=_("Empty: no limit."),
+    )
     release_after_days_without_follow_up = forms.IntegerField(
-        label=_("Send back to the pool after this many days without a follow-up"), required=False,
-        help_text=_("Empty: never."))
+        label=_("Send back to the pool after this many days without a follow-up"),
+        required=False,
+        help_text=_("Empty: never."),
+    )
     release_after_days_without_deal = forms.IntegerField(
-        label=_("Send back to the pool after this many days without a deal"), required=False,
-        help_text=_("Empty: never."))
+        label=_("Send back to the pool after this many days without a deal"),
+        required=False,
+        help_text=_("Empty: never."),
+    )
 
 
 class PipelineForm(forms.Form):
@@ -153,5 +180,6 @@ class StageForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     # The stage table allows 0-100 (a check constraint); the service does not re-check it.
     probability = forms.IntegerField(label=_("Win probability (%)"), min_value=0, max_value=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=stage_kinds, initial="open",
-                             help_text=_("Deals in a won or lost stage are closed."))
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=stage_kinds, initial="open", help_text=_("Deals in a won or lost stage are closed.")
+    )

@@ -16,8 +16,9 @@ from crm.web.settings.pages import form_response, saved
 
 
 def _list_page(request, errors=(), status=200):
-    return render(request, "crm/settings/pipelines/list.html",
-                  {"pipelines": pipelines(), "errors": list(errors)}, status=status)
+    return render(
+        request, "crm/settings/pipelines/list.html", {"pipelines": pipelines(), "errors": list(errors)}, status=status
+    )
 
 
 @admin_page
@@ -35,11 +36,21 @@ def pipeline_create(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return saved(request, _("Pipeline %(name)s created.") % {"name": pipeline.name},
-                         reverse("settings-pipeline", args=[pipeline.pk]))
-    return form_response(request, {"form": form, "action": reverse("settings-pipeline-create"),
-                                   "cancel": reverse("settings-pipelines"), "title": _("New pipeline"),
-                                   "testid": "pipeline-form"})
+            return saved(
+                request,
+                _("Pipeline %(name)s created.") % {"name": pipeline.name},
+                reverse("settings-pipeline", args=[pipeline.pk]),
+            )
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": reverse("settings-pipeline-create"),
+            "cancel": reverse("settings-pipelines"),
+            "title": _("New pipeline"),
+            "testid": "pipeline-form",
+        },
+    )
 
 
 @admin_page
@@ -53,9 +64,16 @@ def pipeline_edit(request, pk):
             add_service_errors(form, error)
         else:
             return saved(request, _("Saved."), reverse("settings-pipelines"))
-    return form_response(request, {"form": form, "action": reverse("settings-pipeline-edit", args=[pipeline.pk]),
-                                   "cancel": reverse("settings-pipelines"), "title": _("Rename pipeline"),
-                                   "testid": "pipeline-form"})
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": reverse("settings-pipeline-edit", args=[pipeline.pk]),
+            "cancel": reverse("settings-pipelines"),
+            "title": _("Rename pipeline"),
+            "testid": "pipeline-form",
+        },
+    )
 
 
 @admin_page
@@ -65,8 +83,9 @@ def pipeline_make_default(request, pk):
     if request.method != "POST":
         return redirect("settings-pipelines")
     services.update_pipeline(pipeline=pipeline, by=request.user, is_default=True)
-    return saved(request, _("%(name)s is the default pipeline now.") % {"name": pipeline.name},
-                 reverse("settings-pipelines"))
+    return saved(
+        request, _("%(name)s is the default pipeline now.") % {"name": pipeline.name}, reverse("settings-pipelines")
+    )
 
 
 @admin_page
@@ -83,22 +102,28 @@ def pipeline_delete(request, pk):
 
 
 def _stages_context(pipeline, errors=()):
-    return {"pipeline": pipeline, "stages": list(pipeline.stages.order_by("position", "id")),
-            "errors": list(errors)}
+    return {"pipeline": pipeline, "stages": list(pipeline.stages.order_by("position", "id")), "errors": list(errors)}
 
 
 @admin_page
 def pipeline_detail(request, pk):
     """The pipeline's stages in order, and a form to add one."""
     pipeline = pipeline_get(pk)
-    return render(request, "crm/settings/pipelines/detail.html",
-                  {**_stages_context(pipeline), **_stage_form_context(pipeline, StageForm())})
+    return render(
+        request,
+        "crm/settings/pipelines/detail.html",
+        {**_stages_context(pipeline), **_stage_form_context(pipeline, StageForm())},
+    )
 
 
 def _stage_form_context(pipeline, form):
-    return {"form": form, "action": reverse("settings-stage-create", args=[pipeline.pk]),
-            "cancel": reverse("settings-pipeline", args=[pipeline.pk]), "submit": _("Add stage"),
-            "testid": "stage-form"}
+    return {
+        "form": form,
+        "action": reverse("settings-stage-create", args=[pipeline.pk]),
+        "cancel": reverse("settings-pipeline", args=[pipeline.pk]),
+        "submit": _("Add stage"),
+        "testid": "stage-form",
+    }
 
 
 @admin_page
@@ -111,16 +136,20 @@ def stage_create(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return saved(request, _("Stage %(name)s added.") % {"name": stage.name},
-                         reverse("settings-pipeline", args=[pipeline.pk]))
+            return saved(
+                request,
+                _("Stage %(name)s added.") % {"name": stage.name},
+                reverse("settings-pipeline", args=[pipeline.pk]),
+            )
     return form_response(request, {**_stage_form_context(pipeline, form), "title": _("New stage")})
 
 
 @admin_page
 def stage_edit(request, pk):
     stage = stage_get(pk)
-    form = StageForm(request.POST or None,
-                     initial={"name": stage.name, "probability": stage.probability, "kind": stage.kind})
+    form = StageForm(
+        request.POST or None, initial={"name": stage.name, "probability": stage.probability, "kind": stage.kind}
+    )
     back = reverse("settings-pipeline", args=[stage.pipeline_id])
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,21 +158,30 @@ def stage_edit(request, pk):
             add_service_errors(form, error)
         else:
             return saved(request, _("Stage %(name)s saved.") % {"name": stage.name}, back)
-    return form_response(request, {"form": form, "action": reverse("settings-stage-edit", args=[stage.pk]),
-                                   "cancel": back, "title": _("Edit stage %(name)s") % {"name": stage.name},
-                                   "testid": "stage-form"})
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": reverse("settings-stage-edit", args=[stage.pk]),
+            "cancel": back,
+            "title": _("Edit stage %(name)s") % {"name": stage.name},
+            "testid": "stage-form",
+        },
+    )
 
 
 def _stages_response(request, pipeline, errors=()):
     """The stage table again (htmx), or the pipeline's page."""
     status = 400 if errors else 200
     if request.htmx:
-        return render(request, "crm/settings/pipelines/_stages.html", _stages_context(pipeline, errors),
-                      status=status)
+        return render(request, "crm/settings/pipelines/_stages.html", _stages_context(pipeline, errors), status=status)
     if errors:
-        return render(request, "crm/settings/pipelines/detail.html",
-                      {**_stages_context(pipeline, errors), **_stage_form_context(pipeline, StageForm())},
-                      status=status)
+        return render(
+            request,
+            "crm/settings/pipelines/detail.html",
+            {**_stages_context(pipeline, errors), **_stage_form_context(pipeline, StageForm())},
+            status=status,
+        )
     return redirect("settings-pipeline", pk=pipeline.pk)
 
 

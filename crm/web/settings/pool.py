@@ -16,8 +16,9 @@ from crm.web.settings.pages import form_response, saved
 @admin_page
 def pool_settings_page(request):
     current = pool_settings()
-    form = PoolSettingsForm(request.POST or None,
-                            initial={name: getattr(current, name) for name in pool.SETTINGS_FIELDS})
+    form = PoolSettingsForm(
+        request.POST or None, initial={name: getattr(current, name) for name in pool.SETTINGS_FIELDS}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             pool.update_settings(by=request.user, **form.cleaned_data)
@@ -25,9 +26,16 @@ def pool_settings_page(request):
             add_service_errors(form, error)
         else:
             return saved(request, _("Pool rules saved."), reverse("settings-pool"))
-    return form_response(request, {
-        "form": form, "action": reverse("settings-pool"), "cancel": reverse("settings"),
-        "title": _("Customer pool"), "testid": "pool-settings-form",
-        "intro": _("Accounts released by these rules go back to the pool every night, where anyone may "
-                   "claim them."),
-    })
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": reverse("settings-pool"),
+            "cancel": reverse("settings"),
+            "title": _("Customer pool"),
+            "testid": "pool-settings-form",
+            "intro": _(
+                "Accounts released by these rules go back to the pool every night, where anyone may claim them."
+            ),
+        },
+    )

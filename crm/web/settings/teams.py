@@ -32,8 +32,12 @@ def team_edit(request, pk):
 def _edit(request, team):
     initial = {}
     if team is not None:
-        initial = {"name": team.name, "manager": team.manager, "parent": team.parent,
-                   "members": [membership.user_id for membership in team.memberships.all()]}
+        initial = {
+            "name": team.name,
+            "manager": team.manager,
+            "parent": team.parent,
+            "members": [membership.user_id for membership in team.memberships.all()],
+        }
     form = TeamForm(request.POST or None, initial=initial, team=team)
     if request.method == "POST" and form.is_valid():
         try:
@@ -45,10 +49,16 @@ def _edit(request, team):
             add_service_errors(form, error)
         else:
             return saved(request, _("Team %(team)s saved.") % {"team": team.name}, reverse("settings-teams"))
-    return form_response(request, {
-        "form": form, "action": request.get_full_path(), "cancel": reverse("settings-teams"),
-        "title": _("Edit team") if team else _("New team"), "testid": "team-form",
-    })
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": request.get_full_path(),
+            "cancel": reverse("settings-teams"),
+            "title": _("Edit team") if team else _("New team"),
+            "testid": "team-form",
+        },
+    )
 
 
 @admin_page

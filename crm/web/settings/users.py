@@ -17,16 +17,19 @@ from crm.web.settings.decorators import admin_page
 from crm.web.settings.forms import InviteUserForm, ReassignForm, UserForm
 from crm.web.settings.pages import form_response, saved
 
-SORTS = {"email": ["email", "id"], "name": ["name", "email", "id"], "role": ["role", "email", "id"],
-         "last_login": ["last_login", "email", "id"]}
+SORTS = {
+    "email": ["email", "id"],
+    "name": ["name", "email", "id"],
+    "role": ["role", "email", "id"],
+    "last_login": ["last_login", "email", "id"],
+}
 # The form shows this with a link to the billing page (billing/urls.py).
 SEAT_HINT = gettext_lazy("Seats are bought on the billing page.")
 
 
 @admin_page
 def user_list(request):
-    listing = list_page(request, users_with_team_names(), sorts=SORTS, default_sort="email",
-                        filters=[("q", _search)])
+    listing = list_page(request, users_with_team_names(), sorts=SORTS, default_sort="email", filters=[("q", _search)])
     used, paid = seat_usage()
     context = {"listing": listing, "seats_used": used, "seats": paid}
     if request.htmx and request.htmx.target == "user-table":
@@ -41,6 +44,7 @@ def _search(queryset, value):
 def _invite_url(request):
     def build(uidb64, token):
         return request.build_absolute_uri(reverse("invite", args=[uidb64, token]))
+
     return build
 
 
@@ -59,12 +63,24 @@ def user_invite(request):
             form.add_error(None, str(error))
             notice, status = SEAT_HINT, 402
         else:
-            return saved(request, _("%(email)s is invited: they will get an e-mail to choose a password.")
-                         % {"email": user.email}, reverse("settings-users"))
-    return form_response(request, {
-        "form": form, "action": reverse("settings-user-invite"), "cancel": reverse("settings-users"),
-        "title": _("Invite a user"), "submit": _("Invite"), "notice": notice, "testid": "invite-form",
-    }, status=status)
+            return saved(
+                request,
+                _("%(email)s is invited: they will get an e-mail to choose a password.") % {"email": user.email},
+                reverse("settings-users"),
+            )
+    return form_response(
+        request,
+        {
+            "form": form,
+            "action": reverse("settings-user-invite"),
+            "cancel": reverse("settings-users"),
+            "title": _("Invite a user"),
+            "submit": _("Invite"),
+            "notice": notice,
+            "testid": "invite-form",
+        },
+        status=status,
+    )
 
 
 def _team_of(user):
@@ -96,17 +112,29 @@ def user_detail(request, pk):
 
 def _form_context(user, form):
     url = reverse("settings-user", args=[user.pk])
-    return {"form": form, "action": url, "cancel": reverse("settings-users"), "submit": _("Save"),
-            "testid": "user-form"}
+    return {
+        "form": form,
+        "action": url,
+        "cancel": reverse("settings-users"),
+        "submit": _("Save"),
+        "testid": "user-form",
+    }
 
 
 def _user_page(request, user, *, form=None, reassign_form=None, errors=(), notice=None, moved=None, status=200):
     form = form or UserForm(initial={"name": user.name, "role": user.role, "team": _team_of(user)})
-    return render(request, "crm/settings/users/detail.html", {
-        "subject": user, **_form_context(user, form),
-        "reassign": _reassign_context(user, reassign_form, moved),
-        "errors": list(errors), "notice": notice,
-    }, status=status)
+    return render(
+        request,
+        "crm/settings/users/detail.html",
+        {
+            "subject": user,
+            **_form_context(user, form),
+            "reassign": _reassign_context(user, reassign_form, moved),
+            "errors": list(errors),
+            "notice": notice,
+        },
+        status=status,
+    )
 
 
 @admin_page
@@ -123,16 +151,22 @@ def user_set_active(request, pk):
         return _user_page(request, user, errors=error.messages, status=400)
     except services.SeatLimitReached as error:
         return _user_page(request, user, errors=[str(error)], notice=SEAT_HINT, status=402)
-    message = _("%(user)s is active again.") if active else _(
-        "%(user)s is deactivated: their seat is free and their records are kept.")
+    message = (
+        _("%(user)s is active again.")
+        if active
+        else _("%(user)s is deactivated: their seat is free and their records are kept.")
+    )
     return saved(request, message % {"user": user}, reverse("settings-user", args=[user.pk]))
 
 
 def _reassign_context(user, form, moved=None):
     names = record_kind_names()
-    return {"form": form or ReassignForm(from_user=user), "counts": owned_record_counts(user),
-            "moved": None if moved is None else [(names.get(label, label), count) for label, count in moved.items()],
-            "action": reverse("settings-user-reassign", args=[user.pk])}
+    return {
+        "form": form or ReassignForm(from_user=user),
+        "counts": owned_record_counts(user),
+        "moved": None if moved is None else [(names.get(label, label), count) for label, count in moved.items()],
+        "action": reverse("settings-user-reassign", args=[user.pk]),
+    }
 
 
 @admin_page
@@ -151,6 +185,10 @@ def user_reassign(request, pk):
             else:
                 status, form = 200, None
     if request.htmx:
-        return render(request, "crm/settings/users/_reassign.html",
-                      {"subject": user, "reassign": _reassign_context(user, form, moved)}, status=status)
+        return render(
+            request,
+            "crm/settings/users/_reassign.html",
+            {"subject": user, "reassign": _reassign_context(user, form, moved)},
+            status=status,
+        )
     return _user_page(request, user, reassign_form=form, moved=moved, status=status)

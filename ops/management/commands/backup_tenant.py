@@ -21,7 +21,10 @@ class Command(BaseCommand):
         try:
             backup = services.take_backup(tenant=tenant, by="ops", report=report)
         except Exception as exc:
-            raise CommandError(f"backup failed: {exc}")
-        self.stdout.write(self.style.SUCCESS(
-            f"backup {backup.pk} done: {backup.size} bytes, sha256 {backup.checksum}, "
-            f"{backup.storage}:{backup.location}/{backup.key}"))
+            raise CommandError(f"backup failed: {exc}") from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"backup {backup.pk} done: {backup.size} bytes, sha256 {backup.checksum}, "
+                f"{backup.storage}:{backup.location}/{backup.key}"
+            )
+        )

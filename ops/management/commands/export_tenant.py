@@ -8,8 +8,10 @@ from ops.management.commands.suspend_tenant import tenant_by_subdomain
 
 
 class Command(BaseCommand):
-    help = ("Export everything of a tenant as a zip: one CSV and one JSON per table of its schema, "
-            "its files and a manifest.")
+    help = (
+        "Export everything of a tenant as a zip: one CSV and one JSON per table of its schema, "
+        "its files and a manifest."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("subdomain")
@@ -20,5 +22,7 @@ class Command(BaseCommand):
         out = Path(out or f"{tenant.subdomain}-{timezone.now():%Y%m%dT%H%M%SZ}.zip")
         manifest = export_tenant(tenant=tenant, out=out)
         rows = sum(table["rows"] for table in manifest["tables"])
-        self.stdout.write(f"{out}: {len(manifest['tables'])} tables, {rows} rows, {len(manifest['files'])} files, "
-                          f"{out.stat().st_size} bytes")
+        self.stdout.write(
+            f"{out}: {len(manifest['tables'])} tables, {rows} rows, {len(manifest['files'])} files, "
+            f"{out.stat().st_size} bytes"
+        )

@@ -5,8 +5,10 @@ from ops.backups import selectors, services
 
 
 class Command(BaseCommand):
-    help = ("Restore a tenant from one of its backups (staging schema, verified, swapped in; the old schema is "
-            "kept as an undo), or with --into make a new tenant from it and leave the original alone.")
+    help = (
+        "Restore a tenant from one of its backups (staging schema, verified, swapped in; the old schema is "
+        "kept as an undo), or with --into make a new tenant from it and leave the original alone."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("subdomain")
@@ -24,8 +26,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {stage}: {done}/{total}")
 
         target = into or subdomain
-        self.stdout.write(f"restoring backup {found.pk} of {found.subdomain} ({found.created_at:%Y-%m-%d %H:%M} UTC) "
-                          f"into {target}")
+        self.stdout.write(
+            f"restoring backup {found.pk} of {found.subdomain} ({found.created_at:%Y-%m-%d %H:%M} UTC) into {target}"
+        )
         try:
             if into:
                 item = services.restore_into_new_tenant(backup=found, subdomain=into, by="ops", report=report)
@@ -33,12 +36,13 @@ class Command(BaseCommand):
                 item = services.request_restore(backup=found, by="ops", queue=False)
                 item = services.run_restore(restore_id=item.pk, report=report)
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{field}: {' '.join(messages)}"
-                                         for field, messages in exc.message_dict.items()))
+            raise CommandError(
+                "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+            ) from exc
         except (services.RestoreRefused, services.BackupBusy) as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         except Exception as exc:
-            raise CommandError(f"restore failed, nothing was changed: {exc}")
+            raise CommandError(f"restore failed, nothing was changed: {exc}") from exc
         message = f"restore {item.pk} done: {target} now has the data of backup {found.pk}"
         if item.undo_schema:
             message += f"; the previous schema is kept as {item.undo_schema} until {item.undo_until:%Y-%m-%d %H:%M} UTC"

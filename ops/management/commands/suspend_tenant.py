@@ -21,7 +21,9 @@ class Command(BaseCommand):
         tenant = tenant_by_subdomain(subdomain)
         previous = services.suspend(tenant=tenant)
         if previous == Tenant.Lifecycle.DELETING:
-            self.stdout.write(f"{tenant.subdomain} is being deleted (after {tenant.delete_after:%Y-%m-%d %H:%M} UTC), "
-                              "so it is closed already")
+            self.stdout.write(
+                f"{tenant.subdomain} is being deleted (after {tenant.delete_after:%Y-%m-%d %H:%M} UTC), "
+                "so it is closed already"
+            )
         else:
             self.stdout.write(f"{tenant.subdomain} suspended (was {previous})")

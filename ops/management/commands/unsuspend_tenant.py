@@ -9,13 +9,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("subdomain")
-        parser.add_argument("--cancel-deletion", action="store_true",
-                            help="reopen a tenant whose deletion is scheduled, cancelling the deletion")
+        parser.add_argument(
+            "--cancel-deletion",
+            action="store_true",
+            help="reopen a tenant whose deletion is scheduled, cancelling the deletion",
+        )
 
     def handle(self, *args, subdomain, cancel_deletion, **options):
         tenant = tenant_by_subdomain(subdomain)
         try:
             previous = services.unsuspend(tenant=tenant, cancel_deletion=cancel_deletion)
         except services.LifecycleRefused as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"{tenant.subdomain} active (was {previous})")

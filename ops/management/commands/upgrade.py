@@ -27,31 +27,58 @@ def _canary(value):
 
 
 class Command(BaseCommand):
-    help = ("Migrate public, the spare pool and every tenant schema to this code's migrations "
-            "(in parallel, canaries first, resumable; docs/decisions/007-upgrades.md); then refill the pool. "
-            "Exits non-zero when a tenant failed.")
+    help = (
+        "Migrate public, the spare pool and every tenant schema to this code's migrations "
+        "(in parallel, canaries first, resumable; docs/decisions/007-upgrades.md); then refill the pool. "
+        "Exits non-zero when a tenant failed."
+    )
 
     def add_arguments(self, parser):
         defaults = Limits()
-        parser.add_argument("--workers", type=int, default=4,
-                            help="tenant schemas migrated at once, each by its own process (default 4)")
-        parser.add_argument("--canary", type=_canary, default=1,
-                            help="N pending tenants (oldest first), or sub1,sub2: migrated first; "
-                                 "if one fails the others are not touched (default 1; 0 for none)")
-        parser.add_argument("--lock-timeout", type=_duration, default=defaults.lock_timeout,
-                            help=f"per tenant: how long a migration may wait for a table lock "
-                                 f"(default {defaults.lock_timeout})")
-        parser.add_argument("--statement-timeout", type=_duration, default=defaults.statement_timeout,
-                            help=f"per tenant: longest statement (default {defaults.statement_timeout})")
-        parser.add_argument("--lock-retries", type=int, default=defaults.lock_retries,
-                            help=f"tries again for a tenant whose locks timed out (default {defaults.lock_retries})")
-        parser.add_argument("--recheck", action="store_true",
-                            help="look into every schema, also those an earlier run finished at this target")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=4,
+            help="tenant schemas migrated at once, each by its own process (default 4)",
+        )
+        parser.add_argument(
+            "--canary",
+            type=_canary,
+            default=1,
+            help="N pending tenants (oldest first), or sub1,sub2: migrated first; "
+            "if one fails the others are not touched (default 1; 0 for none)",
+        )
+        parser.add_argument(
+            "--lock-timeout",
+            type=_duration,
+            default=defaults.lock_timeout,
+            help=f"per tenant: how long a migration may wait for a table lock (default {defaults.lock_timeout})",
+        )
+        parser.add_argument(
+            "--statement-timeout",
+            type=_duration,
+            default=defaults.statement_timeout,
+            help=f"per tenant: longest statement (default {defaults.statement_timeout})",
+        )
+        parser.add_argument(
+            "--lock-retries",
+            type=int,
+            default=defaults.lock_retries,
+            help=f"tries again for a tenant whose locks timed out (default {defaults.lock_retries})",
+        )
+        parser.add_argument(
+            "--recheck",
+            action="store_true",
+            help="look into every schema, also those an earlier run finished at this target",
+        )
         parser.add_argument("--no-pool", action="store_true", help="do not refill the spare pool afterwards")
-        parser.add_argument("--check", action="store_true",
-                            help="change nothing: exit 0 when the public schema and every tenant schema have all "
-                                 "of this code's migrations, else 1 and name those behind (the Helm chart's pods "
-                                 "wait on it)")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="change nothing: exit 0 when the public schema and every tenant schema have all "
+            "of this code's migrations, else 1 and name those behind (the Helm chart's pods "
+            "wait on it)",
+        )
 
     def handle(self, *args, verbosity=1, **options):
         if options["workers"] < 1:
@@ -64,24 +91,33 @@ class Command(BaseCommand):
         self._say(f"public schema migrated; {spares} spare schema(s) migrated")
 
         summary = services.upgrade_tenants(
-            workers=options["workers"], canary=options["canary"], recheck=options["recheck"],
-            limits=Limits(lock_timeout=options["lock_timeout"], statement_timeout=options["statement_timeout"],
-                          lock_retries=options["lock_retries"]),
-            progress=self._progress)
+            workers=options["workers"],
+            canary=options["canary"],
+            recheck=options["recheck"],
+            limits=Limits(
+                lock_timeout=options["lock_timeout"],
+                statement_timeout=options["statement_timeout"],
+                lock_retries=options["lock_retries"],
+            ),
+            progress=self._progress,
+        )
         prepared = 0 if options["no_pool"] else provisioning.fill_pool()
         self._say(
             f"upgrade to {summary.target[:12]}: {summary.tenants} tenant(s): {summary.migrated} migrated, "
             f"{summary.current + summary.up_to_date + summary.done_elsewhere} already current, "
             f"{len(summary.failed)} failed, {summary.not_run} not run; "
-            f"{prepared} spare schema(s) prepared; {time.monotonic() - started:.1f} s")
+            f"{prepared} spare schema(s) prepared; {time.monotonic() - started:.1f} s"
+        )
         if summary.stopped_by_canary:
             raise CommandError(
                 f"a canary tenant failed ({', '.join(o.subdomain for o in summary.failed)}); "
-                f"{summary.not_run} other tenant(s) were not touched. Fix it and run upgrade again.")
+                f"{summary.not_run} other tenant(s) were not touched. Fix it and run upgrade again."
+            )
         if summary.failed:
             raise CommandError(
                 f"{len(summary.failed)} tenant(s) failed: {', '.join(o.subdomain for o in summary.failed)}; "
-                "their errors are in ops.TenantUpgrade. Running upgrade again retries them only.")
+                "their errors are in ops.TenantUpgrade. Running upgrade again retries them only."
+            )
 
     def _check(self):
         """Spare schemas are left out: a stale spare is never handed out, and during
@@ -98,7 +134,9 @@ class Command(BaseCommand):
             if schema not in recorded:
                 behind.append(f"{name} (schema missing)")
             elif pending := disk.pending(recorded[schema]):
-                behind.append(f"{name} ({len(pending)} pending: {', '.join(pending[:3])}{', ...' if len(pending) > 3 else ''})")
+                behind.append(
+                    f"{name} ({len(pending)} pending: {', '.join(pending[:3])}{', ...' if len(pending) > 3 else ''})"
+                )
         if behind:
             shown = "; ".join(behind[:10]) + (f"; and {len(behind) - 10} more" if len(behind) > 10 else "")
             raise CommandError(f"{len(behind)} of {len(schemas)} schema(s) behind {disk.target[:12]}: {shown}")

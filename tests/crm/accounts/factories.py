@@ -11,8 +11,9 @@ def account(tenant, name="Acme Ltd", owner="sales", **details):
 
 def contact(tenant, first_name="Ann", owner="sales", **fields):
     with in_tenant(tenant):
-        return create_contact(by=user_of(tenant, "admin"), first_name=first_name, owner=user_of(tenant, owner),
-                              **fields)
+        return create_contact(
+            by=user_of(tenant, "admin"), first_name=first_name, owner=user_of(tenant, owner), **fields
+        )
 
 
 def foreign_account(tenant, other_tenant, owner="sales"):

@@ -46,19 +46,28 @@ def test_duplicates_endpoint_lists_candidates_with_what_matched(tenant_a):
     existing = account(tenant_a, "Umbrella Ltd", email="x@umbrella.test")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     found = client.get("/api/v1/accounts/duplicates/", {"name": "umbrella", "email": "X@umbrella.test"}).json()
-    assert found == [{"id": existing.pk, "name": "Umbrella Ltd", "owner": user_of(tenant_a, "sales").pk,
-                      "matched_on": ["name", "email"]}]
+    assert found == [
+        {
+            "id": existing.pk,
+            "name": "Umbrella Ltd",
+            "owner": user_of(tenant_a, "sales").pk,
+            "matched_on": ["name", "email"],
+        }
+    ]
 
 
 def test_creating_a_contact_like_a_visible_one_warns(tenant_a):
     existing = contact(tenant_a, "Ann", last_name="Lee", email="ann.lee@example.test")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/contacts/", {"first_name": "Other", "email": "Ann.Lee@example.test"},
-                           format="json")
+    response = client.post("/api/v1/contacts/", {"first_name": "Other", "email": "Ann.Lee@example.test"}, format="json")
     assert response.status_code == 409
     assert response.json()["duplicates"] == [existing.pk]
-    assert client.post("/api/v1/contacts/?force=true", {"first_name": "Other", "email": "Ann.Lee@example.test"},
-                       format="json").status_code == 201
+    assert (
+        client.post(
+            "/api/v1/contacts/?force=true", {"first_name": "Other", "email": "Ann.Lee@example.test"}, format="json"
+        ).status_code
+        == 201
+    )
     found = client.get("/api/v1/contacts/duplicates/?first_name=ann&last_name=LEE").json()
     assert [row["id"] for row in found] == [existing.pk]
 
@@ -66,8 +75,9 @@ def test_creating_a_contact_like_a_visible_one_warns(tenant_a):
 def test_a_contacts_company_name_reuses_the_visible_account_of_that_name(tenant_a):
     existing = account(tenant_a, "Wayne Enterprises Inc")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/contacts/", {"first_name": "Bruce", "company_name": "wayne enterprises"},
-                           format="json")
+    response = client.post(
+        "/api/v1/contacts/", {"first_name": "Bruce", "company_name": "wayne enterprises"}, format="json"
+    )
     assert response.status_code == 201
     assert response.json()["account"] == existing.pk
     assert response.json()["accounts"] == [{"account": existing.pk, "role": "", "is_primary": True}]
@@ -84,9 +94,19 @@ def test_a_contacts_company_name_creates_a_prospect_account_when_there_is_none(t
 
 def test_an_account_can_create_its_first_contact(tenant_a):
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/accounts/", {"name": "Stark Industries", "primary_contact": {
-        "first_name": "Pepper", "last_name": "Potts", "email": "pepper@stark.test", "role": "decision_maker"}},
-        format="json")
+    response = client.post(
+        "/api/v1/accounts/",
+        {
+            "name": "Stark Industries",
+            "primary_contact": {
+                "first_name": "Pepper",
+                "last_name": "Potts",
+                "email": "pepper@stark.test",
+                "role": "decision_maker",
+            },
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     with in_tenant(tenant_a):
         person = Contact.objects.get(email="pepper@stark.test")
@@ -97,8 +117,11 @@ def test_an_account_can_create_its_first_contact(tenant_a):
 def test_an_accounts_first_contact_reuses_a_visible_contact_with_that_email(tenant_a):
     existing = contact(tenant_a, "Pepper", email="pepper@potts.test")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/accounts/", {"name": "Rand Corp", "primary_contact": {
-        "first_name": "P", "email": "Pepper@potts.test"}}, format="json")
+    response = client.post(
+        "/api/v1/accounts/",
+        {"name": "Rand Corp", "primary_contact": {"first_name": "P", "email": "Pepper@potts.test"}},
+        format="json",
+    )
     assert response.status_code == 201
     with in_tenant(tenant_a):
         assert Contact.objects.filter(email__iexact="pepper@potts.test").count() == 1

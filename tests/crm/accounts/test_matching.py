@@ -3,13 +3,16 @@ import pytest
 from crm.accounts import matching
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Acme Ltd", "ACME limited"),
-    ("Acme Co., Ltd.", "acme"),
-    ("  Acme   Inc ", "Acme, Inc."),
-    ("阿里巴巴（中国）有限公司", "阿里巴巴(中国)"),
-    ("腾讯科技股份有限公司", "腾讯科技"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Acme Ltd", "ACME limited"),
+        ("Acme Co., Ltd.", "acme"),
+        ("  Acme   Inc ", "Acme, Inc."),
+        ("阿里巴巴（中国）有限公司", "阿里巴巴(中国)"),
+        ("腾讯科技股份有限公司", "腾讯科技"),
+    ],
+)
 def test_company_names_that_differ_only_in_form_match(a, b):
     assert matching.company_name_key(a) == matching.company_name_key(b)
 

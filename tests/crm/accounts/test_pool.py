@@ -26,8 +26,11 @@ def set_rules(tenant, **rules):
 
 def actions_of(tenant, account_id):
     with in_tenant(tenant):
-        return list(AuditEvent.objects.filter(target_type="accounts.account", target_id=account_id)
-                    .order_by("id").values_list("action", flat=True))
+        return list(
+            AuditEvent.objects.filter(target_type="accounts.account", target_id=account_id)
+            .order_by("id")
+            .values_list("action", flat=True)
+        )
 
 
 def test_everyone_browses_the_pool_without_contact_details(tenant_a):
@@ -99,8 +102,7 @@ def test_the_owner_releases_an_account_into_the_pool(tenant_a):
 def test_someone_an_account_is_only_shared_with_cannot_release_it(tenant_a):
     theirs = account(tenant_a, "Shared Not Mine", owner="sales2")
     admin_client = api_client(tenant_a, user_of(tenant_a, "admin"))
-    admin_client.post(f"/api/v1/accounts/{theirs.pk}/share/", {"users": [user_of(tenant_a, "sales").pk]},
-                      format="json")
+    admin_client.post(f"/api/v1/accounts/{theirs.pk}/share/", {"users": [user_of(tenant_a, "sales").pk]}, format="json")
     response = api_client(tenant_a, user_of(tenant_a, "sales")).post(f"/api/v1/accounts/{theirs.pk}/release/")
     assert response.status_code == 403
     with in_tenant(tenant_a):
@@ -115,8 +117,10 @@ def test_releasing_someone_elses_account_is_404(tenant_a):
 
 def _age(tenant, made, days):
     with in_tenant(tenant):
-        Account.objects.filter(pk=made.pk).update(owner_since=timezone.now() - datetime.timedelta(days=days),
-                                                  created_at=timezone.now() - datetime.timedelta(days=days))
+        Account.objects.filter(pk=made.pk).update(
+            owner_since=timezone.now() - datetime.timedelta(days=days),
+            created_at=timezone.now() - datetime.timedelta(days=days),
+        )
 
 
 def test_accounts_not_followed_up_go_back_to_the_pool(tenant_a):
@@ -128,10 +132,12 @@ def test_accounts_not_followed_up_go_back_to_the_pool(tenant_a):
         services.mark_contacted(contacted, timezone.now() - datetime.timedelta(days=2))
         auto_release_accounts.run()  # the body, in this schema (calling the task would use public)
         owners = dict(Account.objects.filter(pk__in=[stale.pk, fresh.pk, contacted.pk]).values_list("pk", "owner"))
-        event = AuditEvent.objects.get(target_type="accounts.account", target_id=stale.pk,
-                                       action="pool.auto_released")
-    assert owners == {stale.pk: None, fresh.pk: user_of(tenant_a, "sales").pk,
-                      contacted.pk: user_of(tenant_a, "sales").pk}
+        event = AuditEvent.objects.get(target_type="accounts.account", target_id=stale.pk, action="pool.auto_released")
+    assert owners == {
+        stale.pk: None,
+        fresh.pk: user_of(tenant_a, "sales").pk,
+        contacted.pk: user_of(tenant_a, "sales").pk,
+    }
     assert event.actor_id is None
     assert event.payload == {"owner": user_of(tenant_a, "sales").pk, "reason": "no_follow_up"}
 
@@ -166,8 +172,7 @@ def test_nothing_is_auto_released_while_the_rules_are_off(tenant_a):
 
 def test_only_the_admin_changes_the_pool_rules(tenant_a):
     body = {"claim_cap": 3, "release_after_days_without_follow_up": 15}
-    refused = api_client(tenant_a, user_of(tenant_a, "director")).patch("/api/v1/pool/settings/", body,
-                                                                          format="json")
+    refused = api_client(tenant_a, user_of(tenant_a, "director")).patch("/api/v1/pool/settings/", body, format="json")
     assert refused.status_code == 403
     admin = api_client(tenant_a, user_of(tenant_a, "admin"))
     response = admin.patch("/api/v1/pool/settings/", body, format="json")

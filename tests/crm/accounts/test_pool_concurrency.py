@@ -46,16 +46,19 @@ def test_two_concurrent_claims_of_one_account_one_wins(tenant_a, committed_accou
         thread.join(60)
     assert sorted(statuses) == [200, 400]
     with in_tenant(tenant_a):
-        assert AuditEvent.objects.filter(target_type="accounts.account", target_id=committed_account.pk,
-                                         action="pool.claimed").count() == 1
+        assert (
+            AuditEvent.objects.filter(
+                target_type="accounts.account", target_id=committed_account.pk, action="pool.claimed"
+            ).count()
+            == 1
+        )
 
 
 def test_the_nightly_task_releases_stale_accounts_on_a_real_worker(tenant_a, committed_account, celery_worker):
     with in_tenant(tenant_a):
         saved = PoolSettings.objects.get_or_create(pk=1)[0].release_after_days_without_follow_up
         PoolSettings.objects.filter(pk=1).update(release_after_days_without_follow_up=10)
-        Account.objects.filter(pk=committed_account.pk).update(
-            owner_since=timezone.now() - datetime.timedelta(days=11))
+        Account.objects.filter(pk=committed_account.pk).update(owner_since=timezone.now() - datetime.timedelta(days=11))
     try:
         connection.set_schema_to_public()
         auto_release_accounts_everywhere.delay()
@@ -64,8 +67,9 @@ def test_the_nightly_task_releases_stale_accounts_on_a_real_worker(tenant_a, com
             while Account.objects.get(pk=committed_account.pk).owner_id is not None:
                 assert time.monotonic() < deadline, "the worker did not release the account"
                 time.sleep(0.2)
-            assert AuditEvent.objects.filter(target_type="accounts.account", target_id=committed_account.pk,
-                                             action="pool.auto_released").exists()
+            assert AuditEvent.objects.filter(
+                target_type="accounts.account", target_id=committed_account.pk, action="pool.auto_released"
+            ).exists()
     finally:
         with in_tenant(tenant_a):
             PoolSettings.objects.filter(pk=1).update(release_after_days_without_follow_up=saved)

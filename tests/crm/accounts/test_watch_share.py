@@ -41,16 +41,19 @@ def test_a_sales_user_sees_an_account_shared_with_them_and_no_other(tenant_a):
 def test_someone_a_record_is_shared_with_cannot_share_it_further(tenant_a):
     shared = account(tenant_a, "Shared Once", owner="sales2")
     api_client(tenant_a, user_of(tenant_a, "sales2")).post(
-        f"/api/v1/accounts/{shared.pk}/share/", {"users": [user_of(tenant_a, "sales").pk]}, format="json")
+        f"/api/v1/accounts/{shared.pk}/share/", {"users": [user_of(tenant_a, "sales").pk]}, format="json"
+    )
     response = api_client(tenant_a, user_of(tenant_a, "sales")).post(
-        f"/api/v1/accounts/{shared.pk}/share/", {"users": [user_of(tenant_a, "manager").pk]}, format="json")
+        f"/api/v1/accounts/{shared.pk}/share/", {"users": [user_of(tenant_a, "manager").pk]}, format="json"
+    )
     assert response.status_code == 403
 
 
 def test_sharing_someone_elses_account_is_404(tenant_a):
     theirs = account(tenant_a, "Not mine to share", owner="sales2")
     response = api_client(tenant_a, user_of(tenant_a, "sales")).post(
-        f"/api/v1/accounts/{theirs.pk}/share/", {"users": [user_of(tenant_a, "sales").pk]}, format="json")
+        f"/api/v1/accounts/{theirs.pk}/share/", {"users": [user_of(tenant_a, "sales").pk]}, format="json"
+    )
     assert response.status_code == 404
 
 
@@ -60,7 +63,8 @@ def test_contacts_are_shared_the_same_way(tenant_a):
     client = api_client(tenant_a, sales)
     assert client.get(f"/api/v1/contacts/{person.pk}/").status_code == 404
     api_client(tenant_a, user_of(tenant_a, "sales2")).post(
-        f"/api/v1/contacts/{person.pk}/share/", {"users": [sales.pk]}, format="json")
+        f"/api/v1/contacts/{person.pk}/share/", {"users": [sales.pk]}, format="json"
+    )
     assert client.get(f"/api/v1/contacts/{person.pk}/").status_code == 200
     history = client.get(f"/api/v1/contacts/{person.pk}/history/").json()["results"]
     assert history[0]["action"] == "contact.shared"
@@ -70,11 +74,14 @@ def test_a_contact_relates_to_several_accounts_with_roles(tenant_a):
     first, second = account(tenant_a, "Primary Co"), account(tenant_a, "Board Co")
     person = contact(tenant_a, "Multi", account=first)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post(f"/api/v1/contacts/{person.pk}/accounts/", {"account": second.pk, "role": "influencer"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/contacts/{person.pk}/accounts/", {"account": second.pk, "role": "influencer"}, format="json"
+    )
     assert response.status_code == 200
-    assert response.json()["accounts"] == [{"account": first.pk, "role": "", "is_primary": True},
-                                           {"account": second.pk, "role": "influencer", "is_primary": False}]
+    assert response.json()["accounts"] == [
+        {"account": first.pk, "role": "", "is_primary": True},
+        {"account": second.pk, "role": "influencer", "is_primary": False},
+    ]
     related = client.get(f"/api/v1/contacts/?related_account={second.pk}").json()["results"]
     assert [row["id"] for row in related] == [person.pk]
     assert client.delete(f"/api/v1/contacts/{person.pk}/accounts/{second.pk}/").status_code == 204

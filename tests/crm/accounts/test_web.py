@@ -48,6 +48,7 @@ def _audit(tenant, record, action):
 
 # Export ------------------------------------------------------------------------
 
+
 def test_the_list_export_holds_only_the_filtered_rows_the_user_may_see_in_the_lists_order(tenant_a):
     account(tenant_a, "Webexp North", owner="sales")
     account(tenant_a, "Webexp South", owner="sales")
@@ -82,10 +83,18 @@ def test_the_pool_list_offers_saved_views_but_no_export(tenant_a):
 
 # Saved views -------------------------------------------------------------------
 
+
 def test_saving_the_current_filters_shows_the_list_through_the_new_view(tenant_a):
     client = browser(tenant_a, "sales")
-    response = client.post("/saved-views/", {"list": "accounts", "name": "Acme first", "query": "q=acme&sort=-name&page=2",
-                                             "next": "/accounts/?q=acme&sort=-name&page=2"})
+    response = client.post(
+        "/saved-views/",
+        {
+            "list": "accounts",
+            "name": "Acme first",
+            "query": "q=acme&sort=-name&page=2",
+            "next": "/accounts/?q=acme&sort=-name&page=2",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/?q=acme&sort=-name"
     with in_tenant(tenant_a):
@@ -97,8 +106,9 @@ def test_saving_the_current_filters_shows_the_list_through_the_new_view(tenant_a
 
 def test_a_view_without_a_name_is_not_saved_and_the_list_says_why(tenant_a):
     client = browser(tenant_a, "sales")
-    response = client.post("/saved-views/", {"list": "accounts", "name": " ", "query": "q=acme",
-                                             "next": "/accounts/?q=acme"}, follow=True)
+    response = client.post(
+        "/saved-views/", {"list": "accounts", "name": " ", "query": "q=acme", "next": "/accounts/?q=acme"}, follow=True
+    )
     assert "Give the view a name." in response.content.decode()
     with in_tenant(tenant_a):
         assert not SavedView.objects.filter(user=user_of(tenant_a, "sales")).exists()
@@ -108,8 +118,13 @@ def test_a_shared_view_opened_by_a_sales_user_lists_only_that_users_records(tena
     account(tenant_a, "Sharedview Mine", owner="sales")
     account(tenant_a, "Sharedview Theirs", owner="sales2")
     with in_tenant(tenant_a):
-        create_saved_view(by=user_of(tenant_a, "admin"), list_name="accounts", name="All shared-view accounts",
-                          query="q=sharedview", shared=True)
+        create_saved_view(
+            by=user_of(tenant_a, "admin"),
+            list_name="accounts",
+            name="All shared-view accounts",
+            query="q=sharedview",
+            shared=True,
+        )
     client = browser(tenant_a, "sales")
     listing = client.get("/accounts/").content.decode()
     assert 'href="/accounts/?q=sharedview"' in listing
@@ -122,8 +137,9 @@ def test_a_shared_view_opened_by_a_sales_user_lists_only_that_users_records(tena
 
 def test_another_user_cannot_rename_or_delete_a_shared_view_from_the_list(tenant_a):
     with in_tenant(tenant_a):
-        view = create_saved_view(by=user_of(tenant_a, "sales"), list_name="accounts", name="Team view",
-                                 query="q=x", shared=True)
+        view = create_saved_view(
+            by=user_of(tenant_a, "sales"), list_name="accounts", name="Team view", query="q=x", shared=True
+        )
     client = browser(tenant_a, "sales2")
     page = client.get("/accounts/").content.decode()
     assert f'action="/saved-views/{view.pk}/"' not in page
@@ -159,6 +175,7 @@ def test_a_private_view_of_someone_else_is_404(tenant_a):
 
 # Release to the pool -----------------------------------------------------------
 
+
 def test_the_owner_releases_an_account_from_its_page_into_the_pool_with_a_history_row(tenant_a):
     record = account(tenant_a, "Release Me Co", owner="sales")
     client = browser(tenant_a, "sales")
@@ -191,9 +208,10 @@ def test_a_user_an_account_is_only_shared_with_cannot_release_it(tenant_a):
     record = account(tenant_a, "Shared Only Co", owner="sales")
     with in_tenant(tenant_a):
         from crm.accounts.sharing import share
+
         share(record=record, by=user_of(tenant_a, "sales"), users=[user_of(tenant_a, "sales2")])
     client = browser(tenant_a, "sales2")
-    assert f'/accounts/{record.pk}/release/' not in client.get(f"/accounts/{record.pk}/").content.decode()
+    assert f"/accounts/{record.pk}/release/" not in client.get(f"/accounts/{record.pk}/").content.decode()
     response = client.post(f"/accounts/{record.pk}/release/", follow=True)
     assert "Only the owner" in response.content.decode()
     with in_tenant(tenant_a):
@@ -203,6 +221,7 @@ def test_a_user_an_account_is_only_shared_with_cannot_release_it(tenant_a):
 
 
 # Watch, share ------------------------------------------------------------------
+
 
 def test_watching_an_account_from_its_page_shows_a_filled_star(tenant_a):
     record = account(tenant_a, "Key Customer Co", owner="sales")
@@ -232,14 +251,19 @@ def test_a_user_an_account_is_shared_with_cannot_share_it_further(tenant_a):
     record = account(tenant_a, "Reshare Co", owner="sales")
     with in_tenant(tenant_a):
         from crm.accounts.sharing import share
+
         share(record=record, by=user_of(tenant_a, "sales"), users=[user_of(tenant_a, "sales2")])
     browser(tenant_a, "sales2").post(f"/accounts/{record.pk}/share/", {"users": [user_of(tenant_a, "manager").pk]})
     with in_tenant(tenant_a):
-        assert list(RecordShare.objects.filter(object_id=record.pk, content_type__model="account")
-                    .values_list("user__email", flat=True)) == ["sales2@alpha.test"]
+        assert list(
+            RecordShare.objects.filter(object_id=record.pk, content_type__model="account").values_list(
+                "user__email", flat=True
+            )
+        ) == ["sales2@alpha.test"]
 
 
 # Merge -------------------------------------------------------------------------
+
 
 def test_merging_from_the_page_keeps_the_other_accounts_contacts_and_activities(tenant_a):
     keep = account(tenant_a, "Merge Keep Co", owner="sales")
@@ -283,11 +307,11 @@ def test_merging_in_an_account_out_of_scope_is_404_and_changes_nothing(tenant_a)
 
 # Files -------------------------------------------------------------------------
 
+
 def test_a_file_uploaded_from_the_account_page_is_listed_and_downloads(tenant_a):
     record = account(tenant_a, "Files Page Co", owner="sales")
     client = browser(tenant_a, "sales")
-    response = client.post(f"/accounts/{record.pk}/files/",
-                           {"file": SimpleUploadedFile("offer.txt", b"the offer")})
+    response = client.post(f"/accounts/{record.pk}/files/", {"file": SimpleUploadedFile("offer.txt", b"the offer")})
     assert response.status_code == 302
     with in_tenant(tenant_a):
         attachment = Attachment.objects.get(object_id=record.pk, content_type__model="account")
@@ -302,8 +326,9 @@ def test_a_file_uploaded_from_the_account_page_is_listed_and_downloads(tenant_a)
 
 def test_uploading_to_an_account_out_of_scope_is_404_and_stores_nothing(tenant_a):
     record = account(tenant_a, "Files Theirs Co", owner="sales")
-    response = browser(tenant_a, "sales2").post(f"/accounts/{record.pk}/files/",
-                                                {"file": SimpleUploadedFile("x.txt", b"x")})
+    response = browser(tenant_a, "sales2").post(
+        f"/accounts/{record.pk}/files/", {"file": SimpleUploadedFile("x.txt", b"x")}
+    )
     assert response.status_code == 404
     with in_tenant(tenant_a):
         assert not Attachment.objects.filter(object_id=record.pk, content_type__model="account").exists()
@@ -322,6 +347,7 @@ def test_a_file_of_an_account_out_of_scope_neither_downloads_nor_deletes(tenant_
 
 
 # Duplicate warning -------------------------------------------------------------
+
 
 def test_a_new_account_that_looks_like_an_existing_one_is_held_back_until_saved_anyway(tenant_a):
     account(tenant_a, "Dupecheck Trading Ltd", owner="sales")

@@ -16,8 +16,9 @@ def make_account(tenant, owner_local="sales", name="Acme"):
 
 def make_contact(tenant, owner_local="sales", account=None, first_name="Ann"):
     with in_tenant(tenant):
-        return create_contact(by=user_of(tenant, "admin"), first_name=first_name, account=account,
-                              owner=user_of(tenant, owner_local))
+        return create_contact(
+            by=user_of(tenant, "admin"), first_name=first_name, account=account, owner=user_of(tenant, owner_local)
+        )
 
 
 def log(tenant, by_local="sales", kind="call", subject="Called", **fields):

@@ -58,7 +58,10 @@ def test_manager_without_a_team_sees_only_their_own(tenant_a, calls):
 
 def test_director_sees_every_activity(tenant_a, calls):
     assert subjects(api_client(tenant_a, user_of(tenant_a, "director"))) >= {
-        "sales's call", "sales2's call", "manager's call"}
+        "sales's call",
+        "sales2's call",
+        "manager's call",
+    }
 
 
 def test_an_activity_someone_else_logged_on_my_account_is_mine_to_read_but_not_to_change(tenant_a, accounts):
@@ -74,8 +77,9 @@ def test_an_activity_someone_else_logged_on_my_account_is_mine_to_read_but_not_t
 
 def test_logging_an_activity_on_an_account_out_of_scope_is_refused(tenant_a, accounts):
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/activities/", {"kind": "call", "subject": "Sneaky",
-                                                    "account": accounts["sales2"].pk}, format="json")
+    response = client.post(
+        "/api/v1/activities/", {"kind": "call", "subject": "Sneaky", "account": accounts["sales2"].pk}, format="json"
+    )
     assert response.status_code == 400 and "account" in response.json()
     with in_tenant(tenant_a):
         assert not Activity.objects.filter(subject="Sneaky").exists()
@@ -93,8 +97,11 @@ def test_logging_defaults_the_owner_to_the_caller_and_leaves_an_audit_row(tenant
     from crm.audit.models import AuditEvent
 
     sales = user_of(tenant_a, "sales")
-    response = api_client(tenant_a, sales).post("/api/v1/activities/", {
-        "kind": "meeting", "subject": "Kick-off", "account": accounts["sales"].pk}, format="json")
+    response = api_client(tenant_a, sales).post(
+        "/api/v1/activities/",
+        {"kind": "meeting", "subject": "Kick-off", "account": accounts["sales"].pk},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert response.json()["owner"] == sales.pk
     with in_tenant(tenant_a):
@@ -104,8 +111,11 @@ def test_logging_defaults_the_owner_to_the_caller_and_leaves_an_audit_row(tenant
 
 def test_bad_input_is_a_400_naming_the_fields(tenant_a):
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/activities/", {"kind": "fax", "subject": "", "occurred_at": "yesterday",
-                                                   "next_contact_at": "2026-02-30"}, format="json")
+    response = client.post(
+        "/api/v1/activities/",
+        {"kind": "fax", "subject": "", "occurred_at": "yesterday", "next_contact_at": "2026-02-30"},
+        format="json",
+    )
     assert response.status_code == 400
     assert {"kind", "subject", "occurred_at", "next_contact_at"} <= response.json().keys()
 

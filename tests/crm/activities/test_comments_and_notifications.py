@@ -33,8 +33,10 @@ def test_a_managers_comment_notifies_the_activitys_owner(tenant_a, call):
 
 def test_commenting_on_your_own_activity_notifies_nobody(tenant_a, call):
     sales = api_client(tenant_a, user_of(tenant_a, "sales"))
-    assert sales.post(f"/api/v1/activities/{call.pk}/comments/", {"body": "Note to self"},
-                      format="json").status_code == 201
+    assert (
+        sales.post(f"/api/v1/activities/{call.pk}/comments/", {"body": "Note to self"}, format="json").status_code
+        == 201
+    )
     with in_tenant(tenant_a):
         assert not Notification.objects.exists()
 

@@ -14,8 +14,13 @@ from tests.conftest import api_client, in_tenant, user_of
 
 def make_task(tenant, assignee="sales", title="Send the quote", remind_in=timedelta(minutes=-1), **fields):
     with in_tenant(tenant):
-        return services.create_task(by=user_of(tenant, "admin"), title=title, assignee=user_of(tenant, assignee),
-                                    remind_at=timezone.now() + remind_in, **fields)
+        return services.create_task(
+            by=user_of(tenant, "admin"),
+            title=title,
+            assignee=user_of(tenant, assignee),
+            remind_at=timezone.now() + remind_in,
+            **fields,
+        )
 
 
 def run_reminders(tenant, capture):
@@ -82,8 +87,9 @@ def test_sales_cannot_see_or_change_another_users_task(tenant_a):
 @pytest.mark.django_db
 def test_sales_cannot_assign_a_task_to_someone_else(tenant_a):
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post("/api/v1/tasks/", {"title": "Yours", "assignee": user_of(tenant_a, "sales2").pk},
-                           format="json")
+    response = client.post(
+        "/api/v1/tasks/", {"title": "Yours", "assignee": user_of(tenant_a, "sales2").pk}, format="json"
+    )
     assert response.status_code == 400 and "assignee" in response.json()
     with in_tenant(tenant_a):
         assert not Task.objects.filter(title="Yours").exists()

@@ -24,7 +24,8 @@ def test_a_task_can_be_about_a_deal_and_is_filtered_by_it(tenant_a):
 def test_a_task_cannot_point_at_a_deal_out_of_scope(tenant_a):
     hidden = make_deal(tenant_a, "sales2", name="Not yours")
     response = api_client(tenant_a, user_of(tenant_a, "sales")).post(
-        "/api/v1/tasks/", {"title": "Peek", "deal": hidden.pk}, format="json")
+        "/api/v1/tasks/", {"title": "Peek", "deal": hidden.pk}, format="json"
+    )
     assert response.status_code == 400 and "deal" in response.json()
     with in_tenant(tenant_a):
         assert not Task.objects.filter(title="Peek").exists()

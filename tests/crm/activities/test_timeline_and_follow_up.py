@@ -41,15 +41,19 @@ def test_an_accounts_timeline_lists_its_activities_newest_first_including_its_co
 def test_an_activity_on_a_contact_goes_on_the_contacts_account_too(tenant_a, account):
     ann = make_contact(tenant_a, "sales", account=account)
     response = api_client(tenant_a, user_of(tenant_a, "sales")).post(
-        "/api/v1/activities/", {"kind": "call", "subject": "Rang Ann", "contact": ann.pk}, format="json")
+        "/api/v1/activities/", {"kind": "call", "subject": "Rang Ann", "contact": ann.pk}, format="json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["account"] == account.pk
 
 
 def test_a_given_next_contact_date_is_the_accounts_next_contact(tenant_a, account):
     day = timezone.localdate() + timedelta(days=5)
-    response = api_client(tenant_a, user_of(tenant_a, "sales")).post("/api/v1/activities/", {
-        "kind": "call", "subject": "Call", "account": account.pk, "next_contact_at": day.isoformat()}, format="json")
+    response = api_client(tenant_a, user_of(tenant_a, "sales")).post(
+        "/api/v1/activities/",
+        {"kind": "call", "subject": "Call", "account": account.pk, "next_contact_at": day.isoformat()},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     row = follow_up(tenant_a, account)
     assert row.next_contact_at == day and row.last_contact_at is not None
@@ -73,8 +77,11 @@ def test_without_a_date_the_accounts_follow_up_frequency_plans_the_next_contact(
 
 def test_logging_through_the_api_uses_the_accounts_follow_up_frequency(tenant_a, account):
     every(tenant_a, account, 7)
-    created = api_client(tenant_a, user_of(tenant_a, "sales")).post(
-        "/api/v1/activities/", {"kind": "call", "subject": "Call", "account": account.pk}, format="json").json()
+    created = (
+        api_client(tenant_a, user_of(tenant_a, "sales"))
+        .post("/api/v1/activities/", {"kind": "call", "subject": "Call", "account": account.pk}, format="json")
+        .json()
+    )
     assert created["next_contact_at"] == (timezone.localdate() + timedelta(days=7)).isoformat()
 
 
@@ -98,10 +105,16 @@ def test_a_contact_without_a_new_date_fulfils_the_planned_one(tenant_a, account)
 
 def test_deleting_the_latest_activity_restores_the_previous_follow_up(tenant_a, account):
     today = timezone.localdate()
-    first = log(tenant_a, subject="Call", account=account, occurred_at=at(today - timedelta(days=7)),
-                next_contact_at=today + timedelta(days=1))
-    latest = log(tenant_a, subject="Call 2", account=account, occurred_at=at(today),
-                 next_contact_at=today + timedelta(days=30))
+    first = log(
+        tenant_a,
+        subject="Call",
+        account=account,
+        occurred_at=at(today - timedelta(days=7)),
+        next_contact_at=today + timedelta(days=1),
+    )
+    latest = log(
+        tenant_a, subject="Call 2", account=account, occurred_at=at(today), next_contact_at=today + timedelta(days=30)
+    )
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     assert client.delete(f"/api/v1/activities/{latest.pk}/").status_code == 204
     row = follow_up(tenant_a, account)

@@ -31,8 +31,9 @@ def htmx(target):
 
 def task(tenant, assignee, title, **fields):
     with in_tenant(tenant):
-        return services.create_task(by=user_of(tenant, "admin"), title=title, assignee=user_of(tenant, assignee),
-                                    **fields)
+        return services.create_task(
+            by=user_of(tenant, "admin"), title=title, assignee=user_of(tenant, assignee), **fields
+        )
 
 
 def day(offset):
@@ -52,6 +53,7 @@ def managers_team(tenant_a):
 
 
 # Tasks ------------------------------------------------------------------------------
+
 
 def test_tasks_page_shows_only_my_tasks_grouped_by_when_they_are_due(tenant_a, managers_team):
     task(tenant_a, "sales", "Send contract", due_date=day(-2))
@@ -95,9 +97,16 @@ def test_sales_user_cannot_mark_another_users_task_done(tenant_a):
 
 def test_creating_a_task_with_due_date_reminder_assignee_and_account(tenant_a, managers_team):
     account = make_account(tenant_a, "sales", name="Contoso")
-    response = browser(tenant_a, "manager").post("/tasks/new/", {
-        "title": "Visit Contoso", "due_date": day(2).isoformat(), "remind_at": f"{day(1).isoformat()}T09:30",
-        "assignee": user_of(tenant_a, "sales").pk, "account": account.pk})
+    response = browser(tenant_a, "manager").post(
+        "/tasks/new/",
+        {
+            "title": "Visit Contoso",
+            "due_date": day(2).isoformat(),
+            "remind_at": f"{day(1).isoformat()}T09:30",
+            "assignee": user_of(tenant_a, "sales").pk,
+            "account": account.pk,
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/tasks/"
     with in_tenant(tenant_a):
         made = Task.objects.get(title="Visit Contoso")
@@ -107,8 +116,9 @@ def test_creating_a_task_with_due_date_reminder_assignee_and_account(tenant_a, m
 
 
 def test_a_sales_user_cannot_assign_a_task_to_someone_else_and_nothing_is_saved(tenant_a):
-    response = browser(tenant_a, "sales").post("/tasks/new/", {
-        "title": "Your job now", "assignee": user_of(tenant_a, "sales2").pk})
+    response = browser(tenant_a, "sales").post(
+        "/tasks/new/", {"title": "Your job now", "assignee": user_of(tenant_a, "sales2").pk}
+    )
     assert response.status_code == 400 and "assignee" in response.context["form"].errors
     with in_tenant(tenant_a):
         assert not Task.objects.filter(title="Your job now").exists()
@@ -125,6 +135,7 @@ def test_editing_a_task_changes_its_due_date(tenant_a):
 
 
 # Notifications --------------------------------------------------------------------
+
 
 @pytest.fixture
 def call(tenant_a, managers_team):
@@ -185,10 +196,10 @@ def test_nobody_marks_or_opens_another_users_notification(tenant_a):
 
 # Comments ---------------------------------------------------------------------------
 
+
 def test_a_managers_comment_from_the_timeline_notifies_the_owner(tenant_a, call):
     manager = browser(tenant_a, "manager")
-    response = manager.post(f"/activities/{call.pk}/comments/", {"body": "Push for Q3"},
-                            **htmx(f"activity-{call.pk}"))
+    response = manager.post(f"/activities/{call.pk}/comments/", {"body": "Push for Q3"}, **htmx(f"activity-{call.pk}"))
     assert response.status_code == 200
     assert "Push for Q3" in response.content.decode()
     sales = browser(tenant_a, "sales")
@@ -212,8 +223,9 @@ def test_a_sales_user_cannot_comment_on_an_activity_out_of_scope(tenant_a, call)
 
 
 def test_an_empty_comment_is_refused_inline_and_nothing_is_saved(tenant_a, call):
-    response = browser(tenant_a, "manager").post(f"/activities/{call.pk}/comments/", {"body": "  "},
-                                                 **htmx(f"activity-{call.pk}"))
+    response = browser(tenant_a, "manager").post(
+        f"/activities/{call.pk}/comments/", {"body": "  "}, **htmx(f"activity-{call.pk}")
+    )
     assert response.status_code == 200 and f'id="comment-{call.pk}-error"' in response.content.decode()
     with in_tenant(tenant_a):
         assert not ActivityComment.objects.exists() and not Notification.objects.exists()
@@ -222,8 +234,9 @@ def test_an_empty_comment_is_refused_inline_and_nothing_is_saved(tenant_a, call)
 def test_logging_an_activity_on_a_deal_shows_it_on_the_deals_timeline_with_comments(tenant_a, managers_team):
     deal = make_deal(tenant_a, "sales", name="Fleet")
     sales = browser(tenant_a, "sales")
-    response = sales.post(f"/deals/{deal.pk}/activities/", {"kind": "meeting", "subject": "Kick-off"},
-                          **htmx("timeline"))
+    response = sales.post(
+        f"/deals/{deal.pk}/activities/", {"kind": "meeting", "subject": "Kick-off"}, **htmx("timeline")
+    )
     assert response.status_code == 200 and "Kick-off" in response.content.decode()
     with in_tenant(tenant_a):
         activity = deal.activities.get()

@@ -25,8 +25,13 @@ def planned(tenant_a, today):
     """Accounts of sales with a next contact yesterday, today, tomorrow and in 8 days."""
     past = at(today - timedelta(days=1))
     for name, offset in (("Yesterday", -1), ("Today", 0), ("Tomorrow", 1), ("Next week", 8)):
-        log(tenant_a, subject="Call", account=make_account(tenant_a, "sales", name=name), occurred_at=past,
-            next_contact_at=today + timedelta(days=offset))
+        log(
+            tenant_a,
+            subject="Call",
+            account=make_account(tenant_a, "sales", name=name),
+            occurred_at=past,
+            next_contact_at=today + timedelta(days=offset),
+        )
 
 
 def test_today_lists_accounts_due_today_but_not_yesterdays(tenant_a, planned):
@@ -43,10 +48,18 @@ def test_this_week_runs_from_today_to_sunday(tenant_a, planned, today):
 
 
 def test_not_contacted_recently_lists_accounts_last_contacted_before_the_cut_off(tenant_a, today):
-    log(tenant_a, subject="Long ago", account=make_account(tenant_a, name="Cold"),
-        occurred_at=at(today - timedelta(days=31)))
-    log(tenant_a, subject="Lately", account=make_account(tenant_a, name="Warm"),
-        occurred_at=at(today - timedelta(days=10)))
+    log(
+        tenant_a,
+        subject="Long ago",
+        account=make_account(tenant_a, name="Cold"),
+        occurred_at=at(today - timedelta(days=31)),
+    )
+    log(
+        tenant_a,
+        subject="Lately",
+        account=make_account(tenant_a, name="Warm"),
+        occurred_at=at(today - timedelta(days=10)),
+    )
     make_account(tenant_a, name="Never")
     assert names(tenant_a, "not_contacted_recently") == ["Cold"]
     assert names(tenant_a, "not_contacted_recently", query="&days=5") == ["Cold", "Warm"]
@@ -67,8 +80,13 @@ def test_never_contacted_lists_accounts_with_no_contact_yet_notes_notwithstandin
 
 
 def test_worklists_leave_out_accounts_out_of_scope(tenant_a, today):
-    log(tenant_a, "sales2", subject="Call", account=make_account(tenant_a, "sales2", name="Theirs"),
-        next_contact_at=today)
+    log(
+        tenant_a,
+        "sales2",
+        subject="Call",
+        account=make_account(tenant_a, "sales2", name="Theirs"),
+        next_contact_at=today,
+    )
     make_account(tenant_a, "sales2", name="Their untouched")
     assert names(tenant_a, "today") == []
     assert names(tenant_a, "never_contacted") == []

@@ -20,13 +20,17 @@ def media_root(settings, tmp_path):
 
 
 def _attach(client, record_type, record_id, content=b"hello", name="notes.txt"):
-    return client.post("/api/v1/attachments/", {"record_type": record_type, "record_id": record_id,
-                                                "file": SimpleUploadedFile(name, content)}, format="multipart")
+    return client.post(
+        "/api/v1/attachments/",
+        {"record_type": record_type, "record_id": record_id, "file": SimpleUploadedFile(name, content)},
+        format="multipart",
+    )
 
 
 def _hide(tenant, module, role="sales", hidden=True):
     response = api_client(tenant, user_of(tenant, "admin")).post(
-        "/api/v1/access/modules/", {"role": role, "module": module, "hidden": hidden}, format="json")
+        "/api/v1/access/modules/", {"role": role, "module": module, "hidden": hidden}, format="json"
+    )
     assert response.status_code in (200, 201), response.content
 
 
@@ -53,18 +57,23 @@ def test_sales_gets_404_for_an_accounts_files_once_the_admin_hides_accounts_from
     assert {name: r.status_code for name, r in responses.items()} == dict.fromkeys(responses, 404)
     # Nothing was added or removed by the refused upload and delete.
     with in_tenant(tenant_a):
-        assert list(Attachment.objects.filter(object_id=record.pk, content_type__model="account")
-                    .values_list("id", flat=True)) == [attachment_id]
+        assert list(
+            Attachment.objects.filter(object_id=record.pk, content_type__model="account").values_list("id", flat=True)
+        ) == [attachment_id]
 
 
 def test_a_hidden_modules_file_answers_exactly_like_a_missing_one(tenant_a, sales_account_file):
     record, attachment_id = sales_account_file
     _hide(tenant_a, "accounts")
     sales = api_client(tenant_a, user_of(tenant_a, "sales"))
-    assert (sales.get(f"/api/v1/attachments/{attachment_id}/download/").json()
-            == sales.get("/api/v1/attachments/999999999/download/").json())
-    assert (sales.get(f"/api/v1/attachments/?record_type=account&record_id={record.pk}").json()
-            == sales.get("/api/v1/attachments/?record_type=account&record_id=999999999").json())
+    assert (
+        sales.get(f"/api/v1/attachments/{attachment_id}/download/").json()
+        == sales.get("/api/v1/attachments/999999999/download/").json()
+    )
+    assert (
+        sales.get(f"/api/v1/attachments/?record_type=account&record_id={record.pk}").json()
+        == sales.get("/api/v1/attachments/?record_type=account&record_id=999999999").json()
+    )
 
 
 def test_hiding_accounts_from_sales_leaves_their_contacts_files_alone(tenant_a):
@@ -78,7 +87,7 @@ def test_hiding_accounts_from_sales_leaves_their_contacts_files_alone(tenant_a):
 
 
 def test_roles_the_module_is_not_hidden_from_still_get_the_files(tenant_a, sales_account_file):
-    record, attachment_id = sales_account_file
+    _record, attachment_id = sales_account_file
     _hide(tenant_a, "accounts")
     for role in ("director", "admin"):
         client = api_client(tenant_a, user_of(tenant_a, role))
@@ -88,7 +97,7 @@ def test_roles_the_module_is_not_hidden_from_still_get_the_files(tenant_a, sales
 
 
 def test_sales_deletes_the_file_again_once_the_admin_shows_accounts_again(tenant_a, sales_account_file):
-    record, attachment_id = sales_account_file
+    _record, attachment_id = sales_account_file
     _hide(tenant_a, "accounts")
     _hide(tenant_a, "accounts", hidden=False)
     sales = api_client(tenant_a, user_of(tenant_a, "sales"))

@@ -17,8 +17,11 @@ def media_root(settings, tmp_path):
 
 
 def _attach(client, record_type, record_id, content=b"hello", name="notes.txt"):
-    return client.post("/api/v1/attachments/", {"record_type": record_type, "record_id": record_id,
-                                                "file": SimpleUploadedFile(name, content)}, format="multipart")
+    return client.post(
+        "/api/v1/attachments/",
+        {"record_type": record_type, "record_id": record_id, "file": SimpleUploadedFile(name, content)},
+        format="multipart",
+    )
 
 
 def _download(response):
@@ -52,8 +55,9 @@ def test_a_user_who_cannot_see_the_record_gets_404_for_its_files(tenant_a):
 
 def test_a_file_of_tenant_a_is_never_served_on_tenant_bs_host(tenant_a, tenant_b):
     record = account(tenant_a, "Tenant A Files", owner="sales")
-    attachment_id = _attach(api_client(tenant_a, user_of(tenant_a, "admin")), "account", record.pk,
-                            b"secret of A").json()["id"]
+    attachment_id = _attach(
+        api_client(tenant_a, user_of(tenant_a, "admin")), "account", record.pk, b"secret of A"
+    ).json()["id"]
     b_admin = api_client(tenant_b, user_of(tenant_b, "admin"))
     with in_tenant(tenant_a):
         a_file = Attachment.objects.get(pk=attachment_id).file.name
@@ -63,8 +67,13 @@ def test_a_file_of_tenant_a_is_never_served_on_tenant_bs_host(tenant_a, tenant_b
     # Even a row in B that names A's file (say, restored from the wrong backup) is not served.
     b_record = account(tenant_b, "Tenant B Co", owner="sales")
     with in_tenant(tenant_b):
-        forged = Attachment.objects.create(content_type=ContentType.objects.get_for_model(Account),
-                                           object_id=b_record.pk, file=a_file, name="x", size=1)
+        forged = Attachment.objects.create(
+            content_type=ContentType.objects.get_for_model(Account),
+            object_id=b_record.pk,
+            file=a_file,
+            name="x",
+            size=1,
+        )
     assert b_admin.get(f"/api/v1/attachments/{forged.pk}/download/").status_code == 404
 
 

@@ -16,8 +16,11 @@ pytestmark = pytest.mark.django_db
 
 def columns(table):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT column_name, data_type, is_nullable FROM information_schema.columns "
-                       "WHERE table_schema = current_schema() AND table_name = %s", [table])
+        cursor.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s",
+            [table],
+        )
         return {name: (kind, nullable) for name, kind, nullable in cursor.fetchall()}
 
 
@@ -27,8 +30,10 @@ def test_a_field_on_contacts_is_a_real_indexed_column(tenant_a):
         services.create_field(by=admin, object_name="contacts", name="wechat_id", label="WeChat", type="text")
         assert columns("contacts_contact")["cf_wechat_id"] == ("character varying", "YES")
         with connection.cursor() as cursor:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                           "AND tablename = 'contacts_contact' AND indexdef LIKE '%cf_wechat_id%'")
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = 'contacts_contact' AND indexdef LIKE '%cf_wechat_id%'"
+            )
             assert len(cursor.fetchall()) == 1
         [field] = selectors.fields_for("contacts")
         assert (field.name, field.api_key, field.column) == ("wechat_id", "wechat_id", "cf_wechat_id")
@@ -37,8 +42,9 @@ def test_a_field_on_contacts_is_a_real_indexed_column(tenant_a):
 def test_values_are_written_filtered_and_sorted_through_annotations(tenant_a):
     admin = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
-        services.create_field(by=admin, object_name="contacts", name="score", label="Score", type="integer",
-                              min_value=0, max_value=100)
+        services.create_field(
+            by=admin, object_name="contacts", name="score", label="Score", type="integer", min_value=0, max_value=100
+        )
     ann, bob = contact(tenant_a, "Ann"), contact(tenant_a, "Bob")
     with in_tenant(tenant_a):
         fields = selectors.fields_for("contacts")
@@ -58,8 +64,7 @@ def test_values_are_written_filtered_and_sorted_through_annotations(tenant_a):
 def test_a_unique_field_refuses_a_second_record_with_the_value(tenant_a):
     admin = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
-        services.create_field(by=admin, object_name="contacts", name="badge", label="Badge", type="text",
-                              unique=True)
+        services.create_field(by=admin, object_name="contacts", name="badge", label="Badge", type="text", unique=True)
     ann, bob = contact(tenant_a, "Ann"), contact(tenant_a, "Bob")
     with in_tenant(tenant_a):
         services.set_custom_values(object_name="contacts", record_id=ann.pk, values={"badge": "A1"})
@@ -82,10 +87,12 @@ def test_custom_object_records_and_lookups(tenant_a):
     admin, sales = user_of(tenant_a, "admin"), user_of(tenant_a, "sales")
     with in_tenant(tenant_a):
         services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
-        services.create_field(by=admin, object_name="vehicle", name="plate", label="Plate", type="text",
-                              required=True, unique=True)
-        services.create_field(by=admin, object_name="vehicle", name="account", label="Account", type="lookup",
-                              target="accounts")
+        services.create_field(
+            by=admin, object_name="vehicle", name="plate", label="Plate", type="text", required=True, unique=True
+        )
+        services.create_field(
+            by=admin, object_name="vehicle", name="account", label="Account", type="lookup", target="accounts"
+        )
         assert set(columns("cx_vehicle")) >= {"id", "name", "owner_id", "created_at", "updated_at", "cf_plate"}
         with pytest.raises(ValidationError) as error:
             services.create_record("vehicle", by=sales, name="Van", values={})
@@ -107,11 +114,26 @@ def test_a_required_field_on_a_built_in_object_needs_a_default(tenant_a):
     admin = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
         with pytest.raises(ValidationError) as error:
-            services.create_field(by=admin, object_name="contacts", name="tier", label="Tier", type="choice",
-                                  choices=["a", "b"], required=True)
+            services.create_field(
+                by=admin,
+                object_name="contacts",
+                name="tier",
+                label="Tier",
+                type="choice",
+                choices=["a", "b"],
+                required=True,
+            )
         assert "required" in error.value.message_dict
-        services.create_field(by=admin, object_name="contacts", name="tier", label="Tier", type="choice",
-                              choices=["a", "b"], required=True, default="a")
+        services.create_field(
+            by=admin,
+            object_name="contacts",
+            name="tier",
+            label="Tier",
+            type="choice",
+            choices=["a", "b"],
+            required=True,
+            default="a",
+        )
         assert columns("contacts_contact")["cf_tier"] == ("character varying", "NO")
 
 
@@ -119,7 +141,8 @@ def test_replay_is_idempotent(tenant_a):
     admin = user_of(tenant_a, "admin")
     with in_tenant(tenant_a):
         services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
-        services.create_field(by=admin, object_name="vehicle", name="tags", label="Tags", type="multi_choice",
-                              choices=["a", "b"])
+        services.create_field(
+            by=admin, object_name="vehicle", name="tags", label="Tags", type="multi_choice", choices=["a", "b"]
+        )
         with transaction.atomic():
             assert ddl.replay() == []

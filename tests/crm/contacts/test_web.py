@@ -62,7 +62,9 @@ def test_merging_contacts_from_the_page_keeps_the_others_account_links(tenant_a)
     with in_tenant(tenant_a):
         assert not Contact.objects.filter(pk=other.pk).exists()
         assert set(ContactAccount.objects.filter(contact_id=keep.pk).values_list("account_id", flat=True)) == {
-            first.pk, second.pk}
+            first.pk,
+            second.pk,
+        }
 
 
 def test_merging_in_a_contact_out_of_scope_is_404_and_changes_nothing(tenant_a):
@@ -86,9 +88,11 @@ def test_a_file_uploaded_from_the_contact_page_is_listed_and_out_of_scope_is_404
     client = browser(tenant_a, "sales")
     client.post(f"/contacts/{record.pk}/files/", {"file": SimpleUploadedFile("cv.pdf", b"%PDF-1.4")})
     assert "cv.pdf" in client.get(f"/contacts/{record.pk}/").content.decode()
-    response = browser(tenant_a, "sales2").post(f"/contacts/{record.pk}/files/",
-                                                {"file": SimpleUploadedFile("x.txt", b"x")})
+    response = browser(tenant_a, "sales2").post(
+        f"/contacts/{record.pk}/files/", {"file": SimpleUploadedFile("x.txt", b"x")}
+    )
     assert response.status_code == 404
     with in_tenant(tenant_a):
-        assert list(Attachment.objects.filter(object_id=record.pk, content_type__model="contact")
-                    .values_list("name", flat=True)) == ["cv.pdf"]
+        assert list(
+            Attachment.objects.filter(object_id=record.pk, content_type__model="contact").values_list("name", flat=True)
+        ) == ["cv.pdf"]

@@ -25,14 +25,29 @@ def htmx(target):
 
 def test_the_new_contact_form_saves_every_field(tenant_a):
     company = account(tenant_a, "Cform Co", owner="sales")
-    response = browser(tenant_a, "sales").post("/contacts/new/", {
-        "first_name": "Cleo", "last_name": "Form", "title": "Head of Buying", "role": "decision_maker",
-        "email": "cleo@cform.test", "phone": "+44 20 3000 1000", "account": company.pk})
+    response = browser(tenant_a, "sales").post(
+        "/contacts/new/",
+        {
+            "first_name": "Cleo",
+            "last_name": "Form",
+            "title": "Head of Buying",
+            "role": "decision_maker",
+            "email": "cleo@cform.test",
+            "phone": "+44 20 3000 1000",
+            "account": company.pk,
+        },
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         saved = Contact.objects.get(first_name="Cleo")
         assert (saved.last_name, saved.title, saved.role, saved.email, saved.phone, saved.account_id) == (
-            "Form", "Head of Buying", "decision_maker", "cleo@cform.test", "+44 20 3000 1000", company.pk)
+            "Form",
+            "Head of Buying",
+            "decision_maker",
+            "cleo@cform.test",
+            "+44 20 3000 1000",
+            company.pk,
+        )
         assert ContactAccount.objects.get(contact=saved).is_primary
 
 
@@ -51,8 +66,17 @@ def test_the_contact_page_shows_every_field_and_each_related_account_with_its_ro
     home = account(tenant_a, "Home Base Co", owner="sales")
     other = account(tenant_a, "Side Gig Co", owner="sales")
     hidden = account(tenant_a, "Secret Partner Co", owner="sales2")
-    person = contact(tenant_a, "Rhea", last_name="Related", owner="sales", account=home, title="CTO",
-                     role="decision_maker", email="rhea@home.test", phone="+1 555 0199")
+    person = contact(
+        tenant_a,
+        "Rhea",
+        last_name="Related",
+        owner="sales",
+        account=home,
+        title="CTO",
+        role="decision_maker",
+        email="rhea@home.test",
+        phone="+1 555 0199",
+    )
     with in_tenant(tenant_a):
         link_account(contact=person, account=other, by=user_of(tenant_a, "sales"), role="influencer")
         link_account(contact=person, account=hidden, by=user_of(tenant_a, "admin"), role="user")
@@ -75,15 +99,20 @@ def test_relating_a_contact_to_another_account_and_ending_it_from_its_page(tenan
     assert response.status_code == 302
     with in_tenant(tenant_a):
         assert ContactAccount.objects.get(contact=person, account=other).role == "user"
-    assert client.post(f"/contacts/{person.pk}/accounts/", {"account": other.pk, "role": "user",
-                                                            "is_primary": "on"}).status_code == 302
+    assert (
+        client.post(
+            f"/contacts/{person.pk}/accounts/", {"account": other.pk, "role": "user", "is_primary": "on"}
+        ).status_code
+        == 302
+    )
     with in_tenant(tenant_a):
         assert Contact.objects.get(pk=person.pk).account_id == other.pk
     client.post(f"/contacts/{person.pk}/accounts/{home.pk}/unlink/")
     with in_tenant(tenant_a):
         assert list(ContactAccount.objects.filter(contact=person).values_list("account_id", flat=True)) == [other.pk]
-        assert AuditEvent.objects.filter(target_type="contacts.contact", target_id=person.pk,
-                                         action="contact.account_unlinked").exists()
+        assert AuditEvent.objects.filter(
+            target_type="contacts.contact", target_id=person.pk, action="contact.account_unlinked"
+        ).exists()
 
 
 def test_relating_to_an_account_out_of_scope_is_refused_and_saves_nothing(tenant_a):
@@ -95,13 +124,16 @@ def test_relating_to_an_account_out_of_scope_is_refused_and_saves_nothing(tenant
         assert not ContactAccount.objects.filter(contact=person).exists()
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("role=influencer", {"Fil Alpha"}),
-    ("has_email=1", {"Fil Alpha"}),
-    ("has_email=0", {"Fil Beta"}),
-    ("has_phone=1", {"Fil Beta"}),
-    ("owner=me", {"Fil Alpha", "Fil Beta"}),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("role=influencer", {"Fil Alpha"}),
+        ("has_email=1", {"Fil Alpha"}),
+        ("has_email=0", {"Fil Beta"}),
+        ("has_phone=1", {"Fil Beta"}),
+        ("owner=me", {"Fil Alpha", "Fil Beta"}),
+    ],
+)
 def test_each_contact_list_filter_narrows_the_list(tenant_a, query, expected):
     contact(tenant_a, "Fil", last_name="Alpha", owner="sales", role="influencer", email="alpha@fil.test")
     contact(tenant_a, "Fil", last_name="Beta", owner="sales", phone="+1 555 0142")
@@ -119,13 +151,17 @@ def test_the_contact_list_of_one_account_names_it(tenant_a):
 
 # Timeline and tasks -------------------------------------------------------------------
 
+
 def test_logging_an_activity_on_a_contact_puts_it_on_the_contact_and_its_account(tenant_a):
     company = account(tenant_a, "Logged Co", owner="sales")
     person = contact(tenant_a, "Tess", owner="sales", account=company)
     day = timezone.localdate() + datetime.timedelta(days=4)
     client = browser(tenant_a, "sales")
-    response = client.post(f"/contacts/{person.pk}/activities/", {
-        "kind": "meeting", "subject": "Demo with Tess", "next_contact_at": day.isoformat()}, **htmx("timeline"))
+    response = client.post(
+        f"/contacts/{person.pk}/activities/",
+        {"kind": "meeting", "subject": "Demo with Tess", "next_contact_at": day.isoformat()},
+        **htmx("timeline"),
+    )
     assert response.status_code == 200
     assert "Demo with Tess" in response.content.decode()
     with in_tenant(tenant_a):
@@ -139,8 +175,9 @@ def test_logging_an_activity_on_a_contact_puts_it_on_the_contact_and_its_account
 
 def test_an_invalid_activity_comes_back_with_its_errors_and_logs_nothing(tenant_a):
     person = contact(tenant_a, "Vera", owner="sales")
-    response = browser(tenant_a, "sales").post(f"/contacts/{person.pk}/activities/", {"kind": "call"},
-                                               **htmx("timeline"))
+    response = browser(tenant_a, "sales").post(
+        f"/contacts/{person.pk}/activities/", {"kind": "call"}, **htmx("timeline")
+    )
     assert response.status_code == 200 and 'id="id_subject-error"' in response.content.decode()
     with in_tenant(tenant_a):
         assert not Activity.objects.filter(contact=person).exists()
@@ -155,8 +192,9 @@ def test_the_contact_log_form_suggests_the_primary_accounts_follow_up_frequency(
 
 def test_logging_on_a_contact_out_of_scope_is_404_and_logs_nothing(tenant_a):
     person = contact(tenant_a, "Private", owner="sales")
-    response = browser(tenant_a, "sales2").post(f"/contacts/{person.pk}/activities/", {"kind": "call",
-                                                                                        "subject": "Sneaky"})
+    response = browser(tenant_a, "sales2").post(
+        f"/contacts/{person.pk}/activities/", {"kind": "call", "subject": "Sneaky"}
+    )
     assert response.status_code == 404
     with in_tenant(tenant_a):
         assert not Activity.objects.filter(subject="Sneaky").exists()

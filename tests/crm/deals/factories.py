@@ -23,5 +23,6 @@ def make_deal(tenant, owner_local="sales", name="Deal", amount="1000.00", stage=
         admin, owner = user_of(tenant, "admin"), user_of(tenant, owner_local)
         account = fields.pop("account", None) or create_account(by=admin, name=f"{name} Co", owner=owner)
         stage_obj = Pipeline.objects.get(is_default=True).stages.get(name=stage)
-        return services.create_deal(by=admin, name=name, account=account, amount=Decimal(amount), stage=stage_obj,
-                                    owner=owner, **fields)
+        return services.create_deal(
+            by=admin, name=name, account=account, amount=Decimal(amount), stage=stage_obj, owner=owner, **fields
+        )

@@ -53,7 +53,9 @@ def test_manager_sees_their_teams_deals_and_their_own_only(tenant_a, deals, mana
 
 def test_director_and_admin_see_every_deal(tenant_a, deals):
     for role in ("director", "admin"):
-        assert {"sales's deal", "sales2's deal", "manager's deal"} <= names(api_client(tenant_a, user_of(tenant_a, role)))
+        assert {"sales's deal", "sales2's deal", "manager's deal"} <= names(
+            api_client(tenant_a, user_of(tenant_a, role))
+        )
 
 
 def test_search_does_not_find_deals_out_of_scope(tenant_a, deals):

@@ -21,8 +21,11 @@ def client(tenant_a):
 
 def moves_of(tenant, deal):
     with in_tenant(tenant):
-        return list(AuditEvent.objects.filter(target_type="deals.deal", target_id=deal.pk, action="deal.moved")
-                    .values_list("payload", flat=True))
+        return list(
+            AuditEvent.objects.filter(target_type="deals.deal", target_id=deal.pk, action="deal.moved").values_list(
+                "payload", flat=True
+            )
+        )
 
 
 def test_moving_a_deal_changes_its_stage_and_records_old_and_new(tenant_a, deal, client):
@@ -30,7 +33,10 @@ def test_moving_a_deal_changes_its_stage_and_records_old_and_new(tenant_a, deal,
     response = client.post(f"/api/v1/deals/{deal.pk}/move/", {"stage": proposal.pk}, format="json")
     assert response.status_code == 200
     assert (response.json()["stage"], response.json()["probability"], response.json()["status"]) == (
-        proposal.pk, 60, "open")
+        proposal.pk,
+        60,
+        "open",
+    )
     [payload] = moves_of(tenant_a, deal)
     assert payload["stage_name"] == ["Qualification", "Proposal"]
 
@@ -47,8 +53,7 @@ def test_moving_to_a_lost_stage_requires_a_reason(tenant_a, deal, client):
 
 def test_a_lost_deal_keeps_its_reason_and_closing_time(tenant_a, deal, client):
     lost = stage_named(tenant_a, "Lost")
-    response = client.post(f"/api/v1/deals/{deal.pk}/move/", {"stage": lost.pk, "lost_reason": "Price"},
-                           format="json")
+    response = client.post(f"/api/v1/deals/{deal.pk}/move/", {"stage": lost.pk, "lost_reason": "Price"}, format="json")
     body = response.json()
     assert (body["status"], body["lost_reason"]) == ("lost", "Price")
     assert body["closed_at"] is not None
@@ -68,8 +73,10 @@ def test_a_stage_of_another_pipeline_is_refused(tenant_a, deal, client):
     with in_tenant(tenant_a):
         other = services.create_pipeline(by=user_of(tenant_a, "admin"), name="Renewals")
         foreign = other.stages.get(name="Proposal")
-    for response in (client.post(f"/api/v1/deals/{deal.pk}/move/", {"stage": foreign.pk}, format="json"),
-                     client.patch(f"/api/v1/deals/{deal.pk}/", {"stage": foreign.pk}, format="json")):
+    for response in (
+        client.post(f"/api/v1/deals/{deal.pk}/move/", {"stage": foreign.pk}, format="json"),
+        client.patch(f"/api/v1/deals/{deal.pk}/", {"stage": foreign.pk}, format="json"),
+    ):
         assert response.status_code == 400
         assert "stage" in response.json()
     with in_tenant(tenant_a):
@@ -97,7 +104,10 @@ def test_amount_is_a_decimal_string_and_other_shapes_are_refused(tenant_a, clien
     ok = client.post("/api/v1/deals/", {"name": "Exact", "amount": "1234.50"}, format="json")
     assert ok.status_code == 201, ok.json()
     assert (ok.json()["amount"], ok.json()["currency"], ok.json()["owner"]) == (
-        "1234.50", "CNY", user_of(tenant_a, "sales").pk)
+        "1234.50",
+        "CNY",
+        user_of(tenant_a, "sales").pk,
+    )
     for amount in (1234.5, "-1", "1.234", "abc"):
         response = client.post("/api/v1/deals/", {"name": "Bad", "amount": amount}, format="json")
         assert response.status_code == 400 and "amount" in response.json()
@@ -106,6 +116,5 @@ def test_amount_is_a_decimal_string_and_other_shapes_are_refused(tenant_a, clien
 
 
 def test_a_deal_created_in_a_lost_stage_needs_a_reason(tenant_a, client):
-    response = client.post("/api/v1/deals/", {"name": "Dead", "stage": stage_named(tenant_a, "Lost").pk},
-                           format="json")
+    response = client.post("/api/v1/deals/", {"name": "Dead", "stage": stage_named(tenant_a, "Lost").pk}, format="json")
     assert response.status_code == 400 and "lost_reason" in response.json()

@@ -15,8 +15,9 @@ from tests.crm.deals.factories import make_deal
 def _due(tenant, deal, days_ago=0):
     # The pause was set in the past; its day has come.
     with in_tenant(tenant):
-        Deal.objects.filter(pk=deal.pk).update(paused_until=timezone.localdate() - datetime.timedelta(days=days_ago),
-                                               pause_reason="Budget freeze")
+        Deal.objects.filter(pk=deal.pk).update(
+            paused_until=timezone.localdate() - datetime.timedelta(days=days_ago), pause_reason="Budget freeze"
+        )
 
 
 @pytest.mark.django_db
@@ -24,8 +25,9 @@ def test_pausing_a_deal_puts_it_on_hold_until_a_later_day(tenant_a):
     deal = make_deal(tenant_a, "sales")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     until = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
-    response = client.post(f"/api/v1/deals/{deal.pk}/pause/", {"reason": "Budget freeze", "until": until},
-                           format="json")
+    response = client.post(
+        f"/api/v1/deals/{deal.pk}/pause/", {"reason": "Budget freeze", "until": until}, format="json"
+    )
     assert response.status_code == 200
     assert (response.json()["is_paused"], response.json()["paused_until"]) == (True, until)
 
@@ -34,8 +36,9 @@ def test_pausing_a_deal_puts_it_on_hold_until_a_later_day(tenant_a):
 def test_a_pause_must_end_after_today(tenant_a):
     deal = make_deal(tenant_a, "sales")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post(f"/api/v1/deals/{deal.pk}/pause/",
-                           {"reason": "x", "until": timezone.localdate().isoformat()}, format="json")
+    response = client.post(
+        f"/api/v1/deals/{deal.pk}/pause/", {"reason": "x", "until": timezone.localdate().isoformat()}, format="json"
+    )
     assert response.status_code == 400 and "until" in response.json()
     with in_tenant(tenant_a):
         assert Deal.objects.get(pk=deal.pk).paused_until is None
@@ -67,7 +70,8 @@ def test_the_daily_task_reactivates_deals_whose_day_has_come_and_no_others(tenan
 
 @pytest.mark.celery
 def test_the_beat_task_reactivates_paused_deals_in_every_tenant_through_the_worker(
-        committed_db, celery_worker, tenant_a, tenant_b):
+    committed_db, celery_worker, tenant_a, tenant_b
+):
     deals = {tenant: make_deal(tenant, "sales", name="Paused via worker") for tenant in (tenant_a, tenant_b)}
     try:
         for tenant, deal in deals.items():
@@ -85,7 +89,8 @@ def test_the_beat_task_reactivates_paused_deals_in_every_tenant_through_the_work
     finally:
         for tenant, deal in deals.items():
             with in_tenant(tenant):
-                AuditEvent.objects.filter(target_type__in=["deals.deal", "accounts.account"],
-                                          target_id__in=[deal.pk, deal.account_id]).delete()
+                AuditEvent.objects.filter(
+                    target_type__in=["deals.deal", "accounts.account"], target_id__in=[deal.pk, deal.account_id]
+                ).delete()
                 Deal.objects.filter(pk=deal.pk).delete()
                 Account.objects.filter(pk=deal.account_id).delete()

@@ -12,8 +12,13 @@ def test_a_new_tenant_starts_with_the_default_pipeline(tenant_b):
     [pipeline] = client.get("/api/v1/pipelines/").json()["results"]
     assert pipeline["is_default"] is True
     assert [(s["name"], s["probability"], s["kind"]) for s in pipeline["stages"]] == [
-        ("Qualification", 10, "open"), ("Needs analysis", 30, "open"), ("Proposal", 60, "open"),
-        ("Negotiation", 80, "open"), ("Won", 100, "won"), ("Lost", 0, "lost")]
+        ("Qualification", 10, "open"),
+        ("Needs analysis", 30, "open"),
+        ("Proposal", 60, "open"),
+        ("Negotiation", 80, "open"),
+        ("Won", 100, "won"),
+        ("Lost", 0, "lost"),
+    ]
 
 
 def test_only_the_admin_changes_stages(tenant_a):
@@ -22,8 +27,12 @@ def test_only_the_admin_changes_stages(tenant_a):
     for role in ("director", "manager", "sales"):
         client = api_client(tenant_a, user_of(tenant_a, role))
         assert client.patch(f"/api/v1/stages/{stage.pk}/", {"probability": 99}, format="json").status_code == 403
-        assert client.post("/api/v1/stages/", {"pipeline": pipeline.pk, "name": "Demo", "probability": 40},
-                           format="json").status_code == 403
+        assert (
+            client.post(
+                "/api/v1/stages/", {"pipeline": pipeline.pk, "name": "Demo", "probability": 40}, format="json"
+            ).status_code
+            == 403
+        )
         assert client.post("/api/v1/pipelines/", {"name": "Mine"}, format="json").status_code == 403
     with in_tenant(tenant_a):
         assert Stage.objects.get(pk=stage.pk).probability == 60
@@ -34,15 +43,24 @@ def test_only_the_admin_changes_stages(tenant_a):
 def test_admin_adds_renames_reorders_and_reweights_stages(tenant_a):
     client = api_client(tenant_a, user_of(tenant_a, "admin"))
     pipeline = default_pipeline(tenant_a)
-    added = client.post("/api/v1/stages/", {"pipeline": pipeline.pk, "name": "Demo", "probability": 40,
-                                            "position": 2}, format="json")
+    added = client.post(
+        "/api/v1/stages/", {"pipeline": pipeline.pk, "name": "Demo", "probability": 40, "position": 2}, format="json"
+    )
     assert added.status_code == 201, added.json()
     proposal = stage_named(tenant_a, "Proposal")
-    assert client.patch(f"/api/v1/stages/{proposal.pk}/", {"name": "Quote", "probability": 65, "position": 0},
-                        format="json").status_code == 200
+    assert (
+        client.patch(
+            f"/api/v1/stages/{proposal.pk}/", {"name": "Quote", "probability": 65, "position": 0}, format="json"
+        ).status_code
+        == 200
+    )
     stages = client.get(f"/api/v1/pipelines/{pipeline.pk}/").json()["stages"]
     assert [(s["name"], s["position"]) for s in stages][:4] == [
-        ("Quote", 0), ("Qualification", 1), ("Needs analysis", 2), ("Demo", 3)]
+        ("Quote", 0),
+        ("Qualification", 1),
+        ("Needs analysis", 2),
+        ("Demo", 3),
+    ]
     assert stages[0]["probability"] == 65
 
 
@@ -65,8 +83,14 @@ def test_an_empty_stage_can_be_deleted(tenant_a):
 
 def test_admin_creates_a_pipeline_with_its_own_stages(tenant_a):
     client = api_client(tenant_a, user_of(tenant_a, "admin"))
-    response = client.post("/api/v1/pipelines/", {"name": "Partners", "stages": [
-        {"name": "Intro", "probability": 20}, {"name": "Signed", "probability": 100, "kind": "won"}]}, format="json")
+    response = client.post(
+        "/api/v1/pipelines/",
+        {
+            "name": "Partners",
+            "stages": [{"name": "Intro", "probability": 20}, {"name": "Signed", "probability": 100, "kind": "won"}],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assert [s["name"] for s in response.json()["stages"]] == ["Intro", "Signed"]
     assert response.json()["is_default"] is False
@@ -83,5 +107,6 @@ def test_the_default_pipeline_cannot_be_deleted(tenant_a):
 def test_probability_outside_0_to_100_is_refused(tenant_a):
     stage = stage_named(tenant_a, "Proposal")
     response = api_client(tenant_a, user_of(tenant_a, "admin")).patch(
-        f"/api/v1/stages/{stage.pk}/", {"probability": 101}, format="json")
+        f"/api/v1/stages/{stage.pk}/", {"probability": 101}, format="json"
+    )
     assert response.status_code == 400 and "probability" in response.json()

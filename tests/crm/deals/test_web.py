@@ -35,11 +35,14 @@ def later(days=30):
 
 @pytest.fixture
 def two_deals(tenant_a):
-    return {"mine": make_deal(tenant_a, "sales", name="Mine", amount="1000.00", stage="Qualification"),
-            "theirs": make_deal(tenant_a, "sales2", name="Theirs", amount="5000.00", stage="Proposal")}
+    return {
+        "mine": make_deal(tenant_a, "sales", name="Mine", amount="1000.00", stage="Qualification"),
+        "theirs": make_deal(tenant_a, "sales2", name="Theirs", amount="5000.00", stage="Proposal"),
+    }
 
 
 # List -----------------------------------------------------------------------------
+
 
 def test_sales_user_never_sees_another_owners_deal_in_the_list(tenant_a, two_deals):
     response = browser(tenant_a, "sales").get("/deals/list/")
@@ -92,8 +95,16 @@ def test_list_sorts_by_amount_either_way(tenant_a):
     for name, amount in (("Small", "10.00"), ("Large", "900.00"), ("Medium", "50.00")):
         make_deal(tenant_a, "sales", name=name, amount=amount)
     sales = browser(tenant_a, "sales")
-    assert [d.name for d in sales.get("/deals/list/?sort=amount").context["listing"].page] == ["Small", "Medium", "Large"]
-    assert [d.name for d in sales.get("/deals/list/?sort=-amount").context["listing"].page] == ["Large", "Medium", "Small"]
+    assert [d.name for d in sales.get("/deals/list/?sort=amount").context["listing"].page] == [
+        "Small",
+        "Medium",
+        "Large",
+    ]
+    assert [d.name for d in sales.get("/deals/list/?sort=-amount").context["listing"].page] == [
+        "Large",
+        "Medium",
+        "Small",
+    ]
 
 
 def test_htmx_filtering_returns_only_the_table_with_its_total(tenant_a, two_deals):
@@ -104,6 +115,7 @@ def test_htmx_filtering_returns_only_the_table_with_its_total(tenant_a, two_deal
 
 
 # Board ------------------------------------------------------------------------------
+
 
 def test_board_shows_weighted_totals_per_column_and_overall_for_visible_deals(tenant_a, two_deals):
     currency = two_deals["mine"].currency
@@ -119,14 +131,15 @@ def test_board_cards_link_to_the_deal_and_show_a_paused_deal_as_paused(tenant_a,
     with in_tenant(tenant_a):
         services.pause_deal(deal=deal, by=user_of(tenant_a, "sales"), reason="Budget", until=later())
     content = browser(tenant_a, "sales").get("/deals/").content.decode()
-    card = content[content.index(f'data-testid="deal-{deal.pk}"') - 200:]
-    card = card[:card.index("</article>")]
+    card = content[content.index(f'data-testid="deal-{deal.pk}"') - 200 :]
+    card = card[: card.index("</article>")]
     assert f'href="/deals/{deal.pk}/"' in card
     assert 'draggable="false"' in card and "Paused until" in card
     assert "kanban-move" not in card and 'name="stage"' not in card
 
 
 # Detail and actions ----------------------------------------------------------------
+
 
 def test_deal_page_shows_its_fields_contacts_and_history(tenant_a):
     deal = make_deal(tenant_a, "sales", name="Fleet renewal", competitors="Globex")
@@ -186,7 +199,8 @@ def test_pausing_a_deal_from_its_page_with_a_reason_and_a_date(tenant_a, two_dea
 def test_pausing_with_a_past_date_is_400_with_the_message_and_saves_nothing(tenant_a, two_deals):
     deal = two_deals["mine"]
     response = browser(tenant_a, "sales").post(
-        f"/deals/{deal.pk}/pause/", {"reason": "Budget", "until": timezone.localdate().isoformat()})
+        f"/deals/{deal.pk}/pause/", {"reason": "Budget", "until": timezone.localdate().isoformat()}
+    )
     assert response.status_code == 400
     assert "Choose a date after today." in response.content.decode()
     with in_tenant(tenant_a):
@@ -197,7 +211,8 @@ def test_pausing_with_a_past_date_is_400_with_the_message_and_saves_nothing(tena
 def test_pausing_without_a_reason_is_refused_inline_with_htmx(tenant_a, two_deals):
     deal = two_deals["mine"]
     response = browser(tenant_a, "sales").post(
-        f"/deals/{deal.pk}/pause/", {"reason": "", "until": later().isoformat()}, **htmx("deal-actions"))
+        f"/deals/{deal.pk}/pause/", {"reason": "", "until": later().isoformat()}, **htmx("deal-actions")
+    )
     assert response.status_code == 200
     assert 'id="deal-actions"' in response.content.decode() and "required" in response.content.decode()
     with in_tenant(tenant_a):
@@ -228,23 +243,41 @@ def test_moving_to_a_lost_stage_from_the_page_asks_for_the_reason(tenant_a, two_
     assert moved.status_code == 302
     with in_tenant(tenant_a):
         assert (Deal.objects.get(pk=deal.pk).status, Deal.objects.get(pk=deal.pk).lost_reason) == (
-            "lost", "Went with Globex")
+            "lost",
+            "Went with Globex",
+        )
     assert "Went with Globex" in sales.get(f"/deals/{deal.pk}/").content.decode()
 
 
 # Create and edit --------------------------------------------------------------------
 
+
 def test_creating_a_deal_from_the_form(tenant_a, two_deals):
     account = two_deals["mine"].account
     proposal = stage_named(tenant_a, "Proposal")
-    response = browser(tenant_a, "sales").post("/deals/new/", {
-        "name": "Expansion", "account": account.pk, "amount": "2500.50", "currency": "usd",
-        "expected_close_date": later(10).isoformat(), "stage": proposal.pk, "source": "referral"})
+    response = browser(tenant_a, "sales").post(
+        "/deals/new/",
+        {
+            "name": "Expansion",
+            "account": account.pk,
+            "amount": "2500.50",
+            "currency": "usd",
+            "expected_close_date": later(10).isoformat(),
+            "stage": proposal.pk,
+            "source": "referral",
+        },
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         deal = Deal.objects.get(name="Expansion")
         assert (deal.owner.email, deal.account_id, deal.amount, deal.currency, deal.stage_id, deal.source) == (
-            "sales@alpha.test", account.pk, Decimal("2500.50"), "USD", proposal.pk, "referral")
+            "sales@alpha.test",
+            account.pk,
+            Decimal("2500.50"),
+            "USD",
+            proposal.pk,
+            "referral",
+        )
     assert response["Location"] == f"/deals/{deal.pk}/"
 
 
@@ -270,10 +303,13 @@ def test_the_form_offers_only_assignable_owners_and_visible_accounts(tenant_a, t
 def test_sales_user_cannot_give_a_deal_to_someone_else_or_put_it_on_a_hidden_account(tenant_a, two_deals):
     sales = browser(tenant_a, "sales")
     responses = [
-        sales.post("/deals/new/", {"name": "Sneaky", "amount": "1", "currency": "CNY",
-                                   "owner": user_of(tenant_a, "sales2").pk}),
-        sales.post("/deals/new/", {"name": "Sneaky", "amount": "1", "currency": "CNY",
-                                   "account": two_deals["theirs"].account.pk}),
+        sales.post(
+            "/deals/new/", {"name": "Sneaky", "amount": "1", "currency": "CNY", "owner": user_of(tenant_a, "sales2").pk}
+        ),
+        sales.post(
+            "/deals/new/",
+            {"name": "Sneaky", "amount": "1", "currency": "CNY", "account": two_deals["theirs"].account.pk},
+        ),
     ]
     assert [r.status_code for r in responses] == [400, 400]
     assert "owner" in responses[0].context["form"].errors and "account" in responses[1].context["form"].errors
@@ -284,8 +320,10 @@ def test_sales_user_cannot_give_a_deal_to_someone_else_or_put_it_on_a_hidden_acc
 def test_editing_a_deal_records_the_change_in_its_history(tenant_a, two_deals):
     deal = two_deals["mine"]
     sales = browser(tenant_a, "sales")
-    response = sales.post(f"/deals/{deal.pk}/edit/", {
-        "name": "Mine, bigger", "account": deal.account.pk, "amount": "1500.00", "currency": deal.currency})
+    response = sales.post(
+        f"/deals/{deal.pk}/edit/",
+        {"name": "Mine, bigger", "account": deal.account.pk, "amount": "1500.00", "currency": deal.currency},
+    )
     assert response.status_code == 302
     with in_tenant(tenant_a):
         assert Deal.objects.get(pk=deal.pk).amount == Decimal("1500.00")

@@ -27,8 +27,9 @@ def _csv(response):
 
 def _field(tenant, object_name, name, type, **options):
     with in_tenant(tenant):
-        services.create_field(by=user_of(tenant, "admin"), object_name=object_name, name=name,
-                              label=name.title(), type=type, **options)
+        services.create_field(
+            by=user_of(tenant, "admin"), object_name=object_name, name=name, label=name.title(), type=type, **options
+        )
 
 
 def _values(tenant, object_name, record, **values):
@@ -44,15 +45,22 @@ def test_a_contact_export_ends_with_the_custom_fields_and_their_values(tenant_a)
     _field(tenant_a, "contacts", "channels", "multi_choice", choices=["mail", "phone", "visit"])
     mina = contact(tenant_a, "Mina", owner="sales", last_name="Export")
     contact(tenant_a, "Noel", owner="sales", last_name="Export")
-    _values(tenant_a, "contacts", mina, wechat_id="mina-wx", score=7, budget=Decimal("1200.50"),
-            met_on=datetime.date(2025, 3, 1), channels=["mail", "visit"])
+    _values(
+        tenant_a,
+        "contacts",
+        mina,
+        wechat_id="mina-wx",
+        score=7,
+        budget=Decimal("1200.50"),
+        met_on=datetime.date(2025, 3, 1),
+        channels=["mail", "visit"],
+    )
 
     rows = _csv(api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/contacts/export/?search=Export"))
 
     assert rows[0][-5:] == ["wechat_id", "score", "budget", "met_on", "channels"]
     by_name = {row[1]: row[-5:] for row in rows[1:]}
-    assert by_name == {"Mina": ["mina-wx", "7", "1200.50", "2025-03-01", "mail, visit"],
-                       "Noel": ["", "", "", "", ""]}
+    assert by_name == {"Mina": ["mina-wx", "7", "1200.50", "2025-03-01", "mail, visit"], "Noel": ["", "", "", "", ""]}
 
 
 def test_the_export_honours_a_filter_on_a_custom_field(tenant_a):
@@ -69,8 +77,7 @@ def test_a_hidden_field_is_not_exported(tenant_a):
     _field(tenant_a, "accounts", "segment", "choice", choices=["smb", "enterprise"])
     made = account(tenant_a, "Hidden Export Co", owner="sales")
     _values(tenant_a, "accounts", made, internal_code="X1", segment="smb")
-    rows = _csv(api_client(tenant_a, user_of(tenant_a, "sales")).get(
-        "/api/v1/accounts/export/?search=Hidden Export"))
+    rows = _csv(api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/accounts/export/?search=Hidden Export"))
     assert rows[0][-1] == "segment" and "internal_code" not in rows[0]
     assert rows[1][-1] == "smb"
 
@@ -80,7 +87,8 @@ def test_the_xlsx_account_export_has_the_custom_columns(tenant_a):
     made = account(tenant_a, "Sheet Custom Co", owner="sales")
     _values(tenant_a, "accounts", made, employees=250)
     response = api_client(tenant_a, user_of(tenant_a, "sales")).get(
-        "/api/v1/accounts/export/?file_format=xlsx&search=Sheet Custom")
+        "/api/v1/accounts/export/?file_format=xlsx&search=Sheet Custom"
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][-1] == "employees"

@@ -44,7 +44,8 @@ def test_the_export_honours_the_lists_search(tenant_a):
 def test_the_xlsx_export_opens_with_a_header_and_the_rows(tenant_a):
     account(tenant_a, "Sheet Co", owner="sales", phone="+1 555 0199 000")
     response = api_client(tenant_a, user_of(tenant_a, "sales")).get(
-        "/api/v1/accounts/export/?file_format=xlsx&search=Sheet Co")
+        "/api/v1/accounts/export/?file_format=xlsx&search=Sheet Co"
+    )
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]

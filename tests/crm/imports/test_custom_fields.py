@@ -26,8 +26,14 @@ pytestmark = pytest.mark.django_db
 
 def _field(tenant, object_name, name, type, **options):
     with in_tenant(tenant):
-        services.create_field(by=user_of(tenant, "admin"), object_name=object_name, name=name,
-                              label=name.replace("_", " ").title(), type=type, **options)
+        services.create_field(
+            by=user_of(tenant, "admin"),
+            object_name=object_name,
+            name=name,
+            label=name.replace("_", " ").title(),
+            type=type,
+            **options,
+        )
 
 
 def _contacts(tenant, **filters):
@@ -57,13 +63,16 @@ def test_a_dry_run_refuses_a_row_whose_custom_value_has_the_wrong_type_and_names
     _field(tenant_a, "contacts", "wechat_id", "text")
     _field(tenant_a, "contacts", "score", "integer", max_value=100)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    content = ("First,WeChat,Score\n"
-               "Dryrun Good,wx-good,42\n"
-               "Dryrun Bad,wx-bad,many\n"
-               "Dryrun High,wx-high,101\n")
+    content = "First,WeChat,Score\nDryrun Good,wx-good,42\nDryrun Bad,wx-bad,many\nDryrun High,wx-high,101\n"
 
-    response = _upload(client, content, name="people.csv", kind="contacts", dry_run="true", mapping=json.dumps(
-        {"First": "first_name", "WeChat": "wechat_id", "Score": "score"}))
+    response = _upload(
+        client,
+        content,
+        name="people.csv",
+        kind="contacts",
+        dry_run="true",
+        mapping=json.dumps({"First": "first_name", "WeChat": "wechat_id", "Score": "score"}),
+    )
 
     assert response.status_code == 202, response.content
     results = response.json()["results"]
@@ -76,11 +85,7 @@ def test_a_dry_run_refuses_a_row_whose_custom_value_has_the_wrong_type_and_names
 def test_the_real_run_writes_custom_values_with_the_row_and_refuses_bad_rows_whole(tenant_a):
     _field(tenant_a, "contacts", "wechat_id", "text", unique=True)
     _field(tenant_a, "contacts", "score", "integer")
-    content = ("first_name,wechat_id,score\n"
-               "Real One,wx-1,1\n"
-               "Real Two,wx-2,\n"
-               "Real Bad,wx-3,three\n"
-               "Real Same,wx-1,4\n").encode()
+    content = b"first_name,wechat_id,score\nReal One,wx-1,1\nReal Two,wx-2,\nReal Bad,wx-3,three\nReal Same,wx-1,4\n"
 
     job = _real_run(tenant_a, "sales", content)
 
@@ -96,8 +101,12 @@ def test_update_mode_changes_the_custom_values_of_the_matching_record(tenant_a):
     with in_tenant(tenant_a):
         services.set_custom_values(object_name="contacts", record_id=existing.pk, values={"score": 1})
 
-    job = _real_run(tenant_a, "sales", b"first_name,last_name,email,score\nUpd,Custom,upd.custom@example.test,9\n",
-                    mode=ImportJob.Mode.UPDATE)
+    job = _real_run(
+        tenant_a,
+        "sales",
+        b"first_name,last_name,email,score\nUpd,Custom,upd.custom@example.test,9\n",
+        mode=ImportJob.Mode.UPDATE,
+    )
 
     assert job.results[0]["action"] == "updated" and job.results[0]["id"] == existing.pk
     with in_tenant(tenant_a):
@@ -128,7 +137,11 @@ def test_an_xlsx_file_fills_date_boolean_choice_and_lookup_fields_of_accounts(te
     with in_tenant(tenant_a):
         child = query.with_custom_fields(Account.objects.filter(name="Xlsx Child Co"), "accounts").get()
     assert (child.founded, child.partner, child.segment, child.parent) == (
-        datetime.date(2001, 5, 17), True, "smb", parent.pk)
+        datetime.date(2001, 5, 17),
+        True,
+        "smb",
+        parent.pk,
+    )
 
 
 def test_a_lookup_to_a_record_the_importer_cannot_see_is_refused(tenant_a):
@@ -142,7 +155,12 @@ def test_a_lookup_to_a_record_the_importer_cannot_see_is_refused(tenant_a):
 def test_a_mapping_to_a_field_of_another_tenant_is_refused(tenant_a, tenant_b):
     _field(tenant_a, "leads", "budget_band", "text")
     client = api_client(tenant_b, user_of(tenant_b, "sales"))
-    response = _upload(client, "first_name,budget_band\nLin,high\n", name="leads.csv", kind="leads",
-                       mapping=json.dumps({"first_name": "first_name", "budget_band": "budget_band"}))
+    response = _upload(
+        client,
+        "first_name,budget_band\nLin,high\n",
+        name="leads.csv",
+        kind="leads",
+        mapping=json.dumps({"first_name": "first_name", "budget_band": "budget_band"}),
+    )
     assert response.status_code == 400
     assert "budget_band" in str(response.json()["mapping"])

@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crm.accounts.models import Account
 from crm.audit.models import AuditEvent
-from crm.contacts.models import Contact
 from crm.imports.models import ImportJob
 from tests.conftest import api_client, in_tenant, sign_up, user_of
 from tests.crm.accounts.factories import account
+
 
 def _upload(client, content, name="accounts.csv", **fields):
     fields.setdefault("kind", "accounts")
@@ -25,8 +25,12 @@ def test_a_dry_run_reports_what_would_happen_and_changes_nothing(tenant_a):
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     with in_tenant(tenant_a):
         before = (Account.objects.count(), AuditEvent.objects.count())
-    response = _upload(client, "Company\nExisting Import Co\nBrand New Import Co\n",
-                       mapping=json.dumps({"Company": "name"}), dry_run="true")
+    response = _upload(
+        client,
+        "Company\nExisting Import Co\nBrand New Import Co\n",
+        mapping=json.dumps({"Company": "name"}),
+        dry_run="true",
+    )
     assert response.status_code == 202
     job = response.json()
     assert job["status"] == "done"
@@ -83,9 +87,13 @@ def test_the_real_run_imports_the_good_rows_and_reports_each_bad_one(committed_d
     committed_db.append(tenant)
     user = user_of(tenant, "owner")
     client = api_client(tenant, user)
-    response = _upload(client, "Company,Phone,Kind\nGood Import Co,+1 555 0300 001,company\n"
-                               ",+1 555 0300 002,company\nBad Kind Co,,spaceship\n",
-                       kind="accounts", mapping=json.dumps({"Company": "name", "Phone": "phone", "Kind": "kind"}))
+    response = _upload(
+        client,
+        "Company,Phone,Kind\nGood Import Co,+1 555 0300 001,company\n"
+        ",+1 555 0300 002,company\nBad Kind Co,,spaceship\n",
+        kind="accounts",
+        mapping=json.dumps({"Company": "name", "Phone": "phone", "Kind": "kind"}),
+    )
     assert response.status_code == 202
     job_id = response.json()["id"]
     deadline = time.monotonic() + 30

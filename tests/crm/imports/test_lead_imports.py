@@ -29,10 +29,12 @@ def test_a_dry_run_of_leads_reports_each_row_and_changes_nothing(tenant_a):
     make_lead(tenant_a, email="Known@Lead.test", company="Known Lead Co")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
     before = _state(tenant_a)
-    response = _leads(client, "First,Company,Mail\nNew,Fresh Lead Co,new@lead.test\n"
-                              "Again,Dup Co, known@lead.TEST \n,Nameless Co,\n",
-                      mapping=json.dumps({"First": "first_name", "Company": "company", "Mail": "email"}),
-                      dry_run="true")
+    response = _leads(
+        client,
+        "First,Company,Mail\nNew,Fresh Lead Co,new@lead.test\nAgain,Dup Co, known@lead.TEST \n,Nameless Co,\n",
+        mapping=json.dumps({"First": "first_name", "Company": "company", "Mail": "email"}),
+        dry_run="true",
+    )
     assert response.status_code == 202
     job = response.json()
     assert (job["kind"], job["status"]) == ("leads", "done")
@@ -55,8 +57,12 @@ def test_a_lead_row_matches_an_existing_lead_on_its_phone_however_it_is_written(
 def test_update_mode_changes_the_matching_lead_and_records_it(tenant_a):
     existing = make_lead(tenant_a, email="update@lead.test", company="Old Name Co")
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    job = _leads(client, "first_name,email,company,status\nLin,update@lead.test,New Name Co,qualified\n",
-                 mode="update", dry_run="true").json()
+    job = _leads(
+        client,
+        "first_name,email,company,status\nLin,update@lead.test,New Name Co,qualified\n",
+        mode="update",
+        dry_run="true",
+    ).json()
     assert (job["results"][0]["action"], job["results"][0]["id"]) == ("updated", existing.pk)
     with in_tenant(tenant_a):
         assert Lead.objects.get(pk=existing.pk).company == "Old Name Co"  # a dry run
@@ -104,15 +110,17 @@ def test_the_real_run_imports_the_good_lead_rows_and_reports_each_bad_one(commit
     committed_db.append(tenant)
     user = user_of(tenant, "owner")
     client = api_client(tenant, user)
-    response = _leads(client, "Name,Mail,Source,Status\n"
-                              "Good,good@lead.test,web,new\n"
-                              ",nobody@lead.test,web,new\n"
-                              "Bad Mail,not-an-email,web,new\n"
-                              "Bad Source,src@lead.test,carrier pigeon,new\n"
-                              "Sneaky,sneaky@lead.test,web,converted\n"
-                              "Also Good,also@lead.test,,\n",
-                      mapping=json.dumps({"Name": "first_name", "Mail": "email", "Source": "source",
-                                          "Status": "status"}))
+    response = _leads(
+        client,
+        "Name,Mail,Source,Status\n"
+        "Good,good@lead.test,web,new\n"
+        ",nobody@lead.test,web,new\n"
+        "Bad Mail,not-an-email,web,new\n"
+        "Bad Source,src@lead.test,carrier pigeon,new\n"
+        "Sneaky,sneaky@lead.test,web,converted\n"
+        "Also Good,also@lead.test,,\n",
+        mapping=json.dumps({"Name": "first_name", "Mail": "email", "Source": "source", "Status": "status"}),
+    )
     assert response.status_code == 202
     job_id = response.json()["id"]
     deadline = time.monotonic() + 30
@@ -135,6 +143,7 @@ def test_the_real_run_imports_the_good_lead_rows_and_reports_each_bad_one(commit
 
 
 # GET /api/v1/imports/ -------------------------------------------------------------
+
 
 @pytest.fixture
 def jobs(tenant_a):

@@ -72,9 +72,13 @@ def test_a_dry_run_on_the_page_shows_what_would_happen_and_changes_nothing(tenan
     location = upload(client)["Location"]
     with in_tenant(tenant_a):
         before = (Lead.objects.count(), AuditEvent.objects.count())
-    response = client.post(location, {**mapping_post(column_0="first_name", column_1="last_name",
-                                                      column_2="company", column_3="email"),
-                                      "action": "dry_run"})
+    response = client.post(
+        location,
+        {
+            **mapping_post(column_0="first_name", column_1="last_name", column_2="company", column_3="email"),
+            "action": "dry_run",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="import-results"' in page and "first_name: This field is required." in page
@@ -93,21 +97,20 @@ def test_a_mapping_without_the_required_field_is_refused_and_the_job_stays_a_dra
     assert job_of(tenant_a, int(location.strip("/").split("/")[-1])).status == "draft"
 
 
-def test_starting_queues_the_real_run_once_and_the_page_follows_its_progress(tenant_a,
-                                                                             django_capture_on_commit_callbacks):
+def test_starting_queues_the_real_run_once_and_the_page_follows_its_progress(
+    tenant_a, django_capture_on_commit_callbacks
+):
     client = browser(tenant_a, "sales")
     location = upload(client)["Location"]
     pk = int(location.strip("/").split("/")[-1])
     with django_capture_on_commit_callbacks() as queued:
-        response = client.post(location, {**mapping_post(column_0="first_name", column_3="email"),
-                                          "action": "start"})
+        response = client.post(location, {**mapping_post(column_0="first_name", column_3="email"), "action": "start"})
         again = client.post(location, {**mapping_post(column_0="first_name"), "action": "start"})
     assert response.status_code == 302
     assert len(queued) == 1
     assert again.status_code == 200  # a started job shows its progress, not the form
     job = job_of(tenant_a, pk)
-    assert (job.status, job.dry_run, job.mapping) == ("pending", False, {"Given name": "first_name",
-                                                                          "email": "email"})
+    assert (job.status, job.dry_run, job.mapping) == ("pending", False, {"Given name": "first_name", "email": "email"})
     progress = client.get(f"/imports/{pk}/progress/").content.decode()
     assert 'hx-trigger="every 1s"' in progress and "0 of 2 rows" in progress
 

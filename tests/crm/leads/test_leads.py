@@ -13,8 +13,15 @@ pytestmark = pytest.mark.django_db
 
 
 def make_lead(tenant, owner_local="sales", **fields):
-    fields = {"first_name": "Lin", "last_name": "Wei", "company": "Wei Trading", "email": "lin@wei.test",
-              "phone": "+86 10 5555 0000", "source": "web", **fields}
+    fields = {
+        "first_name": "Lin",
+        "last_name": "Wei",
+        "company": "Wei Trading",
+        "email": "lin@wei.test",
+        "phone": "+86 10 5555 0000",
+        "source": "web",
+        **fields,
+    }
     with in_tenant(tenant):
         return services.create_lead(by=user_of(tenant, "admin"), owner=user_of(tenant, owner_local), **fields)
 
@@ -70,8 +77,9 @@ def test_converting_creates_one_account_contact_and_deal_and_links_them(tenant_a
     lead = make_lead(tenant_a)
     before = counts(tenant_a)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post(f"/api/v1/leads/{lead.pk}/convert/", {"create_deal": True, "amount": "800.00"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/leads/{lead.pk}/convert/", {"create_deal": True, "amount": "800.00"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "converted"
@@ -115,8 +123,9 @@ def test_converting_onto_an_account_the_caller_cannot_see_changes_nothing(tenant
         hidden = create_account(by=user_of(tenant_a, "admin"), name="Hidden", owner=user_of(tenant_a, "sales2"))
     before = counts(tenant_a)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))
-    response = client.post(f"/api/v1/leads/{lead.pk}/convert/", {"account": hidden.pk, "create_deal": True},
-                           format="json")
+    response = client.post(
+        f"/api/v1/leads/{lead.pk}/convert/", {"account": hidden.pk, "create_deal": True}, format="json"
+    )
     assert response.status_code == 400 and "account" in response.json()
     assert counts(tenant_a) == before
     with in_tenant(tenant_a):

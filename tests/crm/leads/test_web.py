@@ -26,8 +26,13 @@ def browser(tenant, who):
 
 def counts(tenant):
     with in_tenant(tenant):
-        return (Account.objects.count(), Contact.objects.count(), Deal.objects.count(), Lead.objects.count(),
-                AuditEvent.objects.count())
+        return (
+            Account.objects.count(),
+            Contact.objects.count(),
+            Deal.objects.count(),
+            Lead.objects.count(),
+            AuditEvent.objects.count(),
+        )
 
 
 def lead_row(tenant, lead):
@@ -36,6 +41,7 @@ def lead_row(tenant, lead):
 
 
 # The list ------------------------------------------------------------------------
+
 
 def test_sales_user_sees_only_their_own_leads_in_the_list(tenant_a):
     make_lead(tenant_a, "sales", company="Mine Trading")
@@ -69,14 +75,16 @@ def test_the_list_filters_by_status_source_and_owner_me(tenant_a):
 def test_an_htmx_request_gets_only_the_table_sorted(tenant_a):
     make_lead(tenant_a, company="Zulu Co")
     make_lead(tenant_a, company="Alpha Co")
-    response = browser(tenant_a, "sales").get("/leads/", {"sort": "company"}, HTTP_HX_REQUEST="true",
-                                              HTTP_HX_TARGET="lead-table")
+    response = browser(tenant_a, "sales").get(
+        "/leads/", {"sort": "company"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="lead-table"
+    )
     page = response.content.decode()
     assert "<html" not in page
     assert page.index("Alpha Co") < page.index("Zulu Co")
 
 
 # Detail, create, edit --------------------------------------------------------------
+
 
 def test_the_detail_page_shows_the_lead_and_its_history(tenant_a):
     lead = make_lead(tenant_a, company="History Trading")
@@ -100,8 +108,9 @@ def test_a_lead_outside_the_users_scope_is_not_found_on_every_page(tenant_a):
 
 def test_creating_a_lead_with_errors_answers_400_with_the_messages_and_saves_nothing(tenant_a):
     before = counts(tenant_a)
-    response = browser(tenant_a, "sales").post("/leads/new/", {"first_name": "", "email": "not-an-email",
-                                                               "status": "new"})
+    response = browser(tenant_a, "sales").post(
+        "/leads/new/", {"first_name": "", "email": "not-an-email", "status": "new"}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert 'id="id_first_name-error"' in page and "This field is required." in page
@@ -110,8 +119,9 @@ def test_creating_a_lead_with_errors_answers_400_with_the_messages_and_saves_not
 
 
 def test_creating_a_lead_inline_answers_only_the_form_with_its_errors(tenant_a):
-    response = browser(tenant_a, "sales").post("/leads/new/", {"first_name": "", "status": "new"},
-                                               HTTP_HX_REQUEST="true")
+    response = browser(tenant_a, "sales").post(
+        "/leads/new/", {"first_name": "", "status": "new"}, HTTP_HX_REQUEST="true"
+    )
     page = response.content.decode()
     assert "<html" not in page and 'data-testid="record-form"' in page
     assert "This field is required." in page
@@ -120,16 +130,25 @@ def test_creating_a_lead_inline_answers_only_the_form_with_its_errors(tenant_a):
 def test_a_sales_user_cannot_give_a_new_lead_to_someone_else(tenant_a):
     before = counts(tenant_a)
     sales2 = user_of(tenant_a, "sales2")
-    response = browser(tenant_a, "sales").post("/leads/new/", {"first_name": "Gift", "status": "new",
-                                                               "owner": sales2.pk})
+    response = browser(tenant_a, "sales").post(
+        "/leads/new/", {"first_name": "Gift", "status": "new", "owner": sales2.pk}
+    )
     assert response.status_code == 400
     assert counts(tenant_a) == before
 
 
 def test_creating_a_lead_saves_it_for_the_user_and_opens_it(tenant_a):
-    response = browser(tenant_a, "sales").post("/leads/new/", {
-        "first_name": "Mei", "last_name": "Chen", "company": "Chen Imports", "email": "mei@chen.test",
-        "source": "referral", "status": "new"})
+    response = browser(tenant_a, "sales").post(
+        "/leads/new/",
+        {
+            "first_name": "Mei",
+            "last_name": "Chen",
+            "company": "Chen Imports",
+            "email": "mei@chen.test",
+            "source": "referral",
+            "status": "new",
+        },
+    )
     with in_tenant(tenant_a):
         lead = Lead.objects.get(email="mei@chen.test")
     assert response.status_code == 302 and response["Location"] == f"/leads/{lead.pk}/"
@@ -139,8 +158,10 @@ def test_creating_a_lead_saves_it_for_the_user_and_opens_it(tenant_a):
 def test_editing_a_lead_records_old_and_new_in_its_history(tenant_a):
     lead = make_lead(tenant_a)
     client = browser(tenant_a, "sales")
-    response = client.post(f"/leads/{lead.pk}/edit/", {"first_name": "Lin", "last_name": "Wei",
-                                                       "company": "Wei Trading", "status": "qualified"})
+    response = client.post(
+        f"/leads/{lead.pk}/edit/",
+        {"first_name": "Lin", "last_name": "Wei", "company": "Wei Trading", "status": "qualified"},
+    )
     assert response.status_code == 302
     assert lead_row(tenant_a, lead)["status"] == "qualified"
     page = client.get(f"/leads/{lead.pk}/").content.decode()
@@ -149,12 +170,15 @@ def test_editing_a_lead_records_old_and_new_in_its_history(tenant_a):
 
 # Conversion ------------------------------------------------------------------------
 
+
 def test_converting_creates_account_contact_and_deal_and_shows_the_account(tenant_a):
     lead = make_lead(tenant_a, company="Convert Me Trading")
     before = counts(tenant_a)
     client = browser(tenant_a, "sales")
-    response = client.post(f"/leads/{lead.pk}/convert/", {"account": "", "create_deal": "on",
-                                                          "deal_name": "First order", "amount": "1200.50"})
+    response = client.post(
+        f"/leads/{lead.pk}/convert/",
+        {"account": "", "create_deal": "on", "deal_name": "First order", "amount": "1200.50"},
+    )
     row = lead_row(tenant_a, lead)
     assert row["status"] == "converted"
     assert response.status_code == 302 and response["Location"] == f"/accounts/{row['converted_account_id']}/"

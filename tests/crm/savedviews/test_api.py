@@ -10,8 +10,9 @@ URL = "/api/v1/saved-views/"
 
 
 def _save(client, **fields):
-    return client.post(URL, {"list": "accounts", "name": "My hot ones", "query": "q=acme&sort=-created",
-                             **fields}, format="json")
+    return client.post(
+        URL, {"list": "accounts", "name": "My hot ones", "query": "q=acme&sort=-created", **fields}, format="json"
+    )
 
 
 def test_a_user_saves_lists_renames_and_deletes_a_view(tenant_a):
@@ -20,7 +21,12 @@ def test_a_user_saves_lists_renames_and_deletes_a_view(tenant_a):
     assert created.status_code == 201
     view = created.json()
     assert (view["list"], view["name"], view["query"], view["shared"], view["may_change"]) == (
-        "accounts", "My hot ones", "q=acme&sort=-created", False, True)
+        "accounts",
+        "My hot ones",
+        "q=acme&sort=-created",
+        False,
+        True,
+    )
 
     assert [v["name"] for v in client.get(URL, {"list": "accounts"}).json()["results"]] == ["My hot ones"]
     assert client.get(URL, {"list": "contacts"}).json()["results"] == []
@@ -32,9 +38,11 @@ def test_a_user_saves_lists_renames_and_deletes_a_view(tenant_a):
     assert client.delete(f"{URL}{view['id']}/").status_code == 204
     assert client.get(f"{URL}{view['id']}/").status_code == 404
     with in_tenant(tenant_a):
-        assert list(AuditEvent.objects.filter(target_type="savedviews.savedview", target_id=view["id"])
-                    .order_by("id").values_list("action", flat=True)) == [
-            "saved_view.created", "saved_view.updated", "saved_view.deleted"]
+        assert list(
+            AuditEvent.objects.filter(target_type="savedviews.savedview", target_id=view["id"])
+            .order_by("id")
+            .values_list("action", flat=True)
+        ) == ["saved_view.created", "saved_view.updated", "saved_view.deleted"]
 
 
 def test_the_page_number_is_not_kept_in_a_saved_view(tenant_a):
@@ -101,8 +109,11 @@ def test_a_shared_view_is_listed_for_everyone_but_only_its_author_may_change_it(
     with in_tenant(tenant_a):
         kept = SavedView.objects.get(pk=view["id"])
         assert (kept.name, kept.shared) == ("My hot ones", True)
-        assert not AuditEvent.objects.filter(target_type="savedviews.savedview", target_id=view["id"],
-                                             action__in=["saved_view.updated", "saved_view.deleted"]).exists()
+        assert not AuditEvent.objects.filter(
+            target_type="savedviews.savedview",
+            target_id=view["id"],
+            action__in=["saved_view.updated", "saved_view.deleted"],
+        ).exists()
 
 
 def test_an_admin_may_change_a_shared_view(tenant_a):

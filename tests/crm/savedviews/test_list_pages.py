@@ -15,17 +15,19 @@ from tests.crm.leads.test_leads import make_lead
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("list_name, url, export", [
-    ("accounts", "/accounts/", "/accounts/export/"),
-    ("contacts", "/contacts/", "/contacts/export/"),
-    ("leads", "/leads/", "/leads/export/"),
-    ("deals", "/deals/list/", "/deals/export/"),
-    ("pool", "/pool/", None),
-])
+@pytest.mark.parametrize(
+    ("list_name", "url", "export"),
+    [
+        ("accounts", "/accounts/", "/accounts/export/"),
+        ("contacts", "/contacts/", "/contacts/export/"),
+        ("leads", "/leads/", "/leads/export/"),
+        ("deals", "/deals/list/", "/deals/export/"),
+        ("pool", "/pool/", None),
+    ],
+)
 def test_each_list_page_shows_its_saved_views_and_its_export_buttons(tenant_a, list_name, url, export):
     with in_tenant(tenant_a):
-        create_saved_view(by=user_of(tenant_a, "sales"), list_name=list_name, name=f"My {list_name}",
-                          query="q=zeta")
+        create_saved_view(by=user_of(tenant_a, "sales"), list_name=list_name, name=f"My {list_name}", query="q=zeta")
     page = browser(tenant_a, "sales").get(url).content.decode()
     assert f'<a href="{url}?q=zeta" data-testid="saved-view"' in page
     if export:

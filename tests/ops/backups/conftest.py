@@ -35,8 +35,9 @@ def moto_url(tmp_path_factory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("moto") / "moto.log"
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port), "-H", "127.0.0.1"],
-                               stdout=log, stderr=log)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-p", str(port), "-H", "127.0.0.1"], stdout=log, stderr=log
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -44,7 +45,7 @@ def moto_url(tmp_path_factory):
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"moto server did not start, see {log_path}")
+                raise RuntimeError(f"moto server did not start, see {log_path}") from None
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     process.terminate()
@@ -67,8 +68,13 @@ def s3(settings, moto_url, media):
     settings.AWS_DEFAULT_REGION = "us-east-1"
     settings.BACKUP_BUCKET = f"backups-{uuid.uuid4().hex[:12]}"
     settings.BACKUP_PART_SIZE = storage.MIN_PART_SIZE
-    boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="testing",
-                 aws_secret_access_key="testing").create_bucket(Bucket=settings.BACKUP_BUCKET)
+    boto3.client(
+        "s3",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=settings.BACKUP_BUCKET)
     return storage.S3Storage(settings.BACKUP_BUCKET)
 
 
@@ -117,19 +123,33 @@ def add_records(tenant, *, contacts=3, files=1, prefix="c"):
         admin = User.objects.get(email=tenant.owner_email)
         for index in range(contacts):
             account = create_account(by=admin, name=f"{prefix} company {index}", owner=admin)
-            create_contact(by=admin, first_name=f"{prefix}{index}", last_name="Lee", account=account, owner=admin,
-                           email=f"{prefix}{index}@example.test")
+            create_contact(
+                by=admin,
+                first_name=f"{prefix}{index}",
+                last_name="Lee",
+                account=account,
+                owner=admin,
+                email=f"{prefix}{index}@example.test",
+            )
             if index < files:
-                add_attachment(by=admin, record=account, upload=SimpleUploadedFile(
-                    f"{prefix}{index}.txt", f"file {prefix}{index} of {tenant.subdomain}".encode() * 50))
+                add_attachment(
+                    by=admin,
+                    record=account,
+                    upload=SimpleUploadedFile(
+                        f"{prefix}{index}.txt", f"file {prefix}{index} of {tenant.subdomain}".encode() * 50
+                    ),
+                )
 
 
 def table_rows(schema):
     """Every row of every table in `schema` (but the migration records), in key order."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname <> 'django_migrations' "
-                       "ORDER BY c.relname", [schema])
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname <> 'django_migrations' "
+            "ORDER BY c.relname",
+            [schema],
+        )
         tables = [row[0] for row in cursor.fetchall()]
         rows = {}
         for table in tables:
@@ -140,8 +160,11 @@ def table_rows(schema):
 
 def sequence_values(schema):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY 1", [schema])
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY 1",
+            [schema],
+        )
         names = [row[0] for row in cursor.fetchall()]
         values = {}
         for name in names:

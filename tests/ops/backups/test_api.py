@@ -16,9 +16,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _done_backup(tenant, **fields):
-    return Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain,
-                                 status=Backup.Status.DONE, size=1234, checksum="ab" * 32,
-                                 finished_at=timezone.now(), **fields)
+    return Backup.objects.create(
+        tenant=tenant,
+        schema_name=tenant.schema_name,
+        subdomain=tenant.subdomain,
+        status=Backup.Status.DONE,
+        size=1234,
+        checksum="ab" * 32,
+        finished_at=timezone.now(),
+        **fields,
+    )
 
 
 @pytest.fixture
@@ -27,8 +34,7 @@ def admin_api(tenant_a):
 
 
 def test_an_admin_asks_for_a_backup_and_gets_202_pending(admin_api, tenant_a, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.run_backup, "delay") as delay, \
-            django_capture_on_commit_callbacks(execute=True):
+    with mock.patch.object(tasks.run_backup, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
         response = admin_api.post("/api/v1/backups/", format="json")
     assert response.status_code == 202
     body = response.json()
@@ -78,8 +84,7 @@ def test_anonymous_is_401(tenant_a):
 
 def test_restore_answers_202_and_turns_the_crm_read_only(admin_api, tenant_a, django_capture_on_commit_callbacks):
     backup = _done_backup(tenant_a)
-    with mock.patch.object(tasks.run_restore, "delay") as delay, \
-            django_capture_on_commit_callbacks(execute=True):
+    with mock.patch.object(tasks.run_restore, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
         response = admin_api.post(f"/api/v1/backups/{backup.pk}/restore/")
     assert response.status_code == 202
     restore = Restore.objects.get(pk=response.json()["id"])

@@ -31,8 +31,11 @@ def test_restore_brings_back_identical_rows_sequences_and_files(where, request, 
     target = request.getfixturevalue(where)
     tenant = committed_tenant()
     add_records(tenant, contacts=3, files=2)
-    rows, sequences, files = table_rows(tenant.schema_name), sequence_values(tenant.schema_name), \
-        files_of(media / tenant.schema_name)
+    rows, sequences, files = (
+        table_rows(tenant.schema_name),
+        sequence_values(tenant.schema_name),
+        files_of(media / tenant.schema_name),
+    )
 
     backup = services.take_backup(tenant=tenant)
     assert backup.status == Backup.Status.DONE
@@ -122,9 +125,15 @@ def test_an_admin_backs_up_and_restores_through_the_api_and_the_worker(s3, commi
 
     add_records(tenant, contacts=1, files=0, prefix="after")
     assert client.post(f"/api/v1/backups/{backup['id']}/restore/").status_code == 202
-    _wait_for(lambda: {"status": "done" if not Tenant.objects.get(pk=tenant.pk).restoring
-                       and Restore.objects.filter(backup_id=backup["id"], status="done").exists() else "running"},
-              "done")
+    _wait_for(
+        lambda: {
+            "status": "done"
+            if not Tenant.objects.get(pk=tenant.pk).restoring
+            and Restore.objects.filter(backup_id=backup["id"], status="done").exists()
+            else "running"
+        },
+        "done",
+    )
     assert {name: table_rows(tenant.schema_name)[name] for name in records} == rows
 
 

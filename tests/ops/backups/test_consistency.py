@@ -46,8 +46,9 @@ class Writer(threading.Thread):
             connection.close()
 
 
-def test_writes_during_a_backup_are_not_blocked_and_not_half_in_it(local_backups, committed_tenant, committed_db,
-                                                                    media):
+def test_writes_during_a_backup_are_not_blocked_and_not_half_in_it(
+    local_backups, committed_tenant, committed_db, media
+):
     tenant = committed_tenant()
     add_records(tenant, contacts=3, files=1)
     with in_tenant(tenant):
@@ -84,8 +85,11 @@ def test_writes_during_a_backup_are_not_blocked_and_not_half_in_it(local_backups
         assert not names & set(during)
         # ...and every pair is whole: an account with its contact, or neither.
         pairs = {name for name in names if name.startswith("thread-")}
-        contacts = {(c.first_name, c.account.name) for c in Contact.objects.select_related("account")
-                    if c.first_name.startswith("thread-")}
+        contacts = {
+            (c.first_name, c.account.name)
+            for c in Contact.objects.select_related("account")
+            if c.first_name.startswith("thread-")
+        }
         assert contacts == {(name, name) for name in pairs}
         assert Account.objects.count() == accounts_before + len(pairs)
         assert backup.manifest["tables"]["accounts_account"]["rows"] == Account.objects.count()
@@ -112,19 +116,24 @@ def test_the_catalog_found_through_pg_depend_is_the_whole_schema(tenant_a):
     # (not indexed); they must still find everything a plain scan finds.
     schema = tenant_a.schema_name
     with connection.cursor() as cursor:
+
         def scan(sql_text):
             cursor.execute(sql_text, [schema])
             return {row[0] for row in cursor.fetchall()}
 
         in_schema = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s"
-        assert {t.name for t in catalog.tables(cursor, schema)} == scan(f"SELECT c.relname {in_schema} "
-                                                                         "AND c.relkind = 'r'")
+        assert {t.name for t in catalog.tables(cursor, schema)} == scan(
+            f"SELECT c.relname {in_schema} AND c.relkind = 'r'"
+        )
         assert set(catalog.sequences(cursor, schema)) == scan(f"SELECT c.relname {in_schema} AND c.relkind = 'S'")
         assert {name for _, name, _ in catalog.foreign_keys(cursor, schema)} == scan(
             "SELECT con.conname FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace "
-            "WHERE n.nspname = %s AND con.contype = 'f'")
+            "WHERE n.nspname = %s AND con.contype = 'f'"
+        )
         plain = {name for name, _ in catalog.indexes(cursor, schema)}
-        backing = scan("SELECT i.relname FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace "
-                       "JOIN pg_class i ON i.oid = con.conindid WHERE n.nspname = %s")
+        backing = scan(
+            "SELECT i.relname FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace "
+            "JOIN pg_class i ON i.oid = con.conindid WHERE n.nspname = %s"
+        )
         assert plain and backing and not plain & backing
         assert plain | backing == scan(f"SELECT c.relname {in_schema} AND c.relkind = 'i'")

@@ -32,15 +32,27 @@ def _customize(tenant):
     with in_tenant(tenant):
         admin = _admin(tenant)
         services.create_field(by=admin, object_name="contacts", name="wechat_id", label="WeChat", type="text")
-        services.create_field(by=admin, object_name="contacts", name="score", label="Score", type="integer",
-                              min_value=0, max_value=100, unique=True)
+        services.create_field(
+            by=admin,
+            object_name="contacts",
+            name="score",
+            label="Score",
+            type="integer",
+            min_value=0,
+            max_value=100,
+            unique=True,
+        )
         for number, contact in enumerate(Contact.objects.order_by("pk")):
-            services.set_custom_values(object_name="contacts", record_id=contact.pk,
-                                       values={"wechat_id": f"wx-{contact.first_name}", "score": number})
+            services.set_custom_values(
+                object_name="contacts",
+                record_id=contact.pk,
+                values={"wechat_id": f"wx-{contact.first_name}", "score": number},
+            )
         services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
         services.create_field(by=admin, object_name="vehicle", name="plate", label="Plate", type="text", unique=True)
-        services.create_field(by=admin, object_name="vehicle", name="account", label="Account", type="lookup",
-                              target="accounts")
+        services.create_field(
+            by=admin, object_name="vehicle", name="account", label="Account", type="lookup", target="accounts"
+        )
         account = Account.objects.order_by("pk").first()
         services.create_record("vehicle", by=admin, name="Van", values={"plate": "AB-123", "account": account.pk})
 
@@ -52,33 +64,47 @@ def _change_the_model(tenant):
         services.create_field(by=admin, object_name="contacts", name="later", label="Later", type="integer")
         services.create_object(by=admin, name="boat", label="Boat", label_plural="Boats")
         for contact in Contact.objects.all():
-            services.set_custom_values(object_name="contacts", record_id=contact.pk,
-                                       values={"later": 1, "wechat_id": "changed"})
+            services.set_custom_values(
+                object_name="contacts", record_id=contact.pk, values={"later": 1, "wechat_id": "changed"}
+            )
         services.create_record("vehicle", by=admin, name="Truck", values={"plate": "ZZ-999"})
 
 
 def _structure(schema):
     """Columns (with type and nullability), constraints and indexes of `schema`'s tables."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-                       "WHERE table_schema = %s", [schema])
+        cursor.execute(
+            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = %s",
+            [schema],
+        )
         columns = set(cursor.fetchall())
-        cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                       "WHERE connamespace = %s::regnamespace", [schema])
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = %s::regnamespace",
+            [schema],
+        )
         # By name and kind: a CHECK replayed from the stored metadata may be written
         # differently (`cf_score::numeric >= 0.0000000000` for `cf_score >= 0`) and mean the same.
-        constraints = {(table.split(".")[-1], name, definition.split(" ")[0] if definition.startswith("CHECK")
-                        else definition) for table, name, definition in cursor.fetchall()}
-        cursor.execute("SELECT tablename, indexname, replace(indexdef, %s, '') FROM pg_indexes "
-                       "WHERE schemaname = %s", [f"{schema}.", schema])
+        constraints = {
+            (table.split(".")[-1], name, definition.split(" ")[0] if definition.startswith("CHECK") else definition)
+            for table, name, definition in cursor.fetchall()
+        }
+        cursor.execute(
+            "SELECT tablename, indexname, replace(indexdef, %s, '') FROM pg_indexes WHERE schemaname = %s",
+            [f"{schema}.", schema],
+        )
         indexes = set(cursor.fetchall())
     return columns, constraints, indexes
 
 
 def _custom_columns(schema, table):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
-                       "AND table_name = %s AND column_name LIKE 'cf\\_%%' ORDER BY 1", [schema, table])
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = %s AND column_name LIKE 'cf\\_%%' ORDER BY 1",
+            [schema, table],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -105,7 +131,7 @@ def test_a_backup_holds_custom_columns_and_tables_with_the_metadata_first(local_
     order = [part["name"] for part in backup.manifest["parts"] if part["kind"] == "table"]
     metadata = backup.manifest["custom"]["metadata_tables"]
     assert set(metadata) >= {"builder_customfield", "builder_customobject"}
-    assert order[:len(metadata)] == sorted(metadata)
+    assert order[: len(metadata)] == sorted(metadata)
 
 
 def test_restore_brings_back_the_model_as_it_was_at_backup_time(s3, committed_tenant, media):
@@ -147,7 +173,8 @@ def test_restore_brings_back_the_model_as_it_was_at_backup_time(s3, committed_te
 
 
 def test_a_backup_at_an_older_schema_version_restores_custom_fields_and_migrates_forward(
-        local_backups, committed_tenant, media):
+    local_backups, committed_tenant, media
+):
     leaf, parent = _newest_contacts_migration()
     tenant = committed_tenant()
     add_records(tenant, contacts=2, files=0)
@@ -166,8 +193,9 @@ def test_a_backup_at_an_older_schema_version_restores_custom_fields_and_migrates
         assert [c.wechat_id for c in found] == ["wx-c0", "wx-c1"]
 
 
-def test_restore_into_a_new_tenant_carries_custom_fields_and_objects(local_backups, committed_tenant,
-                                                                     committed_db, media):
+def test_restore_into_a_new_tenant_carries_custom_fields_and_objects(
+    local_backups, committed_tenant, committed_db, media
+):
     original = committed_tenant()
     add_records(original, contacts=2, files=0)
     _customize(original)
@@ -176,8 +204,9 @@ def test_restore_into_a_new_tenant_carries_custom_fields_and_objects(local_backu
     _change_the_model(original)
     copy_subdomain = unique_subdomain("copy")
 
-    call_command("restore_tenant", original.subdomain, "--backup", str(backup.pk), "--into", copy_subdomain,
-                 stdout=StringIO())
+    call_command(
+        "restore_tenant", original.subdomain, "--backup", str(backup.pk), "--into", copy_subdomain, stdout=StringIO()
+    )
     copy = Tenant.objects.get(subdomain=copy_subdomain)
     committed_db.append(copy)
 

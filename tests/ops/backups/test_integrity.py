@@ -42,10 +42,13 @@ def _flip_a_byte_in_the_middle(data):
     return bytes(data)
 
 
-@pytest.mark.parametrize("change, message", [
-    (_flip_a_byte_in_the_middle, "does not authenticate: the object was altered"),
-    (lambda data: bytes(data[:-100]), "cut short"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_flip_a_byte_in_the_middle, "does not authenticate: the object was altered"),
+        (lambda data: bytes(data[:-100]), "cut short"),
+    ],
+)
 def test_an_altered_backup_refuses_to_restore_and_changes_nothing(change, message, s3, committed_tenant, media):
     tenant = committed_tenant()
     add_records(tenant, contacts=3, files=1)
@@ -102,7 +105,8 @@ def failing_second_part(s3):
 
 
 def test_an_upload_failing_midway_leaves_a_failed_backup_and_nothing_stored(
-        s3, failing_second_part, committed_tenant, media):
+    s3, failing_second_part, committed_tenant, media
+):
     tenant = committed_tenant()
     _big_file(tenant, media)
     backup = Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain)
@@ -137,13 +141,33 @@ def test_the_task_retries_a_failed_upload_into_one_whole_backup(s3, failing_seco
 def test_the_sweep_requeues_a_backup_whose_worker_died(local_backups, committed_tenant):
     tenant = committed_tenant()
     long_ago = timezone.now() - timedelta(hours=2)
-    dead = Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain,
-                                 status=Backup.Status.RUNNING, started_at=long_ago, created_at=long_ago, attempts=1)
-    alive = Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain,
-                                  status=Backup.Status.RUNNING, started_at=long_ago, created_at=long_ago, attempts=1)
-    worn_out = Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain,
-                                     status=Backup.Status.RUNNING, started_at=long_ago, created_at=long_ago,
-                                     attempts=3)
+    dead = Backup.objects.create(
+        tenant=tenant,
+        schema_name=tenant.schema_name,
+        subdomain=tenant.subdomain,
+        status=Backup.Status.RUNNING,
+        started_at=long_ago,
+        created_at=long_ago,
+        attempts=1,
+    )
+    alive = Backup.objects.create(
+        tenant=tenant,
+        schema_name=tenant.schema_name,
+        subdomain=tenant.subdomain,
+        status=Backup.Status.RUNNING,
+        started_at=long_ago,
+        created_at=long_ago,
+        attempts=1,
+    )
+    worn_out = Backup.objects.create(
+        tenant=tenant,
+        schema_name=tenant.schema_name,
+        subdomain=tenant.subdomain,
+        status=Backup.Status.RUNNING,
+        started_at=long_ago,
+        created_at=long_ago,
+        attempts=3,
+    )
     with database.side_connection() as worker, mock.patch.object(tasks.run_backup, "delay") as delay:
         # A live worker holds its backup's lock; a killed one's went with its connection.
         assert database.try_lock(worker, database.LOCK_BACKUP, alive.pk)
@@ -160,8 +184,15 @@ def test_a_requeued_backup_finishes(local_backups, committed_tenant, media):
     tenant = committed_tenant()
     add_records(tenant, contacts=1, files=1)
     long_ago = timezone.now() - timedelta(hours=2)
-    backup = Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain,
-                                   status=Backup.Status.RUNNING, started_at=long_ago, created_at=long_ago, attempts=1)
+    backup = Backup.objects.create(
+        tenant=tenant,
+        schema_name=tenant.schema_name,
+        subdomain=tenant.subdomain,
+        status=Backup.Status.RUNNING,
+        started_at=long_ago,
+        created_at=long_ago,
+        attempts=1,
+    )
     with mock.patch.object(tasks.run_backup, "delay", side_effect=lambda pk: tasks.run_backup.apply(args=[pk])):
         services.sweep()
     backup.refresh_from_db()
@@ -171,8 +202,9 @@ def test_a_requeued_backup_finishes(local_backups, committed_tenant, media):
 
 @pytest.mark.django_db
 def test_only_a_finished_backup_can_be_restored(tenant_a):
-    backup = Backup.objects.create(tenant=tenant_a, schema_name=tenant_a.schema_name, subdomain=tenant_a.subdomain,
-                                   status=Backup.Status.FAILED)
+    backup = Backup.objects.create(
+        tenant=tenant_a, schema_name=tenant_a.schema_name, subdomain=tenant_a.subdomain, status=Backup.Status.FAILED
+    )
     with pytest.raises(services.RestoreRefused):
         services.request_restore(backup=backup, queue=False)
     assert not Restore.objects.filter(backup=backup).exists()

@@ -23,9 +23,15 @@ def browser(tenant, local, htmx=False):
 
 
 def _backup(tenant, status=Backup.Status.DONE, **fields):
-    return Backup.objects.create(tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain,
-                                 status=status, size=2048 if status == Backup.Status.DONE else None,
-                                 checksum="cd" * 32 if status == Backup.Status.DONE else "", **fields)
+    return Backup.objects.create(
+        tenant=tenant,
+        schema_name=tenant.schema_name,
+        subdomain=tenant.subdomain,
+        status=status,
+        size=2048 if status == Backup.Status.DONE else None,
+        checksum="cd" * 32 if status == Backup.Status.DONE else "",
+        **fields,
+    )
 
 
 def test_the_admin_sees_the_backups_in_the_sidebar_and_on_the_page(tenant_a, tenant_b):
@@ -73,8 +79,9 @@ def test_restore_from_the_page_shows_its_progress_and_the_banner(tenant_a, djang
         assert client.post(f"/backups/{backup.pk}/restore/").status_code == 302
     restore = Restore.objects.get(backup=backup)
     delay.assert_called_once_with(restore.pk)
-    Restore.objects.filter(pk=restore.pk).update(status=Restore.Status.RUNNING, stage="load", progress_total=50,
-                                                 progress_done=20)
+    Restore.objects.filter(pk=restore.pk).update(
+        status=Restore.Status.RUNNING, stage="load", progress_total=50, progress_done=20
+    )
     page = client.get("/backups/").content.decode()
     assert 'data-testid="restore-progress" data-status="running"' in page and "Loading the backup" in page
     assert "A backup is being restored" in page  # the read-only banner

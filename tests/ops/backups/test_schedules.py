@@ -1,7 +1,7 @@
 """Nightly backups staggered over a window, retention (7 daily, 4 weekly, 12
 monthly by default), and the weekly verification restore."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -12,7 +12,7 @@ from ops.backups import retention, selectors, services, tasks, verification
 from ops.models import Backup
 from tests.ops.backups.conftest import add_records
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _nightly(start, end, hour=2):
@@ -33,12 +33,28 @@ def test_the_default_policy_keeps_7_daily_4_weekly_and_12_monthly():
     kept = _dates(backups, retention.to_keep(backups, retention.Policy()))
     assert kept == [
         # monthly: the newest of each of the last 12 months (November's is today's)
-        "2025-12-31", "2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30",
-        "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31",
+        "2025-12-31",
+        "2026-01-31",
+        "2026-02-28",
+        "2026-03-31",
+        "2026-04-30",
+        "2026-05-31",
+        "2026-06-30",
+        "2026-07-31",
+        "2026-08-31",
+        "2026-09-30",
+        "2026-10-31",
         # weekly: the newest of each of the last 4 ISO weeks (two are also daily ones)
-        "2026-11-08", "2026-11-15",
+        "2026-11-08",
+        "2026-11-15",
         # daily: the last 7 days
-        "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23",
+        "2026-11-17",
+        "2026-11-18",
+        "2026-11-19",
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-22",
+        "2026-11-23",
     ]
     assert len(retention.to_delete(backups, retention.Policy())) == len(backups) - 20
 
@@ -63,18 +79,39 @@ def test_retention_deletes_exactly_the_objects_and_rows_it_should(local_backups,
         writer = local_backups.writer(key)
         writer.write(b"x")
         writer.complete()
-        rows.append(Backup.objects.create(
-            tenant=tenant_a, schema_name=tenant_a.schema_name, subdomain=tenant_a.subdomain,
-            status=Backup.Status.DONE, created_at=created_at, storage="local", location=local_backups.location,
-            key=key))
-    old_failure = Backup.objects.create(tenant=tenant_a, schema_name=tenant_a.schema_name,
-                                        subdomain=tenant_a.subdomain, status=Backup.Status.FAILED,
-                                        created_at=now - timedelta(days=40))
-    recent_failure = Backup.objects.create(tenant=tenant_a, schema_name=tenant_a.schema_name,
-                                           subdomain=tenant_a.subdomain, status=Backup.Status.FAILED,
-                                           created_at=now - timedelta(days=2))
-    running = Backup.objects.create(tenant=tenant_a, schema_name=tenant_a.schema_name, subdomain=tenant_a.subdomain,
-                                    status=Backup.Status.RUNNING, created_at=now - timedelta(days=90))
+        rows.append(
+            Backup.objects.create(
+                tenant=tenant_a,
+                schema_name=tenant_a.schema_name,
+                subdomain=tenant_a.subdomain,
+                status=Backup.Status.DONE,
+                created_at=created_at,
+                storage="local",
+                location=local_backups.location,
+                key=key,
+            )
+        )
+    old_failure = Backup.objects.create(
+        tenant=tenant_a,
+        schema_name=tenant_a.schema_name,
+        subdomain=tenant_a.subdomain,
+        status=Backup.Status.FAILED,
+        created_at=now - timedelta(days=40),
+    )
+    recent_failure = Backup.objects.create(
+        tenant=tenant_a,
+        schema_name=tenant_a.schema_name,
+        subdomain=tenant_a.subdomain,
+        status=Backup.Status.FAILED,
+        created_at=now - timedelta(days=2),
+    )
+    running = Backup.objects.create(
+        tenant=tenant_a,
+        schema_name=tenant_a.schema_name,
+        subdomain=tenant_a.subdomain,
+        status=Backup.Status.RUNNING,
+        created_at=now - timedelta(days=90),
+    )
     policy = selectors.retention_policy(tenant_a)
     expected = retention.to_keep([(row.pk, row.created_at) for row in rows], policy)
 
@@ -123,7 +160,8 @@ def test_nightly_backups_are_queued_once_each_at_the_tenants_slot(settings, tena
 
 
 def test_weekly_verification_restores_into_a_scratch_schema_and_reports_failures(
-        local_backups, committed_tenant, media):
+    local_backups, committed_tenant, media
+):
     tenant = committed_tenant()
     add_records(tenant, contacts=2, files=1)
     good = services.take_backup(tenant=tenant)

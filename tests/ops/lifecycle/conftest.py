@@ -18,8 +18,9 @@ def _only_on_a_test_database(django_db_setup):
     """Committed fixtures write for real: refuse to start on anything but a test
     database (pytest-django makes one only when a collected test is marked
     django_db, which tests/ops/lifecycle/test_lifecycle.py has)."""
-    assert connection.settings_dict["NAME"].startswith("test"), \
+    assert connection.settings_dict["NAME"].startswith("test"), (
         f"not a test database: {connection.settings_dict['NAME']}; run tests/ops/lifecycle/test_lifecycle.py with them"
+    )
 
 
 @pytest.fixture
@@ -48,8 +49,9 @@ def committed_tenant(committed_db, media):
             account = create_account(by=admin, name=f"Company {index}", owner=admin)
             create_contact(by=admin, first_name=f"Ann{index}", last_name="Lee", account=account, owner=admin)
             if index == 0:
-                add_attachment(by=admin, record=account,
-                               upload=SimpleUploadedFile("offer.txt", b"our offer, page 1\n" * 100))
+                add_attachment(
+                    by=admin, record=account, upload=SimpleUploadedFile("offer.txt", b"our offer, page 1\n" * 100)
+                )
     yield tenant
     connection.set_schema_to_public()
     Backup.objects.filter(pk__gt=last_backup).delete()

@@ -16,8 +16,11 @@ from tests.conftest import sign_up
 
 def tables_and_counts(schema):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE n.nspname = %s AND c.relkind = 'r'", [schema])
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r'",
+            [schema],
+        )
         counts = {}
         for (table,) in cursor.fetchall():
             cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
@@ -44,7 +47,8 @@ def test_the_export_has_every_table_as_csv_and_json_and_every_file(committed_ten
         assert sorted(account["name"] for account in accounts) == ["Company 0", "Company 1"]
         on_disk = sorted(p for p in (media / tenant.schema_name).rglob("*") if p.is_file())
         assert len(on_disk) == 1 and [f["path"] for f in manifest["files"]] == [
-            f"files/{p.relative_to(media / tenant.schema_name).as_posix()}" for p in on_disk]
+            f"files/{p.relative_to(media / tenant.schema_name).as_posix()}" for p in on_disk
+        ]
         assert archive.read(manifest["files"][0]["path"]) == on_disk[0].read_bytes()
     assert manifest["tenant"]["subdomain"] == tenant.subdomain
     assert "contacts.0001_initial" in manifest["migrations"]
@@ -59,7 +63,7 @@ def test_an_export_that_fails_leaves_no_zip(spare_pool, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr("ops.lifecycle.export._write_files", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         export_tenant(tenant=tenant, out=out)
 
     assert list(tmp_path.iterdir()) == []

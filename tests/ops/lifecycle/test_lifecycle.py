@@ -62,8 +62,7 @@ def test_delete_now_without_yes_really_changes_nothing(spare_pool):
     assert reloaded(tenant).lifecycle == Lifecycle.ACTIVE and schema_exists(tenant.schema_name)
 
 
-def test_delete_takes_a_final_backup_and_keeps_the_schema_until_the_grace_has_passed(
-        committed_tenant, local_backups):
+def test_delete_takes_a_final_backup_and_keeps_the_schema_until_the_grace_has_passed(committed_tenant, local_backups):
     tenant = committed_tenant
     api = api_client(tenant, user_of(tenant, "owner"))
     media_dir = local_backups.parent / "media" / tenant.schema_name
@@ -127,6 +126,9 @@ def test_a_tenant_reopened_before_the_purge_is_kept(committed_tenant, local_back
 
 
 def test_the_purge_runs_daily_on_beat():
-    entries = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values()
-               if entry["task"] == "ops.lifecycle.tasks.purge_deleted_tenants"]
+    entries = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "ops.lifecycle.tasks.purge_deleted_tenants"
+    ]
     assert len(entries) == 1 and entries[0]["schedule"].hour == {3}

@@ -89,8 +89,14 @@ def test_a_line_logged_while_serving_a_tenant_names_that_tenant(tenant_a, json_l
         context.unbind_request_id(token)
 
     [line] = json_lines()
-    assert line == {**line, "tenant": tenant_a.schema_name, "subdomain": tenant_a.subdomain,
-                    "request_id": "req-42", "level": "WARNING", "message": "something happened"}
+    assert line == {
+        **line,
+        "tenant": tenant_a.schema_name,
+        "subdomain": tenant_a.subdomain,
+        "request_id": "req-42",
+        "level": "WARNING",
+        "message": "something happened",
+    }
 
 
 def test_a_public_line_says_public_and_has_no_request(json_lines):
@@ -122,7 +128,8 @@ def test_after_the_task_switched_back_to_public_its_lines_still_name_its_tenant(
 
 def test_a_task_queued_by_a_request_carries_its_request_id(tenant_a, json_lines):
     result = sample_tasks.note_schema.apply(
-        headers={"tenant_schema": tenant_a.schema_name, "crm_request_id": "req-from-web"})
+        headers={"tenant_schema": tenant_a.schema_name, "crm_request_id": "req-from-web"}
+    )
 
     [line] = [line for line in json_lines() if line["logger"] == sample_tasks.__name__]
     assert line["request_id"] == "req-from-web"

@@ -125,20 +125,26 @@ def test_backup_age_is_per_tenant_since_its_last_done_backup(tenant_a, tenant_b)
     from ops.models import Backup
 
     now = timezone.now()
-    for age, status in ((timedelta(hours=30), Backup.Status.DONE), (timedelta(hours=2), Backup.Status.DONE),
-                        (timedelta(minutes=5), Backup.Status.FAILED)):
-        Backup.objects.create(tenant=tenant_a, schema_name=tenant_a.schema_name, subdomain=tenant_a.subdomain,
-                              status=status, created_at=now - age)
+    for age, status in (
+        (timedelta(hours=30), Backup.Status.DONE),
+        (timedelta(hours=2), Backup.Status.DONE),
+        (timedelta(minutes=5), Backup.Status.FAILED),
+    ):
+        Backup.objects.create(
+            tenant=tenant_a,
+            schema_name=tenant_a.schema_name,
+            subdomain=tenant_a.subdomain,
+            status=status,
+            created_at=now - age,
+        )
     Backup.objects.filter(tenant=tenant_b).delete()
 
     families = scrape()
 
-    age_a = sample(families, "crm_tenant_backup_age_seconds",
-                   tenant=tenant_a.schema_name, subdomain=tenant_a.subdomain)
+    age_a = sample(families, "crm_tenant_backup_age_seconds", tenant=tenant_a.schema_name, subdomain=tenant_a.subdomain)
     assert 2 * 3600 <= age_a < 2 * 3600 + 60
     # Never backed up: counted from the tenant's creation, so one alert rule covers it.
-    age_b = sample(families, "crm_tenant_backup_age_seconds",
-                   tenant=tenant_b.schema_name, subdomain=tenant_b.subdomain)
+    age_b = sample(families, "crm_tenant_backup_age_seconds", tenant=tenant_b.schema_name, subdomain=tenant_b.subdomain)
     assert age_b == pytest.approx((timezone.now() - tenant_b.created_at).total_seconds(), abs=60)
 
 
@@ -170,7 +176,7 @@ def test_a_worker_serves_its_task_durations_on_its_own_port(tenant_a):
         port = probe.getsockname()[1]
     sample_tasks.note_schema.apply(headers={"tenant_schema": tenant_a.schema_name})
 
-    server, thread = exposition.start_worker_metrics_server(port)
+    server, _thread = exposition.start_worker_metrics_server(port)
     try:
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
     finally:

@@ -15,14 +15,21 @@ from ops.observability import gunicorn as gunicorn_settings
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[3]
-RECORD = "from ops.observability import metrics; metrics.observe_request(view='login', method='GET', status=200, seconds=0.2)"
+RECORD = (
+    "from ops.observability import metrics; "
+    "metrics.observe_request(view='login', method='GET', status=200, seconds=0.2)"
+)
 
 
 def record_in_another_process(directory):
     # A fresh interpreter, as a gunicorn worker is: prometheus_client picks its
     # file-backed values when imported with the variable set.
-    subprocess.run([sys.executable, "-c", RECORD], check=True, cwd=ROOT,
-                   env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)})
+    subprocess.run(
+        [sys.executable, "-c", RECORD],
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)},
+    )
 
 
 def test_metrics_adds_up_every_worker_process(tmp_path, monkeypatch):

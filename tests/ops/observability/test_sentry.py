@@ -22,15 +22,15 @@ class KeepingTransport(Transport):
         self.envelopes.append(envelope)
 
     def events(self):
-        return [item.payload.json for envelope in self.envelopes for item in envelope.items
-                if item.type == "event"]
+        return [item.payload.json for envelope in self.envelopes for item in envelope.items if item.type == "event"]
 
 
 @pytest.fixture
 def sentry_events():
     transport = KeepingTransport()
-    sentry.init(dsn="https://public@sentry.example.test/1", environment="test", traces_sample_rate=0.0,
-                transport=transport)
+    sentry.init(
+        dsn="https://public@sentry.example.test/1", environment="test", traces_sample_rate=0.0, transport=transport
+    )
     yield transport.events
     sentry_sdk.get_client().close()
     sentry_sdk.get_global_scope().set_client(None)
@@ -63,8 +63,9 @@ def test_without_a_dsn_nothing_is_set_up():
 def test_performance_spans_of_a_request_carry_its_request_id(tenant_a):
     # sentry-sdk 3 streams spans (it has no transactions); before_send_span tags them.
     transport = KeepingTransport()
-    sentry.init(dsn="https://public@sentry.example.test/1", environment="test", traces_sample_rate=1.0,
-                transport=transport)
+    sentry.init(
+        dsn="https://public@sentry.example.test/1", environment="test", traces_sample_rate=1.0, transport=transport
+    )
     try:
         response = Client(HTTP_HOST=host(tenant_a)).get("/login/")
         sentry_sdk.get_client().flush()
@@ -72,8 +73,13 @@ def test_performance_spans_of_a_request_carry_its_request_id(tenant_a):
         sentry_sdk.get_client().close()
         sentry_sdk.get_global_scope().set_client(None)
 
-    spans = [span for envelope in transport.envelopes for item in envelope.items if item.type == "span"
-             for span in item.payload.json["items"]]
+    spans = [
+        span
+        for envelope in transport.envelopes
+        for item in envelope.items
+        if item.type == "span"
+        for span in item.payload.json["items"]
+    ]
     assert spans
     assert {span["attributes"]["request_id"]["value"] for span in spans} == {response["X-Request-ID"]}
     assert all(span["attributes"]["tenant"]["value"] for span in spans)

@@ -30,8 +30,9 @@ def _only_on_a_test_database(django_db_setup):
     """Committed fixtures write for real: refuse to start on anything but a test
     database (pytest-django makes one only when a collected test is marked
     django_db, which tests/ops/upgrades/test_plan.py has)."""
-    assert connection.settings_dict["NAME"].startswith("test"), \
+    assert connection.settings_dict["NAME"].startswith("test"), (
         f"not a test database: {connection.settings_dict['NAME']}; run tests/ops/upgrades/test_plan.py with them"
+    )
 
 
 class Probe:
@@ -45,8 +46,11 @@ class Probe:
 
     def recorded_in(self, schema):
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {quote_schema_name(schema)}.django_migrations "
-                           "WHERE app = 'contacts' AND name = %s", [self.migration])
+            cursor.execute(
+                f"SELECT count(*) FROM {quote_schema_name(schema)}.django_migrations "
+                "WHERE app = 'contacts' AND name = %s",
+                [self.migration],
+            )
             return cursor.fetchone()[0]
 
     def block(self, tenant):
@@ -69,13 +73,15 @@ def contacts_release(settings, tmp_path, name, forward, backward, cleanup):
     target = tmp_path / package
     shutil.copytree(CONTACTS_MIGRATIONS, target, ignore=shutil.ignore_patterns("__pycache__"))
     last = sorted(p.stem for p in target.glob("0*.py"))[-1]
-    (target / f"{name}.py").write_text(textwrap.dedent(f"""
+    (target / f"{name}.py").write_text(
+        textwrap.dedent(f"""
         from django.db import migrations
 
         class Migration(migrations.Migration):
             dependencies = [("contacts", "{last}")]
             operations = [migrations.RunSQL({forward!r}, {backward!r})]
-    """))
+    """)
+    )
     sys.path.insert(0, str(tmp_path))
     settings.MIGRATION_MODULES = {"contacts": package}
     provisioning.migration_fingerprint.cache_clear()
@@ -87,16 +93,21 @@ def contacts_release(settings, tmp_path, name, forward, backward, cleanup):
         provisioning.migration_fingerprint.cache_clear()
         connection.set_schema_to_public()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR nspname LIKE 't\\_%' "
-                           "OR nspname LIKE 'spare\\_%'")
+            cursor.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname = 'public' OR nspname LIKE 't\\_%' "
+                "OR nspname LIKE 'spare\\_%'"
+            )
             schemas = [schema for (schema,) in cursor.fetchall()]
         for schema in schemas:
             try:
                 with transaction.atomic(), connection.cursor() as cursor:
                     for statement in cleanup:
                         cursor.execute(statement.format(schema=quote_schema_name(schema)))
-                    cursor.execute(f"DELETE FROM {quote_schema_name(schema)}.django_migrations "
-                                   "WHERE app = 'contacts' AND name = %s", [name])
+                    cursor.execute(
+                        f"DELETE FROM {quote_schema_name(schema)}.django_migrations "
+                        "WHERE app = 'contacts' AND name = %s",
+                        [name],
+                    )
             except ProgrammingError:
                 # A spare the session's worker was making (no django_migrations yet)
                 # or dropping at that moment.
@@ -113,11 +124,16 @@ def probe(settings, tmp_path, committed_db):
     suffix = uuid.uuid4().hex[:8]
     name, table = f"9999_probe_{suffix}", f"probe_{suffix}"
     with contacts_release(
-            settings, tmp_path, name,
-            f"CREATE TABLE {table} (id serial PRIMARY KEY); ALTER TABLE contacts_contact ADD COLUMN {table} text",
-            f"ALTER TABLE contacts_contact DROP COLUMN {table}; DROP TABLE {table}",
-            cleanup=[f"DROP TABLE IF EXISTS {{schema}}.{table}",
-                     f"ALTER TABLE IF EXISTS {{schema}}.contacts_contact DROP COLUMN IF EXISTS {table}"]):
+        settings,
+        tmp_path,
+        name,
+        f"CREATE TABLE {table} (id serial PRIMARY KEY); ALTER TABLE contacts_contact ADD COLUMN {table} text",
+        f"ALTER TABLE contacts_contact DROP COLUMN {table}; DROP TABLE {table}",
+        cleanup=[
+            f"DROP TABLE IF EXISTS {{schema}}.{table}",
+            f"ALTER TABLE IF EXISTS {{schema}}.contacts_contact DROP COLUMN IF EXISTS {table}",
+        ],
+    ):
         yield Probe(table, name)
 
 

@@ -22,8 +22,10 @@ def check():
 def forget_migration(schema, app="contacts"):
     """Make `schema` look one migration behind; returns that migration's name."""
     with connection.cursor() as cursor:
-        cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name LIKE %s '
-                       "RETURNING app || '.' || name", [app, "0001%"])
+        cursor.execute(
+            f"DELETE FROM \"{schema}\".django_migrations WHERE app = %s AND name LIKE %s RETURNING app || '.' || name",
+            [app, "0001%"],
+        )
         return cursor.fetchone()[0]
 
 
@@ -59,6 +61,8 @@ def test_check_changes_nothing(tenant_a):
 
     assert TenantUpgrade.objects.count() == rows_before
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT count(*) FROM "{tenant_a.schema_name}".django_migrations '
-                       "WHERE app = 'contacts' AND name LIKE '0001%%'")
+        cursor.execute(
+            f'SELECT count(*) FROM "{tenant_a.schema_name}".django_migrations '
+            "WHERE app = 'contacts' AND name LIKE '0001%%'"
+        )
         assert cursor.fetchone()[0] == 0

@@ -36,18 +36,25 @@ def builtin_field_release(old_tenant, settings, tmp_path, committed_db):
     """The code after a release whose migration adds the built-in column
     `contacts_contact.wechat_id`; afterwards it leaves every schema."""
     name = f"9999_builtin_{uuid.uuid4().hex[:8]}"
-    with contacts_release(settings, tmp_path, name,
-                          f"ALTER TABLE contacts_contact ADD COLUMN {BUILTIN} varchar(100)",
-                          f"ALTER TABLE contacts_contact DROP COLUMN {BUILTIN}",
-                          cleanup=[f"ALTER TABLE IF EXISTS {{schema}}.contacts_contact DROP COLUMN IF EXISTS {BUILTIN}"]):
+    with contacts_release(
+        settings,
+        tmp_path,
+        name,
+        f"ALTER TABLE contacts_contact ADD COLUMN {BUILTIN} varchar(100)",
+        f"ALTER TABLE contacts_contact DROP COLUMN {BUILTIN}",
+        cleanup=[f"ALTER TABLE IF EXISTS {{schema}}.contacts_contact DROP COLUMN IF EXISTS {BUILTIN}"],
+    ):
         yield name
     TenantUpgrade.objects.all().delete()
 
 
 def _columns(schema):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
-                       "AND table_name = 'contacts_contact'", [schema])
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = 'contacts_contact'",
+            [schema],
+        )
         return {r[0] for r in cursor.fetchall()}
 
 
@@ -56,8 +63,9 @@ def test_an_upgrade_adding_a_built_in_field_keeps_custom_columns_and_values(old_
     with in_tenant(tenant):
         admin = user_of(tenant, "owner")
         services.create_field(by=admin, object_name="contacts", name=BUILTIN, label="WeChat", type="text")
-        services.create_field(by=admin, object_name="contacts", name="score", label="Score", type="integer",
-                              unique=True, min_value=0)
+        services.create_field(
+            by=admin, object_name="contacts", name="score", label="Score", type="integer", unique=True, min_value=0
+        )
         ann = create_contact(by=admin, first_name="Ann", owner=admin)
         bob = create_contact(by=admin, first_name="Bob", owner=admin)
         services.set_custom_values(object_name="contacts", record_id=ann.pk, values={BUILTIN: "wx-ann", "score": 1})
@@ -71,8 +79,9 @@ def test_an_upgrade_adding_a_built_in_field_keeps_custom_columns_and_values(old_
     # The built-in column and the custom one live side by side (the cf_ prefix).
     assert {BUILTIN, f"cf_{BUILTIN}", "cf_score"} <= _columns(tenant.schema_name)
     with in_tenant(tenant):
-        rows = query.with_custom_fields(Contact.objects.filter(pk__in=[ann.pk, bob.pk]).order_by("pk"), "contacts",
-                                        selectors.fields_for("contacts"))
+        rows = query.with_custom_fields(
+            Contact.objects.filter(pk__in=[ann.pk, bob.pk]).order_by("pk"), "contacts", selectors.fields_for("contacts")
+        )
         assert [(c.first_name, c.wechat_id, c.score) for c in rows] == [("Ann", "wx-ann", 1), ("Bob", "wx-bob", 2)]
         # Every column, constraint and index the metadata describes is still there.
         with transaction.atomic():

@@ -20,8 +20,10 @@ def test_a_schema_with_every_migration_recorded_has_nothing_pending(tenant_a):
 
 def test_a_migration_missing_from_a_schema_is_pending(tenant_a):
     with connection.cursor() as cursor:  # rolled back with the test
-        cursor.execute(f'DELETE FROM "{tenant_a.schema_name}".django_migrations '
-                       "WHERE app = 'contacts' AND name LIKE '0001%%' RETURNING app || '.' || name")
+        cursor.execute(
+            f'DELETE FROM "{tenant_a.schema_name}".django_migrations '
+            "WHERE app = 'contacts' AND name LIKE '0001%%' RETURNING app || '.' || name"
+        )
         removed = cursor.fetchone()[0]
 
     recorded = plan.recorded_migrations([tenant_a.schema_name])
@@ -30,8 +32,9 @@ def test_a_migration_missing_from_a_schema_is_pending(tenant_a):
 
 
 def test_a_squashed_migration_counts_as_applied_when_all_it_replaces_are():
-    disk = DiskMigrations(target="x", plain=frozenset({"a.0001"}),
-                          squashed=(("a.0002_squashed_0003", frozenset({"a.0002", "a.0003"})),))
+    disk = DiskMigrations(
+        target="x", plain=frozenset({"a.0001"}), squashed=(("a.0002_squashed_0003", frozenset({"a.0002", "a.0003"})),)
+    )
 
     assert disk.pending({"a.0001", "a.0002", "a.0003"}) == []
     assert disk.pending({"a.0001", "a.0002_squashed_0003"}) == []
@@ -46,8 +49,9 @@ def test_the_target_changes_with_the_migrations_on_disk(settings, tmp_path):
 
 
 def test_a_tenant_whose_schema_is_gone_is_recorded_failed(spare_pool):
-    gone = Tenant.objects.create(schema_name="t_gone_00000000", subdomain="gone-schema", company="Gone",
-                                 owner_email="gone@example.test")
+    gone = Tenant.objects.create(
+        schema_name="t_gone_00000000", subdomain="gone-schema", company="Gone", owner_email="gone@example.test"
+    )
 
     summary = services.upgrade_tenants(workers=1, canary=0)
 

@@ -77,8 +77,10 @@ def test_running_again_retries_the_failed_tenant_and_skips_those_done(tenants, p
 
 
 def test_tenants_with_nothing_pending_are_skipped_without_the_migration_executor(tenants):
-    with mock.patch.object(MigrationExecutor, "__init__", side_effect=AssertionError("executor loaded")), \
-            CaptureQueriesContext(connection) as queries:
+    with (
+        mock.patch.object(MigrationExecutor, "__init__", side_effect=AssertionError("executor loaded")),
+        CaptureQueriesContext(connection) as queries,
+    ):
         summary = services.upgrade_tenants(workers=1, canary=0)
 
     assert summary.ok and summary.migrated == 0
@@ -122,7 +124,8 @@ def test_a_busy_tenant_gives_up_after_its_lock_timeout_and_the_others_go_on(tena
     try:
         started = time.monotonic()
         summary = services.upgrade_tenants(
-            workers=1, canary=0, limits=Limits(lock_timeout="200ms", lock_retries=1, retry_pause=0.1))
+            workers=1, canary=0, limits=Limits(lock_timeout="200ms", lock_retries=1, retry_pause=0.1)
+        )
         elapsed = time.monotonic() - started
     finally:
         reader.rollback()
@@ -160,8 +163,10 @@ def test_a_tenant_another_run_holds_is_waited_for_and_not_migrated_twice(tenants
     child, results = start_child_run()
     try:
         deadline = time.monotonic() + 60
-        while not TenantUpgrade.objects.filter(tenant=held, status=Status.RUNNING).exists() \
-                and time.monotonic() < deadline:
+        while (
+            not TenantUpgrade.objects.filter(tenant=held, status=Status.RUNNING).exists()
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.1)
         assert row(held).status == Status.RUNNING and not probe.exists_in(held.schema_name)
         # The other run migrates the tenant meanwhile and commits, releasing the lock.
@@ -169,10 +174,11 @@ def test_a_tenant_another_run_holds_is_waited_for_and_not_migrated_twice(tenants
             cursor.execute(f'SET search_path = "{held.schema_name}"')
             cursor.execute(f"CREATE TABLE {probe.table} (id serial PRIMARY KEY)")
             cursor.execute(f"ALTER TABLE contacts_contact ADD COLUMN {probe.table} text")
-            cursor.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('contacts', %s, now())",
-                           [probe.migration])
+            cursor.execute(
+                "INSERT INTO django_migrations (app, name, applied) VALUES ('contacts', %s, now())", [probe.migration]
+            )
         other_run.commit()
-        migrated, done_elsewhere, errors = results.get(timeout=120)
+        _migrated, done_elsewhere, errors = results.get(timeout=120)
     finally:
         other_run.close()
         child.join(timeout=60)
