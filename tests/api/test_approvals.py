@@ -12,14 +12,15 @@ from crm.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask, De
 from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.approvals.conftest import deal_of, manager_step, org, set_flow, submit, task_for  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+# `org` (teams East under Region, West) for every test here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("org")]
 
 
 def client_of(tenant, local):
     return api_client(tenant, user_of(tenant, local))
 
 
-def test_the_inbox_lists_what_waits_on_the_caller(tenant_a, org):
+def test_the_inbox_lists_what_waits_on_the_caller(tenant_a):
     request = submit(tenant_a, deal_of(tenant_a, name="Harbour cranes"))
     task = task_for(tenant_a, request, "manager")
     inbox = client_of(tenant_a, "manager").get("/api/v1/approvals/?status=pending")
@@ -35,7 +36,7 @@ def test_the_inbox_lists_what_waits_on_the_caller(tenant_a, org):
     assert client_of(tenant_a, "sales").get("/api/v1/approvals/?status=pending").json()["count"] == 0
 
 
-def test_approving_through_the_api(tenant_a, org):
+def test_approving_through_the_api(tenant_a):
     request = submit(tenant_a, deal_of(tenant_a))
     task = task_for(tenant_a, request, "manager")
     response = client_of(tenant_a, "manager").post(
@@ -50,7 +51,7 @@ def test_approving_through_the_api(tenant_a, org):
     assert client_of(tenant_a, "manager").get("/api/v1/approvals/?status=pending").json()["count"] == 0
 
 
-def test_approving_twice_is_a_409_and_changes_nothing(tenant_a, org):
+def test_approving_twice_is_a_409_and_changes_nothing(tenant_a):
     request = submit(tenant_a, deal_of(tenant_a))
     task = task_for(tenant_a, request, "manager")
     client = client_of(tenant_a, "manager")
@@ -61,7 +62,7 @@ def test_approving_twice_is_a_409_and_changes_nothing(tenant_a, org):
         assert ApprovalTask.objects.get(pk=task.pk).status == "approved"
 
 
-def test_rejecting_needs_a_comment(tenant_a, org):
+def test_rejecting_needs_a_comment(tenant_a):
     request = submit(tenant_a, deal_of(tenant_a))
     task = task_for(tenant_a, request, "manager")
     response = client_of(tenant_a, "manager").post(f"/api/v1/approvals/{task.pk}/reject/", {}, format="json")
@@ -70,7 +71,7 @@ def test_rejecting_needs_a_comment(tenant_a, org):
         assert ApprovalTask.objects.get(pk=task.pk).status == "pending"
 
 
-def test_returning_through_the_api(tenant_a, org):
+def test_returning_through_the_api(tenant_a):
     request = submit(tenant_a, deal_of(tenant_a))
     task = task_for(tenant_a, request, "manager")
     response = client_of(tenant_a, "manager").post(
@@ -80,7 +81,7 @@ def test_returning_through_the_api(tenant_a, org):
     assert (response.json()["status"], response.json()["request_status"]) == ("returned", "returned")
 
 
-def test_someone_who_sees_the_task_but_is_not_its_approver_gets_a_403(tenant_a, org):
+def test_someone_who_sees_the_task_but_is_not_its_approver_gets_a_403(tenant_a):
     request = submit(tenant_a, deal_of(tenant_a))
     task = task_for(tenant_a, request, "manager")
     response = client_of(tenant_a, "sales").post(f"/api/v1/approvals/{task.pk}/approve/", {}, format="json")
@@ -89,7 +90,7 @@ def test_someone_who_sees_the_task_but_is_not_its_approver_gets_a_403(tenant_a, 
         assert ApprovalTask.objects.get(pk=task.pk).status == "pending"
 
 
-def test_submitting_a_deal_through_the_api_snapshots_its_values(tenant_a, org):
+def test_submitting_a_deal_through_the_api_snapshots_its_values(tenant_a):
     deal = deal_of(tenant_a, amount="250000.00")
     client = client_of(tenant_a, "sales")
     response = client.post(
@@ -113,7 +114,7 @@ def test_submitting_a_deal_through_the_api_snapshots_its_values(tenant_a, org):
         assert ApprovalRequest.objects.filter(subject_id=deal.pk).count() == 1
 
 
-def test_submitting_a_deal_the_caller_cannot_see_is_a_404(tenant_a, org):
+def test_submitting_a_deal_the_caller_cannot_see_is_a_404(tenant_a):
     theirs = deal_of(tenant_a, owner="sales2")
     response = client_of(tenant_a, "sales").post(
         "/api/v1/approval-requests/", {"kind": "deal_registration", "subject": theirs.pk}, format="json"
@@ -123,7 +124,7 @@ def test_submitting_a_deal_the_caller_cannot_see_is_a_404(tenant_a, org):
         assert not ApprovalRequest.objects.exists()
 
 
-def test_withdrawing_and_urging_through_the_api(tenant_a, org):
+def test_withdrawing_and_urging_through_the_api(tenant_a):
     request = submit(tenant_a, deal_of(tenant_a))
     client = client_of(tenant_a, "sales")
     assert client.post(f"/api/v1/approval-requests/{request.pk}/urge/").json() == {"urged": 1}
@@ -134,7 +135,7 @@ def test_withdrawing_and_urging_through_the_api(tenant_a, org):
     assert client.post(f"/api/v1/approval-requests/{request.pk}/withdraw/").status_code == 409
 
 
-def test_the_admin_sets_up_a_flow_and_each_change_is_a_new_version(tenant_a, org):
+def test_the_admin_sets_up_a_flow_and_each_change_is_a_new_version(tenant_a):
     client = client_of(tenant_a, "admin")
     made = client.post(
         "/api/v1/approval-flows/",
@@ -162,15 +163,18 @@ def test_the_admin_sets_up_a_flow_and_each_change_is_a_new_version(tenant_a, org
         f"/api/v1/approval-flows/{flow_id}/", {"steps": [{"approver_type": "manager", "levels": 2}]}, format="json"
     )
     assert changed.status_code == 200 and changed.json()["version"] == 2 and changed.json()["name"] == "Big deals"
-    assert client.post(
-        "/api/v1/approval-flows/", {"kind": "deal_registration", "name": "Twice", "steps": []}, format="json"
-    ).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/approval-flows/", {"kind": "deal_registration", "name": "Twice", "steps": []}, format="json"
+        ).status_code
+        == 400
+    )
     assert client.delete(f"/api/v1/approval-flows/{flow_id}/").status_code == 204
     with in_tenant(tenant_a):
         assert not ApprovalFlow.objects.exists()
 
 
-def test_a_wrong_step_is_a_400_naming_the_steps(tenant_a, org):
+def test_a_wrong_step_is_a_400_naming_the_steps(tenant_a):
     response = client_of(tenant_a, "admin").post(
         "/api/v1/approval-flows/",
         {"kind": "deal_registration", "name": "Bad", "steps": [{"approver_type": "role"}]},
@@ -179,7 +183,7 @@ def test_a_wrong_step_is_a_400_naming_the_steps(tenant_a, org):
     assert response.status_code == 400 and "steps" in response.json()
 
 
-def test_only_the_admin_manages_flows(tenant_a, org):
+def test_only_the_admin_manages_flows(tenant_a):
     client = client_of(tenant_a, "director")
     assert client.get("/api/v1/approval-flows/").status_code == 403
     refused = client.post(
@@ -190,7 +194,7 @@ def test_only_the_admin_manages_flows(tenant_a, org):
         assert not ApprovalFlow.objects.exists()
 
 
-def test_a_user_delegates_through_the_api(tenant_a, org):
+def test_a_user_delegates_through_the_api(tenant_a):
     client = client_of(tenant_a, "manager")
     today = timezone.localdate()
     made = client.post(

@@ -77,4 +77,3 @@ def decide(tenant, request, approver, how="approve", comment="ok"):
     with in_tenant(tenant):
         service = {"approve": services.approve, "reject": services.reject, "return": services.return_to_submitter}
         return service[how](task=task, by=user_of(tenant, approver), comment=comment)
-

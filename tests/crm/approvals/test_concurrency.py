@@ -45,9 +45,10 @@ def committed_request(committed_db, tenant_a):
 def test_an_approval_and_a_rejection_at_once_exactly_one_wins(tenant_a, committed_request):
     with in_tenant(tenant_a):
         tasks = {t.approver.email: t.pk for t in ApprovalTask.objects.filter(request=committed_request)}
+    manager, director = user_of(tenant_a, "manager"), user_of(tenant_a, "director")
     calls = [
-        (api_client(tenant_a, user_of(tenant_a, "manager")), f"/api/v1/approvals/{tasks['manager@alpha.test']}/approve/"),
-        (api_client(tenant_a, user_of(tenant_a, "director")), f"/api/v1/approvals/{tasks['director@alpha.test']}/reject/"),
+        (api_client(tenant_a, manager), f"/api/v1/approvals/{tasks[manager.email]}/approve/"),
+        (api_client(tenant_a, director), f"/api/v1/approvals/{tasks[director.email]}/reject/"),
     ]
     barrier, statuses = threading.Barrier(2), {}
 

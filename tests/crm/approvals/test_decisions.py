@@ -11,7 +11,7 @@ from crm.approvals.models import ApprovalRequest, ApprovalTask
 from crm.audit.models import AuditEvent
 from tests.conftest import in_tenant, user_of
 
-from .conftest import decide, deal_of, manager_step, set_flow, status_of, submit, task_for, tasks_of
+from .conftest import deal_of, decide, manager_step, set_flow, status_of, submit, task_for, tasks_of
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,7 @@ def test_returning_sends_the_request_back_to_draft_and_it_may_be_resubmitted(ten
     decide(tenant_a, request, "manager", "return", comment="Add the end customer's name")
     assert status_of(tenant_a, request) == "returned"
     with in_tenant(tenant_a):
-        assert Notification.objects.filter(
-            user=user_of(tenant_a, "sales"), text__startswith="Returned to you"
-        ).exists()
+        assert Notification.objects.filter(user=user_of(tenant_a, "sales"), text__startswith="Returned to you").exists()
     again = submit(tenant_a, deal)
     assert tasks_of(tenant_a, again) == [(1, "manager@alpha.test", "pending")]
 
@@ -120,6 +118,4 @@ def test_the_approver_is_notified_and_the_submitter_hears_the_outcome(tenant_a, 
         ]
     decide(tenant_a, request, "manager")
     with in_tenant(tenant_a):
-        assert Notification.objects.filter(
-            user=user_of(tenant_a, "sales"), text="Approved: Harbour cranes"
-        ).exists()
+        assert Notification.objects.filter(user=user_of(tenant_a, "sales"), text="Approved: Harbour cranes").exists()

@@ -9,7 +9,7 @@ from crm.approvals.models import ApprovalFlow, ApprovalRequest
 from crm.audit.models import AuditEvent
 from tests.conftest import in_tenant, user_of
 
-from .conftest import above, decide, deal_of, manager_step, role_step, set_flow, status_of, submit, tasks_of, user_step
+from .conftest import above, deal_of, decide, manager_step, role_step, set_flow, status_of, submit, tasks_of, user_step
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,7 @@ from .conftest import deal_of, submit
 
 def waited(tenant, request, hours):
     with in_tenant(tenant):
-        ApprovalTask.objects.filter(request=request).update(
-            created_at=timezone.now() - datetime.timedelta(hours=hours)
-        )
+        ApprovalTask.objects.filter(request=request).update(created_at=timezone.now() - datetime.timedelta(hours=hours))
 
 
 def remind(tenant, capture, now=None):
@@ -34,8 +32,9 @@ def remind(tenant, capture, now=None):
 def reminders_to(tenant, local):
     with in_tenant(tenant):
         return list(
-            Notification.objects.filter(user=user_of(tenant, local), text__startswith="Waiting for your approval")
-            .values_list("text", flat=True)
+            Notification.objects.filter(
+                user=user_of(tenant, local), text__startswith="Waiting for your approval"
+            ).values_list("text", flat=True)
         )
 
 

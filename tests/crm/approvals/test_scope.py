@@ -48,7 +48,8 @@ def test_whoever_may_see_the_subject_sees_its_requests(tenant_a, org):
     # The director sees every deal, though no task of this request is theirs.
     request = submit(tenant_a, deal_of(tenant_a))
     assert get(tenant_a, "director", f"/api/v1/approval-requests/{request.pk}/").status_code == 200
-    listed = get(tenant_a, "director", f"/api/v1/approval-requests/?kind=deal_registration&subject={request.subject_id}")
+    path = f"/api/v1/approval-requests/?kind=deal_registration&subject={request.subject_id}"
+    listed = get(tenant_a, "director", path)
     assert [row["id"] for row in listed.json()["results"]] == [request.pk]
 
 
