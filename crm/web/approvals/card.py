@@ -24,9 +24,10 @@ from crm.web.decorators import module_page
 EARLIER = 5
 
 
-def card_context(user: Any, kind: str, subject: Any, submit_label: str = "") -> dict[str, Any]:
+def card_context(user: Any, kind: str, subject: Any, submit_label: str = "", hint: str = "") -> dict[str, Any]:
     """What the card shows for `subject` (which the caller fetched through the
-    user's scope, so the user may see its requests)."""
+    user's scope, so the user may see its requests); `submit_label` names the
+    submit button, `hint` says why to submit while it may be."""
     requests = list(selectors.requests_for_subject(kind, subject.pk)[: EARLIER + 1])
     latest = requests[0] if requests else None
     pending = latest is not None and latest.status == "pending"
@@ -47,6 +48,7 @@ def card_context(user: Any, kind: str, subject: Any, submit_label: str = "") -> 
         "may_withdraw": pending and mine,
         "may_urge": pending and mine,
         "submit_label": submit_label or _("Submit for approval"),
+        "hint": hint,
         "url": reverse("approval-card", args=[kind, subject.pk]),
         "back": registry.kind_of(kind).url(subject),
     }
@@ -61,7 +63,9 @@ def _subject(user: Any, kind: str, subject_id: Any) -> Any:
 def _card_response(
     request: SignedInRequest, kind: str, subject: Any, *, message: str = "", error: str = "", changed: bool = False
 ) -> HttpResponse:
-    context = card_context(request.user, kind, subject, request.POST.get("submit_label", ""))
+    context = card_context(
+        request.user, kind, subject, request.POST.get("submit_label", ""), request.POST.get("hint", "")
+    )
     response = render(request, "crm/approvals/_card.html", {"card": {**context, "message": message, "error": error}})
     if changed:
         trigger_client_event(response, "approvals-changed")

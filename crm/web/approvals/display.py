@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -171,6 +172,8 @@ def value_rows(requests: Iterable[Any]) -> dict[int, list[tuple[str, str]]]:
             value_field = declared.get(name)
             if value_field is not None and value_field.type == "user":
                 value = names.get(value, value)
+            elif value_field is not None and value_field.type == "decimal":
+                value = floatformat(value, "2g")
             shown.append((str(value_field.label) if value_field else name, str(value)))
         rows[request.pk] = shown
     return rows

@@ -42,7 +42,7 @@ def test_the_inbox_shows_what_waits_on_me_with_the_values(tenant_a, org):
     page = browser(tenant_a, "manager").get("/approvals/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Harbour cranes" in text and "150000.00" in text and "Deal registration" in text
+    assert "Harbour cranes" in text and "150,000.00" in text and "Deal registration" in text
     assert browser(tenant_a, "sales2").get("/approvals/").content.decode().count('data-testid="approval-task"') == 0
 
 
@@ -136,7 +136,8 @@ def test_a_deal_above_the_threshold_shows_it_needs_registration(tenant_a, org):
     big, small = deal_of(tenant_a, name="Big", amount="150000.00"), deal_of(tenant_a, name="Small", amount="5000.00")
     client = browser(tenant_a, "sales")
     page = client.get(f"/deals/{big.pk}/").content.decode()
-    assert 'data-testid="approval-card"' in page and "Needed, not registered yet" in page and ">Register<" in page
+    assert 'data-testid="approval-card"' in page and ">Register<" in page
+    assert "This deal is above the amount that needs registering." in page
     assert 'data-testid="approval-card"' not in client.get(f"/deals/{small.pk}/").content.decode()
 
 
@@ -154,7 +155,7 @@ def test_registering_from_the_deals_card_submits_it_and_the_card_shows_it_pendin
     assert "Submitted for approval." in card and "Pending" in card and "Withdraw" in card
     assert "approvals-changed" in response["HX-Trigger"]
     page = client.get(f"/deals/{deal.pk}/").content.decode()
-    assert 'data-testid="deal-registration">Pending' in page and "approval.submitted" in page
+    assert 'data-testid="approval-status">Pending' in page and "approval.submitted" in page
 
 
 def test_a_deal_someone_cannot_see_cannot_be_registered_by_them(tenant_a, org):
