@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -248,10 +249,16 @@ class ApprovalFilter(django_filters.FilterSet):
         fields = ["status", "kind"]
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number only (django-filter's NumberFilter takes any decimal)."""
+
+    field_class = forms.IntegerField
+
+
 class ApprovalRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
     kind = django_filters.CharFilter(help_text="Only this kind of subject.")
-    subject = django_filters.NumberFilter(
+    subject = IntegerFilter(
         field_name="subject_id",
         help_text="With `kind`: this subject's requests, all of them if you may see the subject.",
     )
@@ -372,7 +379,10 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(
         request=SubmitSerializer,
-        responses={201: ApprovalRequestSerializer},
+        responses={
+            201: ApprovalRequestSerializer,
+            404: OpenApiResponse(response=DetailSerializer, description="No such subject, or not visible to you."),
+        },
         description="Submit a subject you may see for approval. Its kind's flow is snapshotted; steps whose "
         "conditions fail are skipped, and when none applies the request is approved at once. 400 when the "
         "subject already waits for approval; 404 when you may not see it.",

@@ -386,6 +386,8 @@ def hand_over_from_inactive_approvers(*, approver: User | None = None) -> int:
                 continue
             previous = task.approver
             assignment = approvers.route(previous, timezone.localdate(), submitter=request.submitted_by)
+            if assignment.approver.pk == previous.pk:
+                continue  # nobody active to take over (no active admin either): leave it, say nothing
             task.approver = assignment.approver
             task.on_behalf_of = task.on_behalf_of or previous
             task.handover = Handover.DEACTIVATED

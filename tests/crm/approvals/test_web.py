@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from crm.access.models import ModulePermission
 from crm.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask, Delegation
 from crm.deals.models import RegistrationRule
 from tests.conftest import host, in_tenant, user_of
@@ -248,3 +249,17 @@ def test_the_admin_sets_which_deals_need_registration(tenant_a):
     assert response.status_code == 302
     with in_tenant(tenant_a):
         assert RegistrationRule.objects.get(pk=1).threshold == Decimal("200000.00")
+
+
+def test_a_role_the_admin_hid_approvals_from_has_no_inbox_link_page_or_card(tenant_a, org):
+    registration_above(tenant_a, "100")
+    deal = deal_of(tenant_a)
+    with in_tenant(tenant_a):
+        ModulePermission.objects.create(role="sales", module="approvals", hidden=True)
+    client = browser(tenant_a, "sales")
+    assert 'href="/approvals/"' not in client.get("/").content.decode()
+    assert client.get("/approvals/").status_code == 404
+    assert 'data-testid="approval-card"' not in client.get(f"/deals/{deal.pk}/").content.decode()
+    assert client.post("/approvals/submit/", {"kind": "deal_registration", "subject": deal.pk}).status_code == 404
+    with in_tenant(tenant_a):
+        assert not ApprovalRequest.objects.exists()
