@@ -4,6 +4,8 @@ from rest_framework.routers import DefaultRouter
 from api.access import ModulePermissionViewSet, SensitiveFieldViewSet
 from api.accounts import AccountViewSet
 from api.activities import ActivityViewSet, WorklistViewSet
+from api.approval_flows import ApprovalFlowViewSet
+from api.approvals import ApprovalRequestViewSet, ApprovalViewSet, DelegationViewSet
 from api.attachments import AttachmentViewSet
 from api.auth import TokenView
 from api.backups import BackupViewSet
@@ -46,6 +48,10 @@ router.register("access/sensitive-fields", SensitiveFieldViewSet, basename="sens
 router.register("backups", BackupViewSet, basename="backup")
 router.register("customization/fields", CustomFieldViewSet, basename="custom-field")
 router.register("customization/objects", CustomObjectViewSet, basename="custom-object")
+router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("approval-requests", ApprovalRequestViewSet, basename="approval-request")
+router.register("approval-delegations", DelegationViewSet, basename="approval-delegation")
+router.register("approval-flows", ApprovalFlowViewSet, basename="approval-flow")
 
 # Records of custom objects: one route for all, the object's name from the URL
 # (the OpenAPI document lists each object's own paths: api/schema.py).

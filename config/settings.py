@@ -85,6 +85,7 @@ TENANT_APPS = [
     "crm.attachments",
     "crm.savedviews",
     "crm.builder",
+    "crm.approvals",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -229,6 +230,12 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-task-reminders": {
         "task": "crm.activities.tasks.deliver_reminders_everywhere",
         "schedule": 60.0,
+    },
+    # Approvals (crm/approvals/tasks.py): tasks of deactivated approvers handed over,
+    # approvers of tasks waiting longer than the tenant's setting reminded.
+    "sweep-approvals": {
+        "task": "crm.approvals.tasks.sweep_approvals_everywhere",
+        "schedule": 600.0,
     },
     # Accounts nobody followed up (or sold to) go back to the customer pool (crm/accounts/pool.py).
     "billing-open-missing-subscriptions": {

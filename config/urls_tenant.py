@@ -61,6 +61,8 @@ urlpatterns = [
     path("contacts/<int:pk>/activities/", activities.log_contact_activity, name="contact-log-activity"),
     path("", include("crm.web.record_urls")),
     path("", include("crm.web.custom_object_urls")),
+    path("approvals/", include("crm.web.approvals.urls")),
+    path("settings/approvals/", include("crm.web.approvals.settings_urls")),
     path("settings/", include("crm.web.settings.urls")),
     # An invited user chooses their password here (Django's password-reset check of the link).
     path(

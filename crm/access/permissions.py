@@ -11,6 +11,7 @@ MODULES = (
     "contacts",
     "leads",
     "deals",
+    "approvals",
     "activities",
     "pool",
     "products",

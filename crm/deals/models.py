@@ -121,3 +121,24 @@ class Deal(models.Model):
     @property
     def is_paused(self):
         return self.paused_until is not None
+
+
+class RegistrationRule(models.Model):
+    """Which deals must be registered (商机报备) through the approval engine: those
+    in `currency` with an amount above `threshold`. One row (pk 1), edited by
+    the admin; no threshold: no deal needs registration. There are no exchange
+    rates, so deals in another currency never need it."""
+
+    threshold = models.DecimalField(
+        _("deals above this amount need registration"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, default=default_currency, validators=[RegexValidator(CURRENCY_CODE)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="registration_rule_singleton")]
+
+    def __str__(self) -> str:
+        return "deal registration rule"

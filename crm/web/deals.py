@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from crm.accounts.selectors import accounts_visible_to
 from crm.audit.selectors import history_for
-from crm.deals import services
+from crm.deals import registration, services
 from crm.deals.selectors import (
     deal_get_for_user,
     deal_sources,
@@ -259,6 +259,7 @@ def _detail(request, deal, *, status=200, **forms):
         "stage_form": forms.get("stage_form") or DealStageForm(deal=deal),
         "pause_form": forms.get("pause_form") or PauseDealForm(),
         "action_errors": forms.get("action_errors", []),
+        "registration": registration.status_of(deal),
         **deal_timeline(request.user, deal),
         **detail_context(request.user, "deals", deals_visible_to(request.user), deal.pk),
     }

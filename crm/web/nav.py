@@ -28,6 +28,7 @@ ENTRIES = (
     Entry("deals", _("Deals"), "deals"),
     Entry("activities", _("Worklists"), "worklists"),
     Entry("activities", _("Tasks"), "tasks"),
+    Entry("approvals", _("Approvals"), "approvals"),
     # Here: one entry per custom object of the tenant (custom_object_entries).
     Entry(None, "", "custom-objects"),
     Entry(None, _("Import"), "imports"),

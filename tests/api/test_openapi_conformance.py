@@ -177,6 +177,15 @@ BUSINESS_RULES = {
     "PATCH /api/v1/customization/objects/{id}/": {"name", "label", "label_plural"},
     "DELETE /api/v1/customization/objects/{id}/": {"non_field_errors"},
     "PUT /api/v1/customization/layouts/{object_name}/{kind}/": {"sections"},
+    # Approvals: a subject that already waits for approval, a request no longer waiting
+    # (urge); a flow's steps checked as a whole (a role or an active user to name, a
+    # condition on a field the kind has, of its type), a kind that already has a flow;
+    # a delegation to oneself, ending before it starts or before today, or overlapping.
+    "POST /api/v1/approval-requests/": {"detail"},
+    "POST /api/v1/approval-requests/{id}/urge/": {"detail"},
+    "POST /api/v1/approval-flows/": {"kind", "name", "steps"},
+    "PATCH /api/v1/approval-flows/{id}/": {"name", "steps"},
+    "POST /api/v1/approval-delegations/": {"delegate", "starts_on", "ends_on"},
     # Wrong e-mail or password: CONTRACT.md, "wrong credentials → 400 or 401".
     "POST /api/v1/auth/token/": {"non_field_errors"},
     # A subdomain that is taken, reserved or no DNS label; a weak password.

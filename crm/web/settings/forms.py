@@ -21,6 +21,7 @@ MODULE_LABELS = {
     "contacts": _("Contacts"),
     "leads": _("Leads"),
     "deals": _("Deals"),
+    "approvals": _("Approvals"),
     "activities": _("Activities"),
     "pool": _("Customer pool"),
     "products": _("Products"),
