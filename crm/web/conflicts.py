@@ -81,10 +81,12 @@ class Conflict(Exception):
         new version, and messages saying who changed what."""
         stale, record = self.form, self.record
         current, _custom = build(record, None)
+        # (A field the admin took off the form meanwhile is no longer the user's business.)
+        changes = {name: who for name, who in self.changes.items() if name in current.fields}
         mine = set(stale.changed_data)
         data = QueryDict(mutable=True)
         data.update(stale.data)
-        for name in self.changes:
+        for name in changes:
             if name not in mine:
                 shown = _as_posted(current[name])
                 data.setlist(name, shown)
@@ -93,7 +95,7 @@ class Conflict(Exception):
         form, custom = build(record, data)
         custom.is_valid()
         lines = [_("Someone else saved this record while you were editing it:")]
-        for name, who in self.changes.items():
+        for name, who in changes.items():
             value = _shown(current[name])
             lines.append(
                 _("%(field)s is now “%(value)s” (changed by %(who)s).")
