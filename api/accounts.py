@@ -328,6 +328,7 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
     """Accounts (companies or people) visible to the caller."""
 
     serializer_class = AccountSerializer
+    versioned = True
     filterset_class = AccountFilter
     search_fields = ["name", "email", "phone", "industry", "region"]
     ordering_fields = ["name", "created_at", "updated_at", "id", "level", "status", "last_contacted_at"]
@@ -352,8 +353,8 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
         return services.update_account(account=account, by=by, **fields)
 
     @staticmethod
-    def delete_record(account, *, by):
-        services.delete_account(account=account, by=by)
+    def delete_record(account, *, by, expected_version=None):
+        services.delete_account(account=account, by=by, expected_version=expected_version)
 
     @extend_schema(
         parameters=[DuplicateQuerySerializer],
@@ -370,7 +371,7 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
 
     @extend_schema(
         request=MergeSerializer,
-        responses=AccountSerializer,
+        responses={200: AccountSerializer, 403: FORBIDDEN},
         description="Merge another account into this one: its contacts, deals, activities, leads, shares "
         "and watchers move here, blank fields are filled from it, and it is deleted.",
     )

@@ -1,7 +1,6 @@
 """Billing API: the tenant admin's subscription (tenant host) and Stripe's
 webhook (public host). Thin over billing.services and billing.webhooks."""
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -51,13 +50,7 @@ class SubscriptionView(APIView):
     def patch(self, request):
         serializer = SubscriptionChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        values = dict(serializer.validated_data)
-        cancel = values.pop("cancel_at_period_end", None)
-        with transaction.atomic():
-            if values:
-                services.change_subscription(tenant=request.tenant, **values)
-            if cancel is not None:
-                services.set_cancel_at_period_end(tenant=request.tenant, cancel=cancel)
+        services.update_subscription(tenant=request.tenant, **serializer.validated_data)
         request.tenant.refresh_from_db()
         return Response(SubscriptionSerializer(selectors.subscription_summary(request.tenant)).data)
 

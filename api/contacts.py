@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.accounts import MergeSerializer, RecordActionsMixin, share_actions
+from api.accounts import FORBIDDEN, MergeSerializer, RecordActionsMixin, share_actions
 from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
@@ -134,6 +134,7 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
     """Contacts visible to the caller."""
 
     serializer_class = ContactSerializer
+    versioned = True
     filterset_class = ContactFilter
     search_fields = ["first_name", "last_name", "email", "phone", "title", "account__name"]
     ordering_fields = ["first_name", "last_name", "email", "created_at", "updated_at", "id"]
@@ -150,8 +151,8 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
         return services.update_contact(contact=contact, by=by, **fields)
 
     @staticmethod
-    def delete_record(contact, *, by):
-        services.delete_contact(contact=contact, by=by)
+    def delete_record(contact, *, by, expected_version=None):
+        services.delete_contact(contact=contact, by=by, expected_version=expected_version)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -176,7 +177,7 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
 
     @extend_schema(
         request=MergeSerializer,
-        responses=ContactSerializer,
+        responses={200: ContactSerializer, 403: FORBIDDEN},
         description="Merge another contact into this one: its account links, deals, activities and "
         "shares move here, blank fields are filled from it, and it is deleted.",
     )

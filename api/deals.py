@@ -249,6 +249,7 @@ class DealViewSet(RecordViewSet):
     """Deals visible to the caller."""
 
     serializer_class = DealSerializer
+    versioned = True
     filterset_class = DealFilter
     search_fields = ["name", "account__name"]
     ordering_fields = ["name", "amount", "expected_close_date", "closed_at", "created_at", "updated_at", "id"]
@@ -262,8 +263,8 @@ class DealViewSet(RecordViewSet):
         return services.update_deal(deal=deal, by=by, **fields)
 
     @staticmethod
-    def delete_record(deal, *, by):
-        services.delete_deal(deal=deal, by=by)
+    def delete_record(deal, *, by, expected_version=None):
+        services.delete_deal(deal=deal, by=by, expected_version=expected_version)
 
     def _input(self, serializer_class):
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())

@@ -7,7 +7,9 @@ from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.preconditions import PreconditionFailed
 from billing.gateway import StripeUnavailable
+from crm.audit.versions import StaleRecord
 from crm.builder.ddl import Busy
 from crm.users.login_throttle import LockedOut
 from crm.users.services import SeatLimitReached
@@ -31,6 +33,9 @@ def exception_handler(exc, context):
         # A module builder change found its table in use: nothing changed, try again (docs/decisions/008).
         exc = exceptions.APIException(detail=str(exc))
         exc.status_code = 409
+    elif isinstance(exc, StaleRecord):
+        # If-Match named an older version of the record: nothing was written.
+        exc = PreconditionFailed(detail=str(exc))
     elif isinstance(exc, LockedOut):
         exc = exceptions.Throttled(wait=exc.retry_after, detail="Too many failed sign-ins.")
     response = drf_exception_handler(exc, context)

@@ -75,10 +75,22 @@ class ConvertSerializer(StrictJSONTypes, serializers.Serializer):
         return fields
 
 
+class ConvertedLeadSerializer(LeadSerializer):
+    not_copied = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text="{module: [field]}: the lead's values not copied, as those fields are hidden from your role.",
+    )
+
+    class Meta(LeadSerializer.Meta):
+        fields = [*LeadSerializer.Meta.fields, "not_copied"]
+
+
 class LeadViewSet(RecordViewSet):
     """Leads visible to the caller."""
 
     serializer_class = LeadSerializer
+    versioned = True
     filterset_fields = ["owner", "status", "source"]
     search_fields = ["first_name", "last_name", "company", "email", "phone"]
     ordering_fields = ["first_name", "last_name", "company", "status", "created_at", "updated_at", "id"]
@@ -93,18 +105,23 @@ class LeadViewSet(RecordViewSet):
         return services.update_lead(lead=lead, by=by, **fields)
 
     @staticmethod
-    def delete_record(lead, *, by):
-        services.delete_lead(lead=lead, by=by)
+    def delete_record(lead, *, by, expected_version=None):
+        services.delete_lead(lead=lead, by=by, expected_version=expected_version)
 
     @extend_schema(
         request=ConvertSerializer,
+        responses=ConvertedLeadSerializer,
         description="Turn the lead into an account (or attach it to one), a contact and optionally a "
-        "deal, in one step. A lead converts once; a second attempt is a 400.",
+        "deal, in one step. A lead converts once; a second attempt is a 400. An `amount` is refused "
+        "when the deals' amount is hidden from your role; the lead's values are not copied into fields "
+        "of the contact or deal hidden from your role (they stay empty): `not_copied` names them.",
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def convert(self, request, pk=None):
         lead = self.get_object()
         serializer = ConvertSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        lead = services.convert_lead(lead=lead, by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(selectors.lead_get_for_user(request.user, lead.pk)).data)
+        converted = services.convert_lead(lead=lead, by=request.user, **serializer.validated_data)
+        data = dict(self.get_serializer(selectors.lead_get_for_user(request.user, converted.pk)).data)
+        data["not_copied"] = converted.not_copied
+        return Response(data)

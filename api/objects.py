@@ -9,7 +9,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
+from api import preconditions
 from api.custom_fields import add_custom_fields, custom_data
 from api.exports import export_action
 from api.fields import StrictJSONTypes
@@ -34,8 +36,10 @@ class CustomRecordSerializer(SensitiveFieldsMixin, StrictJSONTypes, serializers.
 
 
 class CustomRecordViewSet(viewsets.ModelViewSet):
-    """Records of one custom object visible to the caller (owner, team, shares, as for built-in records)."""
+    """Records of one custom object visible to the caller (owner, team, shares, as for built-in records),
+    versioned as they are: ETag and If-Match (api/preconditions.py)."""
 
+    versioned = True
     serializer_class = CustomRecordSerializer
     permission_classes = [IsAuthenticated, ModuleAccess]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -112,10 +116,39 @@ class CustomRecordViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         custom = custom_data(data, self.custom_fields())
         serializer.instance = services.update_record(
-            self.object_name(), serializer.instance, by=self.request.user, values=custom, **data
+            self.object_name(),
+            serializer.instance,
+            by=self.request.user,
+            values=custom,
+            expected_version=preconditions.expected_version(self.request),
+            **data,
         )
 
     def perform_destroy(self, instance):
-        services.delete_record(self.object_name(), instance, by=self.request.user)
+        services.delete_record(
+            self.object_name(),
+            instance,
+            by=self.request.user,
+            expected_version=preconditions.expected_version(self.request),
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        response["ETag"] = preconditions.etag_of(instance)
+        return response
+
+    def create(self, request, *args, **kwargs):
+        return self._with_etag(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):
+        return self._with_etag(super().update(request, *args, **kwargs))
+
+    def _with_etag(self, response):
+        record = getattr(response.data, "serializer", None)
+        record = getattr(record, "instance", None)
+        if record is not None and response.status_code < 300:
+            response["ETag"] = preconditions.etag_of(record)
+        return response
 
     export = export_action()

@@ -1,8 +1,10 @@
-from django.db import models, transaction
+from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
+from api import preconditions
 from api.custom_fields import add_custom_fields, custom_data
 from api.permissions import ModuleAccess
 from api.representation import DirectRead
@@ -11,7 +13,6 @@ from crm.access import permissions
 from crm.builder import objects as builder_objects
 from crm.builder import query as custom_query
 from crm.builder import selectors as builder
-from crm.builder import services as builder_services
 
 _masking_serializers = {}
 
@@ -28,19 +29,26 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     Records of the module builder's built-in objects (accounts, contacts, leads,
     deals) also carry the tenant's custom fields as top-level keys, read from
-    the tenant's schema once per request (docs/decisions/008): read, written in
-    the same transaction as the record, filtered (`?<name>=`, `__gte`, ...),
-    sorted and searched.
+    the tenant's schema once per request (docs/decisions/008): read, written
+    (handed to the record's service as `custom=`, which writes them in the
+    record's transaction), filtered (`?<name>=`, `__gte`, ...), sorted and
+    searched.
 
     A field masked for the caller's role (crm.access.permissions.masked_fields),
     built-in or custom, is neither searched nor sorted by, and a filter on it
     is a 400: none of them may tell its hidden value.
+
+    A `versioned` viewset (records with a version, crm.audit.versions) answers
+    GET, POST and PATCH of a record with its ETag and passes If-Match on
+    PATCH and DELETE to its services as `expected_version` (api/preconditions.py).
+    Nothing here opens a transaction: each write is one service call.
     """
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
     permission_classes = [IsAuthenticated, ModuleAccess]
     module = None
+    versioned = False
 
     def initial(self, request, *args, **kwargs):
         if self.module is None:
@@ -118,28 +126,41 @@ class RecordViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         custom = custom_data(data, self.custom_fields())
-        with transaction.atomic():
-            instance = self.create_record(by=self.request.user, **data)
-            self._write_custom(instance, custom)
-        serializer.instance = self._with_custom_values(instance)
+        if custom:
+            data["custom"] = custom
+        instance = self.create_record(by=self.request.user, **data)
+        serializer.instance = self._written = self._with_custom_values(instance)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         custom = custom_data(data, self.custom_fields())
-        with transaction.atomic():
-            instance = self.update_record(serializer.instance, by=self.request.user, **data)
-            self._write_custom(instance, custom)
-        serializer.instance = self._with_custom_values(instance)
-
-    def _write_custom(self, instance, custom):
         if custom:
-            builder_services.set_custom_values(
-                object_name=self.builder_object(),
-                record_id=instance.pk,
-                values=custom,
-                fields=self.custom_fields(),
-                by=self.request.user,
-            )
+            data["custom"] = custom
+        if self.versioned:
+            data["expected_version"] = preconditions.expected_version(self.request)
+        instance = self.update_record(serializer.instance, by=self.request.user, **data)
+        serializer.instance = self._written = self._with_custom_values(instance)
 
     def perform_destroy(self, instance):
-        self.delete_record(instance, by=self.request.user)
+        if self.versioned:
+            self.delete_record(
+                instance, by=self.request.user, expected_version=preconditions.expected_version(self.request)
+            )
+        else:
+            self.delete_record(instance, by=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        return self._with_etag(response, instance)
+
+    def create(self, request, *args, **kwargs):
+        return self._with_etag(super().create(request, *args, **kwargs), getattr(self, "_written", None))
+
+    def update(self, request, *args, **kwargs):
+        return self._with_etag(super().update(request, *args, **kwargs), getattr(self, "_written", None))
+
+    def _with_etag(self, response, record):
+        if self.versioned and record is not None and response.status_code < 300:
+            response["ETag"] = preconditions.etag_of(record)
+        return response

@@ -6,9 +6,12 @@ import copy
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
+
+from api.preconditions import ETAG_DESCRIPTION, IF_MATCH_DESCRIPTION
 
 _DETAIL = {
     "type": "object",
@@ -35,6 +38,16 @@ class AutoSchema(openapi.AutoSchema):
             errors["401"] = ("Not authenticated, or a token of another tenant", self._component("Error", _DETAIL))
         if "{" in self.path:
             errors["404"] = ("Not found, or not visible to you", self._component("Error", _DETAIL))
+        if self._versioned() and self._action() in ("partial_update", "update", "destroy"):
+            # api/preconditions.py, and crm.access.ownership for who may give a record away.
+            errors["403"] = (
+                "Only the record's owner, their managers, directors and admins may change its owner or delete it",
+                self._component("Error", _DETAIL),
+            )
+            errors["412"] = (
+                "The record changed since the version in If-Match; nothing was changed",
+                self._component("Error", _DETAIL),
+            )
         elif self._is_paginated_list():
             errors["404"] = ("No such page", self._component("Error", _DETAIL))
         for status, (description, ref) in errors.items():
@@ -77,6 +90,31 @@ class AutoSchema(openapi.AutoSchema):
             ):
                 schema["pattern"] = _NO_NUL
         return parameters
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if not self._versioned():
+            return parameters
+        action = self._action()
+        if action in ("partial_update", "update", "destroy"):
+            parameters = [
+                *parameters,
+                OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description=IF_MATCH_DESCRIPTION),
+            ]
+        if action in ("retrieve", "create", "partial_update", "update"):
+            parameters = [
+                *parameters,
+                OpenApiParameter(
+                    "ETag", str, OpenApiParameter.HEADER, response=[200, 201], description=ETAG_DESCRIPTION
+                ),
+            ]
+        return parameters
+
+    def _versioned(self):
+        return getattr(self.view, "versioned", False)
+
+    def _action(self):
+        return getattr(self.view, "action", None)
 
     def _is_paginated_list(self):
         return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None

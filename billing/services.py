@@ -164,6 +164,17 @@ def set_cancel_at_period_end(*, tenant, cancel):
     return subscription
 
 
+@transaction.atomic
+def update_subscription(*, tenant, seats=None, interval=None, plan=None, cancel_at_period_end=None):
+    """PATCH /billing/subscription/: change seats, interval and/or plan
+    (change_subscription), and ask for or withdraw cancellation at the end of
+    the period (set_cancel_at_period_end), in one transaction: both or neither."""
+    if seats is not None or interval is not None or plan is not None:
+        change_subscription(tenant=tenant, seats=seats, interval=interval, plan=plan)
+    if cancel_at_period_end is not None:
+        set_cancel_at_period_end(tenant=tenant, cancel=cancel_at_period_end)
+
+
 def refresh_from_stripe(*, subscription_id, reason):
     """Re-read a subscription from Stripe and apply it: what every webhook handler
     does instead of trusting the event's copy, so that late or out-of-order

@@ -1,5 +1,11 @@
 """What a role may do beyond record scope: administer, use a module, read a field."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from crm.access.models import ModulePermission, SensitiveField
 from crm.builder.selectors import custom_objects
 from crm.users.models import Role
@@ -84,6 +90,27 @@ def masked_fields(user, module):
         lambda: tuple(SensitiveField.objects.filter(module=module).values_list("field", "hidden_from")),
     )
     return {field for field, roles in rows if user.role in roles}
+
+
+def check_writable(user: Any, module: str, names: Iterable[str]) -> None:
+    """ValidationError naming each of the fields `names` of `module` that `user`
+    sees masked: a role may not write a field hidden from it, on a create or an
+    update, built-in or custom, whichever way the write comes (the record
+    services call this; a caller that is no user, a task, is not limited)."""
+    if user is None:
+        return
+    refused = sorted(set(names) & masked_fields(user, module))
+    if refused:
+        raise ValidationError({name: [_("You cannot change this field.")] for name in refused})
+
+
+def writable_values(user: Any, module: str, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(`values` without the fields of `module` that `user` sees masked, the names
+    left out): for writes whose values `user` did not type (a lead's, copied
+    into what it converts into), which leave a masked field as it is instead of
+    failing."""
+    masked = masked_fields(user, module) if user is not None else set()
+    return {k: v for k, v in values.items() if k not in masked}, sorted(set(values) & masked)
 
 
 def masked_payload(payload, masked):

@@ -18,7 +18,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.accounts import selectors, sharing
+from crm.access.ownership import owner_or_above
+from crm.accounts import selectors
 from crm.accounts.models import Account, PoolSettings
 from crm.audit import services as audit
 from crm.users.models import User
@@ -87,7 +88,7 @@ def release(*, account, by, reason=""):
     account = Account.objects.select_for_update().get(pk=account.pk)
     if account.owner_id is None:
         raise ValidationError(_("This account is already in the pool."))
-    if not sharing.owner_or_above(by, account):
+    if not owner_or_above(by, account):
         raise PermissionDenied(_("Only the owner, their managers and directors may release this account."))
     previous = account.owner_id
     _to_pool(account)

@@ -4,10 +4,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.access.ownership import resolve_owner
+from crm.access import permissions
+from crm.access.ownership import check_may_delete, check_may_merge, new_owner, resolve_owner
 from crm.accounts import matching, merging, selectors, sharing
 from crm.accounts.models import Account, AccountWatch
 from crm.audit import services as audit
+from crm.audit import versions
 from crm.builder import services as builder
 
 # What create and update take besides name and owner.
@@ -76,19 +78,34 @@ def check_duplicates(*, by, name="", phone="", email="", exclude_pk=None):
         )
 
 
-@transaction.atomic
-def create_account(*, by, name, owner=None, primary_contact=None, allow_duplicates=True, **details):
-    """Create an account owned by `owner` (default: `by`), with its audit row.
+def _primary_contact_errors(exc):
+    """A ValidationError of the primary contact's service, under `primary_contact`
+    ("email: ..."), which is what the account's caller sent."""
+    messages = []
+    for field, errors in exc.message_dict.items():
+        prefix = "" if field in ("primary_contact", "__all__") else f"{field}: "
+        messages.extend(f"{prefix}{message}" for message in errors)
+    return ValidationError({"primary_contact": messages})
 
-    `details`: any of DETAIL_FIELDS. `primary_contact` ({first_name, last_name,
-    email, phone, title, role}) links the account's first contact: an existing
-    one `by` can see with the same e-mail or phone, else a new one.
+
+@transaction.atomic
+def create_account(*, by, name, owner=None, primary_contact=None, allow_duplicates=True, custom=None, **details):
+    """Create an account owned by `owner` (default: `by`), with its custom field
+    values (`custom`: {api_key: value} already checked by crm.builder.values)
+    and its audit rows, in one transaction.
+
+    `details`: any of DETAIL_FIELDS. A field masked for `by`'s role
+    (crm.access.permissions) may not be given. `primary_contact` ({first_name,
+    last_name, email, phone, title, role}) links the account's first contact:
+    an existing one `by` can see with the same e-mail or phone, else a new one
+    (its errors come back under `primary_contact`).
     Unless `allow_duplicates`, raises PossibleDuplicates (nothing saved) when the
     account looks like one `by` can see or the pool holds.
     """
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"create_account() got unexpected fields {sorted(unknown)}")
+    permissions.check_writable(by, "accounts", [*details, *(custom or {})])
     if "tags" in details:
         details["tags"] = _clean_tags(details["tags"])
     account = Account(name=name, owner=resolve_owner(by=by, owner=owner), **details)
@@ -99,39 +116,80 @@ def create_account(*, by, name, owner=None, primary_contact=None, allow_duplicat
     account.owner_since = timezone.now()
     account.save()
     audit.record(actor=by, action="account.created", target=account, payload={"name": name})
+    if custom:
+        builder.set_custom_values(object_name="accounts", record_id=account.pk, values=custom, by=by)
     if primary_contact:
         # Imported here: crm.contacts.services imports this module (a contact can create its company).
         from crm.contacts.services import attach_or_create_contact
 
-        attach_or_create_contact(by=by, account=account, owner=account.owner, **primary_contact)
+        try:
+            attach_or_create_contact(by=by, account=account, owner=account.owner, **primary_contact)
+        except ValidationError as exc:
+            raise _primary_contact_errors(exc) from exc
     return account
 
 
+# Besides the changed fields, what an update saves when they change.
+_DERIVED = {
+    "name": ("name_key",),
+    "kind": ("name_key",),
+    "phone": ("phone_key",),
+    "email": ("email_key",),
+    "owner": ("owner_since",),
+}
+
+
 @transaction.atomic
-def update_account(*, account, by, **values):
-    """Change the given fields of an account `by` can see; records old → new.
+def update_account(*, account, by, custom=None, expected_version=None, **values):
+    """Change the given fields (and `custom` field values) of an account `by` can
+    see, in one transaction; records old → new.
+
+    Only what changes is written (the other columns keep what anyone else saved
+    meanwhile), on the row as it is now, locked; nothing changed, nothing
+    written. `expected_version` (crm.audit.versions): StaleRecord, and nothing
+    written, when the account is no longer at that version. A field masked for
+    `by`'s role is refused (ValidationError naming it); a new owner only from
+    its owner, their managers, directors and admins (PermissionDenied).
     An owner change restarts the pool's clock; taking the owner away is `release`."""
+    unknown = set(values) - set(_EDITABLE)
+    if unknown:
+        raise TypeError(f"update_account() got unexpected fields {sorted(unknown)}")
+    versions.lock(account)
+    versions.check(account, expected_version)
+    permissions.check_writable(by, "accounts", [*values, *(custom or {})])
     if "owner" in values:
         if values["owner"] is None:
             raise ValidationError({"owner": [_("To put an account in the pool, release it.")]})
-        values["owner"] = resolve_owner(by=by, owner=values["owner"])
+        values["owner"] = new_owner(by=by, record=account, owner=values["owner"])
     if "tags" in values:
         values["tags"] = _clean_tags(values["tags"])
     diff = audit.changes(account, _EDITABLE, values)
-    for field, value in values.items():
-        setattr(account, field, value)
+    for field in diff:
+        setattr(account, field, values[field])
     _validate(account)
     if "owner" in diff:
         account.owner_since = timezone.now()
     set_keys(account)
-    account.save()
+    changed = dict(diff)
+    if custom:
+        changed.update(builder.set_custom_values(object_name="accounts", record_id=account.pk, values=custom, by=by))
     if diff:
         audit.record(actor=by, action="account.updated", target=account, payload=diff)
+    if changed:
+        # Last, after the audit rows: the new version is stamped after them.
+        derived = [name for field in diff for name in _DERIVED.get(field, ())]
+        account.save(update_fields=sorted({*diff, *derived, "updated_at"}))
     return account
 
 
 @transaction.atomic
-def delete_account(*, account, by):
+def delete_account(*, account, by, expected_version=None):
+    """Delete an account (its owner, their managers, directors and admins only:
+    PermissionDenied otherwise), with its audit row; StaleRecord when it is no
+    longer at `expected_version`."""
+    versions.lock(account)
+    versions.check(account, expected_version)
+    check_may_delete(by=by, record=account)
     audit.record(actor=by, action="account.deleted", target=account, payload={"name": account.name})
     sharing.delete_shares(account)
     account.delete()
@@ -139,17 +197,19 @@ def delete_account(*, account, by):
 
 @transaction.atomic
 def merge_accounts(*, keep, other, by):
-    """Merge `other` into `keep` (both already checked visible to `by`): every
-    record pointing at `other` (contacts and their links, deals, activities,
-    leads, shares, watches, ... of any app) moves to `keep`, blank fields of
-    `keep` (custom fields too) are filled from `other`, lookups of custom fields
-    at `other` point at `keep`, tags are joined, an audit row goes on each,
-    and `other` is deleted. Returns `keep`."""
+    """Merge `other` into `keep` (both already checked visible to `by`, and both
+    `by`'s to give away: crm.access.ownership.check_may_merge): every record
+    pointing at `other` (contacts and their links, deals, activities, leads,
+    shares, watches, ... of any app) moves to `keep`, blank fields of `keep`
+    (custom fields too) are filled from `other`, lookups of custom fields at
+    `other` point at `keep`, tags are joined, an audit row goes on each, and
+    `other` is deleted. Returns `keep`."""
     if keep.pk == other.pk:
         raise ValidationError({"other": [_("An account cannot be merged with itself.")]})
     first, second = sorted([keep.pk, other.pk])
     locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[first, second])}
     keep, other = locked[keep.pk], locked[other.pk]
+    check_may_merge(by=by, keep=keep, other=other)
     filled = merging.fill_blanks(keep=keep, other=other, fields=_MERGE_FILLS)
     if set(other.tags) - set(keep.tags):
         keep.tags = _clean_tags([*keep.tags, *other.tags])
@@ -161,7 +221,6 @@ def merge_accounts(*, keep, other, by):
     if keep.last_contacted_at is None or (other.last_contacted_at and other.last_contacted_at > keep.last_contacted_at):
         keep.last_contacted_at = other.last_contacted_at
     set_keys(keep)
-    keep.save()
     audit.record(actor=by, action="account.merged_into", target=other, payload={"into": keep.pk, "name": other.name})
     audit.record(
         actor=by,
@@ -169,6 +228,8 @@ def merge_accounts(*, keep, other, by):
         target=keep,
         payload={"other": other.pk, "other_name": other.name, "moved": moved, "filled": filled},
     )
+    # After the audit rows: the save stamps keep's new version.
+    keep.save()
     other.delete()
     return keep
 

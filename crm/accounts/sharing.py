@@ -6,17 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm.access import scope
 from crm.access.models import RecordShare
+from crm.access.ownership import owner_or_above
 from crm.audit import services as audit
-
-
-def owner_or_above(user, record):
-    """Whether `user` may give a record away (share, release): its owner, their
-    managers, directors and admins; not someone it is only shared with."""
-    if scope.sees_everything(user):
-        return True
-    return record.owner_id is not None and record.owner_id in scope.owner_ids_in_scope(user)
 
 
 def shared_with(record):

@@ -1,5 +1,6 @@
 from django.db.models import Max
 
+from crm.audit import versions
 from crm.audit.models import AuditEvent
 
 
@@ -16,3 +17,16 @@ def history_for(record):
 def highest_target_id(target_type):
     """The highest record id any audit row of `target_type` names (0 if none)."""
     return AuditEvent.objects.filter(target_type=target_type).aggregate(top=Max("target_id"))["top"] or 0
+
+
+def changes_since(record, version):
+    """The audit rows of one record written after its `version` (crm.audit.versions),
+    oldest first, with who did it: what someone else saved while a form opened at
+    that version was being filled in. The record services write a change's audit
+    rows before the save that stamps the new version, so the rows of the write
+    that made `version` are not among them. The caller has already checked that
+    the user may see `record`."""
+    moment = versions.moment_of(version)
+    if moment is None:
+        return AuditEvent.objects.none()
+    return history_for(record).filter(created_at__gt=moment).order_by("created_at", "id")

@@ -10,7 +10,9 @@ name the input at fault (the keys of the customization API: "object", "name",
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -21,14 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from crm.access import permissions
 from crm.access import services as access_services
-from crm.access.ownership import resolve_owner
+from crm.access.ownership import check_may_delete, new_owner, resolve_owner
 from crm.access.permissions import MODULES, custom_object_module
 from crm.activities.models import Activity
 from crm.attachments import selectors as attachment_selectors
 from crm.attachments import services as attachment_services
 from crm.audit import selectors as audit_selectors
 from crm.audit import services as audit
+from crm.audit import versions
 from crm.builder import ddl, dynamic, objects, query, selectors, shapes
 from crm.builder import values as field_values
 from crm.builder.models import CustomField, CustomObject, FieldType, Layout
@@ -642,6 +646,55 @@ def save_layout(*, by, object_name, kind, sections):
     return layout
 
 
+def create_placed_field(*, by: Any, object_name: str, show_on_list: bool = False, **definition: Any) -> CustomField:
+    """create_field (`definition`: its name, label, type and options), and the new
+    field placed in one transaction with it: at the end of the form layout the
+    admin saved (a default form shows every field anyway) and, if
+    `show_on_list`, at the end of the list's columns (as they were before the
+    field existed: a custom object's default list follows its fields)."""
+    with transaction.atomic():
+        visible = selectors.fields_for(object_name)
+        form_layout = selectors.layout_for(object_name, Layout.Kind.FORM)
+        if form_layout == selectors.default_layout(object_name, Layout.Kind.FORM, visible):
+            form_layout = None
+        columns = selectors.layout_for(object_name, Layout.Kind.LIST)
+        created = create_field(by=by, object_name=object_name, **definition)
+        if form_layout:
+            sections = [dict(section) for section in form_layout]
+            sections[-1]["fields"] = [*sections[-1].get("fields", []), created.name]
+            save_layout(by=by, object_name=object_name, kind=Layout.Kind.FORM, sections=sections)
+        if show_on_list:
+            save_layout(by=by, object_name=object_name, kind=Layout.Kind.LIST, sections=[*columns, created.name])
+        elif columns != selectors.layout_for(object_name, Layout.Kind.LIST):
+            # A custom object's default list shows its first fields; keep it as it was, without this one.
+            save_layout(by=by, object_name=object_name, kind=Layout.Kind.LIST, sections=columns)
+    return created
+
+
+def reorder_fields(*, object_name: str, names: Sequence[str], by: Any) -> list[CustomField]:
+    """Put the live custom fields of `object_name` in the order of `names`
+    (every live field's name, once): they are numbered 0, 1, 2… afresh, so
+    equal or gapped positions (from the API) end up as listed. One transaction
+    (the fields locked meanwhile); an audit row per field whose position
+    changed, as update_field writes. ValidationError {"names": [...]} when
+    `names` is not exactly the object's live fields. Returns the fields in order."""
+    with transaction.atomic():
+        fields = list(selectors.custom_fields(object_name=object_name).select_for_update())
+        by_name = {field.name: field for field in fields}
+        if (
+            not isinstance(names, (list, tuple))
+            or not all(isinstance(name, str) for name in names)
+            or len(names) != len(set(names))
+            or set(names) != set(by_name)
+        ):
+            raise ValidationError({"names": [_("Give every field of the object once, in the new order.")]})
+        ordered = [by_name[name] for name in names]
+        for position, field in enumerate(ordered):
+            if field.position != position:
+                ordered[position] = update_field(field, by=by, position=position)
+    return ordered
+
+
 # Values ---------------------------------------------------------------------------
 
 _VIOLATIONS = {
@@ -727,9 +780,10 @@ def set_custom_values(*, object_name, record_id, values, fields=None, by=None):
     transaction, and field-level history: one audit row `<record>.updated` on
     the record (actor `by`; None for the system) with {api_key: {"label", "old",
     "new"}} for each value that changed. A value PostgreSQL refuses (two writers
-    racing for a unique value) is a ValidationError naming the field."""
+    racing for a unique value) is a ValidationError naming the field. Returns
+    that {api_key: {"label", "old", "new"}} ({} when nothing changed)."""
     if not values:
-        return
+        return {}
     if fields is None:
         fields = selectors.fields_for(object_name, include_hidden=True)
     table = objects.table_for(object_name)
@@ -745,6 +799,7 @@ def set_custom_values(*, object_name, record_id, values, fields=None, by=None):
                 diff[field.api_key] = change
         if diff:
             _audit(by, _updated_action(object_name), _record_ref(object_name, record_id), diff)
+    return diff
 
 
 def _write_values(table, fields, pairs, record_id):
@@ -783,8 +838,10 @@ def _record_name(name, errors):
 def create_record(object_name, *, by, name, owner=None, values=None):
     """Create a record of a live custom object owned by `owner` (default: `by`),
     with its custom values (keyed by field name; checked here) in one INSERT;
-    an audit row. Returns the record with its custom fields annotated."""
+    an audit row. A field masked for `by`'s role may not be given. Returns the
+    record with its custom fields annotated."""
     selectors.custom_object_get(object_name)
+    permissions.check_writable(by, custom_object_module(object_name), values or {})
     errors = {}
     name = _record_name(name, errors)
     fields = selectors.fields_for(object_name, include_hidden=True)
@@ -824,9 +881,13 @@ def _fresh(object_name, pk, fields):
     return query.with_custom_fields(model.objects.filter(pk=pk), object_name, fields).get()
 
 
-def update_record(object_name, record, *, by, values=None, **changes):
+def update_record(object_name, record, *, by, values=None, expected_version=None, **changes):
     """Change a record (one `by` can see): `name`, `owner` and custom values
-    (keyed by field name; checked here), in one transaction; old → new in the audit row."""
+    (keyed by field name; checked here), in one transaction; old → new in the
+    audit row. Only what changes is written, on the row as it is now, locked;
+    nothing changed, nothing written. As for built-in records: StaleRecord when
+    it is no longer at `expected_version` (crm.audit.versions), a field masked
+    for `by` refused, a new owner only from its owner and above."""
     errors = {}
     for key in changes:
         if key not in ("name", "owner"):
@@ -841,31 +902,44 @@ def update_record(object_name, record, *, by, values=None, **changes):
         cleaned = {}
     if errors:
         raise ValidationError(errors)
-    if "owner" in changes:
-        changes["owner"] = resolve_owner(by=by, owner=changes["owner"])
-    diff = audit.changes(record, ["name", "owner"], changes)
-    pairs = _assignments(fields, cleaned)
     with transaction.atomic():
+        versions.lock(record)
+        versions.check(record, expected_version)
+        permissions.check_writable(by, custom_object_module(object_name), [*changes, *(values or {})])
+        if "owner" in changes:
+            changes["owner"] = new_owner(by=by, record=record, owner=changes["owner"])
+        diff = audit.changes(record, ["name", "owner"], changes)
+        pairs = _assignments(fields, cleaned)
         table = objects.table_for(object_name)
         # Locked, so the old values recorded are those this write replaces.
         before = _stored_values(table, [f for f, _v in pairs], record.pk, lock=True)
+        pairs = [(f, v) for f, v in pairs if f.api_key not in before or _changed(f, before[f.api_key], v)]
         for field, value in pairs:
-            change = value_change(field, before.get(field.api_key), value)
-            if change["old"] != change["new"]:
-                diff[field.api_key] = change
-        for key, value in changes.items():
-            setattr(record, key, value)
-        record.save(update_fields=[*changes, "updated_at"])
+            diff[field.api_key] = value_change(field, before.get(field.api_key), value)
+        for key in set(diff) & set(changes):
+            setattr(record, key, changes[key])
         _write_values(table, fields, pairs, record.pk)
         if diff:
             _audit(by, f"{object_name}.updated", record, diff)
+            # Last, after the audit row: the new version is stamped after it.
+            record.save(update_fields=[*(set(diff) & set(changes)), "updated_at"])
     return _fresh(object_name, record.pk, fields)
 
 
-def delete_record(object_name, record, *, by):
-    """Delete a record: lookups pointing at it become empty, its activities stay
-    with their owners without it, its files are deleted (after commit); an audit row."""
+def _changed(field: Any, old: Any, new: Any) -> bool:
+    change = value_change(field, old, new)
+    return change["old"] != change["new"]
+
+
+def delete_record(object_name, record, *, by, expected_version=None):
+    """Delete a record (its owner, their managers, directors and admins only:
+    PermissionDenied otherwise): lookups pointing at it become empty, its
+    activities stay with their owners without it, its files are deleted (after
+    commit); an audit row. StaleRecord when it is no longer at `expected_version`."""
     with transaction.atomic():
+        versions.lock(record)
+        versions.check(record, expected_version)
+        check_may_delete(by=by, record=record)
         _audit(by, f"{object_name}.deleted", record, {"name": record.name})
         _forget_records(object_name, record.pk)
         record.delete()

@@ -3,13 +3,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from crm.access import scope
-from crm.access.ownership import resolve_owner
+from crm.access import permissions, scope
+from crm.access.ownership import check_may_delete, check_may_merge, new_owner, resolve_owner
 from crm.accounts import matching, merging, sharing
 from crm.accounts import services as accounts
-from crm.accounts.models import Account
 from crm.accounts.selectors import accounts_visible_to
 from crm.audit import services as audit
+from crm.audit import versions
 from crm.builder import services as builder
 from crm.contacts import selectors
 from crm.contacts.models import Contact, ContactAccount
@@ -65,7 +65,8 @@ def company_for(*, by, company_name, owner):
     existing = accounts_visible_to(by).filter(name_key=key).order_by("id").first() if key else None
     if existing is not None:
         return existing
-    return accounts.create_account(by=by, name=company_name.strip(), owner=owner, status=Account.Status.PROSPECT)
+    # A new account starts as a prospect (the model's default).
+    return accounts.create_account(by=by, name=company_name.strip(), owner=owner)
 
 
 def check_duplicates(*, by, first_name="", last_name="", email="", phone="", account=None, exclude_pk=None):
@@ -83,6 +84,11 @@ def check_duplicates(*, by, first_name="", last_name="", email="", phone="", acc
         )
 
 
+def _given(values):
+    """The names of `values` that hold something (a create's empty defaults write nothing)."""
+    return [name for name, value in values.items() if value not in (None, "", [], ())]
+
+
 @transaction.atomic
 def create_contact(
     *,
@@ -97,22 +103,26 @@ def create_contact(
     role="",
     company_name="",
     allow_duplicates=True,
+    custom=None,
 ):
-    """Create a contact owned by `owner` (default: `by`), with its audit row.
+    """Create a contact owned by `owner` (default: `by`), with its custom field
+    values (`custom`: {api_key: value} already checked by crm.builder.values)
+    and its audit rows, in one transaction. A field masked for `by`'s role
+    (crm.access.permissions) may not be given a value.
 
     `company_name` (instead of `account`) links the contact to the visible
     account of that name, or to a new prospect account. Unless
     `allow_duplicates`, raises PossibleDuplicates (nothing saved) when the
     contact looks like one `by` can see.
     """
+    details = {"last_name": last_name, "title": title, "role": role, "email": email, "phone": phone}
+    permissions.check_writable(by, "contacts", [*_given(details), *(custom or {})])
     owner = resolve_owner(by=by, owner=owner)
     _check_account(by, account)
     company_name = (company_name or "").strip()
     if company_name and account is not None:
         raise ValidationError({"company_name": [_("Give either an account or a company name, not both.")]})
-    contact = Contact(
-        first_name=first_name, last_name=last_name, title=title, role=role, email=email, phone=phone, owner=owner
-    )
+    contact = Contact(first_name=first_name, owner=owner, **details)
     _validate(contact)
     if not allow_duplicates:
         check_duplicates(by=by, first_name=first_name, last_name=last_name, email=email, phone=phone, account=account)
@@ -123,13 +133,18 @@ def create_contact(
     contact.save()
     _sync_primary(contact)
     audit.record(actor=by, action="contact.created", target=contact, payload={"name": str(contact)})
+    if custom:
+        builder.set_custom_values(object_name="contacts", record_id=contact.pk, values=custom, by=by)
     return contact
 
 
 @transaction.atomic
 def attach_or_create_contact(*, by, account, owner, first_name="", last_name="", email="", phone="", title="", role=""):
     """An account's first contact: a contact `by` can see with the same e-mail or
-    phone is linked to `account`; otherwise a new one is created there."""
+    phone is linked to `account`; otherwise a new one is created there. A field
+    masked for `by`'s role may not be given (not even to look a contact up by it)."""
+    details = {"last_name": last_name, "title": title, "role": role, "email": email, "phone": phone}
+    permissions.check_writable(by, "contacts", _given(details))
     keys = Q()
     if matching.email_key(email):
         keys |= Q(email_key=matching.email_key(email))
@@ -139,38 +154,57 @@ def attach_or_create_contact(*, by, account, owner, first_name="", last_name="",
     if existing is None:
         if not first_name:
             raise ValidationError({"primary_contact": [_("first_name: This field is required.")]})
-        return create_contact(
-            by=by,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            phone=phone,
-            title=title,
-            role=role,
-            account=account,
-            owner=owner,
-        )
+        return create_contact(by=by, first_name=first_name, account=account, owner=owner, **details)
     link_account(contact=existing, account=account, by=by, role=role, is_primary=existing.account_id is None)
     return existing
 
 
+# Besides the changed fields, what an update saves when they change.
+_DERIVED = {
+    "first_name": ("name_key",),
+    "last_name": ("name_key",),
+    "phone": ("phone_key",),
+    "email": ("email_key",),
+}
+
+
 @transaction.atomic
-def update_contact(*, contact, by, **values):
-    """Change the given fields of a contact `by` can see; records old → new."""
+def update_contact(*, contact, by, custom=None, expected_version=None, **values):
+    """Change the given fields (and `custom` field values) of a contact `by` can
+    see, in one transaction; records old → new.
+
+    Only what changes is written, on the row as it is now, locked; nothing
+    changed, nothing written. `expected_version` (crm.audit.versions):
+    StaleRecord, and nothing written, when the contact is no longer at that
+    version. A field masked for `by`'s role is refused (ValidationError naming
+    it); a new owner only from its owner, their managers, directors and admins
+    (PermissionDenied)."""
+    unknown = set(values) - set(_EDITABLE)
+    if unknown:
+        raise TypeError(f"update_contact() got unexpected fields {sorted(unknown)}")
+    versions.lock(contact)
+    versions.check(contact, expected_version)
+    permissions.check_writable(by, "contacts", [*values, *(custom or {})])
     if "account" in values:
         _check_account(by, values["account"])
     if "owner" in values:
-        values["owner"] = resolve_owner(by=by, owner=values["owner"])
+        values["owner"] = new_owner(by=by, record=contact, owner=values["owner"])
     diff = audit.changes(contact, _EDITABLE, values)
-    for field, value in values.items():
-        setattr(contact, field, value)
+    for field in diff:
+        setattr(contact, field, values[field])
     _validate(contact)
     set_keys(contact)
-    contact.save()
-    if "account" in values:
+    if "account" in diff:
         _sync_primary(contact)
+    changed = dict(diff)
+    if custom:
+        changed.update(builder.set_custom_values(object_name="contacts", record_id=contact.pk, values=custom, by=by))
     if diff:
         audit.record(actor=by, action="contact.updated", target=contact, payload=diff)
+    if changed:
+        # Last, after the audit rows: the new version is stamped after them.
+        derived = [name for field in diff for name in _DERIVED.get(field, ())]
+        contact.save(update_fields=sorted({*diff, *derived, "updated_at"}))
     return contact
 
 
@@ -212,7 +246,13 @@ def unlink_account(*, contact, account, by):
 
 
 @transaction.atomic
-def delete_contact(*, contact, by):
+def delete_contact(*, contact, by, expected_version=None):
+    """Delete a contact (its owner, their managers, directors and admins only:
+    PermissionDenied otherwise), with its audit row; StaleRecord when it is no
+    longer at `expected_version`."""
+    versions.lock(contact)
+    versions.check(contact, expected_version)
+    check_may_delete(by=by, record=contact)
     audit.record(actor=by, action="contact.deleted", target=contact, payload={"name": str(contact)})
     sharing.delete_shares(contact)
     contact.delete()
@@ -220,7 +260,8 @@ def delete_contact(*, contact, by):
 
 @transaction.atomic
 def merge_contacts(*, keep, other, by):
-    """Merge `other` into `keep` (both already checked visible to `by`): every
+    """Merge `other` into `keep` (both already checked visible to `by`, and both
+    `by`'s to give away: crm.access.ownership.check_may_merge): every
     record pointing at `other` (account links, deals, activities, shares, ... of
     any app) moves to `keep`, blank fields of `keep` (custom fields too) are
     filled from `other`, lookups of custom fields at `other` point at `keep`, an
@@ -230,6 +271,7 @@ def merge_contacts(*, keep, other, by):
     first, second = sorted([keep.pk, other.pk])
     locked = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[first, second])}
     keep, other = locked[keep.pk], locked[other.pk]
+    check_may_merge(by=by, keep=keep, other=other)
     filled = merging.fill_blanks(keep=keep, other=other, fields=_MERGE_FILLS)
     if keep.account_id is None and other.account_id is not None:
         keep.account_id = other.account_id
@@ -242,8 +284,6 @@ def merge_contacts(*, keep, other, by):
     moved.update(builder.repoint_lookups(target_object="contacts", from_id=other.pk, to_id=keep.pk))
     filled.update(builder.fill_blank_values(object_name="contacts", keep_id=keep.pk, other_id=other.pk))
     set_keys(keep)
-    keep.save()
-    _sync_primary(keep)
     audit.record(actor=by, action="contact.merged_into", target=other, payload={"into": keep.pk, "name": str(other)})
     audit.record(
         actor=by,
@@ -251,5 +291,8 @@ def merge_contacts(*, keep, other, by):
         target=keep,
         payload={"other": other.pk, "other_name": str(other), "moved": moved, "filled": filled},
     )
+    # After the audit rows: the save stamps keep's new version.
+    keep.save()
+    _sync_primary(keep)
     other.delete()
     return keep

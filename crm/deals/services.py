@@ -8,9 +8,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.access import scope
-from crm.access.ownership import resolve_owner
+from crm.access import permissions, scope
+from crm.access.ownership import check_may_delete, new_owner, resolve_owner
 from crm.audit import services as audit
+from crm.audit import versions
+from crm.builder import services as builder
 from crm.deals import selectors
 from crm.deals.models import Deal, Pipeline, Stage
 
@@ -195,7 +197,7 @@ def create_deal(
     name,
     account=None,
     contacts=(),
-    amount=0,
+    amount=None,
     currency=None,
     expected_close_date=None,
     pipeline=None,
@@ -204,17 +206,30 @@ def create_deal(
     competitors="",
     source="",
     lost_reason="",
+    custom=None,
 ):
     """A deal owned by `owner` (default: `by`) in `stage` (default: the first of
-    `pipeline`, default: the default pipeline). Account and contacts must be
-    visible to `by`; a lost stage needs a `lost_reason`."""
+    `pipeline`, default: the default pipeline), with its custom field values
+    (`custom`: {api_key: value} already checked by crm.builder.values) and its
+    audit rows, in one transaction. Account and contacts must be visible to
+    `by`; a lost stage needs a `lost_reason`; `amount` defaults to 0. A field
+    masked for `by`'s role (crm.access.permissions) may not be given a value."""
+    details = {
+        "amount": amount,
+        "currency": currency,
+        "expected_close_date": expected_close_date,
+        "competitors": competitors,
+        "source": source,
+        "lost_reason": lost_reason,
+    }
+    given = [name for name, value in details.items() if value not in (None, "")]
+    permissions.check_writable(by, "deals", [*given, *(custom or {})])
     pipeline, stage = _pipeline_and_stage(pipeline, stage)
     _check_visible(by, "account", [account] if account is not None else [])
     _check_visible(by, "contacts", contacts)
     deal = Deal(
         name=name,
         account=account,
-        amount=amount,
         expected_close_date=expected_close_date,
         pipeline=pipeline,
         stage=stage,
@@ -222,6 +237,8 @@ def create_deal(
         competitors=competitors,
         source=source,
     )
+    if amount is not None:
+        deal.amount = amount
     if currency:
         deal.currency = currency
     _enter_stage(deal, stage, lost_reason)
@@ -233,25 +250,46 @@ def create_deal(
         target=deal,
         payload={"name": name, "stage": stage.pk, "stage_name": stage.name, "amount": str(deal.amount)},
     )
+    if custom:
+        builder.set_custom_values(object_name="deals", record_id=deal.pk, values=custom, by=by)
     return deal
 
 
+# What entering another stage changes (_enter_stage, _move).
+_STAGE_FIELDS = ("pipeline", "stage", "status", "closed_at", "lost_reason", "paused_until", "pause_reason")
+
+
 @transaction.atomic
-def update_deal(*, deal, by, **values):
-    """Change the given fields of a deal `by` can see; a new stage or pipeline is
-    a move (same rules and audit row as move_deal). Records old → new."""
+def update_deal(*, deal, by, custom=None, expected_version=None, **values):
+    """Change the given fields (and `custom` field values) of a deal `by` can
+    see, in one transaction; a new stage or pipeline is a move (same rules and
+    audit row as move_deal). Records old → new.
+
+    Only what changes is written, on the row as it is now, locked; nothing
+    changed, nothing written. `expected_version` (crm.audit.versions):
+    StaleRecord, and nothing written, when the deal is no longer at that
+    version. A field masked for `by`'s role is refused (ValidationError naming
+    it); a new owner only from its owner, their managers, directors and admins
+    (PermissionDenied)."""
+    unknown = set(values) - {*_DEAL_FIELDS, "contacts", "pipeline", "stage", "lost_reason"}
+    if unknown:
+        raise TypeError(f"update_deal() got unexpected fields {sorted(unknown)}")
+    versions.lock(deal)
+    versions.check(deal, expected_version)
+    permissions.check_writable(by, "deals", [*values, *(custom or {})])
     contacts = values.pop("contacts", None)
     pipeline, stage = values.pop("pipeline", None), values.pop("stage", None)
     lost_reason = values.pop("lost_reason", None)
     if "owner" in values:
-        values["owner"] = resolve_owner(by=by, owner=values["owner"])
+        values["owner"] = new_owner(by=by, record=deal, owner=values["owner"])
     if values.get("account") is not None:
         _check_visible(by, "account", [values["account"]])
     if contacts is not None:
         _check_visible(by, "contacts", contacts)
     diff = audit.changes(deal, _DEAL_FIELDS, values)
-    for field, value in values.items():
-        setattr(deal, field, value)
+    for field in diff:
+        setattr(deal, field, values[field])
+    saved = set(diff)
     if contacts is not None:
         old = set(deal.contacts.values_list("pk", flat=True))
         if old != {c.pk for c in contacts}:
@@ -266,15 +304,22 @@ def update_deal(*, deal, by, **values):
         _, stage = _pipeline_and_stage(pipeline, stage)
         if stage != deal.stage:
             _move(deal, stage, by, lost_reason)
+            saved.update(_STAGE_FIELDS)
             moved = True
     if not moved and lost_reason is not None and deal.stage.kind == Stage.Kind.LOST:
         if not lost_reason.strip():
             raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
         diff.update(audit.changes(deal, ("lost_reason",), {"lost_reason": lost_reason}))
         deal.lost_reason = lost_reason
-    deal.save()
+        saved.add("lost_reason")
+    changed = dict(diff)
+    if custom:
+        changed.update(builder.set_custom_values(object_name="deals", record_id=deal.pk, values=custom, by=by))
     if diff:
         audit.record(actor=by, action="deal.updated", target=deal, payload=diff)
+    if changed or moved:
+        # Last, after the audit rows: the new version is stamped after them.
+        deal.save(update_fields=sorted({*saved, "updated_at"}))
     return deal
 
 
@@ -282,19 +327,30 @@ def update_deal(*, deal, by, **values):
 def move_deal(*, deal, stage, by, lost_reason=None):
     """Put a deal into `stage` of its own pipeline. Its status follows the stage's
     kind (closed_at set on won/lost, cleared on reopening); a lost stage needs a
-    `lost_reason`. Audit row with old → new stage."""
+    `lost_reason` (which a role it is hidden from may not give). Audit row with
+    old → new stage. Only the stage's columns are written, on the row as it is
+    now, locked."""
+    if lost_reason:
+        permissions.check_writable(by, "deals", ["lost_reason"])
+    versions.lock(deal)
     if stage.pipeline_id != deal.pipeline_id:
         raise ValidationError({"stage": [_("Choose a stage of the deal's pipeline.")]})
     if stage != deal.stage:
         _move(deal, stage, by, lost_reason)
-        deal.save()
+        deal.save(update_fields=[*_STAGE_FIELDS, "updated_at"])
     elif lost_reason is not None and stage.kind == Stage.Kind.LOST:
         return update_deal(deal=deal, by=by, lost_reason=lost_reason)
     return deal
 
 
 @transaction.atomic
-def delete_deal(*, deal, by):
+def delete_deal(*, deal, by, expected_version=None):
+    """Delete a deal (its owner, their managers, directors and admins only:
+    PermissionDenied otherwise), with its audit row; StaleRecord when it is no
+    longer at `expected_version`."""
+    versions.lock(deal)
+    versions.check(deal, expected_version)
+    check_may_delete(by=by, record=deal)
     audit.record(actor=by, action="deal.deleted", target=deal, payload={"name": deal.name})
     deal.delete()
 

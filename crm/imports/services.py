@@ -4,7 +4,9 @@ Every row is written through the accounts / contacts / leads services
 (validation, duplicate keys, audit rows), never directly. Columns may also be
 mapped to the tenant's custom fields of that object (crm.builder): their cells
 are checked by the builder's own rules (a bad one refuses the row, the reason
-naming the field) and written with `set_custom_values` in the row's transaction. A dry run runs exactly
+naming the field) and written by the same service call as the row's record. The
+services write as the user who uploaded the file: a cell for a field hidden
+from their role refuses the row, the reason naming the field. A dry run runs exactly
 the same code inside a transaction that is rolled back, so what it reports is
 what the real run would do, and it changes nothing.
 
@@ -291,7 +293,7 @@ def _import_row(job, by, values, fields):
         raise ValidationError({required: [_("This field is required.")]})
     values, custom = _custom_cells(job.kind, by, values, fields)
     values = {field: value for field, value in values.items() if value != ""}
-    found, changeable, create, update = _KINDS[job.kind](by, values)
+    found, changeable, create, update = _KINDS[job.kind](by, values, custom)
     if found and job.mode != ImportJob.Mode.CREATE:
         match = found[0]
         reason = _("Same %(on)s as #%(id)s.") % {"on": "/".join(match.matched_on), "id": match.pk}
@@ -303,13 +305,10 @@ def _import_row(job, by, values, fields):
         action = "updated"
     else:
         record, action, reason = create(), "created", ""
-    # In the row's transaction: a value PostgreSQL refuses (a unique one taken
-    # meanwhile) undoes the record too, and the row is refused.
-    builder_services.set_custom_values(object_name=job.kind, record_id=record.pk, values=custom, fields=fields, by=by)
     return action, record.pk, reason
 
 
-def _accounts(by, values):
+def _accounts(by, values, custom):
     """(duplicates, the records `by` may change, create(), update(record)) of an account row."""
     found = account_selectors.duplicate_candidates(
         by, name=values["name"], phone=values.get("phone", ""), email=values.get("email", "")
@@ -317,12 +316,12 @@ def _accounts(by, values):
     return (
         found,
         account_selectors.accounts_visible_to(by),
-        lambda: account_services.create_account(by=by, **values),
-        lambda record: account_services.update_account(account=record, by=by, **values),
+        lambda: account_services.create_account(by=by, custom=custom, **values),
+        lambda record: account_services.update_account(account=record, by=by, custom=custom, **values),
     )
 
 
-def _contacts(by, values):
+def _contacts(by, values, custom):
     found = contact_selectors.duplicate_candidates(
         by,
         first_name=values["first_name"],
@@ -334,19 +333,19 @@ def _contacts(by, values):
     return (
         found,
         contact_selectors.contacts_visible_to(by),
-        lambda: contact_services.create_contact(by=by, **values),
-        lambda record: contact_services.update_contact(contact=record, by=by, **fields),
+        lambda: contact_services.create_contact(by=by, custom=custom, **values),
+        lambda record: contact_services.update_contact(contact=record, by=by, custom=custom, **fields),
     )
 
 
-def _leads(by, values):
+def _leads(by, values, custom):
     found = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
     # A converted lead is read-only: a row matching it is skipped, not refused.
     return (
         found,
         lead_selectors.open_leads_visible_to(by),
-        lambda: lead_services.create_lead(by=by, **values),
-        lambda record: lead_services.update_lead(lead=record, by=by, **values),
+        lambda: lead_services.create_lead(by=by, custom=custom, **values),
+        lambda record: lead_services.update_lead(lead=record, by=by, custom=custom, **values),
     )
 
 

@@ -5,10 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.access import scope
-from crm.access.ownership import resolve_owner
+from crm.access import permissions, scope
+from crm.access.ownership import check_may_delete, new_owner, resolve_owner
 from crm.accounts.services import create_account
 from crm.audit import services as audit
+from crm.audit import versions
+from crm.builder import services as builder
 from crm.contacts.services import create_contact
 from crm.deals import services as deals
 from crm.leads.models import Lead
@@ -41,49 +43,82 @@ def create_lead(
     email="",
     phone="",
     source="",
-    status=Lead.Status.NEW,
+    status=None,
     owner=None,
+    custom=None,
 ):
-    """Create a lead owned by `owner` (default: `by`), with its audit row."""
-    _check_status(status)
-    lead = Lead(
-        first_name=first_name,
-        last_name=last_name,
-        company=company,
-        title=title,
-        email=email,
-        phone=phone,
-        source=source,
-        status=status,
-        owner=resolve_owner(by=by, owner=owner),
-    )
+    """Create a lead owned by `owner` (default: `by`), with its custom field
+    values (`custom`: {api_key: value} already checked by crm.builder.values)
+    and its audit rows, in one transaction. `status` defaults to new. A field
+    masked for `by`'s role (crm.access.permissions) may not be given a value."""
+    details = {
+        "last_name": last_name,
+        "company": company,
+        "title": title,
+        "email": email,
+        "phone": phone,
+        "source": source,
+        "status": status,
+    }
+    given = [name for name, value in details.items() if value not in (None, "")]
+    permissions.check_writable(by, "leads", [*given, *(custom or {})])
+    details["status"] = status or Lead.Status.NEW
+    _check_status(details["status"])
+    lead = Lead(first_name=first_name, owner=resolve_owner(by=by, owner=owner), **details)
     _validate(lead)
     lead.save()
     audit.record(actor=by, action="lead.created", target=lead, payload={"name": lead.full_name})
+    if custom:
+        builder.set_custom_values(object_name="leads", record_id=lead.pk, values=custom, by=by)
     return lead
 
 
 @transaction.atomic
-def update_lead(*, lead, by, **values):
-    """Change the given fields of a lead `by` can see; a converted lead no longer changes."""
+def update_lead(*, lead, by, custom=None, expected_version=None, **values):
+    """Change the given fields (and `custom` field values) of a lead `by` can see,
+    in one transaction; a converted lead no longer changes.
+
+    Only what changes is written, on the row as it is now, locked; nothing
+    changed, nothing written. `expected_version` (crm.audit.versions):
+    StaleRecord, and nothing written, when the lead is no longer at that
+    version. A field masked for `by`'s role is refused (ValidationError naming
+    it); a new owner only from its owner, their managers, directors and admins
+    (PermissionDenied)."""
+    unknown = set(values) - set(_EDITABLE)
+    if unknown:
+        raise TypeError(f"update_lead() got unexpected fields {sorted(unknown)}")
+    versions.lock(lead)
+    versions.check(lead, expected_version)
     if lead.status == Lead.Status.CONVERTED:
         raise ValidationError({"detail": _("This lead has been converted; change its account, contact or deal.")})
+    permissions.check_writable(by, "leads", [*values, *(custom or {})])
     if "status" in values:
         _check_status(values["status"])
     if "owner" in values:
-        values["owner"] = resolve_owner(by=by, owner=values["owner"])
+        values["owner"] = new_owner(by=by, record=lead, owner=values["owner"])
     diff = audit.changes(lead, _EDITABLE, values)
-    for field, value in values.items():
-        setattr(lead, field, value)
+    for field in diff:
+        setattr(lead, field, values[field])
     _validate(lead)
-    lead.save()
+    changed = dict(diff)
+    if custom:
+        changed.update(builder.set_custom_values(object_name="leads", record_id=lead.pk, values=custom, by=by))
     if diff:
         audit.record(actor=by, action="lead.updated", target=lead, payload=diff)
+    if changed:
+        # Last, after the audit rows: the new version is stamped after them.
+        lead.save(update_fields=sorted({*diff, "updated_at"}))
     return lead
 
 
 @transaction.atomic
-def delete_lead(*, lead, by):
+def delete_lead(*, lead, by, expected_version=None):
+    """Delete a lead (its owner, their managers, directors and admins only:
+    PermissionDenied otherwise), with its audit row; StaleRecord when it is no
+    longer at `expected_version`."""
+    versions.lock(lead)
+    versions.check(lead, expected_version)
+    check_may_delete(by=by, record=lead)
     audit.record(actor=by, action="lead.deleted", target=lead, payload={"name": lead.full_name})
     lead.delete()
 
@@ -94,7 +129,15 @@ def convert_lead(*, lead, by, create_deal=False, deal_name=None, amount=None, ac
     able to see), a contact and, if asked, a deal, all in one transaction; mark the
     lead converted with links to them. A lead converts once: a second attempt is
     a ValidationError and changes nothing. The new records belong to the lead's
-    owner when `by` may assign to them, else to `by`."""
+    owner when `by` may assign to them, else to `by`.
+
+    An `amount` is refused (ValidationError) when the deals' amount is masked for
+    `by`'s role; the lead's values (last name, e-mail, phone, source) are not
+    copied into a field of the new contact or deal masked for that role: those
+    stay empty, and the lead's `not_copied` ({module: [field]}), which its
+    `lead.converted` audit row also holds, names them."""
+    if amount is not None:
+        permissions.check_writable(by, "deals", ["amount"])
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if lead.status == Lead.Status.CONVERTED:
         raise ValidationError({"detail": _("This lead has already been converted.")})
@@ -103,34 +146,31 @@ def convert_lead(*, lead, by, create_deal=False, deal_name=None, amount=None, ac
         account = create_account(by=by, name=lead.company or lead.full_name, owner=owner)
     elif not scope.visible(type(account).objects.filter(pk=account.pk), by).exists():
         raise ValidationError({"account": [_("No such account.")]})
-    contact = create_contact(
-        by=by,
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        email=lead.email,
-        phone=lead.phone,
-        account=account,
-        owner=owner,
+    not_copied = {}
+    copied, not_copied["contacts"] = permissions.writable_values(
+        by, "contacts", {"last_name": lead.last_name, "email": lead.email, "phone": lead.phone}
     )
+    contact = create_contact(by=by, first_name=lead.first_name, account=account, owner=owner, **copied)
     deal = None
     if create_deal:
+        copied, not_copied["deals"] = permissions.writable_values(by, "deals", {"source": lead.source})
         deal = deals.create_deal(
             by=by,
             name=deal_name or lead.company or lead.full_name,
             account=account,
             contacts=[contact],
-            amount=amount if amount is not None else 0,
-            source=lead.source,
+            amount=amount,
             owner=owner,
+            **copied,
         )
+    not_copied = {module: names for module, names in not_copied.items() if names}
     lead.status = Lead.Status.CONVERTED
     lead.converted_at = timezone.now()
     lead.converted_account, lead.converted_contact, lead.converted_deal = account, contact, deal
+    payload = {"account": account.pk, "contact": contact.pk, "deal": deal.pk if deal else None}
+    if not_copied:
+        payload["not_copied"] = not_copied
+    audit.record(actor=by, action="lead.converted", target=lead, payload=payload)
     lead.save()
-    audit.record(
-        actor=by,
-        action="lead.converted",
-        target=lead,
-        payload={"account": account.pk, "contact": contact.pk, "deal": deal.pk if deal else None},
-    )
+    lead.not_copied = not_copied
     return lead

@@ -5,9 +5,12 @@ duplicate warning) and edit of every field, and the account's actions: watch,
 release to the pool, share, merge, attach files. Fields hidden from the user's
 role are masked everywhere (crm.web.masking)."""
 
+from functools import partial
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,7 +30,7 @@ from crm.accounts.selectors import (
 from crm.activities.selectors import with_next_contact
 from crm.audit.selectors import history_for
 from crm.contacts.selectors import contacts_of_account
-from crm.web import record_actions, related
+from crm.web import conflicts, record_actions, related
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import AccountForm, add_service_errors, assignable_owners, warn_of_duplicates
@@ -165,12 +168,20 @@ def account_edit(request, pk):
     return _edit(request, account_get_for_user(request.user, pk))
 
 
-def _edit(request, account):
+def _form(request: HttpRequest, account: Any, data: QueryDict | None) -> tuple[AccountForm, CustomFields]:
+    """The account's edit form (a new account's: `account` None) on `data`."""
     initial = {name: getattr(account, name) for name in FIELDS} if account else {}
-    form = AccountForm(request.POST or None, initial=initial, user=request.user)
+    form = AccountForm(data, initial=initial, user=request.user)
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks_for(request)["accounts"], account)
     custom = CustomFields(form, "accounts", request.user, record=account)
+    conflicts.carry_version(form, account)
+    return form, custom
+
+
+def _edit(request, account):
+    form, custom = _form(request, account, request.POST or None)
+    status = 400
     if request.method == "POST" and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         for name in AccountForm.KEEP_WHEN_EMPTY:
@@ -179,15 +190,25 @@ def _edit(request, account):
         if values.get("owner", "") is None:
             values.pop("owner")
         try:
-            # The custom fields' values go in the record's transaction: both are saved or neither.
-            with transaction.atomic():
-                if account is None:
-                    account = services.create_account(
-                        by=request.user, allow_duplicates=bool(request.POST.get("save_anyway")), **values
-                    )
-                else:
-                    account = services.update_account(account=account, by=request.user, **values)
-                custom.save(account.pk)
+            if account is None:
+                account = services.create_account(
+                    by=request.user,
+                    allow_duplicates=bool(request.POST.get("save_anyway")),
+                    custom=custom.values,
+                    **values,
+                )
+            else:
+                account = conflicts.save(
+                    form,
+                    account,
+                    lambda version: services.update_account(
+                        account=account,
+                        by=request.user,
+                        custom=conflicts.edited(form, custom.values),
+                        expected_version=version,
+                        **conflicts.edited(form, values),
+                    ),
+                )
         except PossibleDuplicates:
             warn_of_duplicates(
                 form,
@@ -197,7 +218,10 @@ def _edit(request, account):
                     )
                 ),
             )
-        except ValidationError as error:
+        except conflicts.Conflict as conflict:
+            form, custom = conflict.redisplay(partial(_form, request))
+            status = 409
+        except (ValidationError, PermissionDenied) as error:
             add_service_errors(form, error)
         else:
             if request.htmx:
@@ -213,8 +237,7 @@ def _edit(request, account):
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "crm/form_page.html", context, status=status)
+    return render(request, "crm/form_page.html", context, status=status if request.method == "POST" else 200)
 
 
 def _described(candidates):

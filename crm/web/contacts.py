@@ -5,12 +5,14 @@ timeline with a "log activity" form, tasks, files and history, create (with a
 duplicate warning) and edit, share, merge, attach files. Fields hidden from
 the user's role are masked everywhere (crm.web.masking)."""
 
+from functools import partial
 from types import SimpleNamespace
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,7 +30,7 @@ from crm.contacts.selectors import (
     contacts_visible_to,
     duplicate_candidates,
 )
-from crm.web import record_actions, related
+from crm.web import conflicts, record_actions, related
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import ContactForm, LinkAccountForm, add_service_errors, assignable_owners, warn_of_duplicates
@@ -150,36 +152,57 @@ def contact_edit(request, pk):
     return _edit(request, contact_get_for_user(request.user, pk))
 
 
-def _edit(request, contact):
+def _form(request: HttpRequest, contact: Any, data: QueryDict | None) -> tuple[ContactForm, CustomFields]:
+    """The contact's edit form (a new contact's: `contact` None) on `data`."""
     if contact is not None:
         initial = {name: getattr(contact, name) for name in FIELDS}
     else:
         # "New contact" from an account page comes with ?account=<id>.
         initial = {"account": request.GET.get("account")} if request.GET.get("account", "").isdigit() else {}
-    form = ContactForm(request.POST or None, initial=initial, user=request.user)
-    masks = masks_for(request)
+    form = ContactForm(data, initial=initial, user=request.user)
     # Masked fields are shown masked and disabled, and never handed to the service.
-    mask_form(form, masks["contacts"], contact)
+    mask_form(form, masks_for(request)["contacts"], contact)
     custom = CustomFields(form, "contacts", request.user, record=contact)
+    conflicts.carry_version(form, contact)
+    return form, custom
+
+
+def _edit(request, contact):
+    form, custom = _form(request, contact, request.POST or None)
+    masks = masks_for(request)
+    status = 400
     if request.method == "POST" and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         if values.get("owner", "") is None:
             values.pop("owner")
         try:
-            # The custom fields' values go in the record's transaction: both are saved or neither.
-            with transaction.atomic():
-                if contact is None:
-                    contact = services.create_contact(
-                        by=request.user, **values, allow_duplicates=bool(request.POST.get("save_anyway"))
-                    )
-                else:
-                    contact = services.update_contact(contact=contact, by=request.user, **values)
-                custom.save(contact.pk)
+            if contact is None:
+                contact = services.create_contact(
+                    by=request.user,
+                    **values,
+                    custom=custom.values,
+                    allow_duplicates=bool(request.POST.get("save_anyway")),
+                )
+            else:
+                contact = conflicts.save(
+                    form,
+                    contact,
+                    lambda version: services.update_contact(
+                        contact=contact,
+                        by=request.user,
+                        custom=conflicts.edited(form, custom.values),
+                        expected_version=version,
+                        **conflicts.edited(form, values),
+                    ),
+                )
         except PossibleDuplicates:
             described = {name: values.get(name) or "" for name in ("first_name", "last_name", "email", "phone")}
             found = duplicate_candidates(request.user, **described, account=values.get("account"))
             warn_of_duplicates(form, _described(masks.rows("contacts", found)))
-        except ValidationError as error:
+        except conflicts.Conflict as conflict:
+            form, custom = conflict.redisplay(partial(_form, request))
+            status = 409
+        except (ValidationError, PermissionDenied) as error:
             add_service_errors(form, error)
         else:
             if request.htmx:
@@ -195,8 +218,7 @@ def _edit(request, contact):
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "crm/form_page.html", context, status=status)
+    return render(request, "crm/form_page.html", context, status=status if request.method == "POST" else 200)
 
 
 def _described(candidates):

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from crm.access.permissions import custom_object_module, may_use_module
 from crm.accounts.selectors import accounts_visible_to
 from crm.builder import selectors as builder
-from crm.builder import services as builder_services
 from crm.builder.query import with_custom_fields
 from crm.builder.values import clean_value
 from crm.contacts.selectors import contacts_visible_to
@@ -136,9 +135,10 @@ def _initial(field, value):
 class CustomFields:
     """The custom fields of `object_name` on `form` (a django Form of a record's
     page): added after the form's own fields, or arranged in the sections of
-    the saved form layout; then validated with the form and saved after the
-    record. Form field names are the fields' API keys, so a service's
-    ValidationError naming a field lands next to it (add_service_errors).
+    the saved form layout; then validated with the form, and `values` handed by
+    the view to the record's service, which writes them with the record. Form
+    field names are the fields' API keys, so a service's ValidationError naming
+    a field lands next to it (add_service_errors).
     A field the admin masked for the user's role is shown masked and disabled
     (crm.web.masking.mask_form) and never written, as a masked built-in field."""
 
@@ -190,14 +190,6 @@ class CustomFields:
             except ValidationError as error:
                 form.add_error(key, error.messages)
         return values
-
-    def save(self, record_id):
-        """Write the cleaned values onto the record through crm.builder.services
-        (the caller runs this in the record's transaction)."""
-        if self.values:
-            builder_services.set_custom_values(
-                object_name=self.object_name, record_id=record_id, values=self.values, by=self.user
-            )
 
 
 def saved_layout(object_name, kind, fields):

@@ -5,13 +5,14 @@ and export), a record's page with every field, its timeline, files and history
 read through the builder's scoped selectors (owner and data scope as for
 built-in records) and written through its services."""
 
-from functools import wraps
+from functools import partial, wraps
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from crm.audit.selectors import history_for
 from crm.builder import selectors as builder
 from crm.builder import services
 from crm.savedviews.selectors import custom_list_name
-from crm.web import record_actions, related
+from crm.web import conflicts, record_actions, related
 from crm.web.activities import log_from_form
 from crm.web.custom_fields import CustomFields
 from crm.web.forms import ActivityForm, OwnerField, add_service_errors, assignable_owners
@@ -185,11 +186,21 @@ def record_edit(request, custom_object, pk):
     return _edit(request, custom_object, builder.record_get_for_user(request.user, custom_object.name, pk))
 
 
+def _form(
+    request: HttpRequest, custom_object: Any, record: Any, data: QueryDict | None
+) -> tuple[RecordForm, CustomFields]:
+    """The record's edit form (a new record's: `record` None) on `data`."""
+    initial = {"name": record.name, "owner": record.owner_id} if record is not None else {}
+    form = RecordForm(data, initial=initial, user=request.user)
+    custom = CustomFields(form, custom_object.name, request.user, record=record)
+    conflicts.carry_version(form, record)
+    return form, custom
+
+
 def _edit(request, custom_object, record):
     name = custom_object.name
-    initial = {"name": record.name, "owner": record.owner_id} if record is not None else {}
-    form = RecordForm(request.POST or None, initial=initial, user=request.user)
-    custom = CustomFields(form, name, request.user, record=record)
+    form, custom = _form(request, custom_object, record, request.POST or None)
+    status = 400
     if request.method == "POST" and custom.is_valid():
         try:
             if record is None:
@@ -204,8 +215,22 @@ def _edit(request, custom_object, record):
                 changes = {"name": form.cleaned_data["name"]}
                 if form.cleaned_data["owner"] is not None:
                     changes["owner"] = form.cleaned_data["owner"]
-                record = services.update_record(name, record, by=request.user, values=custom.values, **changes)
-        except ValidationError as error:
+                record = conflicts.save(
+                    form,
+                    record,
+                    lambda version: services.update_record(
+                        name,
+                        record,
+                        by=request.user,
+                        values=conflicts.edited(form, custom.values),
+                        expected_version=version,
+                        **conflicts.edited(form, changes),
+                    ),
+                )
+        except conflicts.Conflict as conflict:
+            form, custom = conflict.redisplay(partial(_form, request, custom_object))
+            status = 409
+        except (ValidationError, PermissionDenied) as error:
             add_service_errors(form, error)
         else:
             url = reverse("custom-record", args=[name, record.pk])
@@ -220,7 +245,7 @@ def _edit(request, custom_object, record):
     }
     if request.htmx:
         return render(request, "crm/_form.html", context)
-    return render(request, "crm/form_page.html", context, status=400 if request.method == "POST" else 200)
+    return render(request, "crm/form_page.html", context, status=status if request.method == "POST" else 200)
 
 
 @custom_object_page
@@ -229,7 +254,7 @@ def record_delete(request, custom_object, pk):
     record = builder.record_get_for_user(request.user, custom_object.name, pk, fields=[])
     try:
         services.delete_record(custom_object.name, record, by=request.user)
-    except ValidationError as error:
+    except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(error.messages))
         return redirect("custom-record", object_name=custom_object.name, pk=record.pk)
     messages.success(request, _("%(record)s deleted.") % {"record": record.name})

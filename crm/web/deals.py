@@ -5,13 +5,14 @@ activity); create and edit. Every write is a crm.deals.services call."""
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from crm.deals.selectors import (
     summary,
     weighted_totals,
 )
+from crm.web import conflicts
 from crm.web.activities import deal_timeline
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
@@ -347,7 +349,8 @@ def deal_edit(request, pk):
     return _edit(request, deal_get_for_user(request.user, pk))
 
 
-def _edit(request, deal):
+def _form(request: HttpRequest, deal: Any, data: QueryDict | None) -> tuple[DealForm, CustomFields]:
+    """The deal's edit form (a new deal's: `deal` None) on `data`."""
     if deal is not None:
         initial = {name: getattr(deal, name) for name in FIELDS if name != "contacts"}
         initial.update(contacts=list(deal.contacts.all()), lost_reason=deal.lost_reason)
@@ -356,25 +359,44 @@ def _edit(request, deal):
         initial = {"currency": settings.DEFAULT_CURRENCY}
         if request.GET.get("account", "").isdigit():
             initial["account"] = request.GET["account"]
-    form = DealForm(request.POST or None, initial=initial, user=request.user, deal=deal)
+    form = DealForm(data, initial=initial, user=request.user, deal=deal)
     masks = masks_for(request)
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks["deals"], deal)
     custom = CustomFields(form, "deals", request.user, record=deal)
     mask_choice_labels(form, "contacts", masks["contacts"])
+    conflicts.carry_version(form, deal)
+    return form, custom
+
+
+def _edit(request, deal):
+    form, custom = _form(request, deal, request.POST or None)
+    status = 400
     if request.method == "POST" and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, (*FIELDS, "lost_reason"))}
         if values.get("owner", "") is None:
             values.pop("owner")
         try:
-            # The custom fields' values go in the record's transaction: both are saved or neither.
-            with transaction.atomic():
-                if deal is None:
-                    deal = services.create_deal(by=request.user, stage=form.cleaned_data["stage"], **values)
-                else:
-                    deal = services.update_deal(deal=deal, by=request.user, **values)
-                custom.save(deal.pk)
-        except ValidationError as error:
+            if deal is None:
+                deal = services.create_deal(
+                    by=request.user, stage=form.cleaned_data["stage"], custom=custom.values, **values
+                )
+            else:
+                deal = conflicts.save(
+                    form,
+                    deal,
+                    lambda version: services.update_deal(
+                        deal=deal,
+                        by=request.user,
+                        custom=conflicts.edited(form, custom.values),
+                        expected_version=version,
+                        **conflicts.edited(form, values),
+                    ),
+                )
+        except conflicts.Conflict as conflict:
+            form, custom = conflict.redisplay(partial(_form, request))
+            status = 409
+        except (ValidationError, PermissionDenied) as error:
             add_service_errors(form, error)
         else:
             return _done(request, deal)
@@ -388,5 +410,4 @@ def _edit(request, deal):
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "crm/form_page.html", context, status=status)
+    return render(request, "crm/form_page.html", context, status=status if request.method == "POST" else 200)

@@ -4,6 +4,7 @@ and their ValidationErrors come back onto the form with `add_service_errors`."""
 from datetime import timedelta
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,9 +24,12 @@ def assignable_owners(user):
 
 
 def add_service_errors(form, error):
-    """Put a service's django ValidationError on `form`: a message for a field the
-    form shows goes next to that field, anything else on top of the form."""
-    if hasattr(error, "error_dict"):
+    """Put a service's django ValidationError (or PermissionDenied) on `form`: a
+    message for a field the form shows goes next to that field, anything else
+    on top of the form."""
+    if isinstance(error, PermissionDenied):
+        form.add_error(None, str(error))
+    elif hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
             form.add_error(name if name in form.fields else None, errors)
     else:

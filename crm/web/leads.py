@@ -2,10 +2,13 @@
 saved views and export), detail with history, create, edit, and conversion into an account, a contact
 and optionally a deal (crm.leads.services.convert_lead)."""
 
+from functools import partial
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,13 +16,14 @@ from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
 from crm.access.permissions import may_use_module
+from crm.access.selectors import maskable_fields
 from crm.accounts.selectors import accounts_visible_to, duplicate_candidates
 from crm.audit.selectors import history_for
 from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads import services
 from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
-from crm.web import related
+from crm.web import conflicts, related
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assignable_owners
@@ -153,25 +157,43 @@ def lead_edit(request, pk):
     return _edit(request, lead)
 
 
-def _edit(request, lead):
+def _form(request: HttpRequest, lead: Any, data: QueryDict | None) -> tuple[LeadForm, CustomFields]:
+    """The lead's edit form (a new lead's: `lead` None) on `data`."""
     initial = {name: getattr(lead, name) for name in FIELDS} if lead is not None else {}
-    form = LeadForm(request.POST or None, initial=initial, user=request.user)
+    form = LeadForm(data, initial=initial, user=request.user)
     # Masked fields are shown masked and disabled, and never handed to the service.
     mask_form(form, masks_for(request)["leads"], lead)
     custom = CustomFields(form, "leads", request.user, record=lead)
+    conflicts.carry_version(form, lead)
+    return form, custom
+
+
+def _edit(request, lead):
+    form, custom = _form(request, lead, request.POST or None)
+    status = 400
     if request.method == "POST" and custom.is_valid():
         values = {name: form.cleaned_data[name] for name in writable(form, FIELDS)}
         if values.get("owner", "") is None:
             values.pop("owner")
         try:
-            # The custom fields' values go in the record's transaction: both are saved or neither.
-            with transaction.atomic():
-                if lead is None:
-                    lead = services.create_lead(by=request.user, **values)
-                else:
-                    lead = services.update_lead(lead=lead, by=request.user, **values)
-                custom.save(lead.pk)
-        except ValidationError as error:
+            if lead is None:
+                lead = services.create_lead(by=request.user, custom=custom.values, **values)
+            else:
+                lead = conflicts.save(
+                    form,
+                    lead,
+                    lambda version: services.update_lead(
+                        lead=lead,
+                        by=request.user,
+                        custom=conflicts.edited(form, custom.values),
+                        expected_version=version,
+                        **conflicts.edited(form, values),
+                    ),
+                )
+        except conflicts.Conflict as conflict:
+            form, custom = conflict.redisplay(partial(_form, request))
+            status = 409
+        except (ValidationError, PermissionDenied) as error:
             add_service_errors(form, error)
         else:
             if request.htmx:
@@ -187,8 +209,7 @@ def _edit(request, lead):
     if request.htmx:
         # Inline validation: only the form is swapped back, with its errors.
         return render(request, "crm/_form.html", context)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "crm/form_page.html", context, status=status)
+    return render(request, "crm/form_page.html", context, status=status if request.method == "POST" else 200)
 
 
 @module_page("leads")
@@ -218,6 +239,18 @@ def lead_convert(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, _("%(lead)s was converted.") % {"lead": shown.full_name})
+            if lead.not_copied:
+                labels = maskable_fields()
+                names = [
+                    str(dict(labels.get(module, ())).get(field, field))
+                    for module, fields in lead.not_copied.items()
+                    for field in fields
+                ]
+                messages.warning(
+                    request,
+                    _("Not copied from the lead, as your role may not fill them in: %(fields)s.")
+                    % {"fields": ", ".join(names)},
+                )
             return redirect("account", pk=lead.converted_account_id)
     candidates = duplicate_candidates(user, name=lead.company or lead.full_name, phone=lead.phone, email=lead.email)
     selectable = set(accounts_visible_to(user).filter(pk__in=[a.pk for a in candidates]).values_list("pk", flat=True))

@@ -5,6 +5,7 @@ action, with the fields hidden from the user's role masked (crm.web.masking)."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from crm.access.ownership import owner_or_above
 from crm.access.permissions import may_use_module
 from crm.accounts import sharing
 from crm.accounts.selectors import accounts_visible_to, with_watched
@@ -34,7 +35,7 @@ def for_account(request, account, activity_form=None):
         .values_list("watched", flat=True)
         .first(),
         # Release asks the same as sharing: the owner, their managers, directors, admins.
-        "may_release": account.owner_id is not None and sharing.owner_or_above(user, account),
+        "may_release": account.owner_id is not None and owner_or_above(user, account),
     }
     if may_use_module(user, "deals"):
         context["deals"] = masks.rows(
@@ -111,7 +112,7 @@ def for_dashboard(user):
 def _files_and_sharing(user, record):
     context = {
         "attachments": attachments_of(record).select_related("uploaded_by"),
-        "may_share": sharing.owner_or_above(user, record),
+        "may_share": owner_or_above(user, record),
     }
     if context["may_share"]:
         shared = sharing.shared_with(record)

@@ -194,6 +194,16 @@ BUSINESS_RULES = {
 # Operations that take a paid seat: when every seat is taken they answer 402
 # (CONTRACT.md, "Users, teams and seats"), whatever the request.
 SEAT_LIMITED = {"POST /api/v1/users/": ["402"], "PATCH /api/v1/users/{id}/": ["402"]}
+# Operations that honour If-Match (api/preconditions.py): an If-Match that is not
+# the record's current ETag answers 412 (README, "Versions"), whatever the body.
+PRECONDITIONED = {
+    f"{method} /api/v1/{resource}/{{id}}/": ["412"]
+    for method in ("PATCH", "DELETE")
+    for resource in ("accounts", "contacts", "leads", "deals")
+}
+EXTRA_STATUSES = {
+    label: [*SEAT_LIMITED.get(label, []), *PRECONDITIONED.get(label, [])] for label in {*SEAT_LIMITED, *PRECONDITIONED}
+}
 # Messages that explain a 400 on any field of those operations: `format: email`
 # is RFC 5321's, and Django's e-mail validator is stricter (it wants a top-level
 # domain of two letters or more, for one), which no schema keyword can say.
@@ -231,11 +241,15 @@ def _config():
                     "include-name": label,
                     "checks": {
                         "positive_data_acceptance": {
-                            "expected-statuses": [*_POSITIVE_DATA_STATUSES, "400", *SEAT_LIMITED.get(label, [])]
+                            "expected-statuses": [
+                                *_POSITIVE_DATA_STATUSES,
+                                *(["400"] if label in BUSINESS_RULES else []),
+                                *EXTRA_STATUSES.get(label, []),
+                            ]
                         }
                     },
                 }
-                for label in BUSINESS_RULES
+                for label in sorted({*BUSINESS_RULES, *PRECONDITIONED})
             ],
         }
     )

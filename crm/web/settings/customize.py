@@ -10,7 +10,6 @@ back on the form it came from with what was typed."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -254,19 +253,16 @@ def field_create(request, object_name):
     action = reverse("settings-field-create", args=[name])
     form.fields["type"].widget.attrs.update({"hx-post": action, "hx-vals": '{"retype": "1"}', "hx-trigger": "change"})
     if request.method == "POST" and not retype and form.is_valid():
-        # The layouts as they are before the field exists (a default one changes with the fields).
-        layouts = (saved_layout(name, "form", builder.fields_for(name)), builder.layout_for(name, "list"))
         try:
-            with transaction.atomic():
-                created = services.create_field(
-                    by=request.user,
-                    object_name=name,
-                    name=form.cleaned_data["name"],
-                    label=form.cleaned_data["label"],
-                    type=type_name,
-                    **form.options(),
-                )
-                _place_new_field(request, name, created.name, *layouts, form.cleaned_data["show_on_list"])
+            created = services.create_placed_field(
+                by=request.user,
+                object_name=name,
+                show_on_list=form.cleaned_data["show_on_list"],
+                name=form.cleaned_data["name"],
+                label=form.cleaned_data["label"],
+                type=type_name,
+                **form.options(),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         except Busy as busy:
@@ -287,21 +283,6 @@ def field_create(request, object_name):
 
 
 TYPE_NAMES = set(TYPE_LABELS)
-
-
-def _place_new_field(request, object_name, field_name, form_layout, columns, show_on_list):
-    """A new field goes at the end of the form layout the admin saved (`form_layout`;
-    None: the default form shows every field anyway) and, if asked, at the end
-    of the list's `columns` (as they were before the field existed)."""
-    if form_layout:
-        sections = [dict(section) for section in form_layout]
-        sections[-1]["fields"] = [*sections[-1].get("fields", []), field_name]
-        services.save_layout(by=request.user, object_name=object_name, kind="form", sections=sections)
-    if show_on_list:
-        services.save_layout(by=request.user, object_name=object_name, kind="list", sections=[*columns, field_name])
-    elif columns != builder.layout_for(object_name, "list"):
-        # A custom object's default list shows its first fields; keep it as it was, without this one.
-        services.save_layout(by=request.user, object_name=object_name, kind="list", sections=columns)
 
 
 def _field_initial(field):
@@ -373,21 +354,18 @@ def _stored(field, key):
 @admin_page
 @require_POST
 def field_move(request, pk):
-    """POST direction=up|down: swap the field with its neighbour on the object.
-    The fields are numbered 0, 1, 2… afresh through update_field, in one
-    transaction, so equal or gapped positions (from the API) move as shown."""
+    """POST direction=up|down: swap the field with its neighbour on the object
+    (services.reorder_fields numbers them afresh, so equal or gapped positions
+    from the API move as shown)."""
     field = _field(pk)
-    fields = list(builder.custom_fields(object_name=field.object_name))
-    index = next((i for i, row in enumerate(fields) if row.pk == field.pk), None)
+    names = [row.name for row in builder.custom_fields(object_name=field.object_name)]
+    index = names.index(field.name) if field.name in names else None
     other = {"up": -1, "down": 1}.get(request.POST.get("direction"))
     errors = []
-    if index is not None and other is not None and 0 <= index + other < len(fields):
-        fields[index], fields[index + other] = fields[index + other], fields[index]
+    if index is not None and other is not None and 0 <= index + other < len(names):
+        names[index], names[index + other] = names[index + other], names[index]
         try:
-            with transaction.atomic():
-                for position, row in enumerate(fields):
-                    if row.position != position:
-                        services.update_field(row, by=request.user, position=position)
+            services.reorder_fields(object_name=field.object_name, names=names, by=request.user)
         except ValidationError as error:
             errors = error.messages
     return _fields_table(request, field.object_name, errors)
