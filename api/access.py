@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
@@ -6,6 +8,9 @@ from api.permissions import IsTenantAdmin
 from crm.access import permissions, services
 from crm.access.models import ModulePermission, SensitiveField
 from crm.users.models import Role
+
+if TYPE_CHECKING:
+    from rest_framework.validators import Validator
 
 _ROLES = [Role.DIRECTOR, Role.MANAGER, Role.SALES]
 
@@ -24,7 +29,7 @@ class ModulePermissionSerializer(StrictJSONTypes, serializers.ModelSerializer):
         model = ModulePermission
         fields = ["id", "role", "module", "hidden"]
         read_only_fields = ["id"]
-        validators = []
+        validators: "list[Validator[Any]]" = []
 
 
 class SensitiveFieldSerializer(StrictJSONTypes, serializers.ModelSerializer):
@@ -41,7 +46,7 @@ class SensitiveFieldSerializer(StrictJSONTypes, serializers.ModelSerializer):
         model = SensitiveField
         fields = ["id", "module", "field", "hidden_from"]
         read_only_fields = ["id"]
-        validators = []
+        validators: "list[Validator[Any]]" = []
 
 
 class ModulePermissionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):

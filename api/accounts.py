@@ -1,6 +1,8 @@
 import re
+from collections.abc import Callable
 
 import django_filters
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -58,7 +60,7 @@ class AmountField(serializers.DecimalField):
 
 
 class RecordEventSerializer(MaskedPayloadMixin, serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(
+    actor: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="User id; null for automatic changes (auto-release)."
     )
     payload = serializers.DictField(
@@ -111,7 +113,7 @@ FORBIDDEN = OpenApiResponse(description="Only the owner, their managers and dire
 class RecordActionsMixin:
     """Create with a duplicate warning, merge, share and history: the same for accounts and contacts."""
 
-    merge_record = None
+    merge_record: Callable[..., models.Model] | None = None
     share_label = None
 
     @extend_schema(parameters=[FORCE_PARAMETER], responses={201: None, 409: CONFLICT})
@@ -261,7 +263,10 @@ class PoolAccountSerializer(serializers.ModelSerializer):
     """What anyone may see of a pool account: who the customer is, not how to reach them."""
 
     # Declared: a read-only model field loses `allow_blank`, and the document its "".
-    source = serializers.ChoiceField(choices=Account.Source.choices, allow_blank=True, read_only=True)
+    # The serializer's metaclass takes declared fields out of the class: this shadows no Field.source.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Account.Source.choices, allow_blank=True, read_only=True
+    )
     value_class = serializers.ChoiceField(choices=Account.Value.choices, allow_blank=True, read_only=True)
 
     class Meta:

@@ -122,7 +122,8 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
 class CustomRecordActivitySerializer(ActivitySerializer):
     """An activity logged on a custom object's record (the record is the URL's)."""
 
-    account = contact = deal = None
+    # Setting a declared field to None removes it (DRF); the stubs know no such override.
+    account = contact = deal = None  # type: ignore[assignment]
 
     class Meta(ActivitySerializer.Meta):
         fields = [
@@ -142,7 +143,9 @@ class CustomRecordActivitySerializer(ActivitySerializer):
 
 
 class CommentSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    author = serializers.PrimaryKeyRelatedField(read_only=True, help_text="User id of who wrote it.")
+    author: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="User id of who wrote it."
+    )
     body = serializers.CharField(max_length=5000)
 
     class Meta:
@@ -221,7 +224,7 @@ class ActivityViewSet(RecordViewSet):
 
 
 class WorklistAccountSerializer(serializers.ModelSerializer):
-    owner = serializers.PrimaryKeyRelatedField(read_only=True)
+    owner: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(read_only=True)
     last_contact_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="The latest call, visit, meeting or e-mail."
     )

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +14,9 @@ from rest_framework.response import Response
 from crm.attachments import selectors, services
 from crm.attachments.models import Attachment
 
+if TYPE_CHECKING:
+    from crm.users.models import User
+
 RECORD_TYPES = sorted(selectors.RECORD_GETTERS)
 NOT_VISIBLE = OpenApiResponse(description="No such record, you cannot see it, or its module is hidden from your role.")
 
@@ -19,7 +24,9 @@ NOT_VISIBLE = OpenApiResponse(description="No such record, you cannot see it, or
 class AttachmentSerializer(serializers.ModelSerializer):
     record_type = serializers.CharField(source="content_type.model", read_only=True)
     record_id = serializers.IntegerField(source="object_id", read_only=True)
-    uploaded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    uploaded_by: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Attachment

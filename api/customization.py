@@ -5,6 +5,7 @@ busy)."""
 
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -18,6 +19,9 @@ from api.fields import StrictJSONTypes
 from api.permissions import IsTenantAdmin
 from crm.builder import selectors, services, shapes
 from crm.builder.models import CustomField, CustomObject, FieldType, Layout
+
+if TYPE_CHECKING:
+    from rest_framework.validators import Validator
 
 BUSY = OpenApiResponse(description="A table the change needs is in use; nothing changed, try again.")
 
@@ -122,7 +126,7 @@ class CustomFieldSerializer(StrictJSONTypes, serializers.ModelSerializer):
             "decimal_places": {"min_value": 0, "max_value": 8},
         }
         # Uniqueness of the name is the service's to check (its message names the field).
-        validators = []
+        validators: "list[Validator[Any]]" = []
 
     def get_api_key(self, field) -> str:
         return selectors.field_def(field).api_key
@@ -197,7 +201,7 @@ class CustomObjectSerializer(StrictJSONTypes, serializers.ModelSerializer):
         model = CustomObject
         fields = ["id", "name", "label", "label_plural", "icon", "deleted_at", "created_at"]
         read_only_fields = ["id", "deleted_at", "created_at"]
-        validators = []
+        validators: "list[Validator[Any]]" = []
         extra_kwargs = {"icon": {"required": False}}
 
     name = serializers.RegexField(shapes.NAME, max_length=40, help_text="Records are at /api/v1/objects/<name>/.")

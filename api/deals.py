@@ -186,7 +186,7 @@ class PauseSerializer(StrictJSONTypes, serializers.Serializer):
 
 
 class HistoryEntrySerializer(MaskedPayloadMixin, serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(
+    actor: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="User id; null for automatic changes."
     )
     payload = serializers.DictField(read_only=True, help_text="What changed; `[old, new]` per field.")

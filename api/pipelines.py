@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -9,6 +11,9 @@ from api.permissions import ModuleAccess
 from crm.access import permissions
 from crm.deals import selectors, services
 from crm.deals.models import Pipeline
+
+if TYPE_CHECKING:
+    from rest_framework.validators import Validator
 
 
 class AdminWritesOnly(BasePermission):
@@ -28,18 +33,19 @@ class PipelineSerializer(StrictJSONTypes, serializers.ModelSerializer):
         fields = ["id", "name", "is_default", "stages", "created_at"]
         read_only_fields = ["id", "created_at"]
         # The service checks names and the one default itself, as 400s on those fields.
-        extra_kwargs = {"name": {"validators": []}, "is_default": {"validators": []}}
-        validators = []
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}, "is_default": {"validators": []}}
+        validators: "list[Validator[Any]]" = []
 
 
 class PipelineCreateSerializer(PipelineSerializer):
-    stages = PipelineStageSerializer(
+    # The stubs miss that many=True passes min_length and max_length on to the ListSerializer.
+    stages = PipelineStageSerializer(  # type: ignore[call-arg]
         many=True, required=False, min_length=1, max_length=50, help_text="In order; default: the standard six stages."
     )
 
 
 class StageSerializer(PipelineStageSerializer):
-    pipeline = StrictPrimaryKeyField(queryset=Pipeline.objects.all())
+    pipeline: "serializers.PrimaryKeyRelatedField[Pipeline]" = StrictPrimaryKeyField(queryset=Pipeline.objects.all())
     position = serializers.IntegerField(
         min_value=0,
         max_value=1000,
@@ -50,12 +56,12 @@ class StageSerializer(PipelineStageSerializer):
     class Meta(PipelineStageSerializer.Meta):
         fields = ["id", "pipeline", "name", "position", "probability", "kind"]
         read_only_fields = ["id"]
-        validators = []  # the service checks names per pipeline, as 400s on `name`
+        validators: "list[Validator[Any]]" = []  # the service checks names per pipeline, as 400s on `name`
 
 
 class StageUpdateSerializer(StageSerializer):
     # A stage stays in its pipeline; deals move between pipelines instead.
-    pipeline = serializers.PrimaryKeyRelatedField(read_only=True)
+    pipeline: "serializers.PrimaryKeyRelatedField[Pipeline]" = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
 class _AdminConfigViewSet(viewsets.ModelViewSet):

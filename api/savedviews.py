@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
@@ -7,6 +9,9 @@ from api.records import RecordViewSet
 from api.tasks import StrictBooleanFilter
 from crm.savedviews import selectors, services
 from crm.savedviews.models import SavedView
+
+if TYPE_CHECKING:
+    from crm.users.models import User
 
 FORBIDDEN = OpenApiResponse(description="Only the person who saved the view, or an admin for a shared view.")
 
@@ -25,7 +30,9 @@ class SavedViewSerializer(StrictJSONTypes, serializers.ModelSerializer):
         help_text="The list page's query string (filters and sort, e.g. `q=acme&owner=me&sort=-created`); "
         "the page number is not kept. Opening the view applies it to the records you can see.",
     )
-    owner = serializers.PrimaryKeyRelatedField(source="user", read_only=True, help_text="Who saved it.")
+    owner: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(
+        source="user", read_only=True, help_text="Who saved it."
+    )
     may_change = serializers.SerializerMethodField(
         help_text="Whether you may rename, re-share or delete it (its author; an admin for a shared view)."
     )

@@ -12,7 +12,10 @@ class TeamSerializer(StrictJSONTypes, serializers.ModelSerializer):
     manager = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), allow_null=True, required=False
     )
-    parent = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+    # The serializer's metaclass takes declared fields out of the class: this shadows no Field.parent.
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Team.objects.all(), allow_null=True, required=False
+    )
     members = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(),
         many=True,

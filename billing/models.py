@@ -22,7 +22,7 @@ class Plan(models.Model):
     class Meta:
         ordering = ["month_amount", "code"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     def amount(self, interval):
@@ -64,7 +64,7 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["tenant__subdomain"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.tenant} {self.plan.code} {self.seats}×{self.interval}"
 
     @property
@@ -103,7 +103,7 @@ class StripeEvent(models.Model):
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["status", "received_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event_id} {self.type} {self.status}"
 
 
@@ -119,5 +119,5 @@ class BillingTransition(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.tenant}: {self.from_status} → {self.to_status} ({self.reason})"

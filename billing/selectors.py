@@ -1,18 +1,21 @@
 """Billing reads."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Sum
 
 from billing import gateway
 from billing.models import BillingTransition, Plan, Subscription
 from crm.users.services import seats_used
+from tenants.models import Tenant
 
 
-def subscription_for(tenant):
+def subscription_for(tenant: Tenant) -> Subscription | None:
     return Subscription.objects.select_related("plan").filter(tenant=tenant).first()
 
 
-def subscription_summary(tenant):
+def subscription_summary(tenant: Tenant) -> dict[str, Any]:
     """GET /billing/subscription/ (CONTRACT.md), in the tenant's context."""
     subscription = subscription_for(tenant)
     return {
@@ -29,15 +32,15 @@ def subscription_summary(tenant):
     }
 
 
-def active_plans():
+def active_plans() -> list[Plan]:
     return list(Plan.objects.filter(is_active=True))
 
 
-def transitions_for(tenant, limit=20):
+def transitions_for(tenant: Tenant, limit: int = 20) -> list[BillingTransition]:
     return list(BillingTransition.objects.filter(tenant=tenant)[:limit])
 
 
-def upcoming_invoice(subscription):
+def upcoming_invoice(subscription: Subscription | None) -> dict[str, Any] | None:
     if not (subscription and subscription.is_online):
         return None
     try:
@@ -48,7 +51,7 @@ def upcoming_invoice(subscription):
         return None
 
 
-def invoice_history(subscription):
+def invoice_history(subscription: Subscription | None) -> list[dict[str, Any]]:
     if not (subscription and subscription.stripe_customer_id and gateway.enabled()):
         return []
     try:
@@ -57,9 +60,9 @@ def invoice_history(subscription):
         return []
 
 
-def revenue_totals():
+def revenue_totals() -> dict[str, dict[str, float]]:
     """MRR and ARR over paying subscriptions, per currency, in major units."""
-    totals = {}
+    totals: dict[str, float] = {}
     for subscription in Subscription.objects.select_related("plan"):
         monthly = subscription.monthly_amount()
         if monthly:
@@ -71,5 +74,5 @@ def revenue_totals():
     }
 
 
-def seats_total():
+def seats_total() -> int:
     return Subscription.objects.aggregate(total=Sum("seats"))["total"] or 0

@@ -1,8 +1,12 @@
 """Billing writes: subscriptions, seats, interval, cancel, and the access status
 billing pushes onto the tenant (docs/decisions/005-billing.md)."""
 
+from __future__ import annotations
+
 import datetime
 import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,18 +20,21 @@ from crm.users.services import seats_used
 from tenants import services as tenant_services
 from tenants.models import Tenant
 
+if TYPE_CHECKING:
+    from billing.models import Plan
+
 log = logging.getLogger(__name__)
 
 MAX_SEATS = 10000
 
 
-def _key(tenant):
+def _key(tenant: Tenant) -> str:
     """Idempotency keys name the tenant's schema, which is never reused."""
     return f"crm-{tenant.schema_name}"
 
 
 @transaction.atomic
-def open_subscription(*, tenant_id):
+def open_subscription(*, tenant_id: int) -> Subscription | None:
     """The tenant's subscription, created on first call with the seats and
     interval chosen at sign-up and a trial; online, also its Stripe customer and
     subscription. Safe to repeat: each Stripe call is made once (stored ids,
@@ -65,7 +72,7 @@ def open_subscription(*, tenant_id):
     return subscription
 
 
-def _validate_seats(seats):
+def _validate_seats(seats: int) -> None:
     if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= MAX_SEATS:
         raise ValidationError({"seats": [_("Enter a whole number of seats from 1 to %(max)d.") % {"max": MAX_SEATS}]})
     used = seats_used()
@@ -75,16 +82,19 @@ def _validate_seats(seats):
         )
 
 
-def _locked_subscription(tenant):
+def _locked_subscription(tenant: Tenant) -> tuple[Tenant, Subscription]:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     subscription = Subscription.objects.select_related("plan").filter(tenant=tenant).first()
     if subscription is None:
         subscription = open_subscription(tenant_id=tenant.pk)
+        assert subscription is not None  # the tenant exists: its row is locked above
     return tenant, subscription
 
 
 @transaction.atomic
-def change_subscription(*, tenant, seats=None, interval=None, plan=None):
+def change_subscription(
+    *, tenant: Tenant, seats: int | None = None, interval: str | None = None, plan: str | None = None
+) -> Subscription:
     """Change seats, interval and/or plan in one step (PATCH /billing/subscription/).
 
     Runs in the tenant's context (seats in use are counted in its schema) with
@@ -93,7 +103,7 @@ def change_subscription(*, tenant, seats=None, interval=None, plan=None):
     as it does by default; if our write failed afterwards, reconciliation would
     repair it from Stripe. Raises ValidationError (400) or StripeUnavailable."""
     tenant, subscription = _locked_subscription(tenant)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if seats is not None:
         try:
             _validate_seats(seats)
@@ -113,7 +123,7 @@ def change_subscription(*, tenant, seats=None, interval=None, plan=None):
 
     new_seats = subscription.seats if seats is None else seats
     new_interval = interval or subscription.interval
-    changes = []
+    changes: list[str] = []
     if new_seats != subscription.seats:
         changes.append(_("seats %(old)d → %(new)d") % {"old": subscription.seats, "new": new_seats})
     if new_interval != subscription.interval:
@@ -150,7 +160,7 @@ def change_subscription(*, tenant, seats=None, interval=None, plan=None):
 
 
 @transaction.atomic
-def set_cancel_at_period_end(*, tenant, cancel):
+def set_cancel_at_period_end(*, tenant: Tenant, cancel: bool) -> Subscription:
     """Cancel at the end of the paid period (the CRM keeps working until then), or take that back."""
     tenant, subscription = _locked_subscription(tenant)
     reason = _("Cancellation requested for the end of the period") if cancel else _("Cancellation withdrawn")
@@ -165,7 +175,14 @@ def set_cancel_at_period_end(*, tenant, cancel):
 
 
 @transaction.atomic
-def update_subscription(*, tenant, seats=None, interval=None, plan=None, cancel_at_period_end=None):
+def update_subscription(
+    *,
+    tenant: Tenant,
+    seats: int | None = None,
+    interval: str | None = None,
+    plan: str | None = None,
+    cancel_at_period_end: bool | None = None,
+) -> None:
     """PATCH /billing/subscription/: change seats, interval and/or plan
     (change_subscription), and ask for or withdraw cancellation at the end of
     the period (set_cancel_at_period_end), in one transaction: both or neither."""
@@ -175,7 +192,7 @@ def update_subscription(*, tenant, seats=None, interval=None, plan=None, cancel_
         set_cancel_at_period_end(tenant=tenant, cancel=cancel_at_period_end)
 
 
-def refresh_from_stripe(*, subscription_id, reason):
+def refresh_from_stripe(*, subscription_id: str, reason: str) -> Subscription | None:
     """Re-read a subscription from Stripe and apply it: what every webhook handler
     does instead of trusting the event's copy, so that late or out-of-order
     events cannot move state backwards. Unknown subscriptions are ignored."""
@@ -194,7 +211,7 @@ def refresh_from_stripe(*, subscription_id, reason):
 
 
 @transaction.atomic
-def record_payment_method(*, customer_id, setup_intent_id):
+def record_payment_method(*, customer_id: str, setup_intent_id: str | None) -> Subscription | None:
     """Checkout (setup mode) completed: that card becomes the one Stripe charges."""
     subscription = Subscription.objects.select_for_update().filter(stripe_customer_id=customer_id).first()
     if subscription is None or not setup_intent_id:
@@ -208,7 +225,7 @@ def record_payment_method(*, customer_id, setup_intent_id):
     return subscription
 
 
-def advance_dunning(*, now=None):
+def advance_dunning(*, now: datetime.datetime | None = None) -> int:
     """Move tenants along the ladder by the clock: past due beyond the grace period
     → read-only; offline trials that ended → active (nothing to charge). Returns
     the number of tenants changed."""
@@ -237,7 +254,7 @@ def advance_dunning(*, now=None):
     return changed
 
 
-def tenant_status_for(subscription, now=None):
+def tenant_status_for(subscription: Subscription, now: datetime.datetime | None = None) -> str:
     """The access a subscription gives (docs/decisions/005-billing.md, the ladder)."""
     now = now or timezone.now()
     status = subscription.status
@@ -255,7 +272,7 @@ def tenant_status_for(subscription, now=None):
     return Tenant.Status.SUSPENDED
 
 
-STRIPE_STATUSES = {
+STRIPE_STATUSES: dict[str, str] = {
     "trialing": Subscription.Status.TRIALING,
     "active": Subscription.Status.ACTIVE,
     "past_due": Subscription.Status.PAST_DUE,
@@ -267,7 +284,7 @@ STRIPE_STATUSES = {
 }
 
 
-def _apply_state(subscription, state, *, reason):
+def _apply_state(subscription: Subscription, state: Mapping[str, Any], *, reason: str) -> None:
     """Take Stripe's view of the subscription and push the result to the tenant."""
     now = timezone.now()
     status = STRIPE_STATUSES.get(state["status"], Subscription.Status.PAST_DUE)
@@ -287,13 +304,13 @@ def _apply_state(subscription, state, *, reason):
     if state["has_payment_method"]:
         subscription.has_payment_method = True
     plan, interval = _plan_of_price(state["price_id"])
-    if plan is not None:
+    if plan is not None and interval is not None:
         subscription.plan, subscription.interval = plan, interval
     subscription.save()
     _push(subscription, reason=reason, now=now)
 
 
-def _plan_of_price(price_id):
+def _plan_of_price(price_id: str) -> tuple[Plan, str] | tuple[None, None]:
     from billing.models import Plan
 
     for plan in Plan.objects.all():
@@ -303,7 +320,7 @@ def _plan_of_price(price_id):
     return None, None
 
 
-def _push(subscription, *, reason, now=None):
+def _push(subscription: Subscription, *, reason: str, now: datetime.datetime | None = None) -> bool:
     """Write seats, interval and access status onto the tenant row; log and e-mail a
     change of status. Returns True when the status changed."""
     tenant = subscription.tenant
@@ -328,14 +345,14 @@ def _push(subscription, *, reason, now=None):
     return False
 
 
-def _log(tenant, from_status, to_status, reason):
+def _log(tenant: Tenant, from_status: str, to_status: str, reason: str) -> None:
     BillingTransition.objects.create(
         tenant=tenant, from_status=from_status, to_status=to_status, reason=str(reason)[:300]
     )
     log.info("billing %s: %s → %s (%s)", tenant.subdomain, from_status, to_status, reason)
 
 
-_STATUS_MESSAGES = {
+_STATUS_MESSAGES: dict[str, str] = {
     Tenant.Status.PAST_DUE: "The last payment for your CRM failed. It keeps working until {grace}; "
     "after that it becomes read-only until the invoice is paid.",
     Tenant.Status.READ_ONLY: "Your CRM is now read-only: the subscription is unpaid. Reads and exports still "
@@ -347,7 +364,7 @@ _STATUS_MESSAGES = {
 }
 
 
-def _email_admins(tenant, previous, status, reason):
+def _email_admins(tenant: Tenant, previous: str, status: str, reason: str) -> None:
     from billing.tasks import email_tenant_admins
 
     body = _STATUS_MESSAGES.get(status, "").format(
@@ -360,7 +377,7 @@ def _email_admins(tenant, previous, status, reason):
     )
 
 
-def notify_admins(*, tenant, subject, message):
+def notify_admins(*, tenant: Tenant, subject: str, message: str) -> None:
     """An e-mail to the tenant's admins about billing (trial ending, action required)."""
     from billing.tasks import email_tenant_admins
 

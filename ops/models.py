@@ -58,7 +58,7 @@ class Backup(models.Model):
             models.Index(fields=["status", "started_at"], name="ops_backup_status_started"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"backup {self.pk} of {self.subdomain} ({self.status})"
 
 
@@ -98,7 +98,7 @@ class Restore(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"restore {self.pk} of backup {self.backup_id} ({self.status})"
 
 
@@ -111,7 +111,7 @@ class BackupPolicy(models.Model):
     keep_monthly = models.PositiveSmallIntegerField(default=12)
     updated_at = models.DateTimeField(auto_now=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.tenant}: {self.keep_daily}d/{self.keep_weekly}w/{self.keep_monthly}m"
 
 
@@ -145,5 +145,5 @@ class TenantUpgrade(models.Model):
     class Meta:
         indexes = [models.Index(fields=["target", "status"], name="ops_upgrade_target_status")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"upgrade of {self.tenant_id} to {self.target[:12]} ({self.status})"

@@ -10,8 +10,11 @@ billing page. suspended: only sign-in, the billing page and exports work.
 Billing itself is always reachable, so paying restores access at once.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -32,38 +35,38 @@ ALWAYS_OPEN = (
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def _is_export(request):
+def _is_export(request: HttpRequest) -> bool:
     # API exports are `<list>/export/`; list pages export with ?export=csv|xlsx.
     return request.method in SAFE_METHODS and (request.path.rstrip("/").endswith("/export") or "export" in request.GET)
 
 
-def read_only_message():
+def read_only_message() -> str:
     return _(
         "This CRM is read-only because the subscription is unpaid. Reads and exports still work; "
         "an admin can restore full access on the billing page (/billing/)."
     )
 
 
-def suspended_message():
+def suspended_message() -> str:
     return _(
         "This CRM's subscription has ended. Your data is kept: an admin can export it or subscribe "
         "again on the billing page (/billing/)."
     )
 
 
-def restoring_message():
+def restoring_message() -> str:
     return _("A backup is being restored into this CRM: it is read-only until the restore finishes.")
 
 
-def closed_message():
+def closed_message() -> str:
     return _("This CRM is suspended by the provider. Contact support to restore access; no data was deleted.")
 
 
 class TenantAccessMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         tenant = getattr(request, "tenant", None)
         if not isinstance(tenant, Tenant):
             return self.get_response(request)
@@ -83,13 +86,13 @@ class TenantAccessMiddleware:
             return self.get_response(request)
         return self._refuse(request, read_only_message())
 
-    def _refuse(self, request, message, status=402):
+    def _refuse(self, request: HttpRequest, message: str, status: int = 402) -> HttpResponse:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=status)
         return render(request, "payment_required.html", {"message": message, "billing": status == 402}, status=status)
 
 
-def billing_banner(request):
+def billing_banner(request: HttpRequest) -> dict[str, Any]:
     """Template context: a banner while the tenant is past due, read-only or suspended."""
     tenant = getattr(request, "tenant", None)
     if not isinstance(tenant, Tenant):

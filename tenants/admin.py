@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from tenants.models import Domain, SpareSchema, Tenant
 
@@ -16,7 +17,7 @@ class TenantAdmin(admin.ModelAdmin):
     readonly_fields = ("schema_name", "created_at")
     inlines = [DomainInline]
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Tenant | None = None) -> bool:
         # Deleting drops a customer's data: that is an ops command with a backup first.
         return False
 

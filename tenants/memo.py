@@ -15,14 +15,19 @@ every caller of the request: return something the callers do not mutate.
 
 import contextlib
 import contextvars
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, TypeVar
 
 from django.db import connection
+from django.http import HttpRequest
 
-_memo = contextvars.ContextVar("tenant_request_memo", default=None)
+_T = TypeVar("_T")
+
+_memo: contextvars.ContextVar[dict[Hashable, Any] | None] = contextvars.ContextVar("tenant_request_memo", default=None)
 
 
 @contextlib.contextmanager
-def for_request(request):
+def for_request(request: HttpRequest) -> Iterator[None]:
     if request.method not in ("GET", "HEAD"):
         yield
         return
@@ -33,14 +38,14 @@ def for_request(request):
         _memo.reset(token)
 
 
-def remember(key, compute):
+def remember(key: Hashable, compute: Callable[[], _T]) -> _T:
     """compute(), once per key within a memo; every time outside one."""
     memo = _memo.get()
     if memo is None:
         return compute()
     # The schema in the key: a request that walks tenants (ops, the vendor admin)
     # must never be answered with another tenant's value.
-    key = (connection.schema_name, key)
+    key = (connection.schema_name, key)  # type: ignore[attr-defined]  # django-tenants' backend adds it
     if key not in memo:
         memo[key] = compute()
     return memo[key]

@@ -47,19 +47,19 @@ class Tenant(TenantMixin):
     class Meta:
         ordering = ["subdomain"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.subdomain
 
     @property
-    def may_write(self):
+    def may_write(self) -> bool:
         return self.status not in (self.Status.READ_ONLY, self.Status.SUSPENDED) and not self.restoring
 
     @property
-    def is_closed_by_ops(self):
+    def is_closed_by_ops(self) -> bool:
         return self.lifecycle != self.Lifecycle.ACTIVE
 
     @property
-    def is_suspended(self):
+    def is_suspended(self) -> bool:
         return self.status == self.Status.SUSPENDED
 
 
@@ -79,5 +79,5 @@ class SpareSchema(models.Model):
     class Meta:
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.schema_name

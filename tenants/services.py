@@ -1,5 +1,10 @@
+from __future__ import annotations
+
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,6 +19,9 @@ from tenants import provisioning, selectors, subdomains
 from tenants.models import Domain, Tenant
 from tenants.signals import tenant_created
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 log = logging.getLogger(__name__)
 
 _TAKEN = _("This subdomain is already taken.")
@@ -23,7 +31,7 @@ class _PoolEmpty(Exception):
     pass
 
 
-def sign_up(*, company, subdomain, email, password, seats, interval):
+def sign_up(*, company: str, subdomain: str, email: str, password: str, seats: int, interval: str) -> Tenant:
     """Create a company's tenant with its owner as `admin`, ready to answer when this returns.
 
     Raises ValidationError with field messages. All or nothing: the schema, the
@@ -58,13 +66,15 @@ def sign_up(*, company, subdomain, email, password, seats, interval):
             # A concurrent sign-up took the same subdomain between our check and our insert.
             raise ValidationError({"subdomain": [_TAKEN]}) from None
         transaction.on_commit(_queue_pool_refill)
-        transaction.on_commit(lambda tenant_id=tenant.pk: tenant_created.send(sender=Tenant, tenant_id=tenant_id))
+        transaction.on_commit(partial(tenant_created.send, sender=Tenant, tenant_id=tenant.pk))
         return tenant
     raise RuntimeError("could not take a spare schema after preparing one three times")
 
 
-def _sign_up_errors(*, company, subdomain, email, password, seats, interval):
-    errors = {}
+def _sign_up_errors(
+    *, company: str, subdomain: str, email: str, password: str, seats: int, interval: str
+) -> dict[str, Sequence[StrOrPromise]]:
+    errors: dict[str, Sequence[StrOrPromise]] = {}
     if not (company or "").strip():
         errors["company"] = [_("This field may not be blank.")]
     try:
@@ -84,7 +94,7 @@ def _sign_up_errors(*, company, subdomain, email, password, seats, interval):
     return errors
 
 
-def _create_tenant(*, company, subdomain, email, password, seats, interval):
+def _create_tenant(*, company: str, subdomain: str, email: str, password: str, seats: int, interval: str) -> Tenant:
     schema_name = subdomains.schema_name_for(subdomain)
     if not provisioning.claim_spare(rename_to=schema_name):
         raise _PoolEmpty
@@ -105,13 +115,20 @@ def _create_tenant(*, company, subdomain, email, password, seats, interval):
     return tenant
 
 
-def _queue_pool_refill():
+def _queue_pool_refill() -> None:
     from tenants.tasks import refill_spare_pool
 
     refill_spare_pool.delay()
 
 
-def apply_billing(*, tenant_id, status=None, seats=None, interval=None, grace_ends_at=None):
+def apply_billing(
+    *,
+    tenant_id: int,
+    status: str | None = None,
+    seats: int | None = None,
+    interval: str | None = None,
+    grace_ends_at: datetime | None = None,
+) -> str:
     """What billing allows a tenant, pushed onto its row (ARCHITECTURE.md: crm reads
     it, billing writes it through here). Locks the row so a seat count taken in
     the same moment sees either the old or the new limit. Returns the previous
@@ -130,9 +147,9 @@ def apply_billing(*, tenant_id, status=None, seats=None, interval=None, grace_en
     return previous
 
 
-def delete_tenant(tenant):
+def delete_tenant(tenant: Tenant) -> None:
     """Remove a tenant with its schema and domains, in one transaction."""
-    if connection.schema_name != "public":
+    if connection.schema_name != "public":  # type: ignore[attr-defined]  # django-tenants' backend adds it
         raise RuntimeError("delete_tenant must run in the public schema")
     with transaction.atomic():
         # Locked first, so that work on the tenant row (billing opening its
@@ -143,13 +160,15 @@ def delete_tenant(tenant):
         tenant.delete()
 
 
-def set_restoring(*, tenant_id, on):
+def set_restoring(*, tenant_id: int, on: bool) -> None:
     """Mark a tenant as being restored from a backup (read-only with a banner,
     tenants/access.py) or not any more. Commits with the caller's transaction."""
     Tenant.objects.filter(pk=tenant_id).update(restoring=on)
 
 
-def create_tenant_for_schema(*, schema_name, subdomain, company, owner_email, seats, interval):
+def create_tenant_for_schema(
+    *, schema_name: str, subdomain: str, company: str, owner_email: str, seats: int, interval: str
+) -> Tenant:
     """A tenant, with its domain, for a schema that already holds a CRM (a backup
     restored into a new tenant by ops). Runs in the caller's transaction, which
     must also make the schema. Raises ValidationError for a subdomain that is
@@ -174,7 +193,7 @@ def create_tenant_for_schema(*, schema_name, subdomain, company, owner_email, se
     return tenant
 
 
-def set_lifecycle(*, tenant_id, lifecycle, delete_after=None):
+def set_lifecycle(*, tenant_id: int, lifecycle: str, delete_after: datetime | None = None) -> str:
     """Set what ops allow a tenant: `active`, `suspended` (every request of its host
     gets a notice, tenants/access.py) or `deleting` (the same, until its schema is
     dropped after `delete_after`, which it requires; other states clear it).

@@ -45,11 +45,11 @@ RESERVED = frozenset(
 _DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-def normalize(value):
+def normalize(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
-def validate(value):
+def validate(value: str) -> None:
     """Raise ValidationError unless `value` (already normalized) may name a new tenant's host."""
     if not _DNS_LABEL.match(value):
         raise ValidationError(
@@ -60,7 +60,7 @@ def validate(value):
         raise ValidationError(_("This subdomain is reserved."), code="reserved")
 
 
-def schema_name_for(subdomain):
+def schema_name_for(subdomain: str) -> str:
     """A schema name readable by ops and never reused: a task queued for a
     deleted tenant can then never land in a newer tenant of the same subdomain."""
     return f"t_{subdomain.replace('-', '_')[:50]}_{secrets.token_hex(4)}"

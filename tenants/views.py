@@ -1,15 +1,16 @@
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from tenants import selectors, services
 from tenants.forms import SignUpForm
 
 
-def landing(request):
+def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "tenants/landing.html")
 
 
-def signup_page(request):
+def signup_page(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -19,5 +20,6 @@ def signup_page(request):
                 for message in messages:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            return redirect(selectors.tenant_url(tenant, scheme=request.scheme, port=request.get_port()) + "login/")
+            # (The stubs allow a None scheme; a request always has "http" or "https".)
+            return redirect(selectors.tenant_url(tenant, scheme=request.scheme, port=request.get_port()) + "login/")  # type: ignore[arg-type]
     return render(request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200)

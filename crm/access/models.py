@@ -17,7 +17,7 @@ class RecordShare(models.Model):
         constraints = [models.UniqueConstraint(fields=["content_type", "object_id", "user"], name="unique_share")]
         indexes = [models.Index(fields=["user", "content_type"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.content_type_id}:{self.object_id} → {self.user_id}"
 
 
@@ -31,7 +31,7 @@ class ModulePermission(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["role", "module"], name="unique_module_permission")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.module} hidden from {self.role}"
 
 
@@ -45,5 +45,5 @@ class SensitiveField(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["module", "field"], name="unique_sensitive_field")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.module}.{self.field}"

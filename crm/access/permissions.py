@@ -1,14 +1,17 @@
 """What a role may do beyond record scope: administer, use a module, read a field."""
 
-from collections.abc import Iterable, Mapping
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from crm.access.models import ModulePermission, SensitiveField
 from crm.builder.selectors import custom_objects
-from crm.users.models import Role
+from crm.users.models import Role, User
 from tenants import memo
 
 # Built-in modules an admin can hide from other roles (the API's resources group into these).
@@ -32,25 +35,25 @@ MODULES = (
 MASK = "••••••"
 
 
-def custom_object_module(object_name):
+def custom_object_module(object_name: str) -> str:
     """The module of a custom object (crm.builder): the object's own name. The
     builder refuses object names that are MODULES, so the two never meet; and
     the name fits ModulePermission.module (40 characters) as it is."""
     return object_name
 
 
-def modules():
+def modules() -> tuple[str, ...]:
     """Every module an admin can hide: MODULES, then each live custom object
     of the tenant (one query)."""
     return MODULES + tuple(custom_object_module(name) for name in custom_objects().values_list("name", flat=True))
 
 
-def may_administer(user):
+def may_administer(user: User | AnonymousUser) -> bool:
     """Users, teams, seats, settings and customization are the admin's."""
     return bool(user.is_authenticated and user.is_active and user.role == Role.ADMIN)
 
 
-def may_use_module(user, module):
+def may_use_module(user: User | AnonymousUser, module: str) -> bool:
     """Whether `user` may use `module` (a name of MODULES or a custom object's
     custom_object_module); a name that is no module is not hidden. Rows of a
     custom object are removed when it is purged, so a later object of the same
@@ -62,7 +65,7 @@ def may_use_module(user, module):
     return module not in hidden_modules(user.role)
 
 
-def hidden_modules(role):
+def hidden_modules(role: str) -> frozenset[str]:
     """The modules the admin hid from `role`, read once per request (a page asks
     for its own module and the sidebar for all of them)."""
     return memo.remember(
@@ -71,7 +74,7 @@ def hidden_modules(role):
     )
 
 
-def usable_modules(user):
+def usable_modules(user: User | AnonymousUser) -> set[str]:
     """The modules of modules() `user` may use, as may_use_module answers for each,
     in two queries (the sidebar asks about all of them on every page)."""
     if not (user.is_authenticated and user.is_active):
@@ -81,7 +84,7 @@ def usable_modules(user):
     return set(modules()) - hidden_modules(user.role)
 
 
-def masked_fields(user, module):
+def masked_fields(user: User | AnonymousUser, module: str) -> set[str]:
     """Fields of `module` that `user` sees masked and may not write."""
     if not user.is_authenticated or user.role == Role.ADMIN:
         return set()
@@ -113,14 +116,14 @@ def writable_values(user: Any, module: str, values: Mapping[str, Any]) -> tuple[
     return {k: v for k, v in values.items() if k not in masked}, sorted(set(values) & masked)
 
 
-def masked_payload(payload, masked):
+def masked_payload(payload: Any, masked: Collection[str]) -> Any:
     """An audit row's payload as a user with `masked` fields may read it: an
     update's [old, new] of a masked field, and the "old" and "new" of a masked
     custom field's {"label", "old", "new"}, read MASK where they hold a value.
     The pages' history cards (crm.web.masking) and the API's history use it."""
     if not isinstance(payload, dict):
         return payload
-    shown = {}
+    shown: dict[str, Any] = {}
     for key, value in payload.items():
         if key in masked and isinstance(value, dict):
             # A custom field's change: its label is no secret.
@@ -134,6 +137,6 @@ def masked_payload(payload, masked):
     return shown
 
 
-def _shown(value):
+def _shown(value: object) -> object:
     # Nothing stays nothing (as the API shows it), so "no phone" and "a hidden phone" differ.
     return value if value in (None, "", [], ()) else MASK

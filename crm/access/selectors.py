@@ -1,5 +1,8 @@
 """Reads of the admin's access settings: hidden modules and masked fields."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.apps import apps
 from django.utils.text import capfirst
 
@@ -20,12 +23,12 @@ _MODULE_MODELS = {
 _NEVER_MASKED = {"id", "name", "first_name", "owner", "created_at", "updated_at"}
 
 
-def hidden_modules():
+def hidden_modules() -> set[tuple[str, str]]:
     """{(role, module)} the admin has hidden."""
     return set(ModulePermission.objects.filter(hidden=True, module__in=modules()).values_list("role", "module"))
 
 
-def sensitive_fields():
+def sensitive_fields() -> list[Mapping[str, Any]]:
     """Masked fields ({"module", "field", "hidden_from"}), by module and field; rows
     masked for no role left out."""
     return [
@@ -35,13 +38,13 @@ def sensitive_fields():
     ]
 
 
-def maskable_fields():
+def maskable_fields() -> dict[str, list[tuple[str, str]]]:
     """{module: [(field, label)]}: the fields of each module the admin may mask.
     A built-in module's own fields, then its custom fields; then each live custom
     object's fields. A custom field goes by its api_key (the key masked_fields
     answers and the API, pages and exports mask), hidden ones included (the API
     still serves them)."""
-    found = {}
+    found: dict[str, list[tuple[str, str]]] = {}
     for module, label in _MODULE_MODELS.items():
         try:
             model = apps.get_model(label)

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -6,13 +8,13 @@ from crm.access.models import ModulePermission, SensitiveField
 from crm.access.permissions import modules
 from crm.access.selectors import maskable_fields
 from crm.audit import services as audit
-from crm.users.models import Role
+from crm.users.models import Role, User
 
 _ROLES_BELOW_ADMIN = [Role.DIRECTOR, Role.MANAGER, Role.SALES]
 
 
 @transaction.atomic
-def set_module_visibility(*, by, role, module, hidden):
+def set_module_visibility(*, by: User, role: str, module: str, hidden: bool) -> ModulePermission:
     """Hide or show a module for a role (never for admin)."""
     if role not in _ROLES_BELOW_ADMIN:
         raise ValidationError({"role": [_("Choose director, manager or sales.")]})
@@ -31,7 +33,7 @@ def set_module_visibility(*, by, role, module, hidden):
 
 
 @transaction.atomic
-def set_sensitive_field(*, by, module, field, hidden_from):
+def set_sensitive_field(*, by: User, module: str, field: str, hidden_from: Iterable[str]) -> SensitiveField:
     """Mask `field` of `module` for the given roles (an empty list unmasks it)."""
     if module not in modules():
         raise ValidationError({"module": [_("No such module.")]})
@@ -54,7 +56,7 @@ def set_sensitive_field(*, by, module, field, hidden_from):
 
 
 @transaction.atomic
-def set_hidden_modules(*, by, hidden):
+def set_hidden_modules(*, by: User, hidden: Iterable[tuple[str, str]]) -> None:
     """Make `hidden` ((role, module) pairs) exactly the modules hidden from roles below
     admin, in one transaction; only the pairs that change are written and audited."""
     hidden, known = set(hidden), modules()
@@ -68,7 +70,7 @@ def set_hidden_modules(*, by, hidden):
                 set_module_visibility(by=by, role=role, module=module, hidden=wanted)
 
 
-def forget_module(*, module):
+def forget_module(*, module: str) -> None:
     """Remove every role's setting of `module` (a purged custom object's): an
     object made later under the same name starts visible to every role. Called
     inside the purge's transaction; the purge's own audit row covers it."""

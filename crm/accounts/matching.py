@@ -7,6 +7,7 @@ the services from these functions, so a duplicate check is an indexed lookup.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Legal-form words that do not tell two companies apart ("Acme Ltd" is "ACME
 # Limited"), stripped from the end of a name, repeatedly ("Acme Co., Ltd.").
@@ -55,18 +56,18 @@ PHONE_DIGITS = 9
 _MIN_PHONE_DIGITS = 6
 
 
-def _plain(text):
+def _plain(text: str | None) -> str:
     text = unicodedata.normalize("NFKC", text or "").casefold()
     text = _PUNCTUATION.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 
 
-def person_name_key(*parts):
+def person_name_key(*parts: str | None) -> str:
     """A person's name: case, accents of width, punctuation and spacing ignored."""
     return _plain(" ".join(p for p in parts if p))
 
 
-def company_name_key(name):
+def company_name_key(name: str | None) -> str:
     """A company's name without its legal form: "ACME Co., Ltd." → "acme",
     "阿里巴巴（中国）有限公司" → "阿里巴巴 中国"."""
     text = _plain(name)
@@ -83,13 +84,13 @@ def company_name_key(name):
     return text
 
 
-def phone_key(phone):
+def phone_key(phone: str | None) -> str:
     """The last PHONE_DIGITS digits of a phone number, or "" when it has too few to compare."""
     digits = _DIGITS.sub("", unicodedata.normalize("NFKC", phone or ""))
     return digits[-PHONE_DIGITS:] if len(digits) >= _MIN_PHONE_DIGITS else ""
 
 
-def email_key(email):
+def email_key(email: str | None) -> str:
     return (email or "").strip().casefold()
 
 
@@ -97,7 +98,7 @@ class PossibleDuplicates(Exception):
     """A create that looks like records the caller can already see (ids in `ids`).
     The API answers 409 with them; `allow_duplicates=True` saves anyway."""
 
-    def __init__(self, ids, message):
+    def __init__(self, ids: Iterable[int], message: str) -> None:
         super().__init__(message)
         self.ids = list(ids)
         self.message = message

@@ -86,6 +86,8 @@ class Account(models.Model):
     email_key = models.CharField(max_length=254, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Only on the possible duplicates the selectors return: which keys matched.
+    matched_on: list[str]
 
     class Meta:
         ordering = ["name", "id"]
@@ -98,11 +100,11 @@ class Account(models.Model):
             GinIndex(fields=["tags"], name="account_tags"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def in_pool(self):
+    def in_pool(self) -> bool:
         return self.owner_id is None
 
 
@@ -116,7 +118,7 @@ class AccountWatch(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "account"], name="unique_account_watch")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} watches {self.account_id}"
 
 
@@ -150,5 +152,5 @@ class PoolSettings(models.Model):
         verbose_name_plural = _("pool settings")
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="pool_settings_singleton")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "pool settings"

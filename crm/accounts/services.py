@@ -1,3 +1,9 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -11,6 +17,9 @@ from crm.accounts.models import Account, AccountWatch
 from crm.audit import services as audit
 from crm.audit import versions
 from crm.builder import services as builder
+
+if TYPE_CHECKING:
+    from crm.users.models import User
 
 # What create and update take besides name and owner.
 DETAIL_FIELDS = (
@@ -35,7 +44,7 @@ _EDITABLE = ("name", "owner", *DETAIL_FIELDS)
 _MERGE_FILLS = tuple(f for f in DETAIL_FIELDS if f not in ("kind", "level", "status", "tags"))
 
 
-def set_keys(account):
+def set_keys(account: Account) -> None:
     """Recompute the duplicate-detection keys from the account's fields."""
     account.name_key = (
         matching.company_name_key(account.name)
@@ -46,7 +55,9 @@ def set_keys(account):
     account.email_key = matching.email_key(account.email)
 
 
-def _clean_tags(tags):
+def _clean_tags(tags: Iterable[object] | None) -> list[str]:
+    seen: set[str]
+    clean: list[str]
     seen, clean = set(), []
     for tag in tags or []:
         tag = " ".join(str(tag).split())
@@ -56,7 +67,7 @@ def _clean_tags(tags):
     return clean
 
 
-def _validate(account):
+def _validate(account: Account) -> None:
     try:
         account.full_clean(
             exclude=["owner", "name_key", "phone_key", "email_key"], validate_unique=False, validate_constraints=False
@@ -65,7 +76,9 @@ def _validate(account):
         raise ValidationError(exc.message_dict) from exc
 
 
-def check_duplicates(*, by, name="", phone="", email="", exclude_pk=None):
+def check_duplicates(
+    *, by: User, name: str = "", phone: str = "", email: str = "", exclude_pk: int | None = None
+) -> None:
     """Raise PossibleDuplicates when accounts `by` can see (or the pool holds) look like this one."""
     found = selectors.duplicate_candidates(by, name=name, phone=phone, email=email, exclude_pk=exclude_pk)
     if found:
@@ -78,10 +91,10 @@ def check_duplicates(*, by, name="", phone="", email="", exclude_pk=None):
         )
 
 
-def _primary_contact_errors(exc):
+def _primary_contact_errors(exc: ValidationError) -> ValidationError:
     """A ValidationError of the primary contact's service, under `primary_contact`
     ("email: ..."), which is what the account's caller sent."""
-    messages = []
+    messages: list[str] = []
     for field, errors in exc.message_dict.items():
         prefix = "" if field in ("primary_contact", "__all__") else f"{field}: "
         messages.extend(f"{prefix}{message}" for message in errors)
@@ -89,7 +102,16 @@ def _primary_contact_errors(exc):
 
 
 @transaction.atomic
-def create_account(*, by, name, owner=None, primary_contact=None, allow_duplicates=True, custom=None, **details):
+def create_account(
+    *,
+    by: User,
+    name: str,
+    owner: User | None = None,
+    primary_contact: Mapping[str, Any] | None = None,
+    allow_duplicates: bool = True,
+    custom: Mapping[str, Any] | None = None,
+    **details: Any,
+) -> Account:
     """Create an account owned by `owner` (default: `by`), with its custom field
     values (`custom`: {api_key: value} already checked by crm.builder.values)
     and its audit rows, in one transaction.
@@ -140,7 +162,14 @@ _DERIVED = {
 
 
 @transaction.atomic
-def update_account(*, account, by, custom=None, expected_version=None, **values):
+def update_account(
+    *,
+    account: Account,
+    by: User,
+    custom: Mapping[str, Any] | None = None,
+    expected_version: str | None = None,
+    **values: Any,
+) -> Account:
     """Change the given fields (and `custom` field values) of an account `by` can
     see, in one transaction; records old → new.
 
@@ -183,7 +212,7 @@ def update_account(*, account, by, custom=None, expected_version=None, **values)
 
 
 @transaction.atomic
-def delete_account(*, account, by, expected_version=None):
+def delete_account(*, account: Account, by: User, expected_version: str | None = None) -> None:
     """Delete an account (its owner, their managers, directors and admins only:
     PermissionDenied otherwise), with its audit row; StaleRecord when it is no
     longer at `expected_version`."""
@@ -196,7 +225,7 @@ def delete_account(*, account, by, expected_version=None):
 
 
 @transaction.atomic
-def merge_accounts(*, keep, other, by):
+def merge_accounts(*, keep: Account, other: Account, by: User) -> Account:
     """Merge `other` into `keep` (both already checked visible to `by`, and both
     `by`'s to give away: crm.access.ownership.check_may_merge): every record
     pointing at `other` (contacts and their links, deals, activities, leads,
@@ -234,7 +263,7 @@ def merge_accounts(*, keep, other, by):
     return keep
 
 
-def mark_contacted(account, when):
+def mark_contacted(account: Account, when: datetime) -> None:
     """Note that someone talked to the customer at `when` (for the pool's
     follow-up rule). Only ever moves the date forward; a derived timestamp, so
     no audit row (the activity that caused it has its own). For crm/activities."""
@@ -244,7 +273,7 @@ def mark_contacted(account, when):
 
 
 @transaction.atomic
-def watch(*, account, by):
+def watch(*, account: Account, by: User) -> None:
     """Put `account` on `by`'s watch list (idempotent)."""
     _watch, created = AccountWatch.objects.get_or_create(user=by, account=account)
     if created:
@@ -252,7 +281,7 @@ def watch(*, account, by):
 
 
 @transaction.atomic
-def unwatch(*, account, by):
+def unwatch(*, account: Account, by: User) -> None:
     """Take `account` off `by`'s watch list (idempotent)."""
     deleted, _detail = AccountWatch.objects.filter(user=by, account=account).delete()
     if deleted:

@@ -1,6 +1,11 @@
 """Sharing one record (an account or a contact) with named users, on
 crm.access.models.RecordShare, which crm/access/scope.py already honours."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -10,8 +15,13 @@ from crm.access.models import RecordShare
 from crm.access.ownership import owner_or_above
 from crm.audit import services as audit
 
+if TYPE_CHECKING:
+    from crm.accounts.models import Account
+    from crm.contacts.models import Contact
+    from crm.users.models import User
 
-def shared_with(record):
+
+def shared_with(record: Account | Contact) -> list[int]:
     """Ids of the users `record` is shared with, in order."""
     return list(
         RecordShare.objects.filter(content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk)
@@ -20,7 +30,7 @@ def shared_with(record):
     )
 
 
-def _check(by, record, users):
+def _check(by: User, record: Account | Contact, users: Iterable[User]) -> None:
     if not owner_or_above(by, record):
         raise PermissionDenied(_("Only the owner, their managers and directors may share this record."))
     inactive = [user.pk for user in users if not user.is_active]
@@ -31,11 +41,11 @@ def _check(by, record, users):
 
 
 @transaction.atomic
-def share(*, record, by, users):
+def share(*, record: Account | Contact, by: User, users: Iterable[User]) -> list[int]:
     """Let each of `users` see and edit `record`; idempotent. Audit row with the users added."""
     _check(by, record, users)
     content_type = ContentType.objects.get_for_model(type(record))
-    added = []
+    added: list[int] = []
     for user in users:
         if user.pk == record.owner_id:
             continue
@@ -50,7 +60,7 @@ def share(*, record, by, users):
 
 
 @transaction.atomic
-def unshare(*, record, by, users):
+def unshare(*, record: Account | Contact, by: User, users: Iterable[User]) -> list[int]:
     """Stop sharing `record` with `users`. Audit row with the users removed."""
     _check(by, record, [])
     content_type = ContentType.objects.get_for_model(type(record))
@@ -64,7 +74,7 @@ def unshare(*, record, by, users):
     return shared_with(record)
 
 
-def delete_shares(record):
+def delete_shares(record: Account | Contact) -> None:
     """Remove the shares of a record that is being deleted (they point by id)."""
     RecordShare.objects.filter(
         content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk

@@ -83,7 +83,7 @@ class Activity(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.subject
 
 
@@ -98,7 +98,7 @@ class ActivityComment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.body[:50]
 
 
@@ -128,7 +128,7 @@ class FollowUp(models.Model):
             models.Index(fields=["last_contact_at"], name="follow_up_last"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"follow-up of {self.account_id or self.contact_id}: {self.next_contact_at}"
 
 
@@ -181,7 +181,7 @@ class Task(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -198,5 +198,5 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text[:50]

@@ -2,9 +2,14 @@
 user at the source. Nothing here decides scope itself: record visibility is
 crm/access/scope.py's, applied to the parent records."""
 
-from datetime import timedelta
+from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,21 +21,28 @@ from crm.builder.models import CustomObject
 from crm.contacts.models import Contact
 from crm.deals.models import Deal
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from crm.users.models import User
+
+_M = TypeVar("_M", bound=models.Model)
+
 WORKLISTS = ("today", "this_week", "overdue", "not_contacted_recently", "never_contacted")
 NOT_CONTACTED_RECENTLY_DAYS = 30
 
 
-def _activities():
+def _activities() -> QuerySet[Activity]:
     return Activity.objects.select_related("owner", "account", "contact", "deal").annotate(
         comment_count=Count("comments")
     )
 
 
-def _visible_ids(model, user):
-    return scope.visible(model.objects.all(), user).values("pk")
+def _visible_ids(model: type[_M], user: User) -> QuerySet[_M, dict[str, Any]]:
+    return scope.visible(model._default_manager.all(), user).values("pk")
 
 
-def _on_custom_records_visible_to(user):
+def _on_custom_records_visible_to(user: User) -> Q:
     """The condition for activities on records of live custom objects `user` can see."""
     condition = Q()
     for name in CustomObject.objects.filter(deleted_at__isnull=True).values_list("name", flat=True):
@@ -38,13 +50,13 @@ def _on_custom_records_visible_to(user):
     return condition
 
 
-def _not_on_deleted_objects():
+def _not_on_deleted_objects() -> Q:
     # A deleted custom object hides its records' activities with it, for
     # everyone, until it is restored (or purged, which detaches them).
     return ~Q(record_object__in=CustomObject.objects.filter(deleted_at__isnull=False).values("name"))
 
 
-def activities_visible_to(user):
+def activities_visible_to(user: User) -> QuerySet[Activity]:
     """Activities `user` may see: those in their own scope (own, their teams',
     shared; all for admin and director) and those on an account, contact, deal
     or custom object's record they can see; none on a deleted custom object's records."""
@@ -65,7 +77,7 @@ def activities_visible_to(user):
     )
 
 
-def activity_get_for_user(user, pk):
+def activity_get_for_user(user: User, pk: int | str) -> Activity:
     """One activity `user` may see; Http404 if missing or out of scope alike."""
     try:
         return activities_visible_to(user).get(pk=pk)
@@ -73,14 +85,14 @@ def activity_get_for_user(user, pk):
         raise Http404 from None
 
 
-def may_change_activity(user, activity):
+def may_change_activity(user: User, activity: Activity) -> bool:
     """Whether `user` may edit or delete `activity`: its owner, the owner's
     managers, admin and director. Others who see it (through the record) may
     read and comment only."""
     return scope.visible(Activity.objects.filter(pk=activity.pk), user).exists()
 
 
-def timeline_for(user, record):
+def timeline_for(user: User, record: models.Model) -> QuerySet[Activity]:
     """What happened with `record` (an Account, Contact, Deal or custom object's
     record the caller has already fetched through its `*_get_for_user` /
     crm.builder.selectors.record_get_for_user), newest first, counting only
@@ -89,7 +101,7 @@ def timeline_for(user, record):
     return activities_visible_to(user).filter(on_record(record)).order_by("-occurred_at", "-id")
 
 
-def on_record(record):
+def on_record(record: models.Model) -> Q:
     """The condition for activities on `record`, as timeline_for means it."""
     if isinstance(record, Account):
         return Q(account=record) | Q(contact__account=record) | Q(deal__account=record)
@@ -102,7 +114,7 @@ def on_record(record):
     raise TypeError(f"no timeline for {type(record).__name__}")
 
 
-def comments_on(activity):
+def comments_on(activity: Activity) -> QuerySet[ActivityComment]:
     """The comments of an activity the caller may see, oldest first."""
     return ActivityComment.objects.filter(activity=activity).select_related("author")
 
@@ -110,7 +122,9 @@ def comments_on(activity):
 # Worklists --------------------------------------------
 
 
-def worklist(user, name, *, days=NOT_CONTACTED_RECENTLY_DAYS, today=None):
+def worklist(
+    user: User, name: str, *, days: int = NOT_CONTACTED_RECENTLY_DAYS, today: date | None = None
+) -> QuerySet[Account]:
     """Accounts `user` may see that belong on worklist `name`, each annotated with
     `last_contact_at` and `next_contact_at`:
     - today: next contact due today;
@@ -138,26 +152,27 @@ def worklist(user, name, *, days=NOT_CONTACTED_RECENTLY_DAYS, today=None):
     raise ValueError(f"no worklist {name!r}")
 
 
-def with_next_contact(accounts):
+def with_next_contact(accounts: QuerySet[Account]) -> QuerySet[Account]:
     """`accounts` (a queryset of Account) with `next_contact_at`: the next planned
     contact of each (FollowUp), for list pages to show and sort by."""
     return accounts.annotate(next_contact_at=F("follow_up__next_contact_at"))
 
 
-def next_contact_of(record):
+def next_contact_of(record: Account | Contact) -> date | None:
     """The next planned contact of an account or a contact (None if none is planned)."""
-    follow_up = FollowUp.objects.filter(**{record._meta.model_name: record}).first()
+    # (model_name is None in the stubs only for options not yet attached to a model.)
+    follow_up = FollowUp.objects.filter(**{record._meta.model_name: record}).first()  # type: ignore[misc]
     return follow_up.next_contact_at if follow_up is not None else None
 
 
 # Tasks and notifications ---------------------------------------------------
 
 
-def _tasks():
+def _tasks() -> QuerySet[Task]:
     return Task.objects.select_related("assignee", "account", "contact", "deal")
 
 
-def tasks_visible_to(user):
+def tasks_visible_to(user: User) -> QuerySet[Task]:
     """Tasks assigned to someone in `user`'s scope (themselves; their teams for a
     manager; all for admin and director), and tasks `user` created."""
     if not (user.is_authenticated and user.is_active):
@@ -165,32 +180,32 @@ def tasks_visible_to(user):
     return scope.visible(_tasks(), user, owner_field="assignee") | _tasks().filter(created_by=user)
 
 
-def task_get_for_user(user, pk):
+def task_get_for_user(user: User, pk: int | str) -> Task:
     try:
         return tasks_visible_to(user).distinct().get(pk=pk)
     except (Task.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 
-def reminders_due(now=None):
+def reminders_due(now: datetime | None = None) -> QuerySet[Task]:
     """Tasks whose reminder is due and not yet sent (for the reminder sweep only)."""
     return Task.objects.filter(
         remind_at__lte=now or timezone.now(), reminder_sent_at__isnull=True, done=False, remind_at__isnull=False
     )
 
 
-def notifications_of(user):
+def notifications_of(user: User) -> QuerySet[Notification]:
     """`user`'s own notifications, newest first."""
     return Notification.objects.filter(user=user)
 
 
-def notification_get_for_user(user, pk):
+def notification_get_for_user(user: User, pk: int | str) -> Notification:
     try:
         return notifications_of(user).get(pk=pk)
     except (Notification.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 
-def activity_kinds():
+def activity_kinds() -> Sequence[tuple[str, StrOrPromise]]:
     """The kinds an activity may have, as (value, label) choices for forms."""
     return Activity.Kind.choices

@@ -2,12 +2,17 @@
 Each function validates, writes and appends its audit row in one transaction;
 e-mail leaves only after commit (ARCHITECTURE.md habits 1, 10, 11, 12)."""
 
-from datetime import timedelta
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,19 +25,33 @@ from crm.audit import services as audit
 from crm.builder import dynamic
 from crm.builder import selectors as builder
 
+if TYPE_CHECKING:
+    from crm.accounts.models import Account
+    from crm.contacts.models import Contact
+    from crm.deals.models import Deal
+    from crm.users.models import User
+
+_M = TypeVar("_M", bound=models.Model)
+
 _ACTIVITY_FIELDS = ("kind", "subject", "body", "occurred_at", "owner", "account", "contact", "deal", "next_contact_at")
+
+
+class _Derived(Enum):
+    DERIVED = "derived"
+
+
 # `next_contact_at` not given (None is given: no next contact planned).
-DERIVED = object()
+DERIVED = _Derived.DERIVED
 _TASK_FIELDS = ("title", "notes", "due_date", "remind_at", "assignee", "account", "contact", "deal", "done")
 
 
-def _check_visible(by, field, record):
+def _check_visible(by: User, field: str, record: models.Model | None) -> None:
     # Linking to a record the caller cannot see would reveal that it exists.
-    if record is not None and not scope.visible(type(record).objects.filter(pk=record.pk), by).exists():
+    if record is not None and not scope.visible(type(record)._default_manager.filter(pk=record.pk), by).exists():
         raise ValidationError({field: [_("No such record.")]})
 
 
-def _check_custom_record(by, record):
+def _check_custom_record(by: User, record: models.Model) -> None:
     # The record's object must be live (a deleted one hides its records), and
     # the record visible to `by`, or it answers like a missing one.
     if not dynamic.is_record_model(type(record)) or not builder.object_exists(dynamic.object_name_of(record)):
@@ -40,8 +59,8 @@ def _check_custom_record(by, record):
     _check_visible(by, "record", record)
 
 
-def _visible_or_none(by, record):
-    if record is not None and scope.visible(type(record).objects.filter(pk=record.pk), by).exists():
+def _visible_or_none(by: User, record: _M | None) -> _M | None:
+    if record is not None and scope.visible(type(record)._default_manager.filter(pk=record.pk), by).exists():
         return record
     return None
 
@@ -52,18 +71,18 @@ def _visible_or_none(by, record):
 @transaction.atomic
 def log_activity(
     *,
-    by,
-    kind,
-    subject,
-    body="",
-    occurred_at=None,
-    owner=None,
-    account=None,
-    contact=None,
-    deal=None,
-    record=None,
-    next_contact_at=DERIVED,
-):
+    by: User,
+    kind: str,
+    subject: str,
+    body: str = "",
+    occurred_at: datetime | None = None,
+    owner: User | None = None,
+    account: Account | None = None,
+    contact: Contact | None = None,
+    deal: Deal | None = None,
+    record: models.Model | None = None,
+    next_contact_at: date | Literal[_Derived.DERIVED] | None = DERIVED,
+) -> Activity:
     """Log an activity owned by `owner` (default: `by`) on records `by` can see
     (`record`: a record of a live custom object, crm.builder.dynamic).
 
@@ -110,7 +129,7 @@ def log_activity(
 
 
 @transaction.atomic
-def update_activity(*, activity, by, **values):
+def update_activity(*, activity: Activity, by: User, **values: Any) -> Activity:
     """Change an activity; only its owner, the owner's managers, admin and director may."""
     _check_may_change(by, activity)
     for field in ("account", "contact", "deal"):
@@ -118,7 +137,7 @@ def update_activity(*, activity, by, **values):
             _check_visible(by, field, values[field])
     if "owner" in values:
         values["owner"] = resolve_owner(by=by, owner=values["owner"])
-    before = {"account": activity.account, "contact": activity.contact}
+    before: dict[str, Any] = {"account": activity.account, "contact": activity.contact}
     diff = audit.changes(activity, _ACTIVITY_FIELDS, values)
     for field, value in values.items():
         setattr(activity, field, value)
@@ -131,7 +150,7 @@ def update_activity(*, activity, by, **values):
 
 
 @transaction.atomic
-def delete_activity(*, activity, by):
+def delete_activity(*, activity: Activity, by: User) -> None:
     _check_may_change(by, activity)
     account, contact = activity.account, activity.contact
     audit.record(actor=by, action="activity.deleted", target=activity, payload={"subject": activity.subject})
@@ -139,18 +158,18 @@ def delete_activity(*, activity, by):
     _refresh_follow_ups(account=[account], contact=[contact])
 
 
-def _check_may_change(by, activity):
+def _check_may_change(by: User, activity: Activity) -> None:
     if not selectors.may_change_activity(by, activity):
         raise PermissionDenied(_("Only the activity's owner or their manager can change it."))
 
 
-def _mark_contacted(activity):
+def _mark_contacted(activity: Activity) -> None:
     # The account's own last-contacted date drives the customer pool's release rule.
     if activity.account is not None and activity.kind in Activity.CONTACT_KINDS:
         accounts.mark_contacted(activity.account, activity.occurred_at)
 
 
-def _derived_next_contact(kind, occurred_at, account):
+def _derived_next_contact(kind: str, occurred_at: datetime, account: Account | None) -> date | None:
     every_days = getattr(account, "follow_up_days", None)
     if kind not in Activity.CONTACT_KINDS or not every_days:
         return None
@@ -160,20 +179,21 @@ def _derived_next_contact(kind, occurred_at, account):
         return None
 
 
-def _refresh_follow_ups(*, account=(), contact=()):
+def _refresh_follow_ups(*, account: Iterable[Account | None] = (), contact: Iterable[Contact | None] = ()) -> None:
     """Recompute the FollowUp rows of these accounts and contacts from their activities:
     - last_contact_at: the latest contact activity (not a note);
     - next_contact_at: that of the latest activity that is a contact or plans one,
       so a contact logged without a date clears the plan it fulfilled."""
     for field, records in (("account", account), ("contact", contact)):
         for record in {r for r in records if r is not None}:
-            activities = Activity.objects.filter(**{field: record}).order_by("-occurred_at", "-id")
+            lookup: dict[str, Any] = {field: record}
+            activities = Activity.objects.filter(**lookup).order_by("-occurred_at", "-id")
             last = activities.filter(kind__in=Activity.CONTACT_KINDS).values_list("occurred_at", flat=True).first()
             latest = activities.exclude(kind=Activity.Kind.NOTE, next_contact_at__isnull=True).values_list(
                 "next_contact_at", flat=True
             )[:1]
             FollowUp.objects.update_or_create(
-                **{field: record}, defaults={"last_contact_at": last, "next_contact_at": latest[0] if latest else None}
+                **lookup, defaults={"last_contact_at": last, "next_contact_at": latest[0] if latest else None}
             )
 
 
@@ -181,7 +201,7 @@ def _refresh_follow_ups(*, account=(), contact=()):
 
 
 @transaction.atomic
-def comment_on_activity(*, activity, by, body):
+def comment_on_activity(*, activity: Activity, by: User, body: str) -> ActivityComment:
     """Add `by`'s comment to an activity they can see (the caller fetched it through
     activity_get_for_user); its owner gets a notification unless it is their own."""
     comment = ActivityComment.objects.create(activity=activity, author=by, body=body)
@@ -198,7 +218,7 @@ def comment_on_activity(*, activity, by, body):
 # Tasks --------------------------------------------------------------------------
 
 
-def _resolve_assignee(by, assignee):
+def _resolve_assignee(by: User, assignee: User | None) -> User:
     if assignee is None:
         return by
     if not assignee.is_active:
@@ -211,17 +231,17 @@ def _resolve_assignee(by, assignee):
 @transaction.atomic
 def create_task(
     *,
-    by,
-    title,
-    notes="",
-    due_date=None,
-    remind_at=None,
-    assignee=None,
-    account=None,
-    contact=None,
-    deal=None,
-    done=False,
-):
+    by: User,
+    title: str,
+    notes: str = "",
+    due_date: date | None = None,
+    remind_at: datetime | None = None,
+    assignee: User | None = None,
+    account: Account | None = None,
+    contact: Contact | None = None,
+    deal: Deal | None = None,
+    done: bool = False,
+) -> Task:
     """A task for `assignee` (default: `by`) about records `by` can see."""
     _check_visible(by, "account", account)
     _check_visible(by, "contact", contact)
@@ -254,7 +274,7 @@ def create_task(
 
 
 @transaction.atomic
-def update_task(*, task, by, **values):
+def update_task(*, task: Task, by: User, **values: Any) -> Task:
     """Change a task `by` can see. A new reminder time arms the reminder again;
     marking it done stamps `done_at` (and a done task sends no reminder)."""
     for field in ("account", "contact", "deal"):
@@ -276,12 +296,12 @@ def update_task(*, task, by, **values):
 
 
 @transaction.atomic
-def delete_task(*, task, by):
+def delete_task(*, task: Task, by: User) -> None:
     audit.record(actor=by, action="task.deleted", target=task, payload={"title": task.title})
     task.delete()
 
 
-def deliver_due_reminders(now=None):
+def deliver_due_reminders(now: datetime | None = None) -> int:
     """Send every due reminder of this tenant exactly once: a Notification and
     an e-mail to the assignee. The reminder is marked sent, the notification made
     and the audit row written in one transaction, rows locked so that two sweeps
@@ -321,8 +341,8 @@ def deliver_due_reminders(now=None):
     return len(due)
 
 
-def _mailer(to, subject, body):
-    def send():
+def _mailer(to: str, subject: str, body: str) -> Callable[[], None]:
+    def send() -> None:
         send_mail(subject[:200], body, settings.DEFAULT_FROM_EMAIL, [to])
 
     return send
@@ -331,13 +351,13 @@ def _mailer(to, subject, body):
 # Notifications --------------------------------------------------------------------
 
 
-def notify(*, user, text, link=""):
+def notify(*, user: User, text: str, link: str = "") -> Notification:
     """An in-app notification for `user`; call it inside the transaction of its cause."""
     return Notification.objects.create(user=user, text=text[:500], link=link[:300])
 
 
 @transaction.atomic
-def mark_notification_read(*, notification, by):
+def mark_notification_read(*, notification: Notification, by: User) -> Notification:
     """Mark one of `by`'s own notifications read (again: no change)."""
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -346,16 +366,16 @@ def mark_notification_read(*, notification, by):
     return notification
 
 
-def _pk(record):
+def _pk(record: models.Model | None) -> Any:
     return getattr(record, "pk", None)
 
 
-def _iso(value):
+def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
 @transaction.atomic
-def mark_all_notifications_read(*, by):
+def mark_all_notifications_read(*, by: User) -> int:
     """Mark every unread notification of `by` read; one audit row names them. Returns how many."""
     unread = list(selectors.notifications_of(by).filter(read_at__isnull=True).values_list("pk", flat=True))
     if unread:

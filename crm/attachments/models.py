@@ -11,15 +11,16 @@ from django.db import connection, models
 _storage = FileSystemStorage()
 
 
-def attachment_storage():
+def attachment_storage() -> FileSystemStorage:
     return _storage
 
 
-def attachment_path(attachment, filename):
+def attachment_path(attachment: "Attachment", filename: str) -> str:
     """MEDIA_ROOT/<schema_name>/attachments/<model>/<record id>/<random>/<name>: each
     tenant's files in its own directory, and no name guessable or reused."""
     model = attachment.content_type.model
-    return f"{connection.schema_name}/attachments/{model}/{attachment.object_id}/{uuid.uuid4().hex}/{filename}"
+    # (django-tenants' backend adds schema_name; the stubs know Django's base wrapper only.)
+    return f"{connection.schema_name}/attachments/{model}/{attachment.object_id}/{uuid.uuid4().hex}/{filename}"  # type: ignore[attr-defined]
 
 
 class Attachment(models.Model):
@@ -38,5 +39,5 @@ class Attachment(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name

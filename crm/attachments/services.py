@@ -1,17 +1,26 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files import File
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm.attachments.models import Attachment
 from crm.audit import services as audit
 from crm.builder import dynamic
 
+if TYPE_CHECKING:
+    from crm.users.models import User
+
 MAX_SIZE = 20 * 1024 * 1024
 
 
 @transaction.atomic
-def add_attachment(*, by, record, upload):
+def add_attachment(*, by: User, record: models.Model, upload: File) -> Attachment:
     """Store `upload` on `record` (which `by` can see: the caller fetched it through
     its selector), in the tenant's directory, with an audit row on the record."""
     if upload.size > MAX_SIZE:
@@ -26,7 +35,7 @@ def add_attachment(*, by, record, upload):
     return attachment
 
 
-def _content_type_of(record):
+def _content_type_of(record: models.Model) -> ContentType:
     if dynamic.is_record_model(type(record)):
         # ("cx", <object name>), made on first use, read without ContentType's
         # process-wide cache: its id differs from one tenant's schema to another's.
@@ -37,7 +46,7 @@ def _content_type_of(record):
     return ContentType.objects.get_for_model(record)
 
 
-def remove_attachments(attachments):
+def remove_attachments(attachments: QuerySet[Attachment]) -> int:
     """Delete these attachments' rows now and their files after commit, with no
     audit row of their own: for the deletion of their record (or its whole
     custom object), which has its own. Call it inside that transaction."""
@@ -46,7 +55,7 @@ def remove_attachments(attachments):
     if file_names:
         storage = Attachment._meta.get_field("file").storage
 
-        def delete_files():
+        def delete_files() -> None:
             for name in file_names:
                 storage.delete(name)
 
@@ -55,7 +64,7 @@ def remove_attachments(attachments):
 
 
 @transaction.atomic
-def delete_attachment(*, attachment, by, record):
+def delete_attachment(*, attachment: Attachment, by: User, record: models.Model) -> None:
     name, file_name = attachment.name, attachment.file.name
     attachment.delete()
     audit.record(actor=by, action="attachment.deleted", target=record, payload={"name": name})

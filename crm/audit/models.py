@@ -16,5 +16,5 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.action} {self.target_type}#{self.target_id}"

@@ -1,10 +1,11 @@
-from django.db.models import Max
+from django.db import models
+from django.db.models import Max, QuerySet
 
 from crm.audit import versions
 from crm.audit.models import AuditEvent
 
 
-def history_for(record):
+def history_for(record: models.Model) -> QuerySet[AuditEvent]:
     """Every audit row of one record, newest first, with who did it. The caller
     has already checked that the user may see `record`."""
     return (
@@ -14,12 +15,12 @@ def history_for(record):
     )
 
 
-def highest_target_id(target_type):
+def highest_target_id(target_type: str) -> int:
     """The highest record id any audit row of `target_type` names (0 if none)."""
     return AuditEvent.objects.filter(target_type=target_type).aggregate(top=Max("target_id"))["top"] or 0
 
 
-def changes_since(record, version):
+def changes_since(record: models.Model, version: str) -> QuerySet[AuditEvent]:
     """The audit rows of one record written after its `version` (crm.audit.versions),
     oldest first, with who did it: what someone else saved while a form opened at
     that version was being filled in. The record services write a change's audit

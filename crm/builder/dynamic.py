@@ -19,7 +19,7 @@ APP_LABEL = "cx"
 
 _apps = Apps(installed_apps=())
 _lock = threading.Lock()
-_models = {}
+_models: dict[str, type[models.Model]] = {}
 
 
 def _user_model():

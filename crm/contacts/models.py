@@ -1,7 +1,12 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from crm.accounts.models import Account
 
 
 class Role(models.TextChoices):
@@ -31,7 +36,7 @@ class Contact(models.Model):
         on_delete=models.SET_NULL,
         related_name="contacts",
     )
-    accounts = models.ManyToManyField(
+    accounts: "models.ManyToManyField[Account, ContactAccount]" = models.ManyToManyField(
         "accounts.Account", through="ContactAccount", related_name="people", verbose_name=_("accounts"), blank=True
     )
     owner = models.ForeignKey(
@@ -43,6 +48,11 @@ class Contact(models.Model):
     email_key = models.CharField(max_length=254, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Only on the possible duplicates the selectors return: which keys matched.
+    matched_on: list[str]
+    # Only on the contacts of an account (contacts_of_account): their role there.
+    link_role: str
+    is_primary_here: bool
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -56,7 +66,7 @@ class Contact(models.Model):
             models.Index(fields=["email_key"], name="contact_email_key", condition=~Q(email_key="")),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
 
@@ -76,5 +86,5 @@ class ContactAccount(models.Model):
             models.UniqueConstraint(fields=["contact"], condition=Q(is_primary=True), name="one_primary_account"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.contact_id} at {self.account_id}"

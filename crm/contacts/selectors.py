@@ -1,26 +1,37 @@
-from django.db.models import Prefetch, Q
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from crm.access import scope
 from crm.accounts import matching
 from crm.accounts.selectors import accounts_visible_to
 from crm.contacts.models import Contact, ContactAccount, Role
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from crm.accounts.models import Account
+    from crm.users.models import User
+
 # At most this many duplicate candidates are reported.
 MAX_CANDIDATES = 20
 
 
-def _contacts():
+def _contacts() -> QuerySet[Contact]:
     return Contact.objects.select_related("owner", "account").prefetch_related(
         Prefetch("account_links", queryset=ContactAccount.objects.order_by("-is_primary", "id"))
     )
 
 
-def contact_roles():
+def contact_roles() -> Sequence[tuple[str, StrOrPromise]]:
     """(value, label) choices of a contact's role at an account."""
     return Role.choices
 
 
-def contacts_of_account(user, account):
+def contacts_of_account(user: User, account: Account) -> list[Contact]:
     """Contacts `user` may see who relate to `account` in any role (its primary
     contacts first), each with `link_role`: their role at this account."""
     contacts = list(
@@ -37,12 +48,12 @@ def contacts_of_account(user, account):
     return contacts
 
 
-def contacts_visible_to(user):
+def contacts_visible_to(user: User) -> QuerySet[Contact]:
     """Contacts `user` may see, with owner, primary account and account links loaded."""
     return scope.visible(_contacts(), user)
 
 
-def account_links_of(user, contact):
+def account_links_of(user: User, contact: Contact) -> QuerySet[ContactAccount]:
     """`contact`'s relations to the accounts `user` may see (the primary one
     first), each with its account loaded; relations to accounts out of `user`'s
     scope are left out, so their names never show."""
@@ -53,12 +64,21 @@ def account_links_of(user, contact):
     )
 
 
-def contact_get_for_user(user, pk):
+def contact_get_for_user(user: User, pk: int | str) -> Contact:
     """One contact `user` may see; Http404 if missing or out of scope alike."""
     return scope.get_visible(_contacts(), user, pk)
 
 
-def duplicate_candidates(user, *, first_name="", last_name="", email="", phone="", account=None, exclude_pk=None):
+def duplicate_candidates(
+    user: User,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    account: Account | None = None,
+    exclude_pk: int | None = None,
+) -> list[Contact]:
     """Contacts `user` can see that look like the one described: the same e-mail,
     the same phone, or the same name at the same account (or anywhere, when no
     account is given). Each gets `matched_on`."""
@@ -79,7 +99,7 @@ def duplicate_candidates(user, *, first_name="", last_name="", email="", phone="
     queryset = scope.visible(Contact.objects.filter(condition), user).distinct().order_by("id")
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
-    found = []
+    found: list[Contact] = []
     for contact in queryset[:MAX_CANDIDATES]:
         contact.matched_on = [
             label

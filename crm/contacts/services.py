@@ -1,3 +1,8 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -14,24 +19,28 @@ from crm.builder import services as builder
 from crm.contacts import selectors
 from crm.contacts.models import Contact, ContactAccount
 
+if TYPE_CHECKING:
+    from crm.accounts.models import Account
+    from crm.users.models import User
+
 _EDITABLE = ("first_name", "last_name", "title", "role", "email", "phone", "account", "owner")
 _MERGE_FILLS = ("last_name", "title", "role", "email", "phone")
 
 
-def _check_account(by, account):
+def _check_account(by: User, account: Account | None) -> None:
     # Linking to an account the caller cannot see would reveal that it exists.
     if account is not None and not scope.visible(type(account).objects.filter(pk=account.pk), by).exists():
         raise ValidationError({"account": [_("No such account.")]})
 
 
-def set_keys(contact):
+def set_keys(contact: Contact) -> None:
     """Recompute the duplicate-detection keys from the contact's fields."""
     contact.name_key = matching.person_name_key(contact.first_name, contact.last_name)
     contact.phone_key = matching.phone_key(contact.phone)
     contact.email_key = matching.email_key(contact.email)
 
 
-def _validate(contact):
+def _validate(contact: Contact) -> None:
     try:
         contact.full_clean(
             exclude=["owner", "account", "name_key", "phone_key", "email_key"],
@@ -42,7 +51,7 @@ def _validate(contact):
         raise ValidationError(exc.message_dict) from exc
 
 
-def _sync_primary(contact, role=None):
+def _sync_primary(contact: Contact, role: str | None = None) -> None:
     """Make the ContactAccount rows agree with `contact.account` (the primary one)."""
     ContactAccount.objects.filter(contact=contact, is_primary=True).exclude(account=contact.account).update(
         is_primary=False
@@ -58,7 +67,7 @@ def _sync_primary(contact, role=None):
             link.save(update_fields=["is_primary"])
 
 
-def company_for(*, by, company_name, owner):
+def company_for(*, by: User, company_name: str, owner: User | None) -> Account:
     """The account a contact's `company_name` stands for: one `by` can see with the
     same normalised name, else a new prospect account owned by `owner`."""
     key = matching.company_name_key(company_name)
@@ -69,7 +78,16 @@ def company_for(*, by, company_name, owner):
     return accounts.create_account(by=by, name=company_name.strip(), owner=owner)
 
 
-def check_duplicates(*, by, first_name="", last_name="", email="", phone="", account=None, exclude_pk=None):
+def check_duplicates(
+    *,
+    by: User,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    account: Account | None = None,
+    exclude_pk: int | None = None,
+) -> None:
     """Raise PossibleDuplicates when contacts `by` can see look like this one."""
     found = selectors.duplicate_candidates(
         by, first_name=first_name, last_name=last_name, email=email, phone=phone, account=account, exclude_pk=exclude_pk
@@ -84,7 +102,7 @@ def check_duplicates(*, by, first_name="", last_name="", email="", phone="", acc
         )
 
 
-def _given(values):
+def _given(values: Mapping[str, Any]) -> list[str]:
     """The names of `values` that hold something (a create's empty defaults write nothing)."""
     return [name for name, value in values.items() if value not in (None, "", [], ())]
 
@@ -92,19 +110,19 @@ def _given(values):
 @transaction.atomic
 def create_contact(
     *,
-    by,
-    first_name,
-    last_name="",
-    email="",
-    phone="",
-    account=None,
-    owner=None,
-    title="",
-    role="",
-    company_name="",
-    allow_duplicates=True,
-    custom=None,
-):
+    by: User,
+    first_name: str,
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    account: Account | None = None,
+    owner: User | None = None,
+    title: str = "",
+    role: str = "",
+    company_name: str = "",
+    allow_duplicates: bool = True,
+    custom: Mapping[str, Any] | None = None,
+) -> Contact:
     """Create a contact owned by `owner` (default: `by`), with its custom field
     values (`custom`: {api_key: value} already checked by crm.builder.values)
     and its audit rows, in one transaction. A field masked for `by`'s role
@@ -115,7 +133,7 @@ def create_contact(
     `allow_duplicates`, raises PossibleDuplicates (nothing saved) when the
     contact looks like one `by` can see.
     """
-    details = {"last_name": last_name, "title": title, "role": role, "email": email, "phone": phone}
+    details: dict[str, Any] = {"last_name": last_name, "title": title, "role": role, "email": email, "phone": phone}
     permissions.check_writable(by, "contacts", [*_given(details), *(custom or {})])
     owner = resolve_owner(by=by, owner=owner)
     _check_account(by, account)
@@ -139,11 +157,22 @@ def create_contact(
 
 
 @transaction.atomic
-def attach_or_create_contact(*, by, account, owner, first_name="", last_name="", email="", phone="", title="", role=""):
+def attach_or_create_contact(
+    *,
+    by: User,
+    account: Account,
+    owner: User | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    title: str = "",
+    role: str = "",
+) -> Contact:
     """An account's first contact: a contact `by` can see with the same e-mail or
     phone is linked to `account`; otherwise a new one is created there. A field
     masked for `by`'s role may not be given (not even to look a contact up by it)."""
-    details = {"last_name": last_name, "title": title, "role": role, "email": email, "phone": phone}
+    details: dict[str, Any] = {"last_name": last_name, "title": title, "role": role, "email": email, "phone": phone}
     permissions.check_writable(by, "contacts", _given(details))
     keys = Q()
     if matching.email_key(email):
@@ -169,7 +198,14 @@ _DERIVED = {
 
 
 @transaction.atomic
-def update_contact(*, contact, by, custom=None, expected_version=None, **values):
+def update_contact(
+    *,
+    contact: Contact,
+    by: User,
+    custom: Mapping[str, Any] | None = None,
+    expected_version: str | None = None,
+    **values: Any,
+) -> Contact:
     """Change the given fields (and `custom` field values) of a contact `by` can
     see, in one transaction; records old → new.
 
@@ -209,7 +245,9 @@ def update_contact(*, contact, by, custom=None, expected_version=None, **values)
 
 
 @transaction.atomic
-def link_account(*, contact, account, by, role="", is_primary=False):
+def link_account(
+    *, contact: Contact, account: Account, by: User, role: str = "", is_primary: bool = False
+) -> ContactAccount:
     """Relate `contact` to one more account (visible to `by`) with a role; the
     primary account becomes `contact.account`. Idempotent; audit row."""
     _check_account(by, account)
@@ -234,7 +272,7 @@ def link_account(*, contact, account, by, role="", is_primary=False):
 
 
 @transaction.atomic
-def unlink_account(*, contact, account, by):
+def unlink_account(*, contact: Contact, account: Account, by: User) -> None:
     """End `contact`'s relation to `account`; if it was the primary one, the contact has no account then."""
     deleted, _detail = ContactAccount.objects.filter(contact=contact, account=account).delete()
     if not deleted:
@@ -246,7 +284,7 @@ def unlink_account(*, contact, account, by):
 
 
 @transaction.atomic
-def delete_contact(*, contact, by, expected_version=None):
+def delete_contact(*, contact: Contact, by: User, expected_version: str | None = None) -> None:
     """Delete a contact (its owner, their managers, directors and admins only:
     PermissionDenied otherwise), with its audit row; StaleRecord when it is no
     longer at `expected_version`."""
@@ -259,7 +297,7 @@ def delete_contact(*, contact, by, expected_version=None):
 
 
 @transaction.atomic
-def merge_contacts(*, keep, other, by):
+def merge_contacts(*, keep: Contact, other: Contact, by: User) -> Contact:
     """Merge `other` into `keep` (both already checked visible to `by`, and both
     `by`'s to give away: crm.access.ownership.check_may_merge): every
     record pointing at `other` (account links, deals, activities, shares, ... of

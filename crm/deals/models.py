@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 CURRENCY_CODE = r"^[A-Z]{3}$"
 
 
-def default_currency():
+def default_currency() -> str:
     return settings.DEFAULT_CURRENCY
 
 
@@ -38,7 +38,7 @@ class Pipeline(models.Model):
             models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_pipeline"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -63,7 +63,7 @@ class Stage(models.Model):
             models.CheckConstraint(condition=Q(probability__lte=100), name="stage_probability_at_most_100"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -115,11 +115,11 @@ class Deal(models.Model):
             models.Index(fields=["paused_until"], condition=Q(paused_until__isnull=False), name="deal_paused"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def is_paused(self):
+    def is_paused(self) -> bool:
         return self.paused_until is not None
 
 

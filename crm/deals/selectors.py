@@ -1,10 +1,14 @@
 """Reads of deals, scoped to the acting user at the source (crm/access/scope.py).
 Pipelines and stages are configuration every user of the tenant may read."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Sum, Window
+from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -12,43 +16,61 @@ from django.utils.translation import gettext as _
 from crm.access import scope
 from crm.deals.models import Deal, Pipeline, Source, Stage
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from crm.users.models import User
+
 # A kanban column shows this many deals (most recently changed first); its count
 # and totals still cover all of them.
 KANBAN_DEALS_PER_STAGE = 100
 _CENTS = Decimal("0.01")
 
 
-def _deals():
+class KanbanColumn(TypedDict):
+    stage: Stage
+    count: int
+    totals: dict[str, Decimal]  # by currency
+    deals: list[Deal]
+
+
+class Summary(TypedDict):
+    open_count: int
+    totals: dict[str, Decimal]  # by currency
+    weighted_totals: dict[str, Decimal]
+
+
+def _deals() -> QuerySet[Deal]:
     return Deal.objects.select_related("owner", "account", "pipeline", "stage").prefetch_related("contacts")
 
 
-def deals_visible_to(user):
+def deals_visible_to(user: User) -> QuerySet[Deal]:
     """Deals `user` may see, with owner, account, stage and contacts loaded."""
     return scope.visible(_deals(), user)
 
 
-def deal_get_for_user(user, pk):
+def deal_get_for_user(user: User, pk: int | str) -> Deal:
     """One deal `user` may see; Http404 if missing or out of scope alike."""
     return scope.get_visible(_deals(), user, pk)
 
 
-def pipelines():
+def pipelines() -> QuerySet[Pipeline]:
     return Pipeline.objects.prefetch_related("stages")
 
 
-def pipeline_get(pk):
+def pipeline_get(pk: int | str) -> Pipeline:
     return get_object_or_404(pipelines(), pk=pk)
 
 
-def stages():
+def stages() -> QuerySet[Stage]:
     return Stage.objects.select_related("pipeline")
 
 
-def stage_get(pk):
+def stage_get(pk: int | str) -> Stage:
     return get_object_or_404(stages(), pk=pk)
 
 
-def default_pipeline():
+def default_pipeline() -> Pipeline:
     """The tenant's default pipeline (migration 0002 makes one; deleting it is refused)."""
     pipeline = pipelines().filter(is_default=True).first() or pipelines().order_by("id").first()
     if pipeline is None:
@@ -56,12 +78,12 @@ def default_pipeline():
     return pipeline
 
 
-def kanban(user, pipeline):
+def kanban(user: User, pipeline: Pipeline) -> list[KanbanColumn]:
     """The columns of `pipeline` for `user`: each stage with its count, its totals
     per currency and its first KANBAN_DEALS_PER_STAGE deals, counting only deals
     `user` may see."""
     visible = deals_visible_to(user).filter(pipeline=pipeline)
-    sums = {}
+    sums: dict[int, dict[str, Any]] = {}
     for row in visible.order_by().values("stage_id", "currency").annotate(count=Count("id"), total=Sum("amount")):
         column = sums.setdefault(row["stage_id"], {"count": 0, "totals": {}})
         column["count"] += row["count"]
@@ -69,7 +91,7 @@ def kanban(user, pipeline):
     ranked = visible.annotate(
         rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=[F("updated_at").desc(), F("id").desc()])
     )
-    deals = {}
+    deals: dict[int, list[Deal]] = {}
     for deal in ranked.filter(rank__lte=KANBAN_DEALS_PER_STAGE).order_by("stage__position", "rank"):
         deals.setdefault(deal.stage_id, []).append(deal)
     return [
@@ -83,12 +105,14 @@ def kanban(user, pipeline):
     ]
 
 
-def summary(user, pipeline=None):
+def summary(user: User, pipeline: Pipeline | None = None) -> Summary:
     """Open deals `user` may see (of one pipeline, or all): how many, their totals
     and their totals weighted by stage probability, per currency, to the cent."""
     open_deals = deals_visible_to(user).filter(status=Deal.Status.OPEN).order_by()
     if pipeline is not None:
         open_deals = open_deals.filter(pipeline=pipeline)
+    totals: dict[str, Decimal]
+    weighted: dict[str, Decimal]
     totals, weighted, count = {}, {}, 0
     for row in open_deals.values("currency").annotate(
         count=Count("id"), total=Sum("amount"), weighted=Sum(F("amount") * F("stage__probability"))
@@ -99,20 +123,20 @@ def summary(user, pipeline=None):
     return {"open_count": count, "totals": totals, "weighted_totals": weighted}
 
 
-def stage_kinds():
+def stage_kinds() -> Sequence[tuple[str, StrOrPromise]]:
     """The kinds a stage may have, as (value, label) choices for forms."""
     return Stage.Kind.choices
 
 
-def weighted_totals(deals):
+def weighted_totals(deals: QuerySet[Deal]) -> dict[str, Decimal]:
     """Per currency, the sum of amount × stage probability of `deals` (a queryset
     from deals_visible_to, narrowed however a list narrows it), to the cent. One query."""
-    weighted = {}
+    weighted: dict[str, Decimal] = {}
     for row in deals.order_by().values("currency").annotate(weighted=Sum(F("amount") * F("stage__probability"))):
         weighted[row["currency"]] = (row["weighted"] / 100).quantize(_CENTS)
     return dict(sorted(weighted.items()))
 
 
-def deal_sources():
+def deal_sources() -> Sequence[tuple[str, StrOrPromise]]:
     """Where a deal may come from, as (value, label) choices for forms."""
     return Source.choices

@@ -2,8 +2,15 @@
 appends its audit row in one transaction; errors are ValidationErrors naming
 the field (ARCHITECTURE.md habits 1, 10, 11)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +22,13 @@ from crm.audit import versions
 from crm.builder import services as builder
 from crm.deals import selectors
 from crm.deals.models import Deal, Pipeline, Stage
+
+if TYPE_CHECKING:
+    from crm.accounts.models import Account
+    from crm.contacts.models import Contact
+    from crm.users.models import User
+
+_M = TypeVar("_M", bound=models.Model)
 
 # The stages a tenant starts with (migration 0002) and a new pipeline gets when
 # none are given: (name, probability, kind).
@@ -34,7 +48,9 @@ _DEAL_FIELDS = ("name", "account", "amount", "currency", "expected_close_date", 
 
 
 @transaction.atomic
-def create_pipeline(*, by, name, is_default=False, stages=None):
+def create_pipeline(
+    *, by: User, name: str, is_default: bool = False, stages: Sequence[Mapping[str, Any]] | None = None
+) -> Pipeline:
     """A pipeline with `stages` ([{"name", "probability", "kind"}], in order), or the default set."""
     if stages is None:
         stages = [{"name": n, "probability": p, "kind": k} for n, p, k in DEFAULT_STAGES]
@@ -67,7 +83,7 @@ def create_pipeline(*, by, name, is_default=False, stages=None):
 
 
 @transaction.atomic
-def update_pipeline(*, pipeline, by, **values):
+def update_pipeline(*, pipeline: Pipeline, by: User, **values: Any) -> Pipeline:
     """Rename a pipeline or make it the default (the default cannot be un-made, only replaced)."""
     if "name" in values and values["name"] != pipeline.name:
         _check_pipeline_name(values["name"], exclude=pipeline.pk)
@@ -86,7 +102,7 @@ def update_pipeline(*, pipeline, by, **values):
 
 
 @transaction.atomic
-def delete_pipeline(*, pipeline, by):
+def delete_pipeline(*, pipeline: Pipeline, by: User) -> None:
     """Delete a pipeline that is not the default and holds no deals."""
     if pipeline.is_default:
         raise ValidationError({"detail": _("The default pipeline cannot be deleted.")})
@@ -97,7 +113,15 @@ def delete_pipeline(*, pipeline, by):
 
 
 @transaction.atomic
-def create_stage(*, by, pipeline, name, probability, kind=Stage.Kind.OPEN, position=None):
+def create_stage(
+    *,
+    by: User,
+    pipeline: Pipeline,
+    name: str,
+    probability: int,
+    kind: str = Stage.Kind.OPEN,
+    position: int | None = None,
+) -> Stage:
     """A new stage of `pipeline`, at `position` (default: last); later stages move down."""
     _check_stage_name(pipeline, name)
     last = pipeline.stages.aggregate(last=Max("position"))["last"]
@@ -119,7 +143,7 @@ def create_stage(*, by, pipeline, name, probability, kind=Stage.Kind.OPEN, posit
 
 
 @transaction.atomic
-def update_stage(*, stage, by, **values):
+def update_stage(*, stage: Stage, by: User, **values: Any) -> Stage:
     """Rename, re-weight, re-kind (only while empty) or move a stage within its pipeline."""
     position = values.pop("position", None)
     if "name" in values and values["name"] != stage.name:
@@ -141,7 +165,7 @@ def update_stage(*, stage, by, **values):
 
 
 @transaction.atomic
-def delete_stage(*, stage, by):
+def delete_stage(*, stage: Stage, by: User) -> None:
     """Delete a stage that holds no deals and is not its pipeline's last."""
     if stage.deals.exists():
         raise ValidationError({"detail": _("This stage still has deals; move them first.")})
@@ -155,29 +179,31 @@ def delete_stage(*, stage, by):
     _renumber(list(pipeline.stages.order_by("position", "id")))
 
 
-def _place(stage, position):
+def _place(stage: Stage, position: int) -> None:
     others = [s for s in stage.pipeline.stages.select_for_update().order_by("position", "id") if s.pk != stage.pk]
     others.insert(max(0, min(position, len(others))), stage)
     _renumber(others)
 
 
-def _renumber(stages):
+def _renumber(stages: list[Stage]) -> None:
     for index, stage in enumerate(stages):
         stage.position = index
     Stage.objects.bulk_update(stages, ["position"])
 
 
-def _check_pipeline_name(name, exclude=None):
-    if Pipeline.objects.filter(name=name).exclude(pk=exclude).exists():
+def _check_pipeline_name(name: str, exclude: int | None = None) -> None:
+    # exclude(pk=None) excludes nothing (the plugin wants no None for pk).
+    if Pipeline.objects.filter(name=name).exclude(pk=exclude).exists():  # type: ignore[misc]
         raise ValidationError({"name": [_("A pipeline with this name already exists.")]})
 
 
-def _check_stage_name(pipeline, name, exclude=None):
-    if pipeline.stages.filter(name=name).exclude(pk=exclude).exists():
+def _check_stage_name(pipeline: Pipeline, name: str, exclude: int | None = None) -> None:
+    # exclude(pk=None) excludes nothing (the plugin wants no None for pk).
+    if pipeline.stages.filter(name=name).exclude(pk=exclude).exists():  # type: ignore[misc]
         raise ValidationError({"name": [_("This pipeline already has a stage with this name.")]})
 
 
-def _saved(instance, unique_field):
+def _saved(instance: _M, unique_field: str) -> _M:
     # A concurrent write can win the race past the check above; it is still a 400.
     try:
         with transaction.atomic():
@@ -193,21 +219,21 @@ def _saved(instance, unique_field):
 @transaction.atomic
 def create_deal(
     *,
-    by,
-    name,
-    account=None,
-    contacts=(),
-    amount=None,
-    currency=None,
-    expected_close_date=None,
-    pipeline=None,
-    stage=None,
-    owner=None,
-    competitors="",
-    source="",
-    lost_reason="",
-    custom=None,
-):
+    by: User,
+    name: str,
+    account: Account | None = None,
+    contacts: Iterable[Contact] = (),
+    amount: Decimal | int | str | None = None,
+    currency: str | None = None,
+    expected_close_date: date | None = None,
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    owner: User | None = None,
+    competitors: str = "",
+    source: str = "",
+    lost_reason: str = "",
+    custom: Mapping[str, Any] | None = None,
+) -> Deal:
     """A deal owned by `owner` (default: `by`) in `stage` (default: the first of
     `pipeline`, default: the default pipeline), with its custom field values
     (`custom`: {api_key: value} already checked by crm.builder.values) and its
@@ -260,7 +286,14 @@ _STAGE_FIELDS = ("pipeline", "stage", "status", "closed_at", "lost_reason", "pau
 
 
 @transaction.atomic
-def update_deal(*, deal, by, custom=None, expected_version=None, **values):
+def update_deal(
+    *,
+    deal: Deal,
+    by: User,
+    custom: Mapping[str, Any] | None = None,
+    expected_version: str | None = None,
+    **values: Any,
+) -> Deal:
     """Change the given fields (and `custom` field values) of a deal `by` can
     see, in one transaction; a new stage or pipeline is a move (same rules and
     audit row as move_deal). Records old → new.
@@ -324,7 +357,7 @@ def update_deal(*, deal, by, custom=None, expected_version=None, **values):
 
 
 @transaction.atomic
-def move_deal(*, deal, stage, by, lost_reason=None):
+def move_deal(*, deal: Deal, stage: Stage, by: User, lost_reason: str | None = None) -> Deal:
     """Put a deal into `stage` of its own pipeline. Its status follows the stage's
     kind (closed_at set on won/lost, cleared on reopening); a lost stage needs a
     `lost_reason` (which a role it is hidden from may not give). Audit row with
@@ -344,7 +377,7 @@ def move_deal(*, deal, stage, by, lost_reason=None):
 
 
 @transaction.atomic
-def delete_deal(*, deal, by, expected_version=None):
+def delete_deal(*, deal: Deal, by: User, expected_version: str | None = None) -> None:
     """Delete a deal (its owner, their managers, directors and admins only:
     PermissionDenied otherwise), with its audit row; StaleRecord when it is no
     longer at `expected_version`."""
@@ -356,7 +389,7 @@ def delete_deal(*, deal, by, expected_version=None):
 
 
 @transaction.atomic
-def pause_deal(*, deal, by, reason, until):
+def pause_deal(*, deal: Deal, by: User, reason: str, until: date) -> Deal:
     """Put an open deal on hold until a future date; the daily task reactivates it then."""
     if deal.status != Deal.Status.OPEN:
         raise ValidationError({"detail": _("Only open deals can be paused.")})
@@ -372,18 +405,18 @@ def pause_deal(*, deal, by, reason, until):
 
 
 @transaction.atomic
-def reactivate_deal(*, deal, by):
+def reactivate_deal(*, deal: Deal, by: User | None) -> Deal:
     """End a deal's pause now (`by` None: the daily task)."""
     if not deal.is_paused:
         raise ValidationError({"detail": _("This deal is not paused.")})
-    payload = {"paused_until": deal.paused_until.isoformat(), "automatic": by is None}
+    payload = {"paused_until": _iso(deal.paused_until), "automatic": by is None}
     deal.paused_until, deal.pause_reason = None, ""
     deal.save(update_fields=["paused_until", "pause_reason", "updated_at"])
     audit.record(actor=by, action="deal.reactivated", target=deal, payload=payload)
     return deal
 
 
-def reactivate_due_deals():
+def reactivate_due_deals() -> int:
     """Reactivate every deal of the current tenant whose pause ends today or earlier,
     each in its own transaction (row-locked, so a concurrent manual reactivation
     is not done twice). Returns how many."""
@@ -398,7 +431,7 @@ def reactivate_due_deals():
     return done
 
 
-def _move(deal, stage, by, lost_reason):
+def _move(deal: Deal, stage: Stage, by: User | None, lost_reason: str | None) -> None:
     old = deal.stage
     _enter_stage(deal, stage, lost_reason)
     deal.pipeline = stage.pipeline
@@ -410,10 +443,10 @@ def _move(deal, stage, by, lost_reason):
     audit.record(actor=by, action="deal.moved", target=deal, payload=payload)
 
 
-def _enter_stage(deal, stage, lost_reason):
+def _enter_stage(deal: Deal, stage: Stage, lost_reason: str | None) -> None:
     """Status, closed_at, lost_reason and pause as `stage` requires."""
     if stage.kind == Stage.Kind.LOST:
-        if not (lost_reason or "").strip():
+        if not lost_reason or not lost_reason.strip():
             raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
         deal.lost_reason = lost_reason
     else:
@@ -429,7 +462,7 @@ def _enter_stage(deal, stage, lost_reason):
         deal.paused_until, deal.pause_reason = None, ""
 
 
-def _pipeline_and_stage(pipeline, stage):
+def _pipeline_and_stage(pipeline: Pipeline | None, stage: Stage | None) -> tuple[Pipeline, Stage]:
     if pipeline is None:
         pipeline = stage.pipeline if stage is not None else selectors.default_pipeline()
     if stage is None:
@@ -441,12 +474,12 @@ def _pipeline_and_stage(pipeline, stage):
     return pipeline, stage
 
 
-def _check_visible(by, field, records):
+def _check_visible(by: User, field: str, records: Iterable[models.Model]) -> None:
     # Linking to a record the caller cannot see would reveal that it exists.
     for record in records:
-        if not scope.visible(type(record).objects.filter(pk=record.pk), by).exists():
+        if not scope.visible(type(record)._default_manager.filter(pk=record.pk), by).exists():
             raise ValidationError({field: [_("No such record.")]})
 
 
-def _iso(day):
+def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None

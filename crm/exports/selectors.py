@@ -11,13 +11,25 @@ After the built-in columns come the tenant's custom fields of that object
 A custom object is a kind too (its name): its base columns, then its fields.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import QuerySet
+
 from crm.access import permissions, scope
 from crm.builder import query as builder_query
 from crm.builder import selectors as builder
 from crm.builder.models import FieldType
 
+if TYPE_CHECKING:
+    from crm.builder.selectors import FieldDef
+    from crm.users.models import User
+
 # (header, attribute) per kind; an attribute may name a related object's field.
-COLUMNS = {
+COLUMNS: dict[str, list[tuple[str, str]]] = {
     "accounts": [
         ("id", "id"),
         ("name", "name"),
@@ -84,7 +96,7 @@ COLUMNS = {
 }
 
 # The base columns every custom object's table has (crm.builder.ddl.create_table).
-CUSTOM_OBJECT_COLUMNS = [
+CUSTOM_OBJECT_COLUMNS: list[tuple[str, str]] = [
     ("id", "id"),
     ("name", "name"),
     ("owner", "owner.email"),
@@ -93,14 +105,14 @@ CUSTOM_OBJECT_COLUMNS = [
 ]
 
 
-def columns(kind):
+def columns(kind: str) -> list[tuple[str, str]]:
     """(header, attribute) of the columns before the custom fields: the built-in
     kind's own, or a custom object's base columns."""
     return COLUMNS[kind] if kind in COLUMNS else CUSTOM_OBJECT_COLUMNS
 
 
-def _value(record, attribute):
-    value = record
+def _value(record: models.Model, attribute: str) -> Any:
+    value: Any = record
     for part in attribute.split("."):
         value = getattr(value, part, None)
         if value is None:
@@ -112,7 +124,7 @@ def _value(record, attribute):
     return value
 
 
-def _custom_value(field, value):
+def _custom_value(field: FieldDef, value: Any) -> Any:
     # Decimals stay numbers (a spreadsheet sums them); a multi-choice list reads "a, b".
     if value is None:
         return ""
@@ -123,18 +135,25 @@ def _custom_value(field, value):
     return value
 
 
-def custom_fields(kind):
+def custom_fields(kind: str) -> list[FieldDef]:
     """The custom fields a `kind` export carries: the object's live fields not hidden."""
     return builder.fields_for(kind)
 
 
-def header(kind, fields=None):
+def header(kind: str, fields: Iterable[FieldDef] | None = None) -> list[str]:
     """The export's column names: the built-in ones, then the custom fields' API keys."""
     fields = custom_fields(kind) if fields is None else fields
     return [name for name, _attribute in columns(kind)] + [field.api_key for field in fields]
 
 
-def export_rows(*, kind, user, queryset, module=None, fields=None):
+def export_rows(
+    *,
+    kind: str,
+    user: User,
+    queryset: QuerySet[models.Model],
+    module: str | None = None,
+    fields: list[FieldDef] | None = None,
+) -> Iterator[list[Any]]:
     """The rows of `queryset` that `user` may see, as lists of plain values in
     `header(kind, fields)` order; masked fields (of `module`, default `kind`) read as MASK."""
     fields = custom_fields(kind) if fields is None else fields
@@ -146,7 +165,7 @@ def export_rows(*, kind, user, queryset, module=None, fields=None):
     if missing:
         queryset = builder_query.with_custom_fields(queryset, kind, missing)
     for record in scope.visible(queryset, user).iterator(chunk_size=500):
-        row = []
+        row: list[Any] = []
         for name, attribute in base:
             value = _value(record, attribute)
             row.append(permissions.MASK if name in masked and value not in ("", None) else value)
@@ -156,7 +175,9 @@ def export_rows(*, kind, user, queryset, module=None, fields=None):
         yield row
 
 
-def export_table(*, kind, user, queryset, module=None):
+def export_table(
+    *, kind: str, user: User, queryset: QuerySet[models.Model], module: str | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
     """(header, rows) of an export, from one read of the custom fields' definitions."""
     fields = custom_fields(kind)
     return header(kind, fields), export_rows(kind=kind, user=user, queryset=queryset, module=module, fields=fields)

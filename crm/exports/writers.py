@@ -2,6 +2,8 @@
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -14,13 +16,13 @@ CONTENT_TYPES = {
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(value):
+def _safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
 
-def write_csv(header, rows):
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
@@ -29,7 +31,7 @@ def write_csv(header, rows):
     return out.getvalue().encode("utf-8-sig")
 
 
-def write_xlsx(header, rows, *, title="Export"):
+def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
@@ -40,7 +42,7 @@ def write_xlsx(header, rows, *, title="Export"):
     return out.getvalue()
 
 
-def write(file_format, header, rows, *, title="Export"):
+def write(file_format: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export") -> bytes:
     if file_format == "xlsx":
         return write_xlsx(header, rows, title=title)
     return write_csv(header, rows)

@@ -7,21 +7,29 @@ clean_value then refuses it ("A whole number is required.") under the field's
 name, which is what the row's reason should say.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from crm.builder.models import FieldType
 from crm.builder.values import MISSING
+
+if TYPE_CHECKING:
+    from crm.builder.selectors import FieldDef
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
 
-def _integer(text):
+def _integer(text: str) -> int | str:
     try:
         return int(text.replace(" ", "").replace(",", ""))
     except ValueError:
         return text
 
 
-def _boolean(text):
+def _boolean(text: str) -> bool | str:
     lowered = text.strip().lower()
     if lowered in _TRUE:
         return True
@@ -30,19 +38,19 @@ def _boolean(text):
     return text
 
 
-def _date(text):
+def _date(text: str) -> str:
     # A spreadsheet's date cell reads as "2025-01-31 00:00:00" (crm/imports/readers.py).
     if len(text) == 19 and text.endswith(" 00:00:00"):
         return text[:10]
     return text
 
 
-def _multi_choice(text):
+def _multi_choice(text: str) -> list[str]:
     # "a, b; c": a spreadsheet cell lists several choices separated by commas or semicolons.
     return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
 
 
-_READERS = {
+_READERS: dict[str, Callable[[str], object]] = {
     FieldType.INTEGER: _integer,
     FieldType.LOOKUP: _integer,
     FieldType.BOOLEAN: _boolean,
@@ -51,7 +59,7 @@ _READERS = {
 }
 
 
-def from_cell(field, text):
+def from_cell(field: FieldDef, text: str) -> object:
     """The value of one cell for `field` (a FieldDef): MISSING for an empty cell
     (the record keeps its value, or gets the field's default)."""
     if text == "":

@@ -52,5 +52,5 @@ class ImportJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"import {self.pk} of {self.kind}"

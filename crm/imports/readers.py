@@ -3,6 +3,8 @@
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 MAX_ROWS = 10_000
 
 
-def _text(value):
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -18,9 +20,9 @@ def _text(value):
     return str(value).strip()
 
 
-def _records(header, rows):
+def _records(header: Sequence[Any], rows: Iterable[Sequence[object]]) -> tuple[list[str], list[dict[str, str]]]:
     header = [_text(cell) for cell in header]
-    found = []
+    found: list[dict[str, str]] = []
     for row in rows:
         cells = [_text(cell) for cell in row]
         if not any(cells):
@@ -31,7 +33,7 @@ def _records(header, rows):
     return header, found
 
 
-def read_csv(content):
+def read_csv(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -42,7 +44,7 @@ def read_csv(content):
     return _records(rows[0], rows[1:])
 
 
-def read_xlsx(content):
+def read_xlsx(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     from openpyxl import load_workbook
 
     try:
@@ -55,7 +57,7 @@ def read_xlsx(content):
     return _records(rows[0], rows[1:])
 
 
-def read(file_name, content):
+def read(file_name: str, content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     """(header, rows) of a .csv or .xlsx file; ValidationError on `file` otherwise."""
     if file_name.lower().endswith(".xlsx"):
         return read_xlsx(content)

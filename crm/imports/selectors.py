@@ -1,4 +1,11 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -11,12 +18,21 @@ from crm.imports.models import ImportJob
 from crm.imports.services import FIELDS, custom_fields
 from crm.leads.models import Lead
 
-_MODELS = {ImportJob.Kind.ACCOUNTS: Account, ImportJob.Kind.CONTACTS: Contact, ImportJob.Kind.LEADS: Lead}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from crm.users.models import User
+
+_MODELS: dict[str, type[models.Model]] = {
+    ImportJob.Kind.ACCOUNTS: Account,
+    ImportJob.Kind.CONTACTS: Contact,
+    ImportJob.Kind.LEADS: Lead,
+}
 # Import fields that are not a model field of their kind.
 _EXTRA_LABELS = {"company_name": _("Company name")}
 
 
-def import_jobs_visible_to(user):
+def import_jobs_visible_to(user: User) -> QuerySet[ImportJob]:
     """The jobs `user` started (every job of the tenant, for roles that see
     everything), newest first, without the uploaded file."""
     jobs = ImportJob.objects.select_related("created_by").defer("file_content").order_by("-created_at", "-id")
@@ -27,7 +43,7 @@ def import_jobs_visible_to(user):
     return jobs
 
 
-def import_job_get_for_user(user, pk):
+def import_job_get_for_user(user: User, pk: int | str) -> ImportJob:
     """A job `user` started (or any, for roles that see everything); Http404 otherwise."""
     try:
         return import_jobs_visible_to(user).defer(None).get(pk=pk)
@@ -35,24 +51,25 @@ def import_job_get_for_user(user, pk):
         raise Http404 from None
 
 
-def importable_kinds(user):
+def importable_kinds(user: User) -> list[tuple[str, StrOrPromise]]:
     """(value, label) of the kinds `user` may import: those whose module they may use."""
     return [(value, label) for value, label in ImportJob.Kind.choices if may_use_module(user, value)]
 
 
-def import_modes():
+def import_modes() -> Sequence[tuple[str, StrOrPromise]]:
     """(value, label) of what an import may do with a row that looks like an existing record."""
     return ImportJob.Mode.choices
 
 
-def import_fields(kind):
+def import_fields(kind: str) -> list[tuple[str, StrOrPromise]]:
     """(field, label) of the fields a column of a `kind` file may be mapped to; the
     first is required. The tenant's custom fields follow the built-in ones."""
     model = _MODELS[kind]
-    found = []
+    found: list[tuple[str, StrOrPromise]] = []
     for name in FIELDS[kind]:
         try:
-            label = capfirst(model._meta.get_field(name).verbose_name)
+            # An import field is a concrete field of the model, never a relation's other side.
+            label = capfirst(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
         except FieldDoesNotExist:
             label = _EXTRA_LABELS.get(name, name)
         found.append((name, label))

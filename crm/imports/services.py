@@ -15,11 +15,16 @@ steps on one job: `upload_file` keeps the file as a draft, `dry_run_draft` tries
 a mapping as often as the user likes, `start_job` queues the real run.
 """
 
+from __future__ import annotations
+
 import csv
 import io
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +40,20 @@ from crm.imports.models import ImportJob
 from crm.leads import selectors as lead_selectors
 from crm.leads import services as lead_services
 
+if TYPE_CHECKING:
+    from crm.accounts.models import Account
+    from crm.builder.selectors import FieldDef
+    from crm.contacts.models import Contact
+    from crm.leads.models import Lead
+    from crm.users.models import User
+
+_R = TypeVar("_R", bound=models.Model)
+# What an import kind does with a row: (its possible duplicates, the records the
+# importer may change, create(), update(record)).
+_Handlers = tuple[list[_R], QuerySet[_R], Callable[[], _R], Callable[[_R], _R]]
+
 # The fields a column may be mapped to, per kind; the first is required.
-FIELDS = {
+FIELDS: dict[str, list[str]] = {
     ImportJob.Kind.ACCOUNTS: [
         "name",
         "kind",
@@ -60,32 +77,32 @@ ACTIONS = ("created", "updated", "skipped", "refused")
 PROGRESS_EVERY = 50
 
 
-def _reason(exc):
+def _reason(exc: ValidationError) -> str:
     if hasattr(exc, "message_dict"):
         return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
     return " ".join(exc.messages)
 
 
-def custom_fields(kind):
+def custom_fields(kind: str) -> list[FieldDef]:
     """The custom fields a `kind` file may fill: the object's live fields not hidden
     (import kinds are named like the builder's objects)."""
     return builder.fields_for(kind)
 
 
-def targets(kind, fields=None):
+def targets(kind: str, fields: Iterable[FieldDef] | None = None) -> list[str]:
     """Every field a column of a `kind` file may be mapped to: the built-in ones
     (the first is required), then the custom fields by their API keys."""
     fields = custom_fields(kind) if fields is None else fields
     return FIELDS[kind] + [field.api_key for field in fields]
 
 
-def default_mapping(kind, header):
+def default_mapping(kind: str, header: Iterable[str]) -> dict[str, str]:
     """Columns named like a field map to it."""
     names = targets(kind)
     return {column: column for column in header if column in names}
 
 
-def _check_mapping(kind, mapping, header):
+def _check_mapping(kind: str, mapping: Mapping[str, str], header: Collection[str]) -> None:
     errors = []
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise ValidationError({"mapping": [_("A JSON object of column name → field name.")]})
@@ -101,19 +118,28 @@ def _check_mapping(kind, mapping, header):
         raise ValidationError({"mapping": errors})
 
 
-def _check_kind(by, kind):
+def _check_kind(by: User, kind: str) -> None:
     # Kinds are named like the modules their records belong to.
     if kind not in ImportJob.Kind.values or not may_use_module(by, kind):
         raise ValidationError({"kind": [_("You cannot import %(kind)s.") % {"kind": kind}]})
 
 
-def _check_mode(mode):
+def _check_mode(mode: str) -> None:
     if mode not in ImportJob.Mode.values:
         raise ValidationError({"mode": [_("Choose what to do with duplicates.")]})
 
 
 @transaction.atomic
-def create_job(*, by, kind, file_name, content, mapping=None, mode=ImportJob.Mode.SKIP, dry_run=False):
+def create_job(
+    *,
+    by: User,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    mapping: Mapping[str, str] | None = None,
+    mode: str = ImportJob.Mode.SKIP,
+    dry_run: bool = False,
+) -> ImportJob:
     """Check the file and the mapping (ValidationError on `file` / `mapping`)
     and record the job. A dry run is done at once; a real run is queued for the
     worker after commit."""
@@ -138,14 +164,14 @@ def create_job(*, by, kind, file_name, content, mapping=None, mode=ImportJob.Mod
     return job
 
 
-def _queue(job):
+def _queue(job: ImportJob) -> None:
     from crm.imports.tasks import run_import
 
     transaction.on_commit(lambda: run_import.delay(job.pk))
 
 
 @transaction.atomic
-def upload_file(*, by, kind, file_name, content):
+def upload_file(*, by: User, kind: str, file_name: str, content: bytes) -> ImportJob:
     """Check the file (ValidationError on `kind` / `file`) and keep it as a draft
     job of `by`, mapped by default_mapping; nothing is imported yet."""
     _check_kind(by, kind)
@@ -162,18 +188,18 @@ def upload_file(*, by, kind, file_name, content):
     )
 
 
-def columns(job):
+def columns(job: ImportJob) -> list[str]:
     """The named columns of the job's file, in the file's order."""
     return preview(job)[0]
 
 
-def preview(job):
+def preview(job: ImportJob) -> tuple[list[str], dict[str, str]]:
     """(the named columns of the job's file in the file's order, its first row or {})."""
     header, rows = readers.read(job.file_name, bytes(job.file_content))
     return [column for column in header if column], (rows[0] if rows else {})
 
 
-def _configure_draft(job, by, mapping, mode):
+def _configure_draft(job: ImportJob, by: User, mapping: Mapping[str, str], mode: str) -> None:
     if job.status != ImportJob.Status.DRAFT:
         raise ValidationError({"detail": _("This import has already been started.")})
     if job.created_by_id != by.pk:
@@ -183,7 +209,7 @@ def _configure_draft(job, by, mapping, mode):
     job.mapping, job.mode = mapping, mode
 
 
-def dry_run_draft(*, job, by, mapping, mode):
+def dry_run_draft(*, job: ImportJob, by: User, mapping: Mapping[str, str], mode: str) -> ImportJob:
     """Try the draft `job` with this mapping and duplicate mode and roll it all
     back: the job's results and counts say what the real run would do, and
     nothing else changes. The job stays a draft."""
@@ -199,7 +225,7 @@ def dry_run_draft(*, job, by, mapping, mode):
 
 
 @transaction.atomic
-def start_job(*, job, by, mapping, mode):
+def start_job(*, job: ImportJob, by: User, mapping: Mapping[str, str], mode: str) -> ImportJob:
     """Turn the draft `job` into a real run with this mapping and duplicate mode,
     queued for the worker after commit."""
     # Locked, so that a second click on "Import" finds it started, not queued twice.
@@ -212,14 +238,14 @@ def start_job(*, job, by, mapping, mode):
     return job
 
 
-def _tally(job, results, processed):
+def _tally(job: ImportJob, results: list[dict[str, Any]], processed: int) -> None:
     job.results = results
     job.processed_rows = processed
     for action in ACTIONS:
         setattr(job, f"{action}_count", sum(1 for r in results if r["action"] == action))
 
 
-def run_job(job):
+def run_job(job: ImportJob) -> ImportJob:
     """Import (or, for a dry run, try and roll back) every row of `job`,
     recording counts, progress and each row's outcome on the job."""
     job.status = ImportJob.Status.RUNNING
@@ -242,11 +268,11 @@ def run_job(job):
     return job
 
 
-def _import_rows(job, rows):
+def _import_rows(job: ImportJob, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     by = job.created_by
     # Read once per run: every row is judged by the same definitions.
     fields = custom_fields(job.kind)
-    results = []
+    results: list[dict[str, Any]] = []
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         values = {field: row.get(column, "") for column, field in job.mapping.items()}
         try:
@@ -267,11 +293,15 @@ def _import_rows(job, rows):
     return results
 
 
-def _custom_cells(kind, by, values, fields):
+def _custom_cells(
+    kind: str, by: User, values: Mapping[str, str], fields: list[FieldDef]
+) -> tuple[dict[str, str], dict[str, Any]]:
     """The row's built-in values, and its custom ones checked as an API write
     would be ({api_key: value}); ValidationError naming the field otherwise. A
     mapped field deleted since the mapping was made refuses the row."""
     by_key = {field.api_key: field for field in fields}
+    builtin: dict[str, str]
+    cells: dict[str, Any]
     builtin, cells = {}, {}
     for name, text in values.items():
         if name in FIELDS[kind]:
@@ -287,7 +317,9 @@ def _custom_cells(kind, by, values, fields):
     return builtin, builder_services.clean_custom_values(kind, cells, by=by, partial=True, fields=mapped)
 
 
-def _import_row(job, by, values, fields):
+def _import_row(
+    job: ImportJob, by: User, values: Mapping[str, str], fields: list[FieldDef]
+) -> tuple[str, int | None, str]:
     required = FIELDS[job.kind][0]
     if not values.get(required):
         raise ValidationError({required: [_("This field is required.")]})
@@ -308,7 +340,7 @@ def _import_row(job, by, values, fields):
     return action, record.pk, reason
 
 
-def _accounts(by, values, custom):
+def _accounts(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Handlers[Account]:
     """(duplicates, the records `by` may change, create(), update(record)) of an account row."""
     found = account_selectors.duplicate_candidates(
         by, name=values["name"], phone=values.get("phone", ""), email=values.get("email", "")
@@ -321,7 +353,7 @@ def _accounts(by, values, custom):
     )
 
 
-def _contacts(by, values, custom):
+def _contacts(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Handlers[Contact]:
     found = contact_selectors.duplicate_candidates(
         by,
         first_name=values["first_name"],
@@ -338,7 +370,7 @@ def _contacts(by, values, custom):
     )
 
 
-def _leads(by, values, custom):
+def _leads(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Handlers[Lead]:
     found = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
     # A converted lead is read-only: a row matching it is skipped, not refused.
     return (
@@ -349,10 +381,14 @@ def _leads(by, values, custom):
     )
 
 
-_KINDS = {ImportJob.Kind.ACCOUNTS: _accounts, ImportJob.Kind.CONTACTS: _contacts, ImportJob.Kind.LEADS: _leads}
+_KINDS: dict[str, Callable[[User, dict[str, Any], dict[str, Any]], _Handlers[Any]]] = {
+    ImportJob.Kind.ACCOUNTS: _accounts,
+    ImportJob.Kind.CONTACTS: _contacts,
+    ImportJob.Kind.LEADS: _leads,
+}
 
 
-def error_report(job):
+def error_report(job: ImportJob) -> bytes:
     """The refused rows as CSV: the row number, the reason and the row's cells."""
     refused = [r for r in job.results if r["action"] == "refused"]
     # The file's column order (a JSON object in the database keeps no order).

@@ -37,14 +37,18 @@ class Lead(models.Model):
     converted_deal = models.ForeignKey("deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Only on the possible duplicates the selectors return: which keys matched.
+    matched_on: list[str]
+    # Set by convert_lead: {module: [field, ...]} of the lead's values a masked field kept out.
+    not_copied: dict[str, list[str]]
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "status"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name
 
     @property
-    def full_name(self):
+    def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

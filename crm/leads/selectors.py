@@ -1,4 +1,9 @@
-from django.db.models import Case, CharField, F, Func, Q, Value, When
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Right
 
 from crm.access import scope
@@ -6,37 +11,42 @@ from crm.accounts import matching
 from crm.deals.models import Source
 from crm.leads.models import Lead
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from crm.users.models import User
+
 # At most this many duplicate candidates are reported.
 MAX_CANDIDATES = 20
 
 
-def leads_visible_to(user):
+def leads_visible_to(user: User) -> QuerySet[Lead]:
     """Leads `user` may see, with their owner loaded."""
     return scope.visible(Lead.objects.select_related("owner"), user)
 
 
-def open_leads_visible_to(user):
+def open_leads_visible_to(user: User) -> QuerySet[Lead]:
     """Leads `user` may see that are not converted yet (a converted lead is read-only)."""
     return leads_visible_to(user).exclude(status=Lead.Status.CONVERTED)
 
 
-def lead_get_for_user(user, pk):
+def lead_get_for_user(user: User, pk: int | str) -> Lead:
     """One lead `user` may see; Http404 if missing or out of scope alike."""
     return scope.get_visible(Lead.objects.select_related("owner"), user, pk)
 
 
-def lead_statuses(*, settable=False):
+def lead_statuses(*, settable: bool = False) -> list[tuple[str, StrOrPromise]]:
     """(value, label) choices of a lead's status; `settable`: without `converted`,
     which only conversion sets."""
     return [c for c in Lead.Status.choices if not (settable and c[0] == Lead.Status.CONVERTED)]
 
 
-def lead_sources():
+def lead_sources() -> Sequence[tuple[str, StrOrPromise]]:
     """(value, label) choices of where a lead came from."""
     return Source.choices
 
 
-def duplicate_candidates(user, *, email="", phone=""):
+def duplicate_candidates(user: User, *, email: str = "", phone: str = "") -> list[Lead]:
     """Leads `user` can see with the same e-mail or phone (compared as
     crm.accounts.matching normalises them), not-yet-converted ones first. Each
     gets `matched_on`."""
@@ -53,7 +63,7 @@ def duplicate_candidates(user, *, email="", phone=""):
     if not condition:
         return []
     queryset = scope.visible(queryset.filter(condition), user)
-    found = []
+    found: list[Lead] = []
     converted_last = Case(When(status=Lead.Status.CONVERTED, then=Value(1)), default=Value(0))
     for lead in queryset.order_by(converted_last, "id")[:MAX_CANDIDATES]:
         lead.matched_on = [

@@ -1,5 +1,11 @@
 """Writes to leads, each with its audit row in the same transaction."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,15 +21,19 @@ from crm.contacts.services import create_contact
 from crm.deals import services as deals
 from crm.leads.models import Lead
 
+if TYPE_CHECKING:
+    from crm.accounts.models import Account
+    from crm.users.models import User
+
 _EDITABLE = ("first_name", "last_name", "company", "title", "email", "phone", "source", "status", "owner")
 
 
-def _check_status(status):
+def _check_status(status: str) -> None:
     if status == Lead.Status.CONVERTED:
         raise ValidationError({"status": [_("A lead becomes converted only by converting it.")]})
 
 
-def _validate(lead):
+def _validate(lead: Lead) -> None:
     # The API's serializer checks fields too, but pages and imports reach the
     # services with whatever was typed or uploaded.
     try:
@@ -35,18 +45,18 @@ def _validate(lead):
 @transaction.atomic
 def create_lead(
     *,
-    by,
-    first_name,
-    last_name="",
-    company="",
-    title="",
-    email="",
-    phone="",
-    source="",
-    status=None,
-    owner=None,
-    custom=None,
-):
+    by: User,
+    first_name: str,
+    last_name: str = "",
+    company: str = "",
+    title: str = "",
+    email: str = "",
+    phone: str = "",
+    source: str = "",
+    status: str | None = None,
+    owner: User | None = None,
+    custom: Mapping[str, Any] | None = None,
+) -> Lead:
     """Create a lead owned by `owner` (default: `by`), with its custom field
     values (`custom`: {api_key: value} already checked by crm.builder.values)
     and its audit rows, in one transaction. `status` defaults to new. A field
@@ -62,8 +72,8 @@ def create_lead(
     }
     given = [name for name, value in details.items() if value not in (None, "")]
     permissions.check_writable(by, "leads", [*given, *(custom or {})])
-    details["status"] = status or Lead.Status.NEW
-    _check_status(details["status"])
+    details["status"] = status = status or Lead.Status.NEW
+    _check_status(status)
     lead = Lead(first_name=first_name, owner=resolve_owner(by=by, owner=owner), **details)
     _validate(lead)
     lead.save()
@@ -74,7 +84,14 @@ def create_lead(
 
 
 @transaction.atomic
-def update_lead(*, lead, by, custom=None, expected_version=None, **values):
+def update_lead(
+    *,
+    lead: Lead,
+    by: User,
+    custom: Mapping[str, Any] | None = None,
+    expected_version: str | None = None,
+    **values: Any,
+) -> Lead:
     """Change the given fields (and `custom` field values) of a lead `by` can see,
     in one transaction; a converted lead no longer changes.
 
@@ -112,7 +129,7 @@ def update_lead(*, lead, by, custom=None, expected_version=None, **values):
 
 
 @transaction.atomic
-def delete_lead(*, lead, by, expected_version=None):
+def delete_lead(*, lead: Lead, by: User, expected_version: str | None = None) -> None:
     """Delete a lead (its owner, their managers, directors and admins only:
     PermissionDenied otherwise), with its audit row; StaleRecord when it is no
     longer at `expected_version`."""
@@ -124,7 +141,15 @@ def delete_lead(*, lead, by, expected_version=None):
 
 
 @transaction.atomic
-def convert_lead(*, lead, by, create_deal=False, deal_name=None, amount=None, account=None):
+def convert_lead(
+    *,
+    lead: Lead,
+    by: User,
+    create_deal: bool = False,
+    deal_name: str | None = None,
+    amount: Decimal | None = None,
+    account: Account | None = None,
+) -> Lead:
     """Turn a lead into an account (or attach it to `account`, which `by` must be
     able to see), a contact and, if asked, a deal, all in one transaction; mark the
     lead converted with links to them. A lead converts once: a second attempt is
@@ -144,9 +169,9 @@ def convert_lead(*, lead, by, create_deal=False, deal_name=None, amount=None, ac
     owner = lead.owner if lead.owner.is_active and scope.may_assign_to(by, lead.owner) else by
     if account is None:
         account = create_account(by=by, name=lead.company or lead.full_name, owner=owner)
-    elif not scope.visible(type(account).objects.filter(pk=account.pk), by).exists():
+    elif not scope.visible(type(account)._default_manager.filter(pk=account.pk), by).exists():
         raise ValidationError({"account": [_("No such account.")]})
-    not_copied = {}
+    not_copied: dict[str, list[str]] = {}
     copied, not_copied["contacts"] = permissions.writable_values(
         by, "contacts", {"last_name": lead.last_name, "email": lead.email, "phone": lead.phone}
     )
@@ -167,7 +192,7 @@ def convert_lead(*, lead, by, create_deal=False, deal_name=None, amount=None, ac
     lead.status = Lead.Status.CONVERTED
     lead.converted_at = timezone.now()
     lead.converted_account, lead.converted_contact, lead.converted_deal = account, contact, deal
-    payload = {"account": account.pk, "contact": contact.pk, "deal": deal.pk if deal else None}
+    payload: dict[str, Any] = {"account": account.pk, "contact": contact.pk, "deal": deal.pk if deal else None}
     if not_copied:
         payload["not_copied"] = not_copied
     audit.record(actor=by, action="lead.converted", target=lead, payload=payload)

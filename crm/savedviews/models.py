@@ -37,5 +37,5 @@ class SavedView(models.Model):
         ]
         indexes = [models.Index(fields=["list_name", "shared"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name

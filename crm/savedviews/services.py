@@ -2,6 +2,10 @@
 and the API use: `list`, `name`, `query`), with an audit row in the same
 transaction."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +16,11 @@ from crm.audit import services as audit
 from crm.savedviews.models import SavedView
 from crm.savedviews.selectors import CUSTOM_LIST_PREFIX, LISTS, is_list, may_change
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from crm.users.models import User
+
 NAME_MAX = 80
 QUERY_MAX = 1000
 # A view keeps what is listed and in which order, not where one was in it
@@ -20,15 +29,15 @@ _NOT_KEPT = {"page", "file_format"}
 _EDITABLE = ("list_name", "name", "query", "shared")
 
 
-def clean_query(query):
+def clean_query(query: str | None) -> str:
     """`query` (a list page's query string, with or without "?") as the view keeps
     it: blank parameters and the page number dropped, the rest in order."""
     pairs = parse_qsl(str(query or "").lstrip("?"), keep_blank_values=False)
     return urlencode([(key, value.strip()) for key, value in pairs if key not in _NOT_KEPT and value.strip()])
 
 
-def _validate(view):
-    errors = {}
+def _validate(view: SavedView) -> None:
+    errors: dict[str, Sequence[StrOrPromise]] = {}
     if not is_list(view.list_name):
         lists = ", ".join([*LISTS, f"{CUSTOM_LIST_PREFIX}<object>"])
         errors["list"] = [_("Choose one of: %(lists)s.") % {"lists": lists}]
@@ -49,7 +58,7 @@ def _validate(view):
         raise ValidationError(errors)
 
 
-def _save(view):
+def _save(view: SavedView) -> None:
     _validate(view)
     try:
         with transaction.atomic():
@@ -60,7 +69,7 @@ def _save(view):
 
 
 @transaction.atomic
-def create_saved_view(*, by, list_name, name, query="", shared=False):
+def create_saved_view(*, by: User, list_name: str, name: str, query: str = "", shared: bool = False) -> SavedView:
     """Save `query` (a list page's filters and sort) as `by`'s view `name` of
     list `list_name`; `shared` lets everyone in the tenant use it. Audit row."""
     view = SavedView(
@@ -80,13 +89,13 @@ def create_saved_view(*, by, list_name, name, query="", shared=False):
     return view
 
 
-def _check_may_change(by, view):
+def _check_may_change(by: User, view: SavedView) -> None:
     if not may_change(by, view):
         raise PermissionDenied(_("Only the person who saved this view, or an admin, may change it."))
 
 
 @transaction.atomic
-def update_saved_view(*, view, by, **values):
+def update_saved_view(*, view: SavedView, by: User, **values: Any) -> SavedView:
     """Rename, re-filter, move or (un)share a view `by` can see; only its author
     (or an admin, for a shared view) may: PermissionDenied otherwise, nothing
     changed. Audit row old → new."""
@@ -110,7 +119,7 @@ def update_saved_view(*, view, by, **values):
 
 
 @transaction.atomic
-def delete_saved_view(*, view, by):
+def delete_saved_view(*, view: SavedView, by: User) -> None:
     """Delete a view (author, or an admin for a shared one; PermissionDenied otherwise). Audit row."""
     _check_may_change(by, view)
     audit.record(
@@ -119,7 +128,7 @@ def delete_saved_view(*, view, by):
     view.delete()
 
 
-def forget_list(list_name):
+def forget_list(list_name: str) -> None:
     """Delete every saved view of a list that is gone (a purged custom object's):
     an object made later under the same name starts with none."""
     SavedView.objects.filter(list_name=list_name).delete()

@@ -23,7 +23,7 @@ class Team(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -34,5 +34,5 @@ class TeamMembership(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} in {self.team}"

@@ -10,12 +10,12 @@ _ADDRESS_FACTOR = 10
 
 
 class LockedOut(Exception):
-    def __init__(self, retry_after):
+    def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
 
 
-def _counters(email, ip):
+def _counters(email: str | None, ip: str | None) -> list[tuple[str, int]]:
     address = ip or "-"
     return [
         (f"login-failures:{(email or '').strip().lower()}:{address}", settings.LOGIN_FAILURE_LIMIT),
@@ -23,14 +23,14 @@ def _counters(email, ip):
     ]
 
 
-def check(*, email, ip):
+def check(*, email: str | None, ip: str | None) -> None:
     """Raise LockedOut while this e-mail and address, or this address, has too many recent failures."""
     for key, limit in _counters(email, ip):
         if (cache.get(key) or 0) >= limit:
             raise LockedOut(settings.LOGIN_LOCKOUT_SECONDS)
 
 
-def record_failure(*, email, ip):
+def record_failure(*, email: str | None, ip: str | None) -> None:
     for key, _limit in _counters(email, ip):
         if not cache.add(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS):
             try:
@@ -39,6 +39,6 @@ def record_failure(*, email, ip):
                 cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
 
 
-def reset(*, email, ip):
+def reset(*, email: str | None, ip: str | None) -> None:
     """After a success: this e-mail's count starts over; the address's does not."""
     cache.delete(_counters(email, ip)[0][0])

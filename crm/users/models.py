@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -12,23 +16,23 @@ class Role(models.TextChoices):
     SALES = "sales", _("Sales")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email, password=None, **fields):
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email, password=None, **fields):
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
         """In a tenant schema: the company's owner. In public: our vendor staff."""
         fields.setdefault("role", Role.ADMIN)
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         return self.create_user(email, password, **fields)
 
-    def get_by_natural_key(self, username):
+    def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username)
 
 
@@ -54,11 +58,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["email"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name or self.email
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         return self.name or self.email.split("@")[0]
 
 
@@ -75,5 +79,5 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

@@ -1,8 +1,13 @@
+from collections.abc import Callable
+from types import EllipsisType
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -10,6 +15,7 @@ from django.utils.translation import gettext as _
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.teams import services as teams
+from crm.teams.models import Team
 from crm.users import login_throttle, selectors
 from crm.users.login_throttle import LockedOut  # noqa: F401  (raised to callers)
 from crm.users.models import Role, User
@@ -17,17 +23,17 @@ from tenants.selectors import current_tenant
 
 
 class SeatLimitReached(Exception):
-    def __init__(self, seats):
+    def __init__(self, seats: int) -> None:
         super().__init__(seats)
         self.seats = seats
 
-    def __str__(self):
+    def __str__(self) -> str:
         return _("All %(seats)d paid seats are taken: buy more seats or deactivate a user first.") % {
             "seats": self.seats
         }
 
 
-def sign_in(*, email, password, ip, request=None):
+def sign_in(*, email: str, password: str, ip: str | None, request: HttpRequest | None = None) -> User | None:
     """The active user with these credentials in the current tenant, or None.
 
     Raises LockedOut after too many failures for this e-mail and address; a
@@ -42,11 +48,11 @@ def sign_in(*, email, password, ip, request=None):
     return user
 
 
-def seats_used():
+def seats_used() -> int:
     return User.objects.filter(is_active=True).count()
 
 
-def _take_seat():
+def _take_seat() -> None:
     """Lock the tenant row and raise SeatLimitReached when no paid seat is free."""
     tenant = current_tenant(lock=True)
     if seats_used() >= tenant.seats:
@@ -54,7 +60,16 @@ def _take_seat():
 
 
 @transaction.atomic
-def create_user(*, by, email, name="", role=Role.SALES, team=None, password=None, invite_url=None):
+def create_user(
+    *,
+    by: User,
+    email: str,
+    name: str = "",
+    role: str = Role.SALES,
+    team: Team | None = None,
+    password: str | None = None,
+    invite_url: Callable[[str, str], str] | None = None,
+) -> User:
     """Add a user to this tenant, taking one paid seat (SeatLimitReached when none is free).
 
     Without a password the user gets an e-mail (after commit) with a link to choose
@@ -92,7 +107,7 @@ _EDITABLE = ("name", "role", "is_active")
 
 
 @transaction.atomic
-def update_user(*, user, by, team=..., **values):
+def update_user(*, user: User, by: User, team: Team | EllipsisType | None = ..., **values: Any) -> User:
     """Change a user; reactivating takes a seat, deactivating frees one and keeps every record."""
     if values.get("is_active") is False and user.pk == by.pk:
         raise ValidationError({"is_active": [_("You cannot deactivate yourself.")]})
@@ -114,7 +129,7 @@ def update_user(*, user, by, team=..., **values):
 
 
 @transaction.atomic
-def reassign_records(*, from_user, to_user, by):
+def reassign_records(*, from_user: User, to_user: User, by: User) -> dict[str, int]:
     """Give every record `from_user` owns to `to_user`, with an audit row per record.
 
     Returns {model label: count}.
@@ -123,12 +138,12 @@ def reassign_records(*, from_user, to_user, by):
         raise ValidationError({"to": [_("Choose another user.")]})
     if not to_user.is_active:
         raise ValidationError({"to": [_("This user is deactivated.")]})
-    moved = {}
+    moved: dict[str, int] = {}
     for model in selectors.owned_models():
-        ids = list(model.objects.filter(owner=from_user).values_list("pk", flat=True))
+        ids = list(model._default_manager.filter(owner=from_user).values_list("pk", flat=True))
         if not ids:
             continue
-        model.objects.filter(pk__in=ids).update(owner=to_user)
+        model._default_manager.filter(pk__in=ids).update(owner=to_user)
         AuditEvent.objects.bulk_create(
             [
                 AuditEvent(

@@ -6,25 +6,25 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from crm.users.models import ApiToken
+from crm.users.models import ApiToken, User
 
 _PREFIX = "crm_"
 # Writing last_used_at on every request would turn each read into a write.
 _TOUCH_EVERY = timedelta(minutes=5)
 
 
-def _digest(raw):
+def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(*, user):
+def issue_token(*, user: User) -> str:
     """Create a token for `user` and return its secret, which is not stored."""
     raw = _PREFIX + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, digest=_digest(raw), prefix=raw[:12])
     return raw
 
 
-def token_for_secret(raw):
+def token_for_secret(raw: str | None) -> ApiToken | None:
     """The active user's token with this secret in the current tenant, or None."""
     if not raw or not raw.startswith(_PREFIX) or len(raw) > 100:
         return None
@@ -34,5 +34,5 @@ def token_for_secret(raw):
     return token
 
 
-def revoke_token(*, token):
+def revoke_token(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk).delete()

@@ -1,4 +1,5 @@
 from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -8,7 +9,7 @@ from crm.users import services
 from crm.users.forms import LoginForm
 
 
-def login_view(request):
+def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -39,6 +40,6 @@ def login_view(request):
 
 
 @require_POST
-def logout_view(request):
+def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("login")

@@ -152,8 +152,8 @@ def deal_move(request, pk):
     if request.htmx:
         deal_pipeline = pipeline_get(deal.pipeline_id)
         return render(request, "crm/deals/_board.html", _board_context(request, deal_pipeline, errors))
-    for error in errors:
-        messages.error(request, error)
+    for message in errors:
+        messages.error(request, message)
     return redirect(reverse("deals") + f"?pipeline={deal.pipeline_id}")
 
 

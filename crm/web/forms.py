@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,7 +124,9 @@ class ContactForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=_contact_roles, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    account = forms.ModelChoiceField(label=_("Primary account"), queryset=None, required=False, empty_label="—")
+    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
+        label=_("Primary account"), queryset=None, required=False, empty_label="—"
+    )
     owner = OwnerField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
 
     def __init__(self, *args, user, **kwargs):
@@ -135,7 +138,9 @@ class ContactForm(forms.Form):
 class LinkAccountForm(forms.Form):
     """Relate a contact to one more account (crm.contacts.services.link_account)."""
 
-    account = forms.ModelChoiceField(label=_("Account"), queryset=None, empty_label="—")
+    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
+        label=_("Account"), queryset=None, empty_label="—"
+    )
     role = forms.ChoiceField(label=_("Role there"), choices=_contact_roles, required=False)
     is_primary = forms.BooleanField(label=_("Make it the primary account"), required=False)
 
@@ -229,7 +234,7 @@ class ConvertLeadForm(forms.Form):
     """The page shows the possible duplicates as choices for `account`; empty
     means a new account. Any account the user can see is accepted."""
 
-    account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False)
+    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False)
     create_deal = forms.BooleanField(label=_("Also create a deal"), required=False)
     deal_name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -307,8 +312,12 @@ class DealForm(forms.Form):
     afterwards it moves with DealStageForm (the same rules as the kanban)."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False, empty_label="—")
-    contacts = forms.ModelMultipleChoiceField(label=_("Contacts"), queryset=None, required=False)
+    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
+        label=_("Account"), queryset=None, required=False, empty_label="—"
+    )
+    contacts: "forms.ModelMultipleChoiceField[Model]" = forms.ModelMultipleChoiceField(
+        label=_("Contacts"), queryset=None, required=False
+    )
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, initial=0)
     currency = forms.CharField(
         label=_("Currency"), max_length=3, help_text=_("Three-letter ISO 4217 code, e.g. CNY, USD, EUR.")
@@ -377,9 +386,15 @@ class TaskForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     assignee = OwnerField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Me"))
-    account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False, empty_label="—")
-    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False, empty_label="—")
-    deal = forms.ModelChoiceField(label=_("Deal"), queryset=None, required=False, empty_label="—")
+    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
+        label=_("Account"), queryset=None, required=False, empty_label="—"
+    )
+    contact: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
+        label=_("Contact"), queryset=None, required=False, empty_label="—"
+    )
+    deal: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
+        label=_("Deal"), queryset=None, required=False, empty_label="—"
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ from crm.access import permissions
 MASK = permissions.MASK
 # What a field holds when it holds nothing; such a value is shown as it is (the
 # API does the same), so "no phone" and "a hidden phone" stay distinguishable.
-_EMPTY = (None, "", [], ())
+_EMPTY: tuple[object, ...] = (None, "", [], ())
 
 
 def _shown(value):

@@ -1,6 +1,7 @@
 """The sidebar: which areas exist in this build and which of them a user may open."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -8,11 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from crm.access.permissions import custom_object_module, may_administer, usable_modules
 from crm.builder.selectors import custom_objects
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Entry:
     module: str | None  # crm.access.permissions.MODULES name; None: always shown
-    label: str
+    label: "StrOrPromise"
     url_name: str
     admin_only: bool = False
 

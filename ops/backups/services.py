@@ -7,22 +7,27 @@ once, one running elsewhere (its advisory lock held) is left alone, and a run
 killed midway is picked up again by the sweep.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import logging
 import secrets
 import shutil
 import time
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.audit import services as audit
+from crm.users.models import User
 from ops.backups import database, restore, retention, selectors, snapshot, storage
 from ops.backups.format import ArchiveWriter, default_codec
 from ops.models import Backup, BackupPolicy, Restore
@@ -30,7 +35,16 @@ from tenants import services as tenant_services
 from tenants import subdomains
 from tenants.models import Tenant
 
+if TYPE_CHECKING:
+    import psycopg
+
 log = logging.getLogger(__name__)
+
+# Progress callbacks of the ops commands: (done, total, what) of a backup, (stage, done, total) of a restore.
+BackupReport = Callable[[int, int, str], None]
+RestoreReport = Callable[[str, int, int], None]
+# Who asked: a tenant's user, or what ops calls itself ("ops", "schedule").
+Requester = User | str | None
 
 # How long a backup waits for a restore of its tenant to finish, and the reverse.
 TENANT_LOCK_WAIT_S = 15 * 60
@@ -46,21 +60,22 @@ class RestoreRefused(Exception):
     """A restore that cannot start: the backup is not finished, or one is already running."""
 
 
-def _who(by):
+def _who(by: Requester) -> str:
     return getattr(by, "email", None) or (by if isinstance(by, str) else "ops")
 
 
-def _audit(by, action, target, payload=None):
+def _audit(by: Requester, action: str, target: models.Model, payload: Mapping[str, Any] | None = None) -> None:
     # Tenant users act in their tenant's schema, where the audit log is; ops
     # (commands, schedules) leave their trace on the Backup/Restore row itself.
-    if getattr(by, "pk", None) and connection.schema_name != "public":
+    # (django-tenants' backend adds schema_name; the stubs know Django's base wrapper only.)
+    if isinstance(by, User) and by.pk and connection.schema_name != "public":  # type: ignore[attr-defined]
         audit.record(actor=by, action=action, target=target, payload=payload)
 
 
 # ------------------------------------------------------------------ backups
 
 
-def request_backup(*, tenant, by=None, kind=Backup.Kind.MANUAL):
+def request_backup(*, tenant: Tenant, by: Requester = None, kind: str = Backup.Kind.MANUAL) -> Backup:
     """Record a pending backup of `tenant` and queue it after commit. Returns the Backup."""
     with transaction.atomic():
         backup = Backup.objects.create(
@@ -71,13 +86,15 @@ def request_backup(*, tenant, by=None, kind=Backup.Kind.MANUAL):
     return backup
 
 
-def _queue_backup(backup_id):
+def _queue_backup(backup_id: int) -> None:
     from ops.backups.tasks import run_backup
 
     run_backup.delay(backup_id)
 
 
-def take_backup(*, tenant, by="ops", kind=Backup.Kind.MANUAL, report=None):
+def take_backup(
+    *, tenant: Tenant, by: Requester = "ops", kind: str = Backup.Kind.MANUAL, report: BackupReport | None = None
+) -> Backup:
     """Back `tenant` up now, in this process (the ops command; the final backup of
     a tenant being deleted). Returns the Backup, done, or raises with it failed."""
     backup = Backup.objects.create(
@@ -86,7 +103,7 @@ def take_backup(*, tenant, by="ops", kind=Backup.Kind.MANUAL, report=None):
     return run_backup(backup_id=backup.pk, report=report)
 
 
-def run_backup(*, backup_id, report=None):
+def run_backup(*, backup_id: int, report: BackupReport | None = None) -> Backup:
     """Take the backup: snapshot → archive → storage, then read back and verify.
 
     `done` only when the object is stored and verified. On any failure the
@@ -133,10 +150,15 @@ def run_backup(*, backup_id, report=None):
     return backup
 
 
-def _write_archive(conn, backup, writer, report):
+def _write_archive(
+    conn: psycopg.Connection[Any],
+    backup: Backup,
+    writer: storage._S3Writer | storage._LocalWriter,
+    report: BackupReport | None,
+) -> dict[str, Any]:
     last_write = [0.0]
 
-    def progress(done, total, what):
+    def progress(done: int, total: int, what: str) -> None:
         # At most twice a second: a small tenant's 30-odd tables would otherwise
         # cost as many writes as the backup itself takes.
         now = time.monotonic()
@@ -172,7 +194,9 @@ def _write_archive(conn, backup, writer, report):
 # ------------------------------------------------------------------ restores
 
 
-def request_restore(*, backup, by=None, into_subdomain=None, queue=True):
+def request_restore(
+    *, backup: Backup, by: Requester = None, into_subdomain: str | None = None, queue: bool = True
+) -> Restore:
     """Record a restore of `backup` and (with `queue`) run it on a worker after commit.
 
     Into its own tenant: the tenant turns read-only at once (a banner says why)
@@ -225,13 +249,13 @@ def request_restore(*, backup, by=None, into_subdomain=None, queue=True):
     return item
 
 
-def _queue_restore(restore_id):
+def _queue_restore(restore_id: int) -> None:
     from ops.backups.tasks import run_restore
 
     run_restore.delay(restore_id)
 
 
-def run_restore(*, restore_id, report=None):
+def run_restore(*, restore_id: int, report: RestoreReport | None = None) -> Restore:
     """Restore: build and verify a staging schema from the backup, then swap it in
     (or make it a new tenant), all in one transaction; then swap the files.
 
@@ -259,7 +283,9 @@ def run_restore(*, restore_id, report=None):
         )
         try:
             if same_tenant:
-                tenant_services.set_restoring(tenant_id=item.tenant_id, on=True)
+                # A restore into its own tenant has one (request_restore); None only if the
+                # tenant was deleted since, which nothing here handles yet.
+                tenant_services.set_restoring(tenant_id=item.tenant_id, on=True)  # type: ignore[arg-type]
                 # Backups of this tenant finish first, and none starts until we are done.
                 if not database.lock(side, database.LOCK_TENANT, item.tenant_id, timeout_s=TENANT_LOCK_WAIT_S):
                     raise BackupBusy(
@@ -281,7 +307,7 @@ def run_restore(*, restore_id, report=None):
             raise
         finally:
             if same_tenant:
-                tenant_services.set_restoring(tenant_id=item.tenant_id, on=False)
+                tenant_services.set_restoring(tenant_id=item.tenant_id, on=False)  # type: ignore[arg-type]
     undo_until = timezone.now() + timedelta(hours=settings.BACKUP_UNDO_HOURS) if same_tenant else None
     Restore.objects.filter(pk=item.pk).update(
         status=Restore.Status.DONE, stage="done", finished_at=timezone.now(), undo_until=undo_until
@@ -291,8 +317,10 @@ def run_restore(*, restore_id, report=None):
     return item
 
 
-def _build_and_swap(item, progress):
-    backup = item.backup
+def _build_and_swap(item: Restore, progress: _RestoreProgress) -> None:
+    # None only if the backup was deleted since the restore was asked for (retention),
+    # which nothing here handles yet.
+    backup: Backup = item.backup  # type: ignore[assignment]
     source = storage.storage_for(backup.storage, backup.location)
     with transaction.atomic():
         facts = restore.build(
@@ -326,7 +354,7 @@ def _build_and_swap(item, progress):
             transaction.on_commit(_queue_pool_refill)
 
 
-def _swap_committed(item):
+def _swap_committed(item: Restore) -> bool:
     """Whether an earlier attempt's transaction committed (the schema names tell)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -339,7 +367,7 @@ def _swap_committed(item):
     return item.undo_schema in present and item.staging_schema not in present
 
 
-def _queue_pool_refill():
+def _queue_pool_refill() -> None:
     from tenants.tasks import refill_spare_pool
 
     refill_spare_pool.delay()
@@ -349,10 +377,10 @@ class _RestoreProgress:
     """Progress written on the side connection, so the UI sees it while the
     restore's own transaction is still open."""
 
-    def __init__(self, side, restore_id, report):
+    def __init__(self, side: psycopg.Connection[Any] | None, restore_id: int, report: RestoreReport | None) -> None:
         self._side, self._id, self._report = side, restore_id, report
 
-    def __call__(self, stage, done, total):
+    def __call__(self, stage: str, done: int, total: int) -> None:
         if self._side is not None:
             self._side.execute(
                 "UPDATE ops_restore SET stage = %s, progress_done = %s, progress_total = %s WHERE id = %s",
@@ -362,13 +390,15 @@ class _RestoreProgress:
             self._report(stage, done, total)
 
 
-def restore_into_new_tenant(*, backup, subdomain, by="ops", report=None):
+def restore_into_new_tenant(
+    *, backup: Backup, subdomain: str, by: Requester = "ops", report: RestoreReport | None = None
+) -> Restore:
     """The ops command's `--into`: a new tenant from `backup`, in this process."""
     item = request_restore(backup=backup, by=by, into_subdomain=subdomain, queue=False)
     return run_restore(restore_id=item.pk, report=report)
 
 
-def drop_expired_undo(*, now=None):
+def drop_expired_undo(*, now: datetime | None = None) -> int:
     """Drop the schemas (and files) replaced by restores once their undo time is over."""
     now = now or timezone.now()
     dropped = 0
@@ -384,11 +414,11 @@ def drop_expired_undo(*, now=None):
 # ------------------------------------------------------------------ schedules and upkeep
 
 
-def set_retention(*, tenant, daily, weekly, monthly, by=None):
+def set_retention(*, tenant: Tenant, daily: int, weekly: int, monthly: int, by: Requester = None) -> BackupPolicy:
     """Set how many daily, weekly and monthly backups the tenant keeps, within
     retention.LIMITS (ValidationError naming the field otherwise)."""
     values = {"daily": daily, "weekly": weekly, "monthly": monthly}
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for name, value in values.items():
         low, high = retention.LIMITS[name]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -403,7 +433,7 @@ def set_retention(*, tenant, daily, weekly, monthly, by=None):
     return policy
 
 
-def apply_retention(*, schema_name, policy, now=None):
+def apply_retention(*, schema_name: str, policy: retention.Policy, now: datetime | None = None) -> list[int]:
     """Delete the backups of one tenant schema that `policy` does not keep, object
     first, then row; and failed backups older than FAILED_KEPT. Returns the ids deleted."""
     now = now or timezone.now()
@@ -420,7 +450,7 @@ def apply_retention(*, schema_name, policy, now=None):
     return doomed
 
 
-def apply_retention_everywhere(*, now=None):
+def apply_retention_everywhere(*, now: datetime | None = None) -> int:
     """Retention for every schema with backups, deleted tenants' included (they
     keep their last ones by the default policy). Skips tenants being restored."""
     deleted = 0
@@ -434,7 +464,7 @@ def apply_retention_everywhere(*, now=None):
     return deleted
 
 
-def nightly_slot(tenant, window_start):
+def nightly_slot(tenant: Tenant, window_start: datetime) -> datetime:
     """When in tonight's window this tenant is backed up: a fixed offset per tenant
     (from its schema name), so load spreads evenly and each tenant's time is stable."""
     window = max(1, settings.BACKUP_WINDOW_HOURS) * 3600
@@ -442,7 +472,7 @@ def nightly_slot(tenant, window_start):
     return window_start + timedelta(seconds=offset)
 
 
-def dispatch_scheduled_backups(*, now=None):
+def dispatch_scheduled_backups(*, now: datetime | None = None) -> int:
     """Queue the nightly backup of every tenant whose slot in the current window
     has come and that has none from this window yet. Beat runs it every few
     minutes; running it twice queues nothing twice. Returns how many were queued."""
@@ -464,7 +494,7 @@ def dispatch_scheduled_backups(*, now=None):
     return queued
 
 
-def sweep(*, now=None):
+def sweep(*, now: datetime | None = None) -> int:
     """Re-queue backups and restores whose worker died (pending or running for
     BACKUP_STALE_MINUTES with no session holding their lock); give up on backups
     after BACKUP_MAX_ATTEMPTS; abort multipart uploads abandoned for a day."""
@@ -485,8 +515,10 @@ def sweep(*, now=None):
         Backup.objects.filter(pk=backup.pk).update(status=Backup.Status.PENDING)
         _queue_backup(backup.pk)
         requeued += 1
-    stuck = Restore.objects.filter(status__in=[Restore.Status.PENDING, Restore.Status.RUNNING], created_at__lt=stale)
-    for item in stuck.exclude(started_at__gte=stale):
+    stuck_restores = Restore.objects.filter(
+        status__in=[Restore.Status.PENDING, Restore.Status.RUNNING], created_at__lt=stale
+    )
+    for item in stuck_restores.exclude(started_at__gte=stale):
         if not database.is_locked(database.LOCK_RESTORE, item.pk):
             _queue_restore(item.pk)
             requeued += 1

@@ -8,7 +8,7 @@ time has passed. `unsuspend(cancel_deletion=True)` in between gives it back inta
 
 import logging
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ops.lifecycle import final_backup
+from ops.models import Backup
 from ops.upgrades import locks
 from tenants import services as tenant_services
 from tenants.models import Tenant
@@ -29,7 +30,7 @@ class LifecycleRefused(Exception):
     """A change that would skip a step (reopening a tenant being deleted without saying so)."""
 
 
-def suspend(*, tenant):
+def suspend(*, tenant: Tenant) -> str:
     """Close `tenant` to its users (a notice on every request) without touching
     its data. A tenant being deleted stays so. Returns the previous lifecycle."""
     if tenant.lifecycle == Lifecycle.DELETING:
@@ -37,7 +38,7 @@ def suspend(*, tenant):
     return tenant_services.set_lifecycle(tenant_id=tenant.pk, lifecycle=Lifecycle.SUSPENDED)
 
 
-def unsuspend(*, tenant, cancel_deletion=False):
+def unsuspend(*, tenant: Tenant, cancel_deletion: bool = False) -> str:
     """Open `tenant` again. A tenant being deleted is only reopened with
     `cancel_deletion` (its schema is intact until the purge). Returns the previous lifecycle."""
     if tenant.lifecycle == Lifecycle.DELETING and not cancel_deletion:
@@ -48,7 +49,9 @@ def unsuspend(*, tenant, cancel_deletion=False):
     return tenant_services.set_lifecycle(tenant_id=tenant.pk, lifecycle=Lifecycle.ACTIVE)
 
 
-def schedule_deletion(*, tenant, grace=None, now=None):
+def schedule_deletion(
+    *, tenant: Tenant, grace: timedelta | None = None, now: datetime | None = None
+) -> tuple[Backup, datetime]:
     """Close `tenant`, take its final backup, then mark it `deleting` until now +
     `grace` (default TENANT_DELETION_GRACE_DAYS). Returns (the Backup, delete_after).
 
@@ -64,21 +67,21 @@ def schedule_deletion(*, tenant, grace=None, now=None):
     return backup, delete_after
 
 
-def delete_now(*, tenant):
+def delete_now(*, tenant: Tenant) -> Backup:
     """Final backup, then drop the tenant at once, without the grace period."""
     backup, _ = schedule_deletion(tenant=tenant, grace=timedelta(0))
     purge(tenant_id=tenant.pk, now=timezone.now())
     return backup
 
 
-def purge_due_deletions(*, now=None):
+def purge_due_deletions(*, now: datetime | None = None) -> list[str]:
     """Drop every tenant whose deletion grace has passed; returns their subdomains."""
     now = now or timezone.now()
     due = Tenant.objects.filter(lifecycle=Lifecycle.DELETING, delete_after__lte=now).values_list("pk", flat=True)
     return [subdomain for tenant_id in list(due) if (subdomain := purge(tenant_id=tenant_id, now=now))]
 
 
-def purge(*, tenant_id, now):
+def purge(*, tenant_id: int, now: datetime) -> str | None:
     """Drop one tenant (schema, domains, row, files) if it is still due at `now`;
     returns its subdomain, or None when it was reopened meanwhile.
 

@@ -12,14 +12,18 @@ Every tenant's state is in its TenantUpgrade row, so an interrupted run is
 resumed by running it again.
 """
 
+from __future__ import annotations
+
 import multiprocessing
 import multiprocessing.util
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
@@ -43,20 +47,23 @@ class Summary:
     migrated: int = 0
     # Found current under the lock: another run migrated them meanwhile.
     done_elsewhere: int = 0
-    failed: list = field(default_factory=list)  # of Outcome
+    failed: list[Outcome] = field(default_factory=list)
     # Left pending because a canary failed.
     not_run: int = 0
     stopped_by_canary: bool = False
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return not self.failed and not self.stopped_by_canary
 
 
 DEFAULT_LIMITS = Limits()
 
+# Called as each tenant finishes: (its outcome, how many are done, how many there are).
+Progress = Callable[[Outcome, int, int], object]
 
-def upgrade_public_and_spares(*, verbosity=0):
+
+def upgrade_public_and_spares(*, verbosity: int = 0) -> int:
     """Migrate the public schema, then every stale spare schema. Returns how many
     spares were migrated.
 
@@ -73,7 +80,14 @@ def upgrade_public_and_spares(*, verbosity=0):
         lock_connection.close()
 
 
-def upgrade_tenants(*, workers=4, canary=1, limits=DEFAULT_LIMITS, recheck=False, progress=None):
+def upgrade_tenants(
+    *,
+    workers: int = 4,
+    canary: int | Iterable[str] = 1,
+    limits: Limits = DEFAULT_LIMITS,
+    recheck: bool = False,
+    progress: Progress | None = None,
+) -> Summary:
     """Bring every tenant schema to the code's migrations; returns a Summary.
 
     `canary`: how many tenants go first (the oldest pending ones), or a list of
@@ -107,7 +121,9 @@ def upgrade_tenants(*, workers=4, canary=1, limits=DEFAULT_LIMITS, recheck=False
     return summary
 
 
-def _plan(disk, tenants, recheck, summary):
+def _plan(
+    disk: plan.DiskMigrations, tenants: QuerySet[Tenant], recheck: bool, summary: Summary
+) -> tuple[list[Job], set[int]]:
     """The jobs for `tenants` that have something pending, and the ids of all of
     them; records every looked-at tenant's row (pending, or skipped when nothing is pending)."""
     rows = list(tenants.order_by("pk").values_list("pk", "subdomain", "schema_name"))
@@ -124,6 +140,8 @@ def _plan(disk, tenants, recheck, summary):
         summary.current += sum(1 for pk, _, _ in rows if pk in current)
         rows = [row for row in rows if row[0] not in current]
     recorded = plan.recorded_migrations([schema for _, _, schema in rows])
+    jobs: list[Job]
+    up_to_date: list[int]
     jobs, up_to_date = [], []
     for pk, subdomain, schema in rows:
         # A missing schema is a job too: its worker records why it failed.
@@ -136,7 +154,7 @@ def _plan(disk, tenants, recheck, summary):
     return jobs, seen
 
 
-def _record_plan(target, *, pending, up_to_date):
+def _record_plan(target: str, *, pending: list[int], up_to_date: list[int]) -> None:
     # Attempts count tries at one target.
     TenantUpgrade.objects.filter(tenant_id__in=pending + up_to_date).exclude(target=target).update(attempts=0)
     now = timezone.now()
@@ -157,14 +175,14 @@ def _record_plan(target, *, pending, up_to_date):
     )
 
 
-def _split_canaries(jobs, canary):
+def _split_canaries(jobs: list[Job], canary: int | Iterable[str]) -> tuple[list[Job], list[Job]]:
     if isinstance(canary, int):
         return jobs[:canary], jobs[canary:]
     chosen = set(canary)
     return [job for job in jobs if job.subdomain in chosen], [job for job in jobs if job.subdomain not in chosen]
 
 
-def _run(jobs, *, workers, target, limits):
+def _run(jobs: Sequence[Job], *, workers: int, target: str, limits: Limits) -> Iterator[Outcome]:
     """Yield each job's Outcome as it finishes: in this process for one worker,
     else on `workers` forked processes, each with its own connection."""
     if not jobs:
@@ -181,7 +199,7 @@ def _run(jobs, *, workers, target, limits):
     with ProcessPoolExecutor(
         max_workers=min(workers, len(jobs)), mp_context=context, initializer=_start_worker, initargs=(target, limits)
     ) as pool:
-        futures = {pool.submit(_migrate_in_worker, job): job for job in jobs}
+        futures: dict[Future[Outcome], Job] = {pool.submit(_migrate_in_worker, job): job for job in jobs}
         for future in as_completed(futures):
             try:
                 yield future.result()
@@ -190,10 +208,10 @@ def _run(jobs, *, workers, target, limits):
                 yield _worker_lost(job)
 
 
-_migrator = None
+_migrator: SchemaMigrator | None = None
 
 
-def _start_worker(target, limits):
+def _start_worker(target: str, limits: Limits) -> None:
     global _migrator
     _migrator = SchemaMigrator(target=target, limits=limits)
     # multiprocessing runs these when a worker exits normally: close the
@@ -201,11 +219,12 @@ def _start_worker(target, limits):
     multiprocessing.util.Finalize(None, connections.close_all, exitpriority=10)
 
 
-def _migrate_in_worker(job):
+def _migrate_in_worker(job: Job) -> Outcome:
+    assert _migrator is not None  # made by _start_worker, the pool's initializer
     return _migrator.migrate(job)
 
 
-def _worker_lost(job):
+def _worker_lost(job: Job) -> Outcome:
     error = "the worker process died while this tenant was queued or running"
     TenantUpgrade.objects.filter(tenant_id=job.tenant_id, status__in=[Status.PENDING, Status.RUNNING]).update(
         status=Status.FAILED, finished_at=timezone.now(), error=error
@@ -214,11 +233,11 @@ def _worker_lost(job):
 
 
 class _Counter:
-    def __init__(self, progress):
+    def __init__(self, progress: Progress | None) -> None:
         self.progress, self.number, self.total = progress, 0, 0
 
 
-def _count(summary, counter, outcome):
+def _count(summary: Summary, counter: _Counter, outcome: Outcome) -> None:
     if outcome.status == Status.FAILED:
         summary.failed.append(outcome)
     elif outcome.status == Status.DONE:

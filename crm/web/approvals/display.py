@@ -54,7 +54,8 @@ def approvers_text(step: dict[str, Any]) -> str:
     """Who a step (as snapshotted, or as the admin set it) names."""
     kind = step.get("approver_type")
     if kind == "role":
-        role = dict(roles()).get(step.get("role"), step.get("role"))
+        role_name = str(step.get("role") or "")
+        role = dict(roles()).get(role_name, role_name)
         return _("Everyone with the role %(role)s") % {"role": role}
     if kind == "manager":
         levels = int(step.get("levels") or 1)

@@ -50,7 +50,7 @@ class FlowNameForm(forms.Form):
     name = forms.CharField(label=_("Name of the flow"), max_length=100)
 
 
-def _role_choices() -> list[tuple[str, str]]:
+def _role_choices() -> list[tuple[str, Any]]:
     return [("", "—"), *roles()]
 
 

@@ -2,7 +2,7 @@
 services validate and write, and their errors come back with `add_service_errors`."""
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.access.permissions import MODULES, custom_object_module
@@ -84,8 +84,10 @@ class ReassignForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     manager = OwnerField(label=_("Manager"), queryset=None, required=False, empty_label=_("No manager"))
-    parent = forms.ModelChoiceField(label=_("Parent team"), queryset=None, required=False, empty_label=_("None"))
-    members = forms.ModelMultipleChoiceField(
+    parent: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
+        label=_("Parent team"), queryset=None, required=False, empty_label=_("None")
+    )
+    members: "forms.ModelMultipleChoiceField[Model]" = forms.ModelMultipleChoiceField(
         label=_("Members"),
         queryset=None,
         required=False,
