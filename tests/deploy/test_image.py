@@ -198,8 +198,11 @@ def _base_distributions():
 
 
 def _optional(node, parents):
-    """An import inside `try: ... except ImportError` is optional."""
+    """An import inside `try: ... except ImportError` is optional; one under
+    `if TYPE_CHECKING:` is only for the type checker (a dev dependency)."""
     for parent in parents.get(node, []):
+        if isinstance(parent, ast.If) and ast.unparse(parent.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            return True
         if isinstance(parent, ast.Try) and any(
             isinstance(handler.type, ast.Name) and handler.type.id in ("ImportError", "ModuleNotFoundError")
             for handler in parent.handlers
