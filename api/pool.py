@@ -70,7 +70,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def claim(self, request, pk=None):
         account = pool.claim(account_id=pk, by=request.user)
-        return Response(PoolAccountSerializer(account).data)
+        return Response(self.get_serializer(account).data)
 
     @extend_schema(methods=["GET"], responses=PoolSettingsSerializer, description="The tenant's pool rules.")
     @extend_schema(
