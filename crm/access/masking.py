@@ -23,7 +23,7 @@ from django.contrib.auth.models import AnonymousUser
 from crm.access.permissions import MASK, masked_fields
 from crm.users.models import User
 
-__all__ = ["MASK", "MaskedRecord", "hides", "masked_payload", "masked_values", "shown"]
+__all__ = ["MASK", "MaskedRecord", "hides", "masked_payload", "masked_values", "matchable", "shown"]
 
 # What a field holds when it holds nothing; such a value is shown as it is, so
 # "no phone" and "a hidden phone" stay distinguishable.
@@ -41,6 +41,15 @@ def hides(user: User | AnonymousUser | None, module: str, field: str) -> bool:
     total weighted by probability) would tell the values (one record in a group
     is enough), so a selector answers None for it instead; counts stay."""
     return user is not None and field in masked_fields(user, module)
+
+
+def matchable(user: User | AnonymousUser | None, module: str, keys: Mapping[str, str]) -> dict[str, str]:
+    """Of `keys` ({field: what a record is compared on by that field}), those a
+    search or a duplicate check may compare for `user`: a match on a field
+    `user` sees masked ("Same email as #12") would confirm its hidden value as
+    surely as showing it, so such fields are left out; as are empty keys."""
+    masked = masked_fields(user, module) if user is not None else set()
+    return {field: key for field, key in keys.items() if key and field not in masked}
 
 
 def masked_values(values: Mapping[str, Any], masked: Collection[str]) -> dict[str, Any]:
