@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
-from api.sensitive import MaskedPayloadMixin
+from api.sensitive import MaskedPayloadMixin, SensitiveFieldsMixin
 from crm.access import permissions
 from crm.accounts import matching, pool, selectors, services, sharing
 from crm.accounts.models import Account
@@ -259,7 +259,7 @@ class AccountSerializer(StrictJSONTypes, serializers.ModelSerializer):
         return super().validate(attrs)
 
 
-class PoolAccountSerializer(serializers.ModelSerializer):
+class PoolAccountSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
     """What anyone may see of a pool account: who the customer is, not how to reach them."""
 
     # Declared: a read-only model field loses `allow_blank`, and the document its "".
@@ -321,7 +321,7 @@ class DuplicateQuerySerializer(serializers.Serializer):
     email = serializers.CharField(required=False, allow_blank=True, max_length=254)
 
 
-class AccountCandidateSerializer(serializers.ModelSerializer):
+class AccountCandidateSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
     matched_on = serializers.ListField(child=serializers.ChoiceField(choices=["name", "phone", "email"]))
 
     class Meta:
@@ -372,7 +372,7 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
         query = DuplicateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = selectors.duplicate_candidates(request.user, **query.validated_data)
-        return Response(AccountCandidateSerializer(found, many=True).data)
+        return Response(AccountCandidateSerializer(found, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
         request=MergeSerializer,
@@ -392,7 +392,7 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def release(self, request, pk=None):
         account = pool.release(account=self.get_object(), by=request.user)
-        return Response(PoolAccountSerializer(account).data)
+        return Response(PoolAccountSerializer(account, context=self.get_serializer_context()).data)
 
     @extend_schema(
         methods=["POST"],

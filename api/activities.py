@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from api.fields import StrictJSONTypes
 from api.permissions import ModuleAccess
 from api.records import RecordViewSet
+from api.sensitive import SensitiveFieldsMixin
 from crm.accounts.models import Account
 from crm.accounts.selectors import accounts_visible_to
 from crm.activities import selectors, services
@@ -223,7 +224,9 @@ class ActivityViewSet(RecordViewSet):
 # Worklists -----------------------------------------------------------------------
 
 
-class WorklistAccountSerializer(serializers.ModelSerializer):
+class WorklistAccountSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
+    mask_aliases = {"last_contact_at": "last_contacted_at"}
+
     owner: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(read_only=True)
     last_contact_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="The latest call, visit, meeting or e-mail."
@@ -246,7 +249,7 @@ class WorklistViewSet(viewsets.GenericViewSet):
 
     def _list(self, name, **options):
         page = self.paginate_queryset(selectors.worklist(self.request.user, name, **options))
-        return self.get_paginated_response(WorklistAccountSerializer(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         responses=WorklistAccountSerializer(many=True), description="Accounts whose next contact is due today."

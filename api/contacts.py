@@ -10,6 +10,7 @@ from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from api.representation import DirectRead
+from api.sensitive import SensitiveFieldsMixin
 from crm.accounts.models import Account
 from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.contacts import selectors, services
@@ -122,7 +123,7 @@ class ContactDuplicateQuerySerializer(serializers.Serializer):
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
-class ContactCandidateSerializer(serializers.ModelSerializer):
+class ContactCandidateSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
     matched_on = serializers.ListField(child=serializers.ChoiceField(choices=["name", "phone", "email"]))
 
     class Meta:
@@ -173,7 +174,7 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
         query = ContactDuplicateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = selectors.duplicate_candidates(request.user, **query.validated_data)
-        return Response(ContactCandidateSerializer(found, many=True).data)
+        return Response(ContactCandidateSerializer(found, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
         request=MergeSerializer,

@@ -203,7 +203,11 @@ class KanbanStageSerializer(serializers.Serializer):
     probability = serializers.IntegerField(source="stage.probability")
     kind = serializers.ChoiceField(source="stage.kind", choices=Stage.Kind.choices)
     count = serializers.IntegerField(help_text="Deals in this stage that you can see.")
-    totals = serializers.DictField(child=TotalField(), help_text="Their amounts summed per currency.")
+    totals = serializers.DictField(
+        child=TotalField(),
+        allow_null=True,
+        help_text="Their amounts summed per currency; null when the amount is masked for your role.",
+    )
     deals = serializers.SerializerMethodField(
         help_text=f"The first {selectors.KANBAN_DEALS_PER_STAGE}, most recently changed first."
     )
@@ -223,9 +227,15 @@ class KanbanSerializer(serializers.Serializer):
 
 class SummarySerializer(serializers.Serializer):
     open_count = serializers.IntegerField(help_text="Open deals you can see.")
-    totals = serializers.DictField(child=TotalField(), help_text="Their amounts summed per currency.")
+    totals = serializers.DictField(
+        child=TotalField(),
+        allow_null=True,
+        help_text="Their amounts summed per currency; null when the amount is masked for your role.",
+    )
     weighted_totals = serializers.DictField(
-        child=TotalField(), help_text="Their amounts × their stage's probability, summed per currency."
+        child=TotalField(),
+        allow_null=True,
+        help_text="Their amounts × their stage's probability, summed per currency; null when the amount is masked.",
     )
 
 

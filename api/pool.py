@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from api.accounts import PoolAccountSerializer
 from api.fields import StrictJSONTypes
 from api.permissions import ModuleAccess
+from api.sensitive import refuse_masked_filters, unmasked
 from crm.access import permissions
 from crm.accounts import pool, selectors
 from crm.accounts.models import Account, PoolSettings
@@ -55,6 +56,20 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     search_fields = ["name", "industry", "region"]
     ordering_fields = ["name", "pooled_at", "created_at", "id"]
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Pool rows are accounts: the accounts' masked fields are neither shown
+        # (PoolAccountSerializer), searched, sorted by nor filtered on, as in /accounts/.
+        masked = permissions.masked_fields(request.user, "accounts")
+        self.search_fields = unmasked(type(self).search_fields, masked)
+        self.ordering_fields = unmasked(type(self).ordering_fields, masked)
+        self.masked = masked
+
+    def filter_queryset(self, queryset):
+        filters = {param: f.field_name for param, f in PoolFilter.base_filters.items()} | {"tag": "tags"}
+        refuse_masked_filters(self.request.query_params, filters, getattr(self, "masked", ()))
+        return super().filter_queryset(queryset)
+
     def get_queryset(self):
         return selectors.pool_accounts()
 
@@ -70,7 +85,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def claim(self, request, pk=None):
         account = pool.claim(account_id=pk, by=request.user)
-        return Response(PoolAccountSerializer(account).data)
+        return Response(self.get_serializer(account).data)
 
     @extend_schema(methods=["GET"], responses=PoolSettingsSerializer, description="The tenant's pool rules.")
     @extend_schema(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -85,7 +85,9 @@ def usable_modules(user: User | AnonymousUser) -> set[str]:
 
 
 def masked_fields(user: User | AnonymousUser, module: str) -> set[str]:
-    """Fields of `module` that `user` sees masked and may not write."""
+    """Fields of `module` that `user` sees masked and may not write: the one
+    decision of what is masked for whom. crm.access.masking applies it to every
+    read (records, payloads, aggregates), check_writable to every write."""
     if not user.is_authenticated or user.role == Role.ADMIN:
         return set()
     rows = memo.remember(
@@ -114,29 +116,3 @@ def writable_values(user: Any, module: str, values: Mapping[str, Any]) -> tuple[
     failing."""
     masked = masked_fields(user, module) if user is not None else set()
     return {k: v for k, v in values.items() if k not in masked}, sorted(set(values) & masked)
-
-
-def masked_payload(payload: Any, masked: Collection[str]) -> Any:
-    """An audit row's payload as a user with `masked` fields may read it: an
-    update's [old, new] of a masked field, and the "old" and "new" of a masked
-    custom field's {"label", "old", "new"}, read MASK where they hold a value.
-    The pages' history cards (crm.web.masking) and the API's history use it."""
-    if not isinstance(payload, dict):
-        return payload
-    shown: dict[str, Any] = {}
-    for key, value in payload.items():
-        if key in masked and isinstance(value, dict):
-            # A custom field's change: its label is no secret.
-            shown[key] = {part: _shown(v) if part in ("old", "new") else v for part, v in value.items()}
-        elif key in masked:
-            shown[key] = [_shown(v) for v in value] if isinstance(value, list) else _shown(value)
-        elif isinstance(value, dict):
-            shown[key] = masked_payload(value, masked)
-        else:
-            shown[key] = value
-    return shown
-
-
-def _shown(value: object) -> object:
-    # Nothing stays nothing (as the API shows it), so "no phone" and "a hidden phone" differ.
-    return value if value in (None, "", [], ()) else MASK

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
-from crm.access import scope
+from crm.access import masking, scope
 from crm.accounts import matching
 from crm.accounts.models import Account, AccountWatch, PoolSettings
 
@@ -77,28 +77,41 @@ def duplicate_candidates(
     user: User, *, name: str = "", phone: str = "", email: str = "", exclude_pk: int | None = None
 ) -> list[Account]:
     """Accounts that look like the one described, among those `user` can see
-    and those in the pool (which everyone can browse). Each gets `matched_on`."""
-    keys = {
-        "name": matching.company_name_key(name),
-        "phone": matching.phone_key(phone),
-        "email": matching.email_key(email),
-    }
+    and those in the pool (which everyone can browse). Each gets `matched_on`.
+
+    Only what `user` may read is compared (crm.access.masking.matchable): a
+    phone or e-mail masked for their role is no key, and a pool account that is
+    not in their scope matches on its name only, as the pool shows nothing
+    else of it. A match never confirms a value the user cannot see."""
+    keys = masking.matchable(
+        user,
+        "accounts",
+        {
+            "name": matching.company_name_key(name),
+            "phone": matching.phone_key(phone),
+            "email": matching.email_key(email),
+        },
+    )
+    if not keys:
+        return []
+    visible = Q(pk__in=accounts_visible_to(user).values("pk"))
     condition = Q()
     for field, key in keys.items():
-        if key:
-            condition |= Q(**{f"{field}_key": key})
-    if not condition:
-        return []
+        condition |= Q(**{f"{field}_key": key})
+    in_pool = Q(owner__isnull=True, name_key=keys["name"]) if "name" in keys else Q(pk__in=[])
     queryset = (
-        Account.objects.filter(condition)
-        .filter(Q(pk__in=accounts_visible_to(user).values("pk")) | Q(owner__isnull=True))
+        Account.objects.filter((visible & condition) | in_pool)
+        .annotate(in_scope=Exists(accounts_visible_to(user).filter(pk=OuterRef("pk"))))
         .order_by("id")
     )
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     found: list[Account] = []
     for account in queryset[:MAX_CANDIDATES]:
-        account.matched_on = [field for field, key in keys.items() if key and getattr(account, f"{field}_key") == key]
+        compared = keys if account.in_scope else {"name": keys.get("name", "")}
+        account.matched_on = [
+            field for field, key in compared.items() if key and getattr(account, f"{field}_key") == key
+        ]
         found.append(account)
     return found
 

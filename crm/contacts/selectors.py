@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from crm.access import scope
+from crm.access import masking, scope
 from crm.accounts import matching
 from crm.accounts.selectors import accounts_visible_to
 from crm.contacts.models import Contact, ContactAccount, Role
@@ -81,9 +81,21 @@ def duplicate_candidates(
 ) -> list[Contact]:
     """Contacts `user` can see that look like the one described: the same e-mail,
     the same phone, or the same name at the same account (or anywhere, when no
-    account is given). Each gets `matched_on`."""
-    email, phone = matching.email_key(email), matching.phone_key(phone)
-    name = matching.person_name_key(first_name, last_name)
+    account is given). Each gets `matched_on`.
+
+    Only what `user` may read is compared (crm.access.masking.matchable): an
+    e-mail or phone masked for their role is no key (nor the name, when the
+    last name is masked), so a match never confirms a hidden value."""
+    keys = masking.matchable(
+        user,
+        "contacts",
+        {
+            "email": matching.email_key(email),
+            "phone": matching.phone_key(phone),
+            "last_name": matching.person_name_key(first_name, last_name),
+        },
+    )
+    email, phone, name = keys.get("email", ""), keys.get("phone", ""), keys.get("last_name", "")
     condition = Q()
     if email:
         condition |= Q(email_key=email)

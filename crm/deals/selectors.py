@@ -13,7 +13,7 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from crm.access import scope
+from crm.access import masking, scope
 from crm.deals.models import Deal, Pipeline, Source, Stage
 
 if TYPE_CHECKING:
@@ -30,14 +30,14 @@ _CENTS = Decimal("0.01")
 class KanbanColumn(TypedDict):
     stage: Stage
     count: int
-    totals: dict[str, Decimal]  # by currency
+    totals: dict[str, Decimal] | None  # by currency; None: the amount is masked for the user
     deals: list[Deal]
 
 
 class Summary(TypedDict):
     open_count: int
-    totals: dict[str, Decimal]  # by currency
-    weighted_totals: dict[str, Decimal]
+    totals: dict[str, Decimal] | None  # by currency; None: the amount is masked for the user
+    weighted_totals: dict[str, Decimal] | None
 
 
 def _deals() -> QuerySet[Deal]:
@@ -81,13 +81,19 @@ def default_pipeline() -> Pipeline:
 def kanban(user: User, pipeline: Pipeline) -> list[KanbanColumn]:
     """The columns of `pipeline` for `user`: each stage with its count, its totals
     per currency and its first KANBAN_DEALS_PER_STAGE deals, counting only deals
-    `user` may see."""
+    `user` may see. Totals are None when `user` sees the amount masked
+    (crm.access.masking.hides): a column of one deal would tell its amount."""
     visible = deals_visible_to(user).filter(pipeline=pipeline)
+    amount_hidden = masking.hides(user, "deals", "amount")
     sums: dict[int, dict[str, Any]] = {}
-    for row in visible.order_by().values("stage_id", "currency").annotate(count=Count("id"), total=Sum("amount")):
+    rows = visible.order_by().values("stage_id", "currency").annotate(count=Count("id"))
+    if not amount_hidden:
+        rows = rows.annotate(total=Sum("amount"))
+    for row in rows:
         column = sums.setdefault(row["stage_id"], {"count": 0, "totals": {}})
         column["count"] += row["count"]
-        column["totals"][row["currency"]] = row["total"]
+        if not amount_hidden:
+            column["totals"][row["currency"]] = row["total"]
     ranked = visible.annotate(
         rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=[F("updated_at").desc(), F("id").desc()])
     )
@@ -98,7 +104,7 @@ def kanban(user: User, pipeline: Pipeline) -> list[KanbanColumn]:
         {
             "stage": stage,
             "count": sums.get(stage.pk, {}).get("count", 0),
-            "totals": sums.get(stage.pk, {}).get("totals", {}),
+            "totals": None if amount_hidden else sums.get(stage.pk, {}).get("totals", {}),
             "deals": deals.get(stage.pk, []),
         }
         for stage in pipeline.stages.order_by("position", "id")
@@ -107,10 +113,13 @@ def kanban(user: User, pipeline: Pipeline) -> list[KanbanColumn]:
 
 def summary(user: User, pipeline: Pipeline | None = None) -> Summary:
     """Open deals `user` may see (of one pipeline, or all): how many, their totals
-    and their totals weighted by stage probability, per currency, to the cent."""
+    and their totals weighted by stage probability, per currency, to the cent.
+    Both totals are None when `user` sees the amount masked (crm.access.masking.hides)."""
     open_deals = deals_visible_to(user).filter(status=Deal.Status.OPEN).order_by()
     if pipeline is not None:
         open_deals = open_deals.filter(pipeline=pipeline)
+    if masking.hides(user, "deals", "amount"):
+        return {"open_count": open_deals.count(), "totals": None, "weighted_totals": None}
     totals: dict[str, Decimal]
     weighted: dict[str, Decimal]
     totals, weighted, count = {}, {}, 0
@@ -128,9 +137,12 @@ def stage_kinds() -> Sequence[tuple[str, StrOrPromise]]:
     return Stage.Kind.choices
 
 
-def weighted_totals(deals: QuerySet[Deal]) -> dict[str, Decimal]:
+def weighted_totals(deals: QuerySet[Deal], user: User) -> dict[str, Decimal] | None:
     """Per currency, the sum of amount × stage probability of `deals` (a queryset
-    from deals_visible_to, narrowed however a list narrows it), to the cent. One query."""
+    from deals_visible_to(user), narrowed however a list narrows it), to the
+    cent. One query; None, and no query, when `user` sees the amount masked."""
+    if masking.hides(user, "deals", "amount"):
+        return None
     weighted: dict[str, Decimal] = {}
     for row in deals.order_by().values("currency").annotate(weighted=Sum(F("amount") * F("stage__probability"))):
         weighted[row["currency"]] = (row["weighted"] / 100).quantize(_CENTS)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import QuerySet
 
-from crm.access import permissions, scope
+from crm.access import masking, permissions, scope
 from crm.builder import query as builder_query
 from crm.builder import selectors as builder
 from crm.builder.models import FieldType
@@ -168,10 +168,10 @@ def export_rows(
         row: list[Any] = []
         for name, attribute in base:
             value = _value(record, attribute)
-            row.append(permissions.MASK if name in masked and value not in ("", None) else value)
+            row.append(masking.shown(value) if name in masked else value)
         for field in fields:
             value = _custom_value(field, getattr(record, field.api_key))
-            row.append(permissions.MASK if field.api_key in masked and value != "" else value)
+            row.append(masking.shown(value) if field.api_key in masked else value)
         yield row
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Right
 
-from crm.access import scope
+from crm.access import masking, scope
 from crm.accounts import matching
 from crm.deals.models import Source
 from crm.leads.models import Lead
@@ -49,8 +49,10 @@ def lead_sources() -> Sequence[tuple[str, StrOrPromise]]:
 def duplicate_candidates(user: User, *, email: str = "", phone: str = "") -> list[Lead]:
     """Leads `user` can see with the same e-mail or phone (compared as
     crm.accounts.matching normalises them), not-yet-converted ones first. Each
-    gets `matched_on`."""
-    email, phone = matching.email_key(email), matching.phone_key(phone)
+    gets `matched_on`. An e-mail or phone masked for `user`'s role is not
+    compared (crm.access.masking.matchable): a match would confirm it."""
+    keys = masking.matchable(user, "leads", {"email": matching.email_key(email), "phone": matching.phone_key(phone)})
+    email, phone = keys.get("email", ""), keys.get("phone", "")
     # Leads store no match keys, so the phone key is computed in the query: its
     # digits, the last PHONE_DIGITS of them.
     digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace", output_field=CharField())

@@ -101,14 +101,14 @@ def _board_context(request, pipeline, errors=()):
         # A column holds one stage, so its weighted total is its total at that
         # stage's probability. Won and lost deals are no longer pipeline.
         stage = column["stage"]
-        column["weighted"] = (
-            {
+        totals = column["totals"]  # None: the amount is masked for the user, so is what it weighs
+        if totals is None or stage.kind != "open":
+            column["weighted"] = None if totals is None else {}
+        else:
+            column["weighted"] = {
                 currency: (Decimal(total) * stage.probability / 100).quantize(_CENTS)
-                for currency, total in column["totals"].items()
+                for currency, total in totals.items()
             }
-            if stage.kind == "open"
-            else {}
-        )
     return {
         "pipeline": pipeline,
         "pipelines": pipelines().order_by("name", "id"),
@@ -217,7 +217,7 @@ def deal_list(request):
     listing = _listing(request)
     masks = masks_for(request)
     # The weighted total covers every row the filters leave, not just this page (taken before the page is masked).
-    weighted = weighted_totals(listing.page.paginator.object_list)
+    weighted = weighted_totals(listing.page.paginator.object_list, user)
     masks.page("deals", listing.page)
     context = {
         "listing": listing,

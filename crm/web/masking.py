@@ -1,7 +1,8 @@
 """Fields the admin hid from a role, as the pages show them: ••••••, exactly as
 the API (api/sensitive.py) and the exports do. crm.access.permissions decides
-which fields are masked for whom; this module is the one place that applies it
-to what a page shows: records, list pages, history rows and edit forms.
+which fields are masked for whom and crm.access.masking applies it to what is
+read; this module is the pages' adapter over both: records, list pages,
+history rows and edit forms.
 
 Masking happens on read-only views of the records (MaskedRecord), not on the
 model instances and not in each template: an instance with •••••• written into
@@ -15,63 +16,12 @@ once; the templates print fields as usual.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.access import permissions
+from crm.access import masking, permissions
+from crm.access.masking import MaskedRecord as MaskedRecord  # the pages' import of it
 
-MASK = permissions.MASK
-# What a field holds when it holds nothing; such a value is shown as it is (the
-# API does the same), so "no phone" and "a hidden phone" stay distinguishable.
+MASK = masking.MASK
 _EMPTY: tuple[object, ...] = (None, "", [], ())
-
-
-def _shown(value):
-    return value if value in _EMPTY else MASK
-
-
-class MaskedRecord:
-    """A read-only view of a model instance in which the `masked` fields read
-    MASK (when they hold a value), as do their get_<field>_display() and any
-    property or __str__ of the model computed from them (a contact's name from
-    a masked last name). Everything else reads through to the instance; the
-    instance itself is never changed, and the view cannot be saved."""
-
-    __slots__ = ("_masked", "_overrides", "_record")
-
-    def __init__(self, record, masked, overrides=None):
-        object.__setattr__(self, "_record", record)
-        object.__setattr__(self, "_masked", frozenset(masked))
-        object.__setattr__(self, "_overrides", overrides or {})
-
-    def __getattr__(self, name):
-        record = self._record
-        if name in self._overrides:
-            return self._overrides[name]
-        if name in self._masked:
-            return _shown(getattr(record, name))
-        if name.startswith("get_") and name.endswith("_display") and name[4:-8] in self._masked:
-            shown = getattr(self, name[4:-8])
-            return (lambda: shown) if shown == MASK else getattr(record, name)
-        attribute = getattr(type(record), name, None)
-        if isinstance(attribute, property):
-            # Computed from this view, so a masked field stays masked in it.
-            return attribute.fget(self)
-        return getattr(record, name)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("a masked record is read-only")
-
-    def save(self, *args, **kwargs):
-        raise TypeError("a masked record is for display only")
-
-    delete = save
-
-    def __str__(self):
-        return type(self._record).__str__(self)
-
-    def __eq__(self, other):
-        return self._record == getattr(other, "_record", other)
-
-    def __hash__(self):
-        return hash(self._record)
+_shown = masking.shown
 
 
 class Masks:
@@ -116,9 +66,7 @@ class Masks:
         masked = self[module]
         if not masked:
             return list(events)
-        return [
-            MaskedRecord(event, (), {"payload": permissions.masked_payload(event.payload, masked)}) for event in events
-        ]
+        return [MaskedRecord(event, (), {"payload": masking.masked_payload(event.payload, masked)}) for event in events]
 
     def values(self, module, values):
         """{field: value} (a record's custom values) as the page may show them."""
