@@ -35,6 +35,7 @@ from crm.builder import selectors as builder
 from crm.builder import services as builder_services
 from crm.contacts import selectors as contact_selectors
 from crm.contacts import services as contact_services
+from crm.exports.writers import defuse
 from crm.imports import custom_values, readers
 from crm.imports.models import ImportJob
 from crm.leads import selectors as lead_selectors
@@ -389,7 +390,9 @@ _KINDS: dict[str, Callable[[User, dict[str, Any], dict[str, Any]], _Handlers[Any
 
 
 def error_report(job: ImportJob) -> bytes:
-    """The refused rows as CSV: the row number, the reason and the row's cells."""
+    """The refused rows as CSV: the row number, the reason and the row's cells,
+    each defused as an export's are (a cell that would run as a formula in a
+    spreadsheet is written as text)."""
     refused = [r for r in job.results if r["action"] == "refused"]
     # The file's column order (a JSON object in the database keeps no order).
     names = columns(job)
@@ -397,5 +400,6 @@ def error_report(job: ImportJob) -> bytes:
     writer = csv.writer(out)
     writer.writerow(["row", "reason", *names])
     for result in refused:
-        writer.writerow([result["row"], result["reason"], *(result["values"].get(c, "") for c in names)])
+        cells = [result["row"], result["reason"], *(result["values"].get(c, "") for c in names)]
+        writer.writerow([defuse(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")
