@@ -10,6 +10,10 @@ from their role refuses the row, the reason naming the field. A dry run runs exa
 the same code inside a transaction that is rolled back, so what it reports is
 what the real run would do, and it changes nothing.
 
+A request reads at most `settings.IMPORT_INLINE_ROWS` rows of a file (crm.imports.readers
+refuses files that cannot be read, whatever they claim to be): a file with more is
+counted, dry-run and imported by the worker, which reads it as a stream.
+
 The API uploads and runs in one request (`create_job`). The web page goes in
 steps on one job: `upload_file` keeps the file as a draft, `dry_run_draft` tries
 a mapping as often as the user likes, `start_job` queues the real run.
@@ -22,6 +26,7 @@ import io
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -142,10 +147,11 @@ def create_job(
     dry_run: bool = False,
 ) -> ImportJob:
     """Check the file and the mapping (ValidationError on `file` / `mapping`)
-    and record the job. A dry run is done at once; a real run is queued for the
+    and record the job. A dry run of a file of at most IMPORT_INLINE_ROWS rows is
+    done at once; a real run, or a dry run of a larger file, is queued for the
     worker after commit."""
     _check_kind(by, kind)
-    header, rows = readers.read(file_name, content)
+    header, rows, large = _read_inline(file_name, content)
     mapping = default_mapping(kind, header) if not mapping else mapping
     _check_mapping(kind, mapping, header)
     job = ImportJob.objects.create(
@@ -156,13 +162,23 @@ def create_job(
         mode=mode,
         dry_run=dry_run,
         created_by=by,
-        total_rows=len(rows),
+        total_rows=0 if large else len(rows),
     )
-    if dry_run:
+    if dry_run and not large:
         run_job(job)
     else:
         _queue(job)
     return job
+
+
+def _read_inline(file_name: str, content: bytes) -> tuple[list[str], list[dict[str, str]], bool]:
+    """(header, rows, whether the file has more rows than a request reads): the
+    whole file when it is small, so that a bad one is refused at once."""
+    inline = settings.IMPORT_INLINE_ROWS
+    header, rows = readers.read(file_name, content, limit=inline + 1)
+    if not rows:
+        raise ValidationError({"file": [_("The file has no rows under its header.")]})
+    return header, rows[:inline], len(rows) > inline
 
 
 def _queue(job: ImportJob) -> None:
@@ -176,7 +192,7 @@ def upload_file(*, by: User, kind: str, file_name: str, content: bytes) -> Impor
     """Check the file (ValidationError on `kind` / `file`) and keep it as a draft
     job of `by`, mapped by default_mapping; nothing is imported yet."""
     _check_kind(by, kind)
-    header, rows = readers.read(file_name, content)
+    header, rows, large = _read_inline(file_name, content)
     return ImportJob.objects.create(
         kind=kind,
         file_name=file_name,
@@ -185,7 +201,8 @@ def upload_file(*, by: User, kind: str, file_name: str, content: bytes) -> Impor
         status=ImportJob.Status.DRAFT,
         dry_run=True,
         created_by=by,
-        total_rows=len(rows),
+        # A large file is counted when it runs.
+        total_rows=0 if large else len(rows),
     )
 
 
@@ -195,8 +212,9 @@ def columns(job: ImportJob) -> list[str]:
 
 
 def preview(job: ImportJob) -> tuple[list[str], dict[str, str]]:
-    """(the named columns of the job's file in the file's order, its first row or {})."""
-    header, rows = readers.read(job.file_name, bytes(job.file_content))
+    """(the named columns of the job's file in the file's order, its first row or {});
+    only the start of the file is read."""
+    header, rows = readers.read(job.file_name, bytes(job.file_content), limit=1)
     return [column for column in header if column], (rows[0] if rows else {})
 
 
@@ -213,10 +231,11 @@ def _configure_draft(job: ImportJob, by: User, mapping: Mapping[str, str], mode:
 def dry_run_draft(*, job: ImportJob, by: User, mapping: Mapping[str, str], mode: str) -> ImportJob:
     """Try the draft `job` with this mapping and duplicate mode and roll it all
     back: the job's results and counts say what the real run would do, and
-    nothing else changes. The job stays a draft."""
+    nothing else changes. The job stays a draft. Only the first
+    IMPORT_INLINE_ROWS rows are tried (all of them, in a file no larger)."""
     _configure_draft(job, by, mapping, mode)
     job.dry_run = True
-    _header, rows = readers.read(job.file_name, bytes(job.file_content))
+    _header, rows = readers.read(job.file_name, bytes(job.file_content), limit=settings.IMPORT_INLINE_ROWS)
     with transaction.atomic():
         results = _import_rows(job, rows)
         transaction.set_rollback(True)
@@ -251,25 +270,34 @@ def run_job(job: ImportJob) -> ImportJob:
     recording counts, progress and each row's outcome on the job."""
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
+    content = bytes(job.file_content)
     try:
-        _header, rows = readers.read(job.file_name, bytes(job.file_content))
+        # All of the file is read once before any row is written: a file damaged
+        # half-way fails with nothing imported.
+        job.total_rows = readers.count(job.file_name, content)
+        job.save(update_fields=["total_rows"])
+        _header, rows = readers.stream(job.file_name, content)
         if job.dry_run:
             with transaction.atomic():
                 results = _import_rows(job, rows)
                 transaction.set_rollback(True)
         else:
             results = _import_rows(job, rows)
+    except ValidationError as exc:  # a file that cannot be read: the uploader's to fix
+        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, _reason(exc), timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        return job
     except Exception as exc:  # recorded for the user; the task logs it too
         job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(exc), timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
         raise
-    _tally(job, results, len(rows))
+    _tally(job, results, len(results))
     job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
     job.save()
     return job
 
 
-def _import_rows(job: ImportJob, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+def _import_rows(job: ImportJob, rows: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
     by = job.created_by
     # Read once per run: every row is judged by the same definitions.
     fields = custom_fields(job.kind)
