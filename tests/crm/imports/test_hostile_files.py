@@ -180,3 +180,16 @@ def test_the_page_of_a_large_draft_says_its_rows_are_counted_when_it_runs(tenant
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "More than 2 rows of accounts: they are counted when the import runs" in page
+
+
+def test_a_dry_run_in_the_page_of_a_large_draft_tries_only_its_first_rows(tenant_a, settings):
+    settings.IMPORT_INLINE_ROWS = 2
+    client = browser(tenant_a, "sales")
+    content = b"name\nA Co\nB Co\nC Co\nD Co\n"
+    location = client.post("/imports/", {"kind": "accounts", "file": SimpleUploadedFile("a.csv", content)})["Location"]
+    response = client.post(location, {"mode": "skip", "column_0": "name", "action": "dry_run"})
+    assert response.status_code == 200
+    with in_tenant(tenant_a):
+        job = ImportJob.objects.get()
+        assert (job.status, job.processed_rows, job.created_count) == ("draft", 2, 2)
+        assert not Account.objects.filter(name__in=["A Co", "B Co"]).exists()
