@@ -125,8 +125,12 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
         responses={202: ImportJobSerializer},
-        description="Upload a file to import. A dry run is answered done, with what would happen to "
-        "each row; a real run is queued and its progress read from GET .../{id}/.",
+        description="Upload a file to import (at most 200 columns and IMPORT_MAX_ROWS rows; a file that "
+        "cannot be read is a 400 on `file` saying why). A dry run of a file of at most IMPORT_INLINE_ROWS "
+        "rows is answered done, with what would happen to each row; a real run, or a dry run of a larger "
+        "file, is queued (`pending`, `total_rows` 0 until the worker has counted the rows) and its "
+        "progress read from GET .../{id}/. A run that stops half-way is `failed` with the counts of what "
+        "it wrote and an `error` saying so.",
     )
     def create(self, request):
         data = ImportRequestSerializer(data=request.data)

@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Approvals (crm/approvals/tasks.py): tasks of deactivated approvers handed over,
     # approvers of tasks waiting longer than the tenant's setting reminded.
+    # Imports whose worker died are failed with what they wrote (crm/imports/services.fail_stale_jobs).
+    "sweep-stale-imports": {
+        "task": "crm.imports.tasks.sweep_stale_imports_everywhere",
+        "schedule": 300.0,
+    },
     "sweep-approvals": {
         "task": "crm.approvals.tasks.sweep_approvals_everywhere",
         "schedule": 600.0,
@@ -362,6 +367,15 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
+
+# Imports (crm/imports): rows per file (empty rows not counted); how much an XLSX
+# file may unzip to; how many rows a request reads (upload, preview, a dry run in
+# the page) — a file with more is read, dry-run and imported by the worker.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(256 * 2**20)))
+IMPORT_INLINE_ROWS = int(os.environ.get("IMPORT_INLINE_ROWS", "1000"))
+# A running import whose worker gave no sign of life for this long is failed (beat, below).
+IMPORT_STALE_MINUTES = int(os.environ.get("IMPORT_STALE_MINUTES", "10"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

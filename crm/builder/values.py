@@ -134,8 +134,15 @@ def _datetime(field, raw):
             raise ValidationError(_("Enter a date and time (ISO 8601, e.g. 2025-01-31T14:30:00Z)."))
     else:
         raise ValidationError(_("Enter a date and time (ISO 8601, e.g. 2025-01-31T14:30:00Z)."))
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_default_timezone())
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, timezone.get_default_timezone())
+        # PostgreSQL keeps any year up to 294276, but hands it back in UTC and
+        # Python reads only years 1 to 9999: 9999-12-31T23:59:59-14:00 (year
+        # 10000 in UTC) stored once would break every read of its rows.
+        value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(_("Enter a date and time between the years 1 and 9999 (UTC).")) from None
     return value
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,10 +15,17 @@ CONTENT_TYPES = {
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ... but a phone number in international form ("+86 138 0013 8000", "+1 (555) 010-2030")
+# calls no function and references no cell: it is left readable.
+_PHONE = re.compile(r"\+[0-9][0-9 ().-]*")
 
 
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+def defuse(value: Any) -> Any:
+    """`value` as a spreadsheet shows it as text: a string that would start a
+    formula gets a leading apostrophe, except a phone number. Every file this
+    product writes for a spreadsheet (exports, the import error report) goes
+    through this one rule."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE.fullmatch(value):
         return "'" + value
     return value
 
@@ -27,7 +35,7 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_safe(value) for value in row])
+        writer.writerow([defuse(value) for value in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -36,7 +44,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append([_safe(value) if not isinstance(value, (int, float)) else value for value in row])
+        sheet.append([defuse(value) if not isinstance(value, (int, float)) else value for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -48,6 +48,10 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of the worker running the job (it also beats in the cache
+    # during a dry run, which commits nothing): a job running without one for
+    # IMPORT_STALE_MINUTES is swept to failed (crm.imports.services.fail_stale_jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,6 +10,10 @@ from their role refuses the row, the reason naming the field. A dry run runs exa
 the same code inside a transaction that is rolled back, so what it reports is
 what the real run would do, and it changes nothing.
 
+A request reads at most `settings.IMPORT_INLINE_ROWS` rows of a file (crm.imports.readers
+refuses files that cannot be read, whatever they claim to be): a file with more is
+counted, dry-run and imported by the worker, which reads it as a stream.
+
 The API uploads and runs in one request (`create_job`). The web page goes in
 steps on one job: `upload_file` keeps the file as a draft, `dry_run_draft` tries
 a mapping as often as the user likes, `start_job` queues the real run.
@@ -19,12 +23,16 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
+from django.db.models import F, Func, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +43,7 @@ from crm.builder import selectors as builder
 from crm.builder import services as builder_services
 from crm.contacts import selectors as contact_selectors
 from crm.contacts import services as contact_services
+from crm.exports.writers import defuse
 from crm.imports import custom_values, readers
 from crm.imports.models import ImportJob
 from crm.leads import selectors as lead_selectors
@@ -73,8 +82,10 @@ FIELDS: dict[str, list[str]] = {
     ImportJob.Kind.LEADS: ["first_name", "last_name", "company", "title", "email", "phone", "source", "status"],
 }
 ACTIONS = ("created", "updated", "skipped", "refused")
-# Progress is saved every this many rows.
+# A real run commits, and saves its progress, every this many rows.
 PROGRESS_EVERY = 50
+
+log = logging.getLogger(__name__)
 
 
 def _reason(exc: ValidationError) -> str:
@@ -141,10 +152,11 @@ def create_job(
     dry_run: bool = False,
 ) -> ImportJob:
     """Check the file and the mapping (ValidationError on `file` / `mapping`)
-    and record the job. A dry run is done at once; a real run is queued for the
+    and record the job. A dry run of a file of at most IMPORT_INLINE_ROWS rows is
+    done at once; a real run, or a dry run of a larger file, is queued for the
     worker after commit."""
     _check_kind(by, kind)
-    header, rows = readers.read(file_name, content)
+    header, rows, large = _read_inline(file_name, content)
     mapping = default_mapping(kind, header) if not mapping else mapping
     _check_mapping(kind, mapping, header)
     job = ImportJob.objects.create(
@@ -155,13 +167,23 @@ def create_job(
         mode=mode,
         dry_run=dry_run,
         created_by=by,
-        total_rows=len(rows),
+        total_rows=0 if large else len(rows),
     )
-    if dry_run:
+    if dry_run and not large:
         run_job(job)
     else:
         _queue(job)
     return job
+
+
+def _read_inline(file_name: str, content: bytes) -> tuple[list[str], list[dict[str, str]], bool]:
+    """(header, rows, whether the file has more rows than a request reads): the
+    whole file when it is small, so that a bad one is refused at once."""
+    inline = settings.IMPORT_INLINE_ROWS
+    header, rows = readers.read(file_name, content, limit=inline + 1)
+    if not rows:
+        raise ValidationError({"file": [_("The file has no rows under its header.")]})
+    return header, rows[:inline], len(rows) > inline
 
 
 def _queue(job: ImportJob) -> None:
@@ -175,7 +197,7 @@ def upload_file(*, by: User, kind: str, file_name: str, content: bytes) -> Impor
     """Check the file (ValidationError on `kind` / `file`) and keep it as a draft
     job of `by`, mapped by default_mapping; nothing is imported yet."""
     _check_kind(by, kind)
-    header, rows = readers.read(file_name, content)
+    header, rows, large = _read_inline(file_name, content)
     return ImportJob.objects.create(
         kind=kind,
         file_name=file_name,
@@ -184,7 +206,8 @@ def upload_file(*, by: User, kind: str, file_name: str, content: bytes) -> Impor
         status=ImportJob.Status.DRAFT,
         dry_run=True,
         created_by=by,
-        total_rows=len(rows),
+        # A large file is counted when it runs.
+        total_rows=0 if large else len(rows),
     )
 
 
@@ -194,8 +217,9 @@ def columns(job: ImportJob) -> list[str]:
 
 
 def preview(job: ImportJob) -> tuple[list[str], dict[str, str]]:
-    """(the named columns of the job's file in the file's order, its first row or {})."""
-    header, rows = readers.read(job.file_name, bytes(job.file_content))
+    """(the named columns of the job's file in the file's order, its first row or {});
+    only the start of the file is read."""
+    header, rows = readers.read(job.file_name, bytes(job.file_content), limit=1)
     return [column for column in header if column], (rows[0] if rows else {})
 
 
@@ -212,10 +236,11 @@ def _configure_draft(job: ImportJob, by: User, mapping: Mapping[str, str], mode:
 def dry_run_draft(*, job: ImportJob, by: User, mapping: Mapping[str, str], mode: str) -> ImportJob:
     """Try the draft `job` with this mapping and duplicate mode and roll it all
     back: the job's results and counts say what the real run would do, and
-    nothing else changes. The job stays a draft."""
+    nothing else changes. The job stays a draft. Only the first
+    IMPORT_INLINE_ROWS rows are tried (all of them, in a file no larger)."""
     _configure_draft(job, by, mapping, mode)
     job.dry_run = True
-    _header, rows = readers.read(job.file_name, bytes(job.file_content))
+    _header, rows = readers.read(job.file_name, bytes(job.file_content), limit=settings.IMPORT_INLINE_ROWS)
     with transaction.atomic():
         results = _import_rows(job, rows)
         transaction.set_rollback(True)
@@ -247,50 +272,175 @@ def _tally(job: ImportJob, results: list[dict[str, Any]], processed: int) -> Non
 
 def run_job(job: ImportJob) -> ImportJob:
     """Import (or, for a dry run, try and roll back) every row of `job`,
-    recording counts, progress and each row's outcome on the job."""
-    job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
+    recording counts, progress and each row's outcome on the job.
+
+    A real run commits in batches of PROGRESS_EVERY rows, each row in its own
+    savepoint, and the job's counts and results in the same transaction as the
+    batch's rows: whatever stops the run, what the job says was written is what
+    was written. A row a service refuses (or the database does) is refused with
+    its reason; anything else stops the run, which is then failed saying how far
+    it got. A worker that dies leaves the job running without heartbeat, which
+    fail_stale_jobs turns into the same failure."""
+    job.status, job.heartbeat_at = ImportJob.Status.RUNNING, timezone.now()
+    job.save(update_fields=["status", "heartbeat_at"])
+    _beat(job)
+    content = bytes(job.file_content)
     try:
-        _header, rows = readers.read(job.file_name, bytes(job.file_content))
+        # All of the file is read once before any row is written: a file damaged
+        # half-way fails with nothing imported.
+        job.total_rows = readers.count(job.file_name, content)
+        job.save(update_fields=["total_rows"])
+        _header, rows = readers.stream(job.file_name, content)
         if job.dry_run:
             with transaction.atomic():
                 results = _import_rows(job, rows)
                 transaction.set_rollback(True)
         else:
             results = _import_rows(job, rows)
+    except ValidationError as exc:  # a file that cannot be read: the uploader's to fix
+        _fail(job, _reason(exc))
+        return job
     except Exception as exc:  # recorded for the user; the task logs it too
-        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(exc), timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+        _fail(job, str(exc) or exc.__class__.__name__)
         raise
-    _tally(job, results, len(rows))
+    _tally(job, results, len(results))
     job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
     job.save()
     return job
 
 
-def _import_rows(job: ImportJob, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+_COUNTS = ["processed_rows", *(f"{action}_count" for action in ACTIONS)]
+
+
+def _fail(job: ImportJob, error: str) -> None:
+    """Mark `job` failed with `error`, keeping the counts it committed (a
+    batch cut short was rolled back with its rows, and left no count)."""
+    committed = ImportJob.objects.filter(pk=job.pk).values(*_COUNTS, "results").get()
+    for name, value in committed.items():
+        setattr(job, name, value)
+    job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
+    job.error = _stopped_message(job, error)
+    job.save(update_fields=["status", "error", "finished_at", *_COUNTS, "results"])
+
+
+def _stopped_message(job: ImportJob, error: str) -> str:
+    if job.dry_run:
+        return error
+    return _(
+        "The import stopped after %(done)d of %(total)d rows: %(created)d created, %(updated)d updated, "
+        "%(skipped)d skipped, %(refused)d refused; the rows after them were not imported. %(error)s"
+    ) % {
+        "done": job.processed_rows,
+        "total": job.total_rows,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "skipped": job.skipped_count,
+        "refused": job.refused_count,
+        "error": error,
+    }
+
+
+class _Append(Func):
+    """jsonb `||`: the job's results with a batch's appended, in the database."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = models.JSONField()
+
+
+def _beat_key(job: ImportJob) -> str:
+    return f"imports:heartbeat:{job.pk}"
+
+
+def _beat(job: ImportJob) -> None:
+    # In the cache too: a dry run commits nothing, its heartbeat included.
+    cache.set(_beat_key(job), timezone.now().timestamp(), timeout=settings.IMPORT_STALE_MINUTES * 120)
+
+
+def _import_rows(job: ImportJob, rows: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
     by = job.created_by
     # Read once per run: every row is judged by the same definitions.
     fields = custom_fields(job.kind)
     results: list[dict[str, Any]] = []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        values = {field: row.get(column, "") for column, field in job.mapping.items()}
-        try:
-            with transaction.atomic():
-                action, record_id, reason = _import_row(job, by, values, fields)
-        except ValidationError as exc:
-            action, record_id, reason = "refused", None, _reason(exc)
-        result = {"row": number, "action": action, "id": record_id, "reason": reason}
-        if action == "refused":
-            result["values"] = row
-        results.append(result)
-        if not job.dry_run and len(results) % PROGRESS_EVERY == 0:
-            # Counts too, so a page following the job shows them as they grow.
-            ImportJob.objects.filter(pk=job.pk).update(
-                processed_rows=len(results),
-                **{f"{action}_count": sum(1 for r in results if r["action"] == action) for action in ACTIONS},
-            )
+    counts = dict.fromkeys(ACTIONS, 0)
+    numbered = enumerate(rows, start=2)  # row 1 is the header
+    finished = False
+    while not finished:
+        with transaction.atomic():
+            batch: list[dict[str, Any]] = []
+            finished = True
+            for number, row in numbered:
+                result = _import_one(job, by, number, row, fields)
+                batch.append(result)
+                counts[result["action"]] += 1
+                if len(batch) >= PROGRESS_EVERY:
+                    finished = False
+                    break
+            results += batch
+            if not job.dry_run and batch:
+                # In the batch's transaction: the counts say what was committed.
+                ImportJob.objects.filter(pk=job.pk).update(
+                    processed_rows=len(results),
+                    heartbeat_at=timezone.now(),
+                    results=_Append(F("results"), Value(batch, output_field=models.JSONField())),
+                    **{f"{action}_count": n for action, n in counts.items()},
+                )
+        _beat(job)
     return results
+
+
+def _import_one(
+    job: ImportJob, by: User, number: int, row: Mapping[str, str], fields: list[FieldDef]
+) -> dict[str, Any]:
+    """The outcome of row `number`, in its own savepoint: written, or refused
+    with the reason and nothing of it kept."""
+    values = {field: row.get(column, "") for column, field in job.mapping.items()}
+    try:
+        with transaction.atomic():
+            action, record_id, reason = _import_row(job, by, values, fields)
+    except ValidationError as exc:
+        action, record_id, reason = "refused", None, _reason(exc)
+    except (OperationalError, InterfaceError):
+        raise  # the database is gone or the run timed out: nothing more can be written
+    except DatabaseError:
+        # A value PostgreSQL refuses that the services let through: the row
+        # is refused, the run goes on, and the bug is logged.
+        log.exception("import %s: row %s refused by the database", job.pk, number)
+        action, record_id, reason = "refused", None, _("The database refused this row.")
+    result: dict[str, Any] = {"row": number, "action": action, "id": record_id, "reason": reason}
+    if action == "refused":
+        result["values"] = dict(row)
+    return result
+
+
+def fail_stale_jobs() -> int:
+    """Jobs running without a heartbeat (in the database or the cache) for
+    IMPORT_STALE_MINUTES, their worker gone, marked failed with the counts they
+    committed and a message saying so; returns how many."""
+    cutoff = timezone.now() - timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+    swept = 0
+    for job_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().defer("file_content").filter(pk=job_id).first()
+            if job is None or job.status != ImportJob.Status.RUNNING:
+                continue
+            beat = cache.get(_beat_key(job))
+            if beat is not None and beat >= cutoff.timestamp():
+                continue  # a dry run, alive
+            if job.heartbeat_at is not None and job.heartbeat_at >= cutoff:
+                continue
+            job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
+            job.error = _stopped_message(
+                job,
+                _("The worker running it stopped answering for %(minutes)d minutes.")
+                % {"minutes": settings.IMPORT_STALE_MINUTES},
+            )
+            job.save(update_fields=["status", "error", "finished_at"])
+            swept += 1
+    return swept
 
 
 def _custom_cells(
@@ -389,7 +539,9 @@ _KINDS: dict[str, Callable[[User, dict[str, Any], dict[str, Any]], _Handlers[Any
 
 
 def error_report(job: ImportJob) -> bytes:
-    """The refused rows as CSV: the row number, the reason and the row's cells."""
+    """The refused rows as CSV: the row number, the reason and the row's cells,
+    each defused as an export's are (a cell that would run as a formula in a
+    spreadsheet is written as text)."""
     refused = [r for r in job.results if r["action"] == "refused"]
     # The file's column order (a JSON object in the database keeps no order).
     names = columns(job)
@@ -397,5 +549,6 @@ def error_report(job: ImportJob) -> bytes:
     writer = csv.writer(out)
     writer.writerow(["row", "reason", *names])
     for result in refused:
-        writer.writerow([result["row"], result["reason"], *(result["values"].get(c, "") for c in names)])
+        cells = [result["row"], result["reason"], *(result["values"].get(c, "") for c in names)]
+        writer.writerow([defuse(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")

@@ -3,6 +3,7 @@ upload (a draft), map the columns and dry-run as often as needed, start the
 real run on the worker and follow its progress (htmx polls until it is done).
 The list of past imports is the caller's own (everyone's for admin and director)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -109,4 +110,5 @@ def _progress_context(job):
         "finished": job.status in FINISHED,
         "list_url": reverse(LIST_PAGES[job.kind]),
         "title": _("Import of %(file)s") % {"file": job.file_name},
+        "inline_rows": settings.IMPORT_INLINE_ROWS,
     }

@@ -1,3 +1,4 @@
+import csv
 import io
 import json
 import time
@@ -111,3 +112,18 @@ def test_the_real_run_imports_the_good_rows_and_reports_each_bad_one(committed_d
     assert lines[0] == "row,reason,Company,Phone,Kind"
     assert lines[1].startswith("3,name: ")
     assert lines[2].startswith("4,kind: ")
+
+
+@pytest.mark.django_db
+def test_the_error_report_writes_formula_cells_as_text_and_keeps_phone_numbers(tenant_a):
+    client = api_client(tenant_a, user_of(tenant_a, "sales"))
+    job = _upload(
+        client,
+        'Company,Phone,Kind\n"=HYPERLINK(""http://evil.test"",""x"")",+86 138 0013 8000,spaceship\n',
+        mapping=json.dumps({"Company": "name", "Phone": "phone", "Kind": "kind"}),
+        dry_run="true",
+    ).json()
+    assert job["refused_count"] == 1
+    report = client.get(f"/api/v1/imports/{job['id']}/errors/").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(report)))
+    assert rows[1][2:] == ['\'=HYPERLINK("http://evil.test","x")', "+86 138 0013 8000", "spaceship"]
