@@ -2,16 +2,22 @@
 nothing about a tenant's fields is kept in process memory beyond one GET request
 (docs/decisions/008, "Isolation between tenants"; tenants/memo.py)."""
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from crm.access import scope
 from crm.builder import dynamic, objects, query
 from crm.builder.models import CustomField, CustomObject, FieldType, Layout
 from tenants import memo
+
+if TYPE_CHECKING:
+    from crm.users.models import User
 
 TEXT_LIKE = frozenset({FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldType.URL, FieldType.PHONE})
 NUMERIC = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY})
@@ -50,11 +56,11 @@ class FieldDef:
     id: int | None = None
 
     @property
-    def choice_values(self):
+    def choice_values(self) -> list[Any]:
         return [choice["value"] for choice in self.choices]
 
 
-def field_def(custom_field, reserved=None):
+def field_def(custom_field: CustomField, reserved: Collection[str] | None = None) -> FieldDef:
     """The FieldDef of a CustomField row (`reserved`: the object's built-in names, read once per list)."""
     if reserved is None:
         reserved = objects.builtin_names(custom_field.object_name)
@@ -85,20 +91,20 @@ def field_def(custom_field, reserved=None):
     )
 
 
-def fields_for(object_name, *, include_hidden=False):
+def fields_for(object_name: str, *, include_hidden: bool = False) -> list[FieldDef]:
     """The live (not deleted) custom fields of `object_name` in position order, as
     FieldDefs, read once per request (the list, its filters and its columns ask)."""
     every = memo.remember(("custom_fields", object_name), lambda: tuple(_fields_for(object_name)))
     return [f for f in every if include_hidden or not f.hidden]
 
 
-def _fields_for(object_name):
+def _fields_for(object_name: str) -> list[FieldDef]:
     rows = CustomField.objects.filter(object_name=object_name, deleted_at__isnull=True)
     reserved = objects.builtin_names(object_name)
     return [field_def(row, reserved) for row in rows.order_by("position", "id")]
 
 
-def custom_fields(*, object_name=None, deleted=False):
+def custom_fields(*, object_name: str | None = None, deleted: bool = False) -> QuerySet[CustomField]:
     """CustomField rows (for the builder's own pages and API): the live ones, or
     (`deleted=True`) those deleted and waiting for the purge."""
     rows = CustomField.objects.filter(deleted_at__isnull=not deleted)
@@ -107,7 +113,7 @@ def custom_fields(*, object_name=None, deleted=False):
     return rows.order_by("object_name", "position", "id")
 
 
-def custom_field_get(pk, *, include_deleted=True):
+def custom_field_get(pk: int | str, *, include_deleted: bool = True) -> CustomField:
     """One CustomField row by id; Http404 if missing."""
     rows = CustomField.objects.all() if include_deleted else CustomField.objects.filter(deleted_at__isnull=True)
     try:
@@ -116,17 +122,17 @@ def custom_field_get(pk, *, include_deleted=True):
         raise Http404 from None
 
 
-def field_named(object_name, name):
+def field_named(object_name: str, name: str) -> CustomField | None:
     """The live CustomField row `name` of `object_name`, or None."""
     return CustomField.objects.filter(object_name=object_name, name=name, deleted_at__isnull=True).first()
 
 
-def custom_objects(*, deleted=False):
+def custom_objects(*, deleted: bool = False) -> QuerySet[CustomObject]:
     """The tenant's custom objects (live ones, or those deleted and waiting for the purge), by label."""
     return CustomObject.objects.filter(deleted_at__isnull=not deleted).order_by("label", "id")
 
 
-def custom_object_get(name):
+def custom_object_get(name: object) -> CustomObject:
     """The live custom object `name`; Http404 if missing or deleted."""
     found = CustomObject.objects.filter(name=name, deleted_at__isnull=True).first() if isinstance(name, str) else None
     if found is None:
@@ -134,7 +140,8 @@ def custom_object_get(name):
     return found
 
 
-def custom_object_get_by_id(pk, *, include_deleted=True):
+def custom_object_get_by_id(pk: int | str, *, include_deleted: bool = True) -> CustomObject:
+    """One CustomObject row by id (deleted ones too unless `include_deleted` is False); Http404 if missing."""
     rows = CustomObject.objects.all() if include_deleted else CustomObject.objects.filter(deleted_at__isnull=True)
     try:
         return rows.get(pk=pk)
@@ -142,7 +149,7 @@ def custom_object_get_by_id(pk, *, include_deleted=True):
         raise Http404 from None
 
 
-def object_exists(object_name, *, include_deleted=False):
+def object_exists(object_name: str, *, include_deleted: bool = False) -> bool:
     """Whether `object_name` is a built-in object or a (live) custom object."""
     if objects.is_builtin(object_name):
         return True
@@ -152,12 +159,12 @@ def object_exists(object_name, *, include_deleted=False):
     return rows.exists()
 
 
-def object_names():
+def object_names() -> list[str]:
     """Every object fields can be added to: the built-in ones, then the live custom ones."""
     return list(objects.BUILTIN_OBJECTS.keys()) + list(custom_objects().values_list("name", flat=True))
 
 
-def object_label(object_name):
+def object_label(object_name: str) -> str:
     """The plural label of an object, for messages and navigation."""
     if objects.is_builtin(object_name):
         return str(objects.BUILTIN_OBJECTS[object_name]._meta.verbose_name_plural)
@@ -165,7 +172,7 @@ def object_label(object_name):
     return found.label_plural if found else object_name
 
 
-def default_layout(object_name, kind, fields=None):
+def default_layout(object_name: str, kind: str, fields: Sequence[FieldDef] | None = None) -> list[Any]:
     """What a form or list shows before the admin arranged it: a form every
     visible custom field in one untitled section; a list (custom objects) the
     name, the owner and the first four visible custom fields, (built-in objects)
@@ -179,7 +186,7 @@ def default_layout(object_name, kind, fields=None):
     return ["name", "owner", *[f.name for f in fields if f.sortable][:4]]
 
 
-def layout_for(object_name, kind):
+def layout_for(object_name: str, kind: str) -> list[Any]:
     """The saved layout of `object_name`'s form or list (see Layout.sections), or its default."""
     saved = Layout.objects.filter(object_name=object_name, kind=kind).first()
     return saved.sections if saved is not None else default_layout(object_name, kind)
@@ -188,7 +195,7 @@ def layout_for(object_name, kind):
 # Records of custom objects ----------------------------------------------------
 
 
-def records_visible_to(user, object_name, fields=None):
+def records_visible_to(user: "User", object_name: str, fields: Sequence[FieldDef] | None = None) -> QuerySet[Any]:
     """Records of the custom object `object_name` that `user` may see (owner,
     team and shares as for built-in records: crm.access.scope), each custom field
     annotated under its api_key. Http404 when the object is missing or deleted."""
@@ -197,14 +204,14 @@ def records_visible_to(user, object_name, fields=None):
     return query.with_custom_fields(scope.visible(model.objects.all(), user), object_name, fields)
 
 
-def record_get_for_user(user, object_name, pk, fields=None):
+def record_get_for_user(user: "User", object_name: str, pk: int | str, fields: Sequence[FieldDef] | None = None) -> Any:
     """One record `user` may see; Http404 if the object or the record is missing or out of scope alike."""
     custom_object_get(object_name)
     model = dynamic.record_model(object_name)
     return scope.get_visible(query.with_custom_fields(model.objects.all(), object_name, fields), user, pk)
 
 
-def lookup_target_visible(target, pk, user=None):
+def lookup_target_visible(target: str, pk: object, user: "User | None" = None) -> bool:
     """Whether record `pk` of object `target` exists (and, with `user`, is visible to them)."""
     if objects.is_builtin(target):
         rows = objects.BUILTIN_OBJECTS[target]._default_manager.filter(pk=pk)
@@ -217,7 +224,7 @@ def lookup_target_visible(target, pk, user=None):
     return rows.exists()
 
 
-def lookup_choices(user, target, *, search="", limit=20):
+def lookup_choices(user: "User", target: str, *, search: str = "", limit: int = 20) -> list[tuple[Any, str]]:
     """(id, label) of records of `target` `user` may see, for a lookup field's picker."""
     if objects.is_builtin(target):
         model = objects.BUILTIN_OBJECTS[target]
@@ -230,7 +237,7 @@ def lookup_choices(user, target, *, search="", limit=20):
     return [(row.pk, str(row)) for row in rows[:limit]]
 
 
-def custom_values_of(object_name, record, fields):
+def custom_values_of(object_name: str, record: Any, fields: Sequence[FieldDef]) -> Any:
     """Set the custom values of one record (an instance read without them) as
     attributes named after their api_keys; one query. Returns the record."""
     if not fields or record is None:

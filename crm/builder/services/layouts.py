@@ -79,7 +79,7 @@ def create_placed_field(*, by: User, object_name: str, show_on_list: bool = Fals
     field existed: a custom object's default list follows its fields)."""
     with transaction.atomic():
         visible = selectors.fields_for(object_name)
-        form_layout = selectors.layout_for(object_name, Layout.Kind.FORM)
+        form_layout: list[Any] | None = selectors.layout_for(object_name, Layout.Kind.FORM)
         if form_layout == selectors.default_layout(object_name, Layout.Kind.FORM, visible):
             form_layout = None
         columns = selectors.layout_for(object_name, Layout.Kind.LIST)
