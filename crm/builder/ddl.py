@@ -418,8 +418,8 @@ def replay(object_name: str | None = None) -> list[str]:
     is left alone, so it can run any number of times. Deleted fields and objects
     that still wait for the purge are replayed too: their data is still kept.
     Returns the statements it ran, as text."""
+    from crm.builder.definitions import field_def
     from crm.builder.models import CustomField, CustomObject
-    from crm.builder.selectors import field_def
 
     ran: list[str] = []
     custom = CustomObject.objects.all()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -18,10 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from crm.builder.definitions import FieldDef, fields_for
 from crm.builder.models import FieldType
-
-if TYPE_CHECKING:
-    from crm.builder.selectors import FieldDef
 
 _RANGES = ("gte", "lte", "gt", "lt")
 _RANGED = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.DATE, FieldType.DATETIME})
@@ -91,8 +89,6 @@ def with_custom_fields(
     """`queryset` with each custom field's column as the annotation `api_key`
     (`fields`: FieldDefs already read this request; default: every live one)."""
     if fields is None:
-        from crm.builder.selectors import fields_for
-
         fields = fields_for(object_name, include_hidden=True)
     if not fields:
         return queryset
