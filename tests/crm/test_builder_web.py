@@ -14,7 +14,7 @@ from crm.contacts.models import Contact
 from crm.contacts.services import create_contact
 from crm.deals.services import create_deal
 from crm.leads.services import create_lead
-from tests.conftest import host, in_tenant, user_of
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 
