@@ -18,6 +18,7 @@ from crm.accounts import matching, pool, selectors, services, sharing
 from crm.accounts.models import Account
 from crm.audit.models import AuditEvent
 from crm.audit.selectors import history_for
+from crm.contacts import services as contact_services
 from crm.contacts.models import Contact
 from crm.users.models import User
 
@@ -351,6 +352,11 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
     def create_record(self, *, by, **fields):
         if fields.get("owner", "") is None:
             del fields["owner"]
+        primary_contact = fields.pop("primary_contact", None)
+        if primary_contact:
+            return contact_services.create_account_with_contact(
+                by=by, primary_contact=primary_contact, allow_duplicates=self.allow_duplicates, **fields
+            )
         return services.create_account(by=by, allow_duplicates=self.allow_duplicates, **fields)
 
     @staticmethod

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import catalog, gateway
+from billing.emails import email_tenant_admins
 from billing.models import BillingTransition, Subscription
 from crm.users.services import seats_used
 from tenants import services as tenant_services
@@ -365,8 +366,6 @@ _STATUS_MESSAGES: dict[str, str] = {
 
 
 def _email_admins(tenant: Tenant, previous: str, status: str, reason: str) -> None:
-    from billing.tasks import email_tenant_admins
-
     body = _STATUS_MESSAGES.get(status, "").format(
         grace=tenant.grace_ends_at.strftime("%Y-%m-%d %H:%M UTC") if tenant.grace_ends_at else ""
     )
@@ -379,8 +378,6 @@ def _email_admins(tenant: Tenant, previous: str, status: str, reason: str) -> No
 
 def notify_admins(*, tenant: Tenant, subject: str, message: str) -> None:
     """An e-mail to the tenant's admins about billing (trial ending, action required)."""
-    from billing.tasks import email_tenant_admins
-
     transaction.on_commit(
         lambda: email_tenant_admins.apply_async(
             args=[f"[{tenant.company}] {subject}", message], headers={"tenant_schema": tenant.schema_name}

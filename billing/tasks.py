@@ -1,21 +1,33 @@
 """Billing's Celery tasks. Those about all subscriptions run in the public
-schema; `email_tenant_admins` is queued with the tenant's schema in its
-headers, so TenantTask runs it inside that tenant."""
+schema. Two live beside what queues them, so that the services never import
+this module (it imports them): `email_tenant_admins` (billing/emails.py,
+queued with the tenant's schema in its headers, so TenantTask runs it inside
+that tenant) and `process_stripe_event` (billing/webhooks.py); both keep their
+names here."""
 
 import datetime
 import logging
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 
-from billing import gateway, reconciliation, services, webhooks
+from billing import gateway, reconciliation, services
+from billing.emails import email_tenant_admins
 from billing.models import StripeEvent
-from crm.users.selectors import admin_emails
+from billing.webhooks import process_stripe_event
 from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "advance_dunning",
+    "email_tenant_admins",
+    "open_missing_subscriptions",
+    "open_subscription",
+    "process_stripe_event",
+    "reconcile_subscriptions",
+    "retry_unprocessed_events",
+]
 
 
 @shared_task(
@@ -36,14 +48,6 @@ def open_missing_subscriptions():
         open_subscription.delay(tenant_id)
 
 
-@shared_task(bind=True, max_retries=8)
-def process_stripe_event(self, event_pk):
-    try:
-        webhooks.process_event(event_pk)
-    except Exception as exc:
-        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
-
-
 @shared_task
 def retry_unprocessed_events():
     """Events still received or failed ten minutes on (a lost task, retries spent)."""
@@ -62,11 +66,3 @@ def advance_dunning():
 @shared_task
 def reconcile_subscriptions():
     return reconciliation.reconcile_all()
-
-
-@shared_task
-def email_tenant_admins(subject, message):
-    recipients = admin_emails()
-    if recipients:
-        send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, recipients)
-    return len(recipients)

@@ -4,6 +4,7 @@ subscription from Stripe instead of trusting the event's copy."""
 
 import logging
 
+from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +27,6 @@ def record_event(*, payload, signature):
     except IntegrityError:
         return StripeEvent.objects.get(event_id=data["id"]), False
     if status == StripeEvent.Status.RECEIVED:
-        from billing.tasks import process_stripe_event
-
         transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
     return event, True
 
@@ -133,3 +132,12 @@ HANDLERS = {
     "invoice.payment_failed": _invoice_payment_failed,
     "invoice.payment_action_required": _invoice_action_required,
 }
+
+
+# Here rather than in billing.tasks (which imports this module): record_event queues it.
+@shared_task(bind=True, max_retries=8, name="billing.tasks.process_stripe_event")
+def process_stripe_event(self, event_pk):
+    try:
+        process_event(event_pk)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc

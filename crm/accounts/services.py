@@ -91,23 +91,12 @@ def check_duplicates(
         )
 
 
-def _primary_contact_errors(exc: ValidationError) -> ValidationError:
-    """A ValidationError of the primary contact's service, under `primary_contact`
-    ("email: ..."), which is what the account's caller sent."""
-    messages: list[str] = []
-    for field, errors in exc.message_dict.items():
-        prefix = "" if field in ("primary_contact", "__all__") else f"{field}: "
-        messages.extend(f"{prefix}{message}" for message in errors)
-    return ValidationError({"primary_contact": messages})
-
-
 @transaction.atomic
 def create_account(
     *,
     by: User,
     name: str,
     owner: User | None = None,
-    primary_contact: Mapping[str, Any] | None = None,
     allow_duplicates: bool = True,
     custom: Mapping[str, Any] | None = None,
     **details: Any,
@@ -117,10 +106,8 @@ def create_account(
     and its audit rows, in one transaction.
 
     `details`: any of DETAIL_FIELDS. A field masked for `by`'s role
-    (crm.access.permissions) may not be given. `primary_contact` ({first_name,
-    last_name, email, phone, title, role}) links the account's first contact:
-    an existing one `by` can see with the same e-mail or phone, else a new one
-    (its errors come back under `primary_contact`).
+    (crm.access.permissions) may not be given. An account with its first
+    contact: crm.contacts.services.create_account_with_contact.
     Unless `allow_duplicates`, raises PossibleDuplicates (nothing saved) when the
     account looks like one `by` can see or the pool holds.
     """
@@ -140,14 +127,6 @@ def create_account(
     audit.record(actor=by, action="account.created", target=account, payload={"name": name})
     if custom:
         builder.set_custom_values(object_name="accounts", record_id=account.pk, values=custom, by=by)
-    if primary_contact:
-        # Imported here: crm.contacts.services imports this module (a contact can create its company).
-        from crm.contacts.services import attach_or_create_contact
-
-        try:
-            attach_or_create_contact(by=by, account=account, owner=account.owner, **primary_contact)
-        except ValidationError as exc:
-            raise _primary_contact_errors(exc) from exc
     return account
 
 

@@ -18,9 +18,14 @@ Interface (what the UI, import/export, backups and the API build on)
   search_condition(fields, term) -> Q | None, ordering_keys(fields), output_field(field).
 - values: clean_value(field, raw, *, partial, user=None) (raw MISSING = not given),
   clean_values(fields, data, *, partial, user=None) -> {api_key: value}, to_json(field, value), MISSING.
-- services: create_field / update_field(field, *, by, **changes) / delete_field /
+- definitions: FieldDef, field_def, fields_for (also named in selectors, which
+  re-export them; query builds on this module, not on selectors).
+- services (a package, one module per part: fields, custom_objects, layouts,
+  purge, custom_values, records, merges; the package names them all):
+  create_field / update_field(field, *, by, **changes) / delete_field /
   restore_field(field, *, by); create_object / update_object / delete_object /
-  restore_object; save_layout; purge_deleted(now=None);
+  restore_object; reorder_fields(*, object_name, names, by); save_layout;
+  create_placed_field; purge_deleted(now=None);
   set_custom_values(*, object_name, record_id, values, fields=None) (values
   already cleaned, keyed by api_key); clean_custom_values(object_name, data, *, by, partial);
   create_record(object_name, *, by, name, owner=None, values=None) and

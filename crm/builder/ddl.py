@@ -13,9 +13,13 @@ table and column (`<column>_<digest>_<kind>`), so they can be found again
 checks what exists).
 """
 
+from __future__ import annotations
+
 import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from django.contrib.auth import get_user_model
@@ -27,18 +31,25 @@ from psycopg import sql
 from crm.builder import objects, shapes
 from crm.builder.models import FieldType
 
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
+    from crm.builder.selectors import FieldDef
+
+Statement = sql.Composable | str
+
 LOCK_TIMEOUT = "3s"
 
 
 class Busy(Exception):
     """A table the change needs is in use (the lock timed out): try again shortly. Nothing changed."""
 
-    def __init__(self, message=None):
+    def __init__(self, message: str | None = None) -> None:
         super().__init__(message or _("The CRM is busy with this object right now; nothing was changed, try again."))
 
 
 # Column types (docs/decisions/008, "Decision"); text and decimals take the field's size.
-_COLUMN_TYPES = {
+_COLUMN_TYPES: dict[str, str] = {
     FieldType.LONG_TEXT: "text",
     FieldType.INTEGER: "bigint",
     FieldType.LOOKUP: "bigint",
@@ -53,7 +64,8 @@ _COLUMN_TYPES = {
 }
 
 
-def column_type(field):
+def column_type(field: FieldDef) -> str:
+    """The PostgreSQL type of a field's column."""
     kind = field.type
     if kind == FieldType.TEXT:
         return f"varchar({int(field.max_length or 255)})"
@@ -64,13 +76,13 @@ def column_type(field):
     return _COLUMN_TYPES[kind]
 
 
-def constraint_name(table, column, kind):
+def constraint_name(table: str, column: str, kind: str) -> str:
     """`kind`: "ck" (check), "fk" (lookup), "uq" (unique index), "ix" (index), "gin" (multi-choice index)."""
     digest = hashlib.sha1(f"{table}.{column}".encode()).hexdigest()[:8]
     return f"{column[:43]}_{digest}_{kind}"
 
 
-def field_for_constraint(name, fields, table):
+def field_for_constraint(name: str | None, fields: Iterable[FieldDef], table: str) -> FieldDef | None:
     """The FieldDef whose constraint or index is called `name`, or None."""
     for field in fields:
         if name in {constraint_name(table, field.column, kind) for kind in ("ck", "fk", "uq", "ix", "gin")}:
@@ -78,20 +90,20 @@ def field_for_constraint(name, fields, table):
     return None
 
 
-def _q(name):
+def _q(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 
 
-def _render(statement):
+def _render(statement: Statement) -> str:
     return statement.as_string(connection.connection) if isinstance(statement, sql.Composable) else statement
 
 
 @contextmanager
-def _ddl():
+def _ddl() -> Iterator[CursorWrapper]:
     """A cursor in the current tenant's schema, inside the caller's transaction, with the lock timeout."""
     if connection.get_autocommit():
         raise RuntimeError("builder DDL must run inside transaction.atomic()")
-    if connection.schema_name == "public":
+    if connection.schema_name == "public":  # type: ignore[attr-defined]
         raise RuntimeError("builder DDL must run in a tenant's schema")
     connection.ensure_connection()
     with connection.cursor() as cursor:
@@ -112,17 +124,17 @@ def _ddl():
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
-def _execute(cursor, statements):
+def _execute(cursor: CursorWrapper, statements: Iterable[Statement]) -> None:
     for statement in statements:
         cursor.execute(_render(statement))
 
 
-def _literal(field, value):
+def _literal(field: FieldDef, value: Any) -> sql.Composed:
     """`value` (a Python value clean_value accepted) as an SQL constant of the column's type."""
     return sql.SQL("{}::{}").format(sql.Literal(value), sql.SQL(column_type(field)))
 
 
-def _number(value):
+def _number(value: Any) -> sql.Composable:
     """A bound as a plain number literal: the stored Decimal (`0E-10`) would make the
     constraint read `cf_x >= 0E-10::numeric`, and a restore's replay differ in text."""
     value = Decimal(value)
@@ -132,10 +144,10 @@ def _number(value):
     return sql.SQL(format(value.normalize(), "f"))
 
 
-def _check_condition(field):
+def _check_condition(field: FieldDef) -> sql.Composed | None:
     """The CHECK condition for what the admin asked of the field's values, or None."""
     column = _q(field.column)
-    parts = []
+    parts: list[sql.Composable] = []
     if field.type in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY):
         if field.min_value is not None:
             parts.append(sql.SQL("{} >= {}").format(column, _number(field.min_value)))
@@ -143,7 +155,8 @@ def _check_condition(field):
             parts.append(sql.SQL("{} <= {}").format(column, _number(field.max_value)))
     if field.type == FieldType.LONG_TEXT and field.max_length:
         parts.append(sql.SQL("char_length({}) <= {}").format(column, sql.Literal(int(field.max_length))))
-    pattern = {FieldType.EMAIL: shapes.EMAIL, FieldType.URL: shapes.URL, FieldType.PHONE: shapes.PHONE}.get(field.type)
+    patterns: dict[str, str] = {FieldType.EMAIL: shapes.EMAIL, FieldType.URL: shapes.URL, FieldType.PHONE: shapes.PHONE}
+    pattern = patterns.get(field.type)
     if pattern:
         parts.append(sql.SQL("{} ~ {}").format(column, sql.Literal(pattern)))
     if field.type == FieldType.CHOICE:
@@ -160,7 +173,7 @@ def _check_condition(field):
     return sql.SQL(" AND ").join(sql.SQL("({})").format(part) for part in parts)
 
 
-def _index_statements(table, field):
+def _index_statements(table: str, field: FieldDef) -> list[sql.Composed]:
     """The index a field's filters and sorts use: unique, GIN (multi-choice), b-tree, or none (long text)."""
     column = field.column
     if field.unique:
@@ -184,20 +197,22 @@ def _index_statements(table, field):
     return []
 
 
-def _drop_index_statements(table, field):
+def _drop_index_statements(table: str, field: FieldDef) -> list[sql.Composed]:
     return [
         sql.SQL("DROP INDEX IF EXISTS {}").format(_q(constraint_name(table, field.column, kind)))
         for kind in ("uq", "gin", "ix")
     ]
 
 
-def _foreign_key(table, field):
+def _foreign_key(table: str, field: FieldDef) -> sql.Composed:
     return sql.SQL(
         "ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE"
     ).format(_q(constraint_name(table, field.column, "fk")), _q(field.column), _q(objects.table_for(field.target)))
 
 
-def _column_statements(table, field, *, default=None, not_null=False):
+def _column_statements(
+    table: str, field: FieldDef, *, default: Any = None, not_null: bool = False
+) -> list[sql.Composed]:
     clauses = [sql.SQL("ADD COLUMN {} {}").format(_q(field.column), sql.SQL(column_type(field)))]
     if default is not None:
         clauses[0] = sql.SQL("{} DEFAULT {}").format(clauses[0], _literal(field, default))
@@ -213,14 +228,15 @@ def _column_statements(table, field, *, default=None, not_null=False):
     return [sql.SQL("ALTER TABLE {} {}").format(_q(table), sql.SQL(", ").join(clauses))]
 
 
-def table_has_rows(object_name):
+def table_has_rows(object_name: str) -> bool:
+    """Whether the table of `object_name` holds any record."""
     with connection.cursor() as cursor:
         cursor.execute(_render(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(_q(objects.table_for(object_name)))))
         return cursor.fetchone()[0]
 
 
 @contextmanager
-def _on_data_error(field):
+def _on_data_error(field: FieldDef) -> Iterator[None]:
     """What the table's rows make impossible, as a ValidationError on the option asking for it."""
     check_key = (
         "choices"
@@ -244,7 +260,7 @@ def _on_data_error(field):
         raise
 
 
-def add_column(field):
+def add_column(field: FieldDef) -> None:
     """Add the column of a new field (a FieldDef) to its object's table, with its
     DEFAULT, NOT NULL, CHECK, foreign key and index."""
     table = objects.table_for(field.object_name)
@@ -253,7 +269,7 @@ def add_column(field):
         _execute(cursor, _index_statements(table, field))
 
 
-def alter_column(old, new):
+def alter_column(old: FieldDef, new: FieldDef) -> None:
     """Make the column of `old` (a FieldDef) what `new` describes. Label, help
     text, position and hidden are metadata only; type, name and target never change."""
     table = objects.table_for(new.object_name)
@@ -298,11 +314,11 @@ def alter_column(old, new):
         _execute(cursor, statements)
 
 
-def _render_or_none(statement):
+def _render_or_none(statement: Statement | None) -> str | None:
     return None if statement is None else _render(statement)
 
 
-def set_required(field, required):
+def set_required(field: FieldDef, required: bool) -> None:
     """NOT NULL on or off (a deleted field stops requiring a value; a restored one asks again)."""
     table = objects.table_for(field.object_name)
     with _ddl() as cursor, _on_data_error(field):
@@ -316,14 +332,14 @@ def set_required(field, required):
         )
 
 
-def drop_column(field):
+def drop_column(field: FieldDef) -> None:
     """Drop a field's column (its indexes and constraints go with it)."""
     table = objects.table_for(field.object_name)
     with _ddl() as cursor:
         _execute(cursor, [sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(_q(table), _q(field.column))])
 
 
-def _table_statements(name, first_id=1):
+def _table_statements(name: str, first_id: int = 1) -> list[sql.Composed]:
     table = objects.table_for(name)
     users = get_user_model()._meta.db_table
     return [
@@ -340,14 +356,14 @@ def _table_statements(name, first_id=1):
     ]
 
 
-def create_table(name, first_id=1):
+def create_table(name: str, first_id: int = 1) -> None:
     """Create the table `cx_<name>` of a new custom object, with its base columns
     and indexes; its records' ids start at `first_id`."""
     with _ddl() as cursor:
         _execute(cursor, _table_statements(name, first_id))
 
 
-def drop_table(name):
+def drop_table(name: str) -> None:
     """Drop a custom object's table (lookups pointing at it lose their foreign key)."""
     with _ddl() as cursor:
         _execute(cursor, [sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(_q(objects.table_for(name)))])
@@ -356,12 +372,12 @@ def drop_table(name):
 # Replay: the metadata made real again (restore, or repair).
 
 
-def _exists(cursor, query, params):
+def _exists(cursor: CursorWrapper, query: str, params: Sequence[Any]) -> bool:
     cursor.execute(query, params)
     return cursor.fetchone() is not None
 
 
-def _table_exists(cursor, table):
+def _table_exists(cursor: CursorWrapper, table: str) -> bool:
     return _exists(
         cursor,
         "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = %s",
@@ -369,7 +385,7 @@ def _table_exists(cursor, table):
     )
 
 
-def _column_exists(cursor, table, column):
+def _column_exists(cursor: CursorWrapper, table: str, column: str) -> bool:
     return _exists(
         cursor,
         "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
@@ -378,11 +394,11 @@ def _column_exists(cursor, table, column):
     )
 
 
-def _index_exists(cursor, name):
+def _index_exists(cursor: CursorWrapper, name: str) -> bool:
     return _exists(cursor, "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = %s", [name])
 
 
-def _constraint_exists(cursor, table, name):
+def _constraint_exists(cursor: CursorWrapper, table: str, name: str) -> bool:
     return _exists(
         cursor,
         "SELECT 1 FROM information_schema.table_constraints WHERE "
@@ -391,21 +407,21 @@ def _constraint_exists(cursor, table, name):
     )
 
 
-def _has_rows(cursor, table):
+def _has_rows(cursor: CursorWrapper, table: str) -> bool:
     cursor.execute(_render(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(_q(table))))
     return cursor.fetchone()[0]
 
 
-def replay(object_name=None):
+def replay(object_name: str | None = None) -> list[str]:
     """Create every table, column, constraint and index the builder's metadata
     describes that the current schema lacks (of one object, or all); what exists
     is left alone, so it can run any number of times. Deleted fields and objects
     that still wait for the purge are replayed too: their data is still kept.
     Returns the statements it ran, as text."""
+    from crm.builder.definitions import field_def
     from crm.builder.models import CustomField, CustomObject
-    from crm.builder.selectors import field_def
 
-    ran = []
+    ran: list[str] = []
     custom = CustomObject.objects.all()
     fields = CustomField.objects.all()
     if object_name:
@@ -415,7 +431,7 @@ def replay(object_name=None):
     rows = sorted(fields.order_by("position", "id"), key=lambda row: row.type == FieldType.LOOKUP)
     with _ddl() as cursor:
 
-        def run(statements):
+        def run(statements: Iterable[Statement]) -> None:
             for statement in statements:
                 text = _render(statement)
                 cursor.execute(text)
@@ -474,7 +490,8 @@ def replay(object_name=None):
     return ran
 
 
-def column_has_nulls(field):
+def column_has_nulls(field: FieldDef) -> bool:
+    """Whether some record has no value in the field's column."""
     table = objects.table_for(field.object_name)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -9,6 +9,7 @@ annotations (crm.builder.query).
 """
 
 import threading
+from typing import Any
 
 from django.apps.registry import Apps
 from django.contrib.auth import get_user_model
@@ -22,7 +23,7 @@ _lock = threading.Lock()
 _models: dict[str, type[models.Model]] = {}
 
 
-def _user_model():
+def _user_model() -> type[models.Model]:
     user = get_user_model()
     # The owner's foreign key resolves its target in this registry; registering
     # the class here changes nothing on it (its relations come from the global one).
@@ -33,7 +34,7 @@ def _user_model():
     return user
 
 
-def _build(object_name, table):
+def _build(object_name: str, table: str) -> type[models.Model]:
     meta = type(
         "Meta",
         (),
@@ -61,7 +62,7 @@ def _build(object_name, table):
     return type(object_name, (models.Model,), attrs)
 
 
-def record_model(object_name):
+def record_model(object_name: str) -> Any:
     """The model class of the table `cx_<object_name>` (whether the current tenant has it is the caller's check)."""
     table = f"cx_{object_name}"
     model = _models.get(table)
@@ -73,10 +74,11 @@ def record_model(object_name):
     return model
 
 
-def is_record_model(model):
+def is_record_model(model: type[models.Model] | models.Model) -> bool:
+    """Whether `model` (a class or an instance) is a custom object's record model."""
     return getattr(model._meta, "apps", None) is _apps
 
 
-def object_name_of(model):
+def object_name_of(model: type[models.Model] | models.Model) -> str:
     """The custom object's name of a record model (or record): "vehicle" for `cx_vehicle`."""
     return model._meta.db_table[len("cx_") :]

@@ -37,11 +37,11 @@ class CustomObject(models.Model):
     class Meta:
         ordering = ["label", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
     @property
-    def table(self):
+    def table(self) -> str:
         return f"cx_{self.name}"
 
 
@@ -78,11 +78,11 @@ class CustomField(models.Model):
             models.UniqueConstraint(fields=["object_name", "name"], name="builder_unique_field_name"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.object_name}.{self.name}"
 
     @property
-    def column(self):
+    def column(self) -> str:
         return f"cf_{self.name}"
 
 
@@ -104,5 +104,5 @@ class Layout(models.Model):
             models.UniqueConstraint(fields=["object_name", "kind"], name="builder_unique_layout"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.object_name} {self.kind}"

@@ -1,7 +1,10 @@
 """The built-in objects a tenant can add fields to, their tables, and the names
 their fields already use (docs/decisions/008, "Names and collisions")."""
 
+from collections.abc import Iterator, KeysView
+
 from django.apps import apps
+from django.db import models
 
 # Object name (as in the API's URLs) -> model label. Products and tickets join
 # here when they exist.
@@ -51,58 +54,59 @@ RESERVED_NAMES = frozenset(
 CUSTOM_OBJECT_BASE_NAMES = frozenset({"id", "name", "owner", "owner_id", "created_at", "updated_at"})
 
 
-class _BuiltinObjects(dict):
+class _BuiltinObjects(dict[str, type[models.Model]]):
     # Resolved lazily: the models are not loaded when this module is imported by apps.py-time code.
-    def __missing__(self, key):
+    def __missing__(self, key: str) -> type[models.Model]:
         if key not in _BUILTIN_LABELS:
             raise KeyError(key)
         model = apps.get_model(_BUILTIN_LABELS[key])
         self[key] = model
         return model
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in _BUILTIN_LABELS
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(_BUILTIN_LABELS)
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
         return _BUILTIN_LABELS.keys()
 
-    def items(self):
+    def items(self) -> list[tuple[str, type[models.Model]]]:  # type: ignore[override]
         return [(name, self[name]) for name in _BUILTIN_LABELS]
 
-    def values(self):
+    def values(self) -> list[type[models.Model]]:  # type: ignore[override]
         return [self[name] for name in _BUILTIN_LABELS]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(_BUILTIN_LABELS)
 
 
 BUILTIN_OBJECTS = _BuiltinObjects()
 
 
-def is_builtin(object_name):
+def is_builtin(object_name: str) -> bool:
+    """Whether `object_name` is one of the CRM's own objects (accounts, contacts, ...)."""
     return object_name in _BUILTIN_LABELS
 
 
-def table_for(object_name):
+def table_for(object_name: str) -> str:
     """The table holding `object_name`'s records (a built-in's, or `cx_<name>`)."""
     if is_builtin(object_name):
         return BUILTIN_OBJECTS[object_name]._meta.db_table
     return f"cx_{object_name}"
 
 
-def object_name_for_model(model):
+def object_name_for_model(model: type[models.Model] | models.Model) -> str | None:
     """The builder's name of a built-in model ("contacts" for Contact), or None."""
-    label = model._meta.concrete_model._meta.label
+    label = (model._meta.concrete_model or model)._meta.label
     return next((name for name, known in _BUILTIN_LABELS.items() if known == label), None)
 
 
-def model_field_names(model):
+def model_field_names(model: type[models.Model]) -> set[str]:
     """Every name the ORM knows on `model`: fields, their attnames, reverse relations.
     An annotation may not reuse any of them."""
-    names = set()
+    names: set[str] = set()
     for field in model._meta.get_fields():
         names.add(field.name)
         if hasattr(field, "attname"):
@@ -110,7 +114,7 @@ def model_field_names(model):
     return names
 
 
-def builtin_names(object_name):
+def builtin_names(object_name: str) -> frozenset[str]:
     """The reserved names of an object: its model's field names and the API's keys for it."""
     if is_builtin(object_name):
         return frozenset(model_field_names(BUILTIN_OBJECTS[object_name]) | _API_KEYS[object_name])

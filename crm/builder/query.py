@@ -2,25 +2,30 @@
 (docs/decisions/008), so filter, order_by, values and search work on them like
 on model fields and PostgreSQL uses the column's index."""
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from crm.builder.definitions import FieldDef, fields_for
 from crm.builder.models import FieldType
 
 _RANGES = ("gte", "lte", "gt", "lt")
 _RANGED = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.DATE, FieldType.DATETIME})
 
 
-def output_field(field):
+def output_field(field: FieldDef) -> models.Field[Any, Any]:
     """The Django field type of a custom column's values."""
     kind = field.type
     if kind in (FieldType.TEXT, FieldType.CHOICE, FieldType.EMAIL, FieldType.URL, FieldType.PHONE):
@@ -46,43 +51,51 @@ class CustomColumn(Col):
     """A column the model does not declare, of the query's base table under
     whatever alias the query gives that table (also inside subqueries)."""
 
-    def __init__(self, column, output_field):
+    def __init__(self, column: str, output_field: models.Field[Any, Any]) -> None:
         output_field.set_attributes_from_name(column)
-        super().__init__(None, output_field)
+        super().__init__(None, output_field)  # type: ignore[arg-type]  # its alias comes from the query
 
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+    def resolve_expression(
+        self,
+        query: Any = None,
+        allow_joins: bool = True,
+        reuse: Any = None,
+        summarize: bool = False,
+        for_save: bool = False,
+    ) -> CustomColumn:
         clone = self.copy()
         clone.alias = query.get_initial_alias()
         return clone
 
     @property
-    def identity(self):
+    def identity(self) -> tuple[Any, ...]:
         # The output field is not attached to a model, which Expression.identity expects.
         return (type(self), self.alias, self.target.column, type(self.output_field))
 
-    def relabeled_clone(self, relabels):
+    def relabeled_clone(self, relabels: Mapping[str, str]) -> CustomColumn:
         clone = self.copy()
         clone.alias = relabels.get(self.alias, self.alias)
         return clone
 
 
-def column(field):
+def column(field: FieldDef) -> CustomColumn:
+    """The expression of a custom field's column, to annotate a queryset with."""
     return CustomColumn(field.column, output_field(field))
 
 
-def with_custom_fields(queryset, object_name, fields=None):
+def with_custom_fields(
+    queryset: QuerySet[Any], object_name: str, fields: Sequence[FieldDef] | None = None
+) -> QuerySet[Any]:
     """`queryset` with each custom field's column as the annotation `api_key`
     (`fields`: FieldDefs already read this request; default: every live one)."""
     if fields is None:
-        from crm.builder.selectors import fields_for
-
         fields = fields_for(object_name, include_hidden=True)
     if not fields:
         return queryset
     return queryset.annotate(**{field.api_key: column(field) for field in fields})
 
 
-def _parse(field, text):
+def _parse(field: FieldDef, text: str) -> Any:
     kind = field.type
     if kind in (FieldType.INTEGER, FieldType.LOOKUP):
         try:
@@ -94,36 +107,36 @@ def _parse(field, text):
         return value
     if kind in (FieldType.DECIMAL, FieldType.CURRENCY):
         try:
-            value = Decimal(text)
+            amount = Decimal(text)
         except InvalidOperation:
             raise ValidationError(_("A number is required.")) from None
-        if not value.is_finite() or abs(value) >= Decimal(10) ** 18:
+        if not amount.is_finite() or abs(amount) >= Decimal(10) ** 18:
             raise ValidationError(_("A number is required."))
-        return value
+        return amount
     if kind == FieldType.DATE:
         try:
-            value = parse_date(text)
+            day = parse_date(text)
         except ValueError:
-            value = None
-        if value is None:
+            day = None
+        if day is None:
             raise ValidationError(_("Enter a date (YYYY-MM-DD)."))
-        return value
+        return day
     if kind == FieldType.DATETIME:
         try:
-            value = parse_datetime(text)
+            moment = parse_datetime(text)
         except ValueError:
-            value = None
-        if value is None:
+            moment = None
+        if moment is None:
             try:
-                day = parse_date(text)
+                date_only = parse_date(text)
             except ValueError:
-                day = None
-            if day is None:
+                date_only = None
+            if date_only is None:
                 raise ValidationError(_("Enter a date and time (ISO 8601)."))
-            value = datetime.datetime.combine(day, datetime.time())
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value, timezone.get_default_timezone())
-        return value
+            moment = datetime.datetime.combine(date_only, datetime.time())
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, timezone.get_default_timezone())
+        return moment
     if kind == FieldType.BOOLEAN:
         if text.lower() not in ("true", "false", "1", "0"):
             raise ValidationError(_("Must be true or false."))
@@ -133,9 +146,9 @@ def _parse(field, text):
     return text
 
 
-def filter_params(fields):
+def filter_params(fields: Sequence[FieldDef]) -> dict[str, tuple[FieldDef, str]]:
     """The query parameters filter_custom reads: {parameter: (field, lookup)}."""
-    params = {}
+    params: dict[str, tuple[FieldDef, str]] = {}
     for field in fields:
         if not field.filterable:
             continue
@@ -147,16 +160,16 @@ def filter_params(fields):
     return params
 
 
-def filter_custom(queryset, fields, params):
+def filter_custom(queryset: QuerySet[Any], fields: Sequence[FieldDef], params: Mapping[str, Any]) -> QuerySet[Any]:
     """`queryset` (annotated by with_custom_fields) narrowed by `?<name>=` (exact;
     a multi-choice field: has that value), `?<name>__gte=` / `__lte` / `__gt` /
     `__lt` (numbers, dates, times) and `?<name>__isnull=true|false`. An empty
     value means "not given"; a value of the wrong type is a ValidationError
     naming the parameter."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for param, (field, lookup) in filter_params(fields).items():
         text = params.get(param)
-        if text in (None, ""):
+        if text is None or text == "":
             continue
         try:
             if lookup == "isnull":
@@ -181,9 +194,9 @@ def filter_custom(queryset, fields, params):
     return queryset
 
 
-def search_condition(fields, term):
+def search_condition(fields: Sequence[FieldDef], term: str) -> Q | None:
     """A Q matching `term` (case-insensitively, anywhere) in any text-like custom field, or None."""
-    condition = None
+    condition: Q | None = None
     for field in fields:
         if field.searchable:
             part = Q(**{f"{field.api_key}__icontains": term})
@@ -191,6 +204,6 @@ def search_condition(fields, term):
     return condition
 
 
-def ordering_keys(fields):
+def ordering_keys(fields: Sequence[FieldDef]) -> list[str]:
     """The names a list may be sorted by (`?ordering=<name>` / `-<name>`)."""
     return [field.api_key for field in fields if field.sortable]

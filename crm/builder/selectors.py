@@ -2,103 +2,28 @@
 nothing about a tenant's fields is kept in process memory beyond one GET request
 (docs/decisions/008, "Isolation between tenants"; tenants/memo.py)."""
 
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
-from decimal import Decimal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from crm.access import scope
 from crm.builder import dynamic, objects, query
-from crm.builder.models import CustomField, CustomObject, FieldType, Layout
-from tenants import memo
 
-TEXT_LIKE = frozenset({FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldType.URL, FieldType.PHONE})
-NUMERIC = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY})
-# Types without an index, and those a list cannot be sorted by.
-_NOT_FILTERABLE = frozenset({FieldType.LONG_TEXT})
-_NOT_SORTABLE = frozenset({FieldType.LONG_TEXT, FieldType.MULTI_CHOICE})
+# FieldDef, field_def and fields_for are part of this module's interface (crm/builder/__init__.py).
+from crm.builder.definitions import NUMERIC as NUMERIC
+from crm.builder.definitions import TEXT_LIKE as TEXT_LIKE
+from crm.builder.definitions import FieldDef as FieldDef
+from crm.builder.definitions import field_def as field_def
+from crm.builder.definitions import fields_for as fields_for
+from crm.builder.models import CustomField, CustomObject, Layout
 
-
-@dataclass(frozen=True)
-class FieldDef:
-    """One custom field as the rest of the CRM sees it. `api_key` is the key of
-    the value in the API, the forms and the annotated querysets: the field's
-    name, or its column's when a built-in field took that name later."""
-
-    name: str
-    label: str
-    type: str
-    column: str
-    api_key: str
-    required: bool = False
-    unique: bool = False
-    default: object = None
-    help_text: str = ""
-    min_value: Decimal | None = None
-    max_value: Decimal | None = None
-    max_length: int | None = None
-    decimal_places: int = 2
-    choices: list = dataclass_field(default_factory=list)
-    target: str = ""
-    position: int = 0
-    hidden: bool = False
-    filterable: bool = True
-    sortable: bool = True
-    searchable: bool = False
-    object_name: str = ""
-    id: int | None = None
-
-    @property
-    def choice_values(self):
-        return [choice["value"] for choice in self.choices]
+if TYPE_CHECKING:
+    from crm.users.models import User
 
 
-def field_def(custom_field, reserved=None):
-    """The FieldDef of a CustomField row (`reserved`: the object's built-in names, read once per list)."""
-    if reserved is None:
-        reserved = objects.builtin_names(custom_field.object_name)
-    kind = custom_field.type
-    return FieldDef(
-        name=custom_field.name,
-        label=custom_field.label,
-        type=kind,
-        column=custom_field.column,
-        api_key=custom_field.column if custom_field.name in reserved else custom_field.name,
-        required=custom_field.required,
-        unique=custom_field.unique,
-        default=custom_field.default,
-        help_text=custom_field.help_text,
-        min_value=custom_field.min_value,
-        max_value=custom_field.max_value,
-        max_length=custom_field.max_length,
-        decimal_places=custom_field.decimal_places,
-        choices=list(custom_field.choices or []),
-        target=custom_field.target,
-        position=custom_field.position,
-        hidden=custom_field.hidden,
-        filterable=kind not in _NOT_FILTERABLE,
-        sortable=kind not in _NOT_SORTABLE,
-        searchable=kind in TEXT_LIKE,
-        object_name=custom_field.object_name,
-        id=custom_field.pk,
-    )
-
-
-def fields_for(object_name, *, include_hidden=False):
-    """The live (not deleted) custom fields of `object_name` in position order, as
-    FieldDefs, read once per request (the list, its filters and its columns ask)."""
-    every = memo.remember(("custom_fields", object_name), lambda: tuple(_fields_for(object_name)))
-    return [f for f in every if include_hidden or not f.hidden]
-
-
-def _fields_for(object_name):
-    rows = CustomField.objects.filter(object_name=object_name, deleted_at__isnull=True)
-    reserved = objects.builtin_names(object_name)
-    return [field_def(row, reserved) for row in rows.order_by("position", "id")]
-
-
-def custom_fields(*, object_name=None, deleted=False):
+def custom_fields(*, object_name: str | None = None, deleted: bool = False) -> QuerySet[CustomField]:
     """CustomField rows (for the builder's own pages and API): the live ones, or
     (`deleted=True`) those deleted and waiting for the purge."""
     rows = CustomField.objects.filter(deleted_at__isnull=not deleted)
@@ -107,7 +32,7 @@ def custom_fields(*, object_name=None, deleted=False):
     return rows.order_by("object_name", "position", "id")
 
 
-def custom_field_get(pk, *, include_deleted=True):
+def custom_field_get(pk: int | str, *, include_deleted: bool = True) -> CustomField:
     """One CustomField row by id; Http404 if missing."""
     rows = CustomField.objects.all() if include_deleted else CustomField.objects.filter(deleted_at__isnull=True)
     try:
@@ -116,17 +41,17 @@ def custom_field_get(pk, *, include_deleted=True):
         raise Http404 from None
 
 
-def field_named(object_name, name):
+def field_named(object_name: str, name: str) -> CustomField | None:
     """The live CustomField row `name` of `object_name`, or None."""
     return CustomField.objects.filter(object_name=object_name, name=name, deleted_at__isnull=True).first()
 
 
-def custom_objects(*, deleted=False):
+def custom_objects(*, deleted: bool = False) -> QuerySet[CustomObject]:
     """The tenant's custom objects (live ones, or those deleted and waiting for the purge), by label."""
     return CustomObject.objects.filter(deleted_at__isnull=not deleted).order_by("label", "id")
 
 
-def custom_object_get(name):
+def custom_object_get(name: object) -> CustomObject:
     """The live custom object `name`; Http404 if missing or deleted."""
     found = CustomObject.objects.filter(name=name, deleted_at__isnull=True).first() if isinstance(name, str) else None
     if found is None:
@@ -134,7 +59,8 @@ def custom_object_get(name):
     return found
 
 
-def custom_object_get_by_id(pk, *, include_deleted=True):
+def custom_object_get_by_id(pk: int | str, *, include_deleted: bool = True) -> CustomObject:
+    """One CustomObject row by id (deleted ones too unless `include_deleted` is False); Http404 if missing."""
     rows = CustomObject.objects.all() if include_deleted else CustomObject.objects.filter(deleted_at__isnull=True)
     try:
         return rows.get(pk=pk)
@@ -142,7 +68,7 @@ def custom_object_get_by_id(pk, *, include_deleted=True):
         raise Http404 from None
 
 
-def object_exists(object_name, *, include_deleted=False):
+def object_exists(object_name: str, *, include_deleted: bool = False) -> bool:
     """Whether `object_name` is a built-in object or a (live) custom object."""
     if objects.is_builtin(object_name):
         return True
@@ -152,12 +78,12 @@ def object_exists(object_name, *, include_deleted=False):
     return rows.exists()
 
 
-def object_names():
+def object_names() -> list[str]:
     """Every object fields can be added to: the built-in ones, then the live custom ones."""
     return list(objects.BUILTIN_OBJECTS.keys()) + list(custom_objects().values_list("name", flat=True))
 
 
-def object_label(object_name):
+def object_label(object_name: str) -> str:
     """The plural label of an object, for messages and navigation."""
     if objects.is_builtin(object_name):
         return str(objects.BUILTIN_OBJECTS[object_name]._meta.verbose_name_plural)
@@ -165,7 +91,7 @@ def object_label(object_name):
     return found.label_plural if found else object_name
 
 
-def default_layout(object_name, kind, fields=None):
+def default_layout(object_name: str, kind: str, fields: Sequence[FieldDef] | None = None) -> list[Any]:
     """What a form or list shows before the admin arranged it: a form every
     visible custom field in one untitled section; a list (custom objects) the
     name, the owner and the first four visible custom fields, (built-in objects)
@@ -179,7 +105,7 @@ def default_layout(object_name, kind, fields=None):
     return ["name", "owner", *[f.name for f in fields if f.sortable][:4]]
 
 
-def layout_for(object_name, kind):
+def layout_for(object_name: str, kind: str) -> list[Any]:
     """The saved layout of `object_name`'s form or list (see Layout.sections), or its default."""
     saved = Layout.objects.filter(object_name=object_name, kind=kind).first()
     return saved.sections if saved is not None else default_layout(object_name, kind)
@@ -188,7 +114,7 @@ def layout_for(object_name, kind):
 # Records of custom objects ----------------------------------------------------
 
 
-def records_visible_to(user, object_name, fields=None):
+def records_visible_to(user: "User", object_name: str, fields: Sequence[FieldDef] | None = None) -> QuerySet[Any]:
     """Records of the custom object `object_name` that `user` may see (owner,
     team and shares as for built-in records: crm.access.scope), each custom field
     annotated under its api_key. Http404 when the object is missing or deleted."""
@@ -197,14 +123,14 @@ def records_visible_to(user, object_name, fields=None):
     return query.with_custom_fields(scope.visible(model.objects.all(), user), object_name, fields)
 
 
-def record_get_for_user(user, object_name, pk, fields=None):
+def record_get_for_user(user: "User", object_name: str, pk: int | str, fields: Sequence[FieldDef] | None = None) -> Any:
     """One record `user` may see; Http404 if the object or the record is missing or out of scope alike."""
     custom_object_get(object_name)
     model = dynamic.record_model(object_name)
     return scope.get_visible(query.with_custom_fields(model.objects.all(), object_name, fields), user, pk)
 
 
-def lookup_target_visible(target, pk, user=None):
+def lookup_target_visible(target: str, pk: object, user: "User | None" = None) -> bool:
     """Whether record `pk` of object `target` exists (and, with `user`, is visible to them)."""
     if objects.is_builtin(target):
         rows = objects.BUILTIN_OBJECTS[target]._default_manager.filter(pk=pk)
@@ -217,7 +143,7 @@ def lookup_target_visible(target, pk, user=None):
     return rows.exists()
 
 
-def lookup_choices(user, target, *, search="", limit=20):
+def lookup_choices(user: "User", target: str, *, search: str = "", limit: int = 20) -> list[tuple[Any, str]]:
     """(id, label) of records of `target` `user` may see, for a lookup field's picker."""
     if objects.is_builtin(target):
         model = objects.BUILTIN_OBJECTS[target]
@@ -230,7 +156,7 @@ def lookup_choices(user, target, *, search="", limit=20):
     return [(row.pk, str(row)) for row in rows[:limit]]
 
 
-def custom_values_of(object_name, record, fields):
+def custom_values_of(object_name: str, record: Any, fields: Sequence[FieldDef]) -> Any:
     """Set the custom values of one record (an instance read without them) as
     attributes named after their api_keys; one query. Returns the record."""
     if not fields or record is None:

@@ -188,6 +188,31 @@ def attach_or_create_contact(
     return existing
 
 
+def _primary_contact_errors(exc: ValidationError) -> ValidationError:
+    """A ValidationError of the primary contact's service, under `primary_contact`
+    ("email: ..."), which is what the account's caller sent."""
+    messages: list[str] = []
+    for field, errors in exc.message_dict.items():
+        prefix = "" if field in ("primary_contact", "__all__") else f"{field}: "
+        messages.extend(f"{prefix}{message}" for message in errors)
+    return ValidationError({"primary_contact": messages})
+
+
+@transaction.atomic
+def create_account_with_contact(*, by: User, primary_contact: Mapping[str, Any], **account: Any) -> Account:
+    """crm.accounts.services.create_account (`account`: its arguments) and the
+    account's first contact in the same transaction: `primary_contact`
+    ({first_name, last_name, email, phone, title, role}) links an existing
+    contact `by` can see with the same e-mail or phone, else creates one (its
+    errors come back under `primary_contact`, and nothing is saved)."""
+    created = accounts.create_account(by=by, **account)
+    try:
+        attach_or_create_contact(by=by, account=created, owner=created.owner, **primary_contact)
+    except ValidationError as exc:
+        raise _primary_contact_errors(exc) from exc
+    return created
+
+
 # Besides the changed fields, what an update saves when they change.
 _DERIVED = {
     "first_name": ("name_key",),

@@ -30,7 +30,8 @@ from crm.accounts.selectors import (
 from crm.activities.selectors import with_next_contact
 from crm.audit.selectors import history_for
 from crm.contacts.selectors import contacts_of_account
-from crm.web import conflicts, record_actions, related
+from crm.web import columns, conflicts, record_actions, related
+from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import AccountForm, add_service_errors, assignable_owners, warn_of_duplicates
@@ -120,8 +121,9 @@ def account_list(request):
         "choices": account_choices(),
         "masks": masks,
     }
+    context.update(list_table(columns.ACCOUNTS, masks["accounts"]))
     if request.htmx and request.htmx.target == "account-table":
-        return render(request, "crm/accounts/_table.html", context)
+        return render(request, "crm/_list_table.html", context)
     return render(request, "crm/accounts/list.html", context)
 
 

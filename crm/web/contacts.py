@@ -30,7 +30,8 @@ from crm.contacts.selectors import (
     contacts_visible_to,
     duplicate_candidates,
 )
-from crm.web import conflicts, record_actions, related
+from crm.web import columns, conflicts, record_actions, related
+from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import ContactForm, LinkAccountForm, add_service_errors, assignable_owners, warn_of_duplicates
@@ -108,11 +109,12 @@ def contact_list(request):
     masks = masks_for(request)
     masks.page("contacts", listing.page)
     context = {"listing": listing, "owners": assignable_owners(request.user), "roles": contact_roles(), "masks": masks}
+    context.update(list_table(columns.CONTACTS, masks["contacts"]))
     if listing.params.get("account"):
         # The account the list is narrowed to, named above it (if the user may see it).
         context["account"] = accounts_visible_to(request.user).filter(pk=listing.params["account"]).first()
     if request.htmx and request.htmx.target == "contact-table":
-        return render(request, "crm/contacts/_table.html", context)
+        return render(request, "crm/_list_table.html", context)
     return render(request, "crm/contacts/list.html", context)
 
 

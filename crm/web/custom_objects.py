@@ -26,8 +26,9 @@ from crm.audit.selectors import history_for
 from crm.builder import selectors as builder
 from crm.builder import services
 from crm.savedviews.selectors import custom_list_name
-from crm.web import conflicts, record_actions, related
+from crm.web import columns, conflicts, record_actions, related
 from crm.web.activities import log_from_form
+from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields
 from crm.web.forms import ActivityForm, OwnerField, add_service_errors, assignable_owners
 from crm.web.listing import export_response, list_page
@@ -104,12 +105,16 @@ def record_list(request, custom_object):
         "listing": listing,
         "object": custom_object,
         "owners": assignable_owners(request.user),
-        "shows_owner": "owner" in builder.layout_for(custom_object.name, "list"),
+        **list_table(
+            columns.CUSTOM_RECORDS
+            if "owner" in builder.layout_for(custom_object.name, "list")
+            else columns.CUSTOM_RECORDS.without("owner")
+        ),
         "list_name": custom_list_name(custom_object.name),
         "export_url": reverse("custom-records-export", args=[custom_object.name]),
     }
     if request.htmx and request.htmx.target == "record-table":
-        return render(request, "crm/custom/_table.html", context)
+        return render(request, "crm/_list_table.html", context)
     return render(request, "crm/custom/list.html", context)
 
 

@@ -35,8 +35,9 @@ from crm.deals.selectors import (
     summary,
     weighted_totals,
 )
-from crm.web import conflicts
+from crm.web import columns, conflicts
 from crm.web.activities import deal_timeline
+from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import (
@@ -229,11 +230,12 @@ def deal_list(request):
         "pipelines": pipelines().order_by("name", "id"),
         "weighted": weighted,
     }
+    context.update(list_table(columns.DEALS, masks["deals"]))
     if listing.params.get("account"):
         # The account the list is narrowed to, named above it (if the user may see it).
         context["account"] = accounts_visible_to(user).filter(pk=listing.params["account"]).first()
     if request.htmx and request.htmx.target == "deal-table":
-        return render(request, "crm/deals/_table.html", context)
+        return render(request, "crm/_list_table.html", context)
     return render(request, "crm/deals/list.html", context)
 
 

@@ -23,7 +23,8 @@ from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads import services
 from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
-from crm.web import conflicts, related
+from crm.web import columns, conflicts, related
+from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
 from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assignable_owners
@@ -106,8 +107,9 @@ def lead_list(request):
         "sources": lead_sources(),
         "masks": masks,
     }
+    context.update(list_table(columns.LEADS, masks["leads"]))
     if request.htmx and request.htmx.target == "lead-table":
-        return render(request, "crm/leads/_table.html", context)
+        return render(request, "crm/_list_table.html", context)
     return render(request, "crm/leads/list.html", context)
 
 

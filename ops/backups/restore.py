@@ -19,6 +19,8 @@ import hashlib
 import json
 import logging
 import tarfile
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 from django.apps import apps
@@ -56,92 +58,131 @@ def build(*, backup, schema, files_dir, chunks, report=None, migrate=True):
 
     report("structure", 0, total)
     made_from = structure.create_schema_at(schema, manifest["migrations"])
-    metadata = custom.metadata_tables()
     with connection.cursor() as cursor:
         catalog.apply_copy_settings(cursor, local=True)
         staged = {t.name: t for t in catalog.tables(cursor, schema)}
         # Custom columns and tables come later, from the builder's metadata.
         _check_structure(tables, staged, custom_too=False)
-        # Migrations and post_migrate (content types, permissions, default rows)
-        # wrote rows of their own; the backup's replace them all.
-        emptied = [name for name in staged if name != catalog.MIGRATIONS_TABLE]
-        # Their deferred foreign-key checks must run before TRUNCATE will; later
-        # statements (forward migrations) get deferred checks again.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        _empty_staged(cursor, schema, staged)
+        foreign_keys, plain_indexes = _drop_keys_and_indexes(cursor, schema)
+        load = _Load(staged=staged, foreign_keys=foreign_keys, plain_indexes=plain_indexes)
+        _load_parts(cursor, schema, load, backup=backup, chunks=chunks, files_dir=files_dir, report=report)
+        _add_indexes_and_keys(cursor, schema, load, report)
+        _set_sequences(cursor, schema, manifest["sequences"])
+        _verify(cursor, schema, load, manifest, report)
+    return {"structure": made_from, "migrated_forward": _migrate_forward(schema, made_from, manifest, migrate, report)}
+
+
+@dataclass
+class _Load:
+    """What loading the backup's parts found and changed so far."""
+
+    staged: dict  # table name -> catalog table, of the staging schema
+    # Dropped for the load, to be made again after it.
+    foreign_keys: list
+    plain_indexes: list
+    loaded: set = dataclass_field(default_factory=set)
+    files: dict | None = None
+    replayed: bool = False
+
+
+def _empty_staged(cursor, schema, staged):
+    """Migrations and post_migrate (content types, permissions, default rows)
+    wrote rows of their own; the backup's replace them all."""
+    emptied = [name for name in staged if name != catalog.MIGRATIONS_TABLE]
+    # Their deferred foreign-key checks must run before TRUNCATE will; later
+    # statements (forward migrations) get deferred checks again.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute(
+        _sql(
+            cursor,
+            sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(schema, name) for name in emptied)),
+        )
+    )
+
+
+def _load_parts(cursor, schema, load, *, backup, chunks, files_dir, report):
+    """Read the backup object's parts as they stream in: tables into the staging
+    schema (the builder's first, then the custom columns and tables they
+    describe, then the rest), files into `files_dir`. RestoreError when the
+    object is not the backup's or lacks a part its manifest lists."""
+    manifest = backup.manifest
+    tables = manifest["tables"]
+    total = len(tables) + 1
+    metadata = custom.metadata_tables()
+    reader = ArchiveReader(chunks, secret=settings.BACKUP_ENCRYPTION_KEY)
+    for part in reader.parts():
+        if part.kind == "table":
+            if part.name in metadata and load.replayed:
+                raise RestoreError(
+                    f"the backup object holds the builder's table {part.name} after the "
+                    "tables its custom fields live in"
+                )
+            if part.name not in metadata and not load.replayed:
+                # Every builder table is in: make the custom columns and tables
+                # they describe, then load the rest into them.
+                report("custom fields", 0, 1)
+                load.staged = _replay_custom(cursor, schema, tables, metadata & set(load.staged))
+                keys, indexes = _drop_keys_and_indexes(cursor, schema)
+                load.foreign_keys += keys
+                load.plain_indexes += indexes
+                load.replayed = True
+            _load_table(cursor, schema, part, tables)
+            load.loaded.add(part.name)
+            report("load", len(load.loaded) + (load.files is not None), total)
+        elif part.kind == "files":
+            load.files = _extract_files(part, Path(files_dir))
+            report("load", len(load.loaded) + 1, total)
+        elif part.kind == "manifest":
+            _check_embedded_manifest(manifest, part.read_all())
+    if reader.object_sha256 != backup.checksum:
+        raise RestoreError(f"the stored object's SHA-256 {reader.object_sha256} is not the backup's {backup.checksum}")
+    if load.loaded != set(tables) or load.files is None:
+        raise RestoreError(
+            "the backup object lacks parts its manifest lists: "
+            + ", ".join(sorted(set(tables) - load.loaded) or ["files"])
+        )
+
+
+def _add_indexes_and_keys(cursor, schema, load, report):
+    """Build the indexes, then add the foreign keys dropped for the load (each checks every row once)."""
+    foreign_keys, plain_indexes = load.foreign_keys, load.plain_indexes
+    steps = len(plain_indexes) + len(foreign_keys)
+    report("indexes", 0, steps)
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for done, (_name, definition) in enumerate(plain_indexes, start=1):
+        cursor.execute(definition)
+        report("indexes", done, steps)
+    for done, (table, name, definition) in enumerate(foreign_keys, start=len(plain_indexes) + 1):
         cursor.execute(
             _sql(
                 cursor,
-                sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(schema, name) for name in emptied)),
+                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(sql.Identifier(schema, table), sql.Identifier(name))
+                + sql.SQL(definition),
             )
         )
-        foreign_keys, plain_indexes = _drop_keys_and_indexes(cursor, schema)
+        report("indexes", done, steps)
 
-        reader = ArchiveReader(chunks, secret=settings.BACKUP_ENCRYPTION_KEY)
-        loaded, files, replayed = set(), None, False
-        for part in reader.parts():
-            if part.kind == "table":
-                if part.name in metadata and replayed:
-                    raise RestoreError(
-                        f"the backup object holds the builder's table {part.name} after the "
-                        "tables its custom fields live in"
-                    )
-                if part.name not in metadata and not replayed:
-                    # Every builder table is in: make the custom columns and tables
-                    # they describe, then load the rest into them.
-                    report("custom fields", 0, 1)
-                    staged = _replay_custom(cursor, schema, tables, metadata & set(staged))
-                    keys, indexes = _drop_keys_and_indexes(cursor, schema)
-                    foreign_keys, plain_indexes = foreign_keys + keys, plain_indexes + indexes
-                    replayed = True
-                _load_table(cursor, schema, part, tables)
-                loaded.add(part.name)
-                report("load", len(loaded) + (files is not None), total)
-            elif part.kind == "files":
-                files = _extract_files(part, Path(files_dir))
-                report("load", len(loaded) + 1, total)
-            elif part.kind == "manifest":
-                _check_embedded_manifest(manifest, part.read_all())
-        if reader.object_sha256 != backup.checksum:
-            raise RestoreError(
-                f"the stored object's SHA-256 {reader.object_sha256} is not the backup's {backup.checksum}"
-            )
-        if loaded != set(tables) or files is None:
-            raise RestoreError(
-                "the backup object lacks parts its manifest lists: "
-                + ", ".join(sorted(set(tables) - loaded) or ["files"])
-            )
 
-        steps = len(plain_indexes) + len(foreign_keys)
-        report("indexes", 0, steps)
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for done, (_name, definition) in enumerate(plain_indexes, start=1):
-            cursor.execute(definition)
-            report("indexes", done, steps)
-        for done, (table, name, definition) in enumerate(foreign_keys, start=len(plain_indexes) + 1):
-            cursor.execute(
-                _sql(
-                    cursor,
-                    sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
-                        sql.Identifier(schema, table), sql.Identifier(name)
-                    )
-                    + sql.SQL(definition),
-                )
-            )
-            report("indexes", done, steps)
-        _set_sequences(cursor, schema, manifest["sequences"])
-        report("verify", 0, total)
-        for done, (name, facts) in enumerate(sorted(tables.items()), start=1):
-            _verify_table(cursor, schema, staged[name], facts)
-            report("verify", done, total)
-        _verify_files(files, manifest["files"])
+def _verify(cursor, schema, load, manifest, report):
+    """Read every table back and compare row counts and SHA-256, and the files, with the manifest."""
+    tables = manifest["tables"]
+    total = len(tables) + 1
+    report("verify", 0, total)
+    for done, (name, facts) in enumerate(sorted(tables.items()), start=1):
+        _verify_table(cursor, schema, load.staged[name], facts)
+        report("verify", done, total)
+    _verify_files(load.files, manifest["files"])
 
-    migrated_forward = False
-    if migrate and made_from != "spare" and not structure.is_current(manifest["migrations"]):
-        report("migrate", 0, 1)
-        structure.migrate_forward(schema)
-        migrated_forward = True
-    return {"structure": made_from, "migrated_forward": migrated_forward}
+
+def _migrate_forward(schema, made_from, manifest, migrate, report):
+    """Migrate a schema made at the backup's (older) migration state forward to the code; whether it was."""
+    if not migrate or made_from == "spare" or structure.is_current(manifest["migrations"]):
+        return False
+    report("migrate", 0, 1)
+    structure.migrate_forward(schema)
+    return True
 
 
 def swap(*, live, staging, undo):

@@ -1,39 +1,23 @@
 """Celery tasks of backups: thin over ops/backups/services.py; they take ids.
+The two the services queue, run_backup and run_restore, live in
+ops/backups/run_tasks.py (named here too), so that the services never import
+this module."""
 
-Celery runs with acks_late and reject_on_worker_lost (config/settings.py): a
-worker killed mid-backup leaves its message unacknowledged and the broker
-delivers it again; the sweep re-queues what is left running or pending anyway.
-"""
-
-import sentry_sdk
 from celery import shared_task
 from django.conf import settings
 
 from ops.backups import services, verification
-from ops.models import Backup
+from ops.backups.run_tasks import run_backup, run_restore
 
-
-@shared_task(bind=True, max_retries=None, ignore_result=True)
-def run_backup(self, backup_id):
-    """Take one backup; retried with backoff while attempts < BACKUP_MAX_ATTEMPTS."""
-    try:
-        services.run_backup(backup_id=backup_id)
-    except services.BackupBusy as exc:
-        raise self.retry(exc=exc, countdown=300) from exc
-    except Exception as exc:
-        attempts = Backup.objects.filter(pk=backup_id).values_list("attempts", flat=True).first() or 0
-        if attempts < settings.BACKUP_MAX_ATTEMPTS:
-            raise self.retry(exc=exc, countdown=60 * 2**attempts) from exc
-        sentry_sdk.capture_exception(exc)
-
-
-@shared_task(ignore_result=True)
-def run_restore(restore_id):
-    """Restore once; a failure is reported to the admin (the restore says failed), not retried."""
-    try:
-        services.run_restore(restore_id=restore_id)
-    except Exception as exc:
-        sentry_sdk.capture_exception(exc)
+__all__ = [
+    "apply_retention_everywhere",
+    "dispatch_scheduled_backups",
+    "drop_expired_undo_schemas",
+    "run_backup",
+    "run_restore",
+    "sweep_backups",
+    "verify_backups",
+]
 
 
 @shared_task(ignore_result=True)

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from crm.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask, Delegation
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.approvals.conftest import deal_of, manager_step, org, set_flow, submit, task_for  # noqa: F401
+from tests.tenancy import api_client, in_tenant, user_of
 
 # `org` (teams East under Region, West) for every test here.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("org")]

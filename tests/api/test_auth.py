@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from crm.users.models import ApiToken
-from tests.conftest import PASSWORD, api_client, host, in_tenant, user_of
+from tests.tenancy import PASSWORD, api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from crm.access.permissions import MASK
 from crm.builder import services as builder_services
 from crm.contacts.services import create_contact
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.test_custom_field_masking import hide
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

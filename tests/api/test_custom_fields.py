@@ -6,7 +6,7 @@ from django.db import connection
 
 from crm.builder import objects
 from crm.contacts.models import Contact
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection
 from crm.builder import services
 from crm.contacts.models import Contact
 from crm.users import tokens
-from tests.conftest import api_client, host, in_tenant, sign_up, user_of
+from tests.tenancy import api_client, host, in_tenant, sign_up, user_of
 
 
 @pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 
 from crm.teams.models import Team, TeamMembership
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from crm.activities.models import Activity
 from crm.attachments.models import Attachment
 from crm.builder import services as builder
 from crm.builder.models import CustomObject
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import api_client, user_of
+from tests.tenancy import api_client, user_of
 
 pytestmark = pytest.mark.django_db
 

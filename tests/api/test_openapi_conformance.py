@@ -30,7 +30,7 @@ from crm.leads.models import Lead
 from crm.users import tokens
 from crm.users.models import User
 from tenants import provisioning
-from tests.conftest import host, in_tenant
+from tests.tenancy import host, in_tenant
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from crm.contacts import selectors as contact_selectors
 from crm.contacts.services import create_contact, link_account
 from crm.deals.selectors import deals_visible_to
 from crm.deals.services import create_deal
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

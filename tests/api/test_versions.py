@@ -12,9 +12,9 @@ from crm.contacts.models import Contact
 from crm.deals.models import Deal
 from crm.leads.models import Lead
 from crm.leads.services import create_lead
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.deals.factories import make_deal
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

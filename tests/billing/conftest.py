@@ -17,7 +17,7 @@ import stripe
 from billing import services
 from billing.models import Subscription
 from tests.billing.stripe_replay import StripeReplay, example
-from tests.conftest import api_client, sign_up, user_of
+from tests.tenancy import api_client, sign_up, user_of
 
 WEBHOOK_SECRET = "whsec_test_secret"
 SERVER = Path(__file__).with_name("localstripe_server.py")

@@ -16,7 +16,7 @@ from config.celery import app as celery_app
 from tenants.models import Tenant
 from tests.billing.conftest import signed_event
 from tests.billing.test_webhooks import post
-from tests.conftest import api_client, host, in_tenant, user_of
+from tests.tenancy import api_client, host, in_tenant, user_of
 
 
 @pytest.fixture

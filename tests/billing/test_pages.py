@@ -7,7 +7,7 @@ from billing.models import Subscription
 from crm.users.models import Role, User
 from tests.billing.stripe_replay import example
 from tests.billing.test_dunning import signed_in
-from tests.conftest import PASSWORD, host, in_tenant
+from tests.tenancy import PASSWORD, host, in_tenant
 
 
 def test_the_billing_page_shows_seats_and_says_billing_is_offline(tenant):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from billing import reconciliation, services
 from billing.models import BillingTransition, Plan, Subscription
 from tenants.models import Tenant
-from tests.conftest import sign_up
+from tests.tenancy import sign_up
 
 
 @pytest.mark.celery

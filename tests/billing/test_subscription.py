@@ -7,7 +7,7 @@ from billing import catalog, services
 from billing.models import BillingTransition, Plan, Subscription
 from crm.users.models import Role, User
 from tenants.models import Tenant
-from tests.conftest import PASSWORD, api_client, in_tenant, sign_up, user_of
+from tests.tenancy import PASSWORD, api_client, in_tenant, sign_up, user_of
 
 
 def test_signing_up_opens_a_trial_with_the_chosen_seats(tenant, admin_api):

@@ -1,4 +1,4 @@
-"""The module builder's pages (crm/web/settings/customize.py) and custom fields
+"""The module builder's pages (crm/web/settings/customize/) and custom fields
 and objects on the CRM's pages: only the admin customizes; a field added on the
 page is on the contact form, list and page at once; bad input comes back inline
 with nothing made; deleting asks first and can be undone."""
@@ -14,7 +14,7 @@ from crm.contacts.models import Contact
 from crm.contacts.services import create_contact
 from crm.deals.services import create_deal
 from crm.leads.services import create_lead
-from tests.conftest import host, in_tenant, user_of
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

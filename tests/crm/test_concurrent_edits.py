@@ -15,9 +15,9 @@ from crm.deals.models import Deal
 from crm.deals.services import update_deal
 from crm.leads.models import Lead
 from crm.leads.services import create_lead, update_lead
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.deals.factories import make_deal
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from crm.builder import selectors as builder_selectors
 from crm.builder import services as builder_services
 from crm.builder.query import with_custom_fields
 from crm.contacts.models import Contact
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import contact
 from tests.crm.accounts.test_web import browser
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from crm.attachments.models import Attachment
 from crm.builder import services as builder_services
 from crm.savedviews.models import SavedView
 from crm.savedviews.services import create_saved_view
-from tests.conftest import api_client, host, in_tenant, user_of
+from tests.tenancy import api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from crm.accounts.services import update_account
 from crm.builder import services as builder_services
 from crm.builder.models import CustomField
 from crm.contacts.models import Contact
-from tests.conftest import host, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

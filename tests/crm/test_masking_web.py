@@ -16,9 +16,9 @@ from crm.contacts.services import update_contact
 from crm.deals.services import create_deal
 from crm.leads.services import create_lead
 from crm.web.masking import MaskedRecord, Masks
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.accounts.test_web import browser
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from crm.contacts.services import create_contact
 from crm.teams.models import Team
 from crm.users.models import User
 from tenants.models import Tenant
-from tests.conftest import api_client, host, in_tenant, user_of
+from tests.tenancy import api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

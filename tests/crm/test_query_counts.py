@@ -15,7 +15,7 @@ from crm.activities.services import comment_on_activity, log_activity
 from crm.contacts.services import create_contact, link_account
 from crm.deals.services import create_deal
 from crm.leads.services import create_lead
-from tests.conftest import api_client, host, in_tenant, user_of
+from tests.tenancy import api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

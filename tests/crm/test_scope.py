@@ -2,7 +2,7 @@ import pytest
 
 from crm.accounts.services import create_account
 from crm.contacts.services import create_contact
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

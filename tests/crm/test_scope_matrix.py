@@ -45,7 +45,7 @@ from crm.deals.services import create_deal
 from crm.leads.services import create_lead
 from crm.teams.models import Team, TeamMembership
 from crm.users.models import Role, User
-from tests.conftest import PASSWORD, api_client, host, in_tenant, user_of
+from tests.tenancy import PASSWORD, api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from crm.teams.models import Team
 from crm.teams.services import create_team
 from crm.users.models import User
 from tenants.models import Tenant
-from tests.conftest import api_client, host, in_tenant, user_of
+from tests.tenancy import api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

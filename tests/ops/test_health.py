@@ -4,7 +4,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from tests.conftest import host
+from tests.tenancy import host
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ suspension or pending deletion closes it, and nothing else changes."""
 
 from tenants.models import Tenant
 from tests.billing.test_dunning import new_account, signed_in
-from tests.conftest import api_client, sign_up, user_of
+from tests.tenancy import api_client, sign_up, user_of
 
 
 def test_while_a_restore_runs_reads_work_and_writes_are_refused(db, spare_pool):

@@ -5,7 +5,7 @@ from django.test import Client
 from crm.accounts.models import Account
 from crm.accounts.services import create_account
 from crm.contacts.services import create_contact
-from tests.conftest import PASSWORD, api_client, host, in_tenant, user_of
+from tests.tenancy import PASSWORD, api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

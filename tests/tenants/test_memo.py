@@ -11,7 +11,7 @@ from crm.builder import selectors as builder
 from crm.builder import services as builder_services
 from crm.teams.models import Team, TeamMembership
 from tenants import memo
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

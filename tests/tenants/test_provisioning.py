@@ -11,7 +11,7 @@ from django.db import connection
 from crm.users.models import UserManager
 from tenants import provisioning
 from tenants.models import Domain, SpareSchema, Tenant
-from tests.conftest import sign_up, unique_subdomain
+from tests.tenancy import sign_up, unique_subdomain
 
 CONTACTS_MIGRATIONS = Path(__file__).resolve().parents[2] / "crm" / "contacts" / "migrations"
 

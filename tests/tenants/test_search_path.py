@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from crm.accounts.models import Account
 from crm.accounts.services import create_account
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from crm.users.models import Role, User
 from tenants.models import Domain, Tenant
-from tests.conftest import api_client, in_tenant, unique_subdomain
+from tests.tenancy import api_client, in_tenant, unique_subdomain
 
 pytestmark = pytest.mark.django_db
 

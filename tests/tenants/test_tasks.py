@@ -6,7 +6,7 @@ from django.core.cache import caches
 
 from crm.accounts.models import Account
 from tenants.models import SpareSchema
-from tests.conftest import in_tenant, sign_up
+from tests.tenancy import in_tenant, sign_up
 from tests.tenants.tasks_for_tests import create_marker_account, note_schema
 
 pytestmark = pytest.mark.celery

@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from crm.users.models import User
-from tests.conftest import PASSWORD, host
+from tests.tenancy import PASSWORD, host
 
 pytestmark = pytest.mark.django_db
 

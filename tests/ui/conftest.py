@@ -19,7 +19,7 @@ from django.db import connections
 from pytest_django.live_server_helper import LiveServer
 
 from crm.users.models import Role, User
-from tests.conftest import PASSWORD, in_tenant, sign_up
+from tests.tenancy import PASSWORD, in_tenant, sign_up
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".run" / "ui-artifacts"

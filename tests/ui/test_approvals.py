@@ -14,7 +14,7 @@ from crm.deals import services as deals
 from crm.deals.models import RegistrationRule
 from crm.teams.models import Team, TeamMembership
 from crm.users.models import Role, User
-from tests.conftest import PASSWORD, in_tenant
+from tests.tenancy import PASSWORD, in_tenant
 from tests.ui.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.slow

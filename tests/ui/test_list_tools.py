@@ -12,7 +12,7 @@ from crm.accounts import services as accounts
 from crm.accounts.models import Account
 from crm.audit.models import AuditEvent
 from crm.users.models import User
-from tests.conftest import in_tenant
+from tests.tenancy import in_tenant
 from tests.ui.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.slow

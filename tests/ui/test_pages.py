@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from crm.accounts import services as accounts
 from crm.users.models import User
-from tests.conftest import in_tenant
+from tests.tenancy import in_tenant
 from tests.ui.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.slow

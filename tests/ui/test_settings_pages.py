@@ -10,7 +10,7 @@ from crm.deals.models import Stage
 from crm.deals.selectors import default_pipeline
 from crm.users.models import User
 from tenants.models import Tenant
-from tests.conftest import in_tenant
+from tests.tenancy import in_tenant
 from tests.ui.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from crm.deals import services as deals
 from crm.deals.models import Deal
 from crm.deals.selectors import default_pipeline
 from crm.users.models import User
-from tests.conftest import in_tenant
+from tests.tenancy import in_tenant
 from tests.ui.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.slow

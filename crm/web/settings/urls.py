@@ -2,7 +2,10 @@
 
 from django.urls import path
 
-from crm.web.settings import access, customize, pages, pipelines, pool, teams, users
+from crm.web.settings import access, pages, pipelines, pool, teams, users
+from crm.web.settings.customize import fields as customize_fields
+from crm.web.settings.customize import layouts as customize_layouts
+from crm.web.settings.customize import objects as customize_objects
 
 urlpatterns = [
     path("", pages.settings_home, name="settings"),
@@ -29,18 +32,18 @@ urlpatterns = [
     path("stages/<int:pk>/edit/", pipelines.stage_edit, name="settings-stage-edit"),
     path("stages/<int:pk>/move/", pipelines.stage_move, name="settings-stage-move"),
     path("stages/<int:pk>/delete/", pipelines.stage_delete, name="settings-stage-delete"),
-    path("customize/", customize.customize_home, name="settings-customize"),
-    path("customize/objects/new/", customize.object_create, name="settings-object-create"),
-    path("customize/objects/<int:pk>/restore/", customize.object_restore, name="settings-object-restore"),
-    path("customize/fields/<int:pk>/edit/", customize.field_edit, name="settings-field-edit"),
-    path("customize/fields/<int:pk>/move/", customize.field_move, name="settings-field-move"),
-    path("customize/fields/<int:pk>/hide/", customize.field_hide, name="settings-field-hide"),
-    path("customize/fields/<int:pk>/delete/", customize.field_delete, name="settings-field-delete"),
-    path("customize/fields/<int:pk>/restore/", customize.field_restore, name="settings-field-restore"),
-    path("customize/<slug:object_name>/", customize.object_fields, name="settings-customize-object"),
-    path("customize/<slug:object_name>/fields/new/", customize.field_create, name="settings-field-create"),
-    path("customize/<slug:object_name>/layout/form/", customize.form_layout, name="settings-form-layout"),
-    path("customize/<slug:object_name>/layout/list/", customize.list_layout, name="settings-list-layout"),
-    path("customize/<slug:object_name>/edit/", customize.object_edit, name="settings-object-edit"),
-    path("customize/<slug:object_name>/delete/", customize.object_delete, name="settings-object-delete"),
+    path("customize/", customize_objects.customize_home, name="settings-customize"),
+    path("customize/objects/new/", customize_objects.object_create, name="settings-object-create"),
+    path("customize/objects/<int:pk>/restore/", customize_objects.object_restore, name="settings-object-restore"),
+    path("customize/fields/<int:pk>/edit/", customize_fields.field_edit, name="settings-field-edit"),
+    path("customize/fields/<int:pk>/move/", customize_fields.field_move, name="settings-field-move"),
+    path("customize/fields/<int:pk>/hide/", customize_fields.field_hide, name="settings-field-hide"),
+    path("customize/fields/<int:pk>/delete/", customize_fields.field_delete, name="settings-field-delete"),
+    path("customize/fields/<int:pk>/restore/", customize_fields.field_restore, name="settings-field-restore"),
+    path("customize/<slug:object_name>/", customize_fields.object_fields, name="settings-customize-object"),
+    path("customize/<slug:object_name>/fields/new/", customize_fields.field_create, name="settings-field-create"),
+    path("customize/<slug:object_name>/layout/form/", customize_layouts.form_layout, name="settings-form-layout"),
+    path("customize/<slug:object_name>/layout/list/", customize_layouts.list_layout, name="settings-list-layout"),
+    path("customize/<slug:object_name>/edit/", customize_objects.object_edit, name="settings-object-edit"),
+    path("customize/<slug:object_name>/delete/", customize_objects.object_delete, name="settings-object-delete"),
 ]

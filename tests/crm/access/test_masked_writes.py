@@ -22,8 +22,8 @@ from crm.imports import services as imports
 from crm.imports.models import ImportJob
 from crm.leads.models import Lead
 from crm.leads.services import create_lead
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.test import Client
 from crm.accounts.models import Account
 from crm.accounts.sharing import share
 from crm.contacts.models import Contact
-from tests.conftest import api_client, host, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
+from tests.tenancy import api_client, host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from crm.accounts.services import create_account
 from crm.contacts.services import create_contact
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 
 def account(tenant, name="Acme Ltd", owner="sales", **details):

@@ -2,8 +2,8 @@ import pytest
 
 from crm.accounts.models import Account
 from crm.contacts.models import Contact
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from crm.access.models import RecordShare
 from crm.accounts.models import Account, AccountWatch
 from crm.audit.models import AuditEvent
 from crm.contacts.models import Contact, ContactAccount
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact, foreign_account
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

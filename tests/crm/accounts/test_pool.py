@@ -7,8 +7,8 @@ from crm.accounts import pool, services
 from crm.accounts.models import Account, PoolSettings
 from crm.accounts.tasks import auto_release_accounts
 from crm.audit.models import AuditEvent
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account, foreign_account
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from crm.accounts.models import Account, PoolSettings
 from crm.accounts.services import create_account
 from crm.accounts.tasks import auto_release_accounts_everywhere
 from crm.audit.models import AuditEvent
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 
-from tests.conftest import api_client, user_of
 from tests.crm.accounts.factories import account, contact
+from tests.tenancy import api_client, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from crm.audit.models import AuditEvent
 from crm.contacts.models import Contact
 from crm.savedviews.models import SavedView
 from crm.savedviews.services import create_saved_view
-from tests.conftest import host, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

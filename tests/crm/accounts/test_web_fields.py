@@ -16,9 +16,9 @@ from crm.accounts.models import Account
 from crm.accounts.services import watch
 from crm.activities.models import Activity
 from crm.activities.services import comment_on_activity, log_activity
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.accounts.test_web import browser
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from crm.accounts.services import create_account
 from crm.activities import services
 from crm.contacts.services import create_contact
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 
 def make_account(tenant, owner_local="sales", name="Acme"):

@@ -3,8 +3,8 @@ import pytest
 from crm.activities import services
 from crm.activities.models import ActivityComment, Notification
 from crm.teams.models import Team, TeamMembership
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.activities.factories import log, make_account
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

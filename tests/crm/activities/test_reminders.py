@@ -9,7 +9,7 @@ from crm.activities import services
 from crm.activities.models import Notification, Task
 from crm.activities.tasks import deliver_reminders_everywhere
 from crm.audit.models import AuditEvent
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 
 def make_task(tenant, assignee="sales", title="Send the quote", remind_in=timedelta(minutes=-1), **fields):

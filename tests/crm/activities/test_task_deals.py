@@ -4,9 +4,9 @@ out of the caller's scope."""
 import pytest
 
 from crm.activities.models import Task
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.deals.factories import make_deal
 from tests.crm.deals.test_web import browser
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from crm.accounts.models import Account
 from crm.activities.models import FollowUp
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.activities.factories import at, log, make_account, make_contact
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

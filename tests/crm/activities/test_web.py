@@ -10,9 +10,9 @@ from django.utils import timezone
 from crm.activities import services
 from crm.activities.models import ActivityComment, Notification, Task
 from crm.teams.models import Team, TeamMembership
-from tests.conftest import host, in_tenant, user_of
 from tests.crm.activities.factories import log, make_account
 from tests.crm.deals.factories import make_deal
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.conftest import api_client, user_of
 from tests.crm.activities.factories import at, log, make_account
+from tests.tenancy import api_client, user_of
 
 pytestmark = pytest.mark.django_db
 

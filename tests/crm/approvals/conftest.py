@@ -8,8 +8,8 @@ from crm.approvals import flows, services
 from crm.approvals.models import ApprovalRequest, ApprovalTask
 from crm.deals.registration import KIND
 from crm.teams.models import Team, TeamMembership
-from tests.conftest import in_tenant, user_of
 from tests.crm.deals.factories import make_deal
+from tests.tenancy import in_tenant, user_of
 
 
 @pytest.fixture

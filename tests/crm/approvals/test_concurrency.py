@@ -13,7 +13,7 @@ from crm.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask
 from crm.audit.models import AuditEvent
 from crm.deals.models import Deal
 from crm.teams.models import Team
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 from .conftest import deal_of, manager_step, set_flow, submit
 

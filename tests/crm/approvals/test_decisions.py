@@ -9,7 +9,7 @@ from crm.activities.models import Notification
 from crm.approvals import services
 from crm.approvals.models import ApprovalRequest, ApprovalTask
 from crm.audit.models import AuditEvent
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 from .conftest import deal_of, decide, manager_step, set_flow, status_of, submit, task_for, tasks_of
 

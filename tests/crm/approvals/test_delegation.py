@@ -11,7 +11,7 @@ from crm.approvals import services
 from crm.approvals.models import ApprovalTask, Delegation
 from crm.audit.models import AuditEvent
 from crm.users.models import User
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 from .conftest import deal_of, submit, tasks_of
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from crm.approvals import flows, services
 from crm.approvals.models import ApprovalFlow, ApprovalRequest
 from crm.audit.models import AuditEvent
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 from .conftest import above, deal_of, decide, manager_step, role_step, set_flow, status_of, submit, tasks_of, user_step
 

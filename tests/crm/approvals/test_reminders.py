@@ -14,7 +14,7 @@ from crm.approvals import services
 from crm.approvals.models import ApprovalRequest, ApprovalSettings, ApprovalTask
 from crm.approvals.tasks import sweep_approvals_everywhere
 from crm.audit.models import AuditEvent
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 from .conftest import deal_of, submit
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from crm.access.models import ModulePermission
 from crm.approvals.models import ApprovalTask, Delegation
 from crm.teams.models import Team, TeamMembership
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 from .conftest import deal_of, submit, task_for
 

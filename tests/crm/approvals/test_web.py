@@ -12,7 +12,7 @@ from django.utils import timezone
 from crm.access.models import ModulePermission
 from crm.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask, Delegation
 from crm.deals.models import RegistrationRule
-from tests.conftest import host, in_tenant, user_of
+from tests.tenancy import host, in_tenant, user_of
 
 from .conftest import deal_of, set_flow, submit, task_for
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crm.attachments.models import Attachment
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.deals.factories import make_deal
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crm.accounts.models import Account
 from crm.attachments.models import Attachment
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from crm.builder import ddl, selectors, services, tasks
 from crm.builder.models import CustomField, CustomObject
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import contact
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

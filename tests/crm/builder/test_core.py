@@ -8,8 +8,8 @@ from django.http import Http404
 from crm.builder import ddl, query, selectors, services
 from crm.builder.models import CustomField
 from crm.contacts.models import Contact
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import contact
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

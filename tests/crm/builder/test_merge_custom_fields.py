@@ -9,8 +9,8 @@ from crm.accounts.services import merge_accounts
 from crm.builder import query, selectors, services
 from crm.contacts.models import Contact
 from crm.contacts.services import merge_contacts
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

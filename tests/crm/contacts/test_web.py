@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crm.attachments.models import Attachment
 from crm.contacts.models import Contact, ContactAccount
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.accounts.test_web import browser
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from crm.activities.services import create_task, log_activity
 from crm.audit.models import AuditEvent
 from crm.contacts.models import Contact, ContactAccount
 from crm.contacts.services import link_account
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.accounts.test_web import browser
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

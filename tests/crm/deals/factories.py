@@ -3,7 +3,7 @@ from decimal import Decimal
 from crm.accounts.services import create_account
 from crm.deals import services
 from crm.deals.models import Pipeline
-from tests.conftest import in_tenant, user_of
+from tests.tenancy import in_tenant, user_of
 
 
 def default_pipeline(tenant):

@@ -2,8 +2,8 @@ import pytest
 
 from crm.deals.models import Deal
 from crm.teams.models import Team, TeamMembership
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.deals.factories import make_deal
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

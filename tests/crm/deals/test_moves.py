@@ -3,8 +3,8 @@ import pytest
 from crm.audit.models import AuditEvent
 from crm.deals import services
 from crm.deals.models import Deal
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.deals.factories import make_deal, stage_named
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from crm.accounts.models import Account
 from crm.audit.models import AuditEvent
 from crm.deals.models import Deal
 from crm.deals.tasks import reactivate_paused_deals, reactivate_paused_deals_everywhere
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.deals.factories import make_deal
+from tests.tenancy import api_client, in_tenant, user_of
 
 
 def _due(tenant, deal, days_ago=0):

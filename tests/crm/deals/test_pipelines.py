@@ -1,8 +1,8 @@
 import pytest
 
 from crm.deals.models import Pipeline, Stage
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.deals.factories import default_pipeline, make_deal, stage_named
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

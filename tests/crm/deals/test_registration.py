@@ -15,8 +15,8 @@ from crm.audit.models import AuditEvent
 from crm.deals import registration
 from crm.deals.models import RegistrationRule
 from crm.teams.models import Team, TeamMembership
-from tests.conftest import host, in_tenant, user_of
 from tests.crm.deals.factories import make_deal
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from crm.audit.models import AuditEvent
 from crm.deals import services
 from crm.deals.models import Deal
-from tests.conftest import host, in_tenant, user_of
 from tests.crm.deals.factories import make_deal, stage_named
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 
 from crm.builder import services
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.accounts.test_web import browser
 from tests.crm.deals.factories import make_deal
 from tests.crm.leads.test_leads import make_lead
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,9 @@ from crm.contacts.models import Contact
 from crm.imports import services as imports
 from crm.imports.models import ImportJob
 from crm.imports.selectors import import_fields
-from tests.conftest import api_client, in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.imports.test_imports import _upload
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from crm.accounts.models import Account
 from crm.audit.models import AuditEvent
 from crm.imports.models import ImportJob
-from tests.conftest import api_client, in_tenant, sign_up, user_of
 from tests.crm.accounts.factories import account
+from tests.tenancy import api_client, in_tenant, sign_up, user_of
 
 
 def _upload(client, content, name="accounts.csv", **fields):

@@ -10,9 +10,9 @@ from crm.audit.models import AuditEvent
 from crm.imports.models import ImportJob
 from crm.leads import services as lead_services
 from crm.leads.models import Lead
-from tests.conftest import api_client, in_tenant, sign_up, user_of
 from tests.crm.imports.test_imports import _upload
 from tests.crm.leads.test_leads import make_lead
+from tests.tenancy import api_client, in_tenant, sign_up, user_of
 
 
 def _leads(client, content, **fields):

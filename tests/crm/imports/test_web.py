@@ -9,7 +9,7 @@ from crm.audit.models import AuditEvent
 from crm.imports import services
 from crm.imports.models import ImportJob
 from crm.leads.models import Lead
-from tests.conftest import host, in_tenant, user_of
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from crm.deals.models import Deal
 from crm.leads import services
 from crm.leads.models import Lead
 from crm.teams.models import Team, TeamMembership
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

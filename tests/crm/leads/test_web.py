@@ -10,9 +10,9 @@ from crm.contacts.models import Contact
 from crm.deals.models import Deal
 from crm.leads import services
 from crm.leads.models import Lead
-from tests.conftest import host, in_tenant, user_of
 from tests.crm.accounts.factories import account
 from tests.crm.leads.test_leads import make_lead
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

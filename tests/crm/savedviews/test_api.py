@@ -2,7 +2,7 @@ import pytest
 
 from crm.audit.models import AuditEvent
 from crm.savedviews.models import SavedView
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import io
 import pytest
 
 from crm.savedviews.services import create_saved_view
-from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.test_web import browser
 from tests.crm.deals.factories import make_deal
 from tests.crm.leads.test_leads import make_lead
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

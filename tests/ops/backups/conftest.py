@@ -21,7 +21,7 @@ from crm.contacts.services import create_contact
 from crm.users.models import User
 from ops.backups import storage
 from ops.models import Backup, Restore
-from tests.conftest import in_tenant, sign_up
+from tests.tenancy import in_tenant, sign_up
 
 
 def _free_port():

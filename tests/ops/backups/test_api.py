@@ -10,7 +10,7 @@ from crm.audit.models import AuditEvent
 from ops.backups import tasks
 from ops.models import Backup, Restore
 from tenants.models import Tenant
-from tests.conftest import api_client, in_tenant, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

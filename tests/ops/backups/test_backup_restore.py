@@ -12,8 +12,8 @@ from ops.backups import restore as restore_module
 from ops.backups import selectors, services
 from ops.models import Backup, Restore
 from tenants.models import Tenant
-from tests.conftest import api_client, in_tenant, user_of
 from tests.ops.backups.conftest import add_records, files_of, sequence_values, table_rows
+from tests.tenancy import api_client, in_tenant, user_of
 
 
 def _change_everything(tenant, media):

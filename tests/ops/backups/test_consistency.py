@@ -13,8 +13,8 @@ from crm.contacts.services import create_contact
 from crm.users.models import User
 from ops.backups import catalog, services
 from tenants.models import Tenant
-from tests.conftest import in_tenant, unique_subdomain
 from tests.ops.backups.conftest import add_records
+from tests.tenancy import in_tenant, unique_subdomain
 
 
 def _pair(admin, name):

@@ -17,9 +17,9 @@ from crm.users.models import User
 from ops.backups import custom
 from ops.backups import services as backups
 from tenants.models import Tenant
-from tests.conftest import in_tenant, unique_subdomain
 from tests.ops.backups.conftest import add_records, table_rows
 from tests.ops.backups.test_restore_variants import _migrate, _newest_contacts_migration
+from tests.tenancy import in_tenant, unique_subdomain
 
 
 def _admin(tenant):

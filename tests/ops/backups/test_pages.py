@@ -10,7 +10,7 @@ from django.utils import timezone
 from ops.backups import selectors, tasks
 from ops.models import Backup, Restore
 from tenants.models import Tenant
-from tests.conftest import host, in_tenant, user_of
+from tests.tenancy import host, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from crm.contacts.models import Contact
 from ops.backups import services
 from ops.models import Backup
 from tenants.models import Domain, Tenant
-from tests.conftest import PASSWORD, api_client, in_tenant, unique_subdomain, user_of
 from tests.ops.backups.conftest import add_records, files_of, table_rows
+from tests.tenancy import PASSWORD, api_client, in_tenant, unique_subdomain, user_of
 
 
 def _newest_contacts_migration():

@@ -10,7 +10,7 @@ from crm.attachments.services import add_attachment
 from crm.contacts.services import create_contact
 from crm.users.models import User
 from ops.models import Backup
-from tests.conftest import in_tenant, sign_up
+from tests.tenancy import in_tenant, sign_up
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from ops.lifecycle.export import export_tenant
-from tests.conftest import sign_up
+from tests.tenancy import sign_up
 
 
 def tables_and_counts(schema):

@@ -14,7 +14,7 @@ from ops.lifecycle import final_backup, services
 from ops.lifecycle.tasks import purge_deleted_tenants
 from ops.models import Backup
 from tenants.models import Tenant
-from tests.conftest import api_client, sign_up, user_of
+from tests.tenancy import api_client, sign_up, user_of
 
 Lifecycle = Tenant.Lifecycle
 DAY = datetime.timedelta(days=1)

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from ops.observability.connections import schemas_seen
-from tests.conftest import host
 from tests.ops.observability import sample_tasks
+from tests.tenancy import host
 
 
 def backend_pid():

@@ -13,8 +13,8 @@ from django.test import Client
 
 from ops.observability import context
 from ops.observability.logs import ContextFilter, JsonFormatter, TextFormatter
-from tests.conftest import host, in_tenant
 from tests.ops.observability import sample_tasks
+from tests.tenancy import host, in_tenant
 
 pytestmark = pytest.mark.django_db
 

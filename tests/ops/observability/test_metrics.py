@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ops.observability import checks, exposition
 from tenants.models import SpareSchema
-from tests.conftest import host
 from tests.ops.observability import sample_tasks
+from tests.tenancy import host
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.test import Client, override_settings
 from sentry_sdk.transport import Transport
 
 from ops.observability import sentry
-from tests.conftest import host
 from tests.ops.observability import sample_tasks
+from tests.tenancy import host
 
 pytestmark = pytest.mark.django_db
 

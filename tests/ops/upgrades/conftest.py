@@ -20,7 +20,7 @@ from django_tenants.utils import quote_schema_name
 from ops.models import TenantUpgrade
 from tenants import provisioning
 from tenants.models import SpareSchema
-from tests.conftest import sign_up
+from tests.tenancy import sign_up
 
 CONTACTS_MIGRATIONS = Path(__file__).resolve().parents[3] / "crm" / "contacts" / "migrations"
 

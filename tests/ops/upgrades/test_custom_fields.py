@@ -15,9 +15,9 @@ from crm.builder import ddl, objects, query, selectors, services
 from crm.contacts.models import Contact
 from crm.contacts.services import create_contact
 from ops.models import TenantUpgrade
-from tests.conftest import api_client, in_tenant, sign_up, user_of
 from tests.crm.accounts.factories import contact
 from tests.ops.upgrades.conftest import contacts_release, row
+from tests.tenancy import api_client, in_tenant, sign_up, user_of
 
 # The built-in column the "next release" adds to contacts: the name of a custom field.
 BUILTIN = "wechat_id"
