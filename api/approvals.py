@@ -193,6 +193,11 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: ApprovalRequest) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["values"] = selectors.values_seen_by(self.context["request"].user, instance)
+        return data
+
     def get_current_step(self, request: ApprovalRequest) -> int | None:
         return request.current_step + 1 if request.current_step is not None and request.is_pending else None
 
@@ -394,7 +399,9 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         subject = kind.get_for_user(caller(request), serializer.validated_data["subject"])
         made = services.submit(kind=kind.name, subject=subject, by=caller(request))
         return Response(
-            ApprovalRequestSerializer(selectors.request_get_for_user(caller(request), made.pk)).data,
+            ApprovalRequestSerializer(
+                selectors.request_get_for_user(caller(request), made.pk), context={"request": request}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -406,7 +413,11 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         done = _conflicts(services.withdraw, request=self.get_object(), by=caller(request))
-        return Response(ApprovalRequestSerializer(selectors.request_get_for_user(caller(request), done.pk)).data)
+        return Response(
+            ApprovalRequestSerializer(
+                selectors.request_get_for_user(caller(request), done.pk), context={"request": request}
+            ).data
+        )
 
     @extend_schema(
         request=None,

@@ -45,6 +45,9 @@ class ValueField:
     name: str
     label: str | Promise
     type: ValueType = "text"
+    # The record field the value is a copy of, as (module, field): a reader who
+    # sees that field masked reads the value masked too (crm.approvals.selectors.values_seen_by).
+    masked_as: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

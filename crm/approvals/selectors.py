@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from crm.access import masking
 from crm.access.approval_scope import may_see_approval, may_use_approvals
 from crm.approvals.models import (
     ApprovalFlow,
@@ -240,3 +241,15 @@ def possible_delegates(user: User) -> QuerySet[User]:
 def active_users() -> QuerySet[User]:
     """The tenant's active users (whom a flow's step may name)."""
     return User.objects.filter(is_active=True).order_by("name", "email")
+
+
+def values_seen_by(user: User, request: ApprovalRequest) -> dict[str, Any]:
+    """`request`'s subject values as `user` may read them: a value copied from a
+    record field `user` sees masked (its kind's ValueField.masked_as) reads
+    masked, in the inbox, the request's page and the API alike."""
+    values = dict(request.values)
+    found = kind_of(request.kind) if is_registered(request.kind) else None
+    for value_field in found.fields if found else ():
+        if value_field.masked_as and value_field.name in values and masking.hides(user, *value_field.masked_as):
+            values[value_field.name] = masking.shown(values[value_field.name])
+    return values

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.access import masking
 from crm.access.permissions import may_use_module
 from crm.activities.services import notify
 from crm.approvals import selectors as approvals
@@ -30,7 +31,7 @@ KIND = "deal_registration"
 LABEL = gettext_lazy("Deal registration")
 # What a step condition of the kind's flow may test.
 FIELDS = (
-    ValueField("amount", gettext_lazy("Amount"), "decimal"),
+    ValueField("amount", gettext_lazy("Amount"), "decimal", masked_as=("deals", "amount")),
     ValueField("currency", gettext_lazy("Currency"), "text"),
     ValueField("stage", gettext_lazy("Stage"), "text"),
     ValueField("owner", gettext_lazy("Owner"), "user"),
@@ -106,12 +107,13 @@ class RegistrationStatus:
         return self.required or self.request is not None
 
 
-def status_of(deal: Deal) -> RegistrationStatus:
-    """`deal`'s registration: whether the rule asks for it and its latest request.
-    The caller has fetched the deal through the user's scope."""
-    return RegistrationStatus(
-        required=needs_registration(deal), request=approvals.requests_for_subject(KIND, deal.pk).first()
-    )
+def status_of(deal: Deal, viewer: User) -> RegistrationStatus:
+    """`deal`'s registration as `viewer` may know it: whether the rule asks for
+    it and its latest request. "Above the threshold" says something of the
+    amount, so a viewer who sees the amount masked is not told (a request's
+    status is no secret). The caller has fetched the deal through `viewer`'s scope."""
+    required = not masking.hides(viewer, "deals", "amount") and needs_registration(deal)
+    return RegistrationStatus(required=required, request=approvals.requests_for_subject(KIND, deal.pk).first())
 
 
 @transaction.atomic

@@ -263,7 +263,7 @@ def _detail(request, deal, *, status=200, **forms):
         "stage_form": forms.get("stage_form") or DealStageForm(deal=deal),
         "pause_form": forms.get("pause_form") or PauseDealForm(),
         "action_errors": forms.get("action_errors", []),
-        "registration": registration.status_of(deal),
+        "registration": registration.status_of(deal, request.user),
         **deal_timeline(request.user, deal),
         **detail_context(request.user, "deals", deals_visible_to(request.user), deal.pk),
     }

@@ -12,8 +12,10 @@ from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.access.masking import MASK
 from crm.approvals import conditions, registry
-from crm.approvals.selectors import user_names
+from crm.approvals.selectors import user_names, values_seen_by
+from crm.users.models import User
 from crm.users.selectors import roles
 
 REQUEST_STATUSES = {
@@ -149,10 +151,10 @@ def _step_state(request: Any, index: int, step: dict[str, Any], tasks: list[Any]
     return "not_reached"
 
 
-def value_rows(requests: Iterable[Any]) -> dict[int, list[tuple[str, str]]]:
+def value_rows(requests: Iterable[Any], user: User) -> dict[int, list[tuple[str, str]]]:
     """{request id: [(label, shown value)]}: each request's subject values as
-    submitted, in the order its kind declares them (labels from the kind); the
-    names of users among them in one query for all."""
+    submitted and as `user` may read them, in the order its kind declares them
+    (labels from the kind); the names of users among them in one query for all."""
     requests = list(requests)
     users: set[int] = set()
     for request in requests:
@@ -166,14 +168,15 @@ def value_rows(requests: Iterable[Any]) -> dict[int, list[tuple[str, str]]]:
         found = kind_or_none(request.kind)
         declared = {f.name: f for f in found.fields} if found else {}
         shown = []
-        for name in [*declared, *(key for key in request.values if key not in declared)]:
-            if name not in request.values or request.values[name] in (None, ""):
+        readable = values_seen_by(user, request)
+        for name in [*declared, *(key for key in readable if key not in declared)]:
+            if name not in readable or readable[name] in (None, ""):
                 continue
-            value = request.values[name]
+            value = readable[name]
             value_field = declared.get(name)
             if value_field is not None and value_field.type == "user":
                 value = names.get(value, value)
-            elif value_field is not None and value_field.type == "decimal":
+            elif value_field is not None and value_field.type == "decimal" and value != MASK:
                 value = floatformat(value, "2g")
             shown.append((str(value_field.label) if value_field else name, str(value)))
         rows[request.pk] = shown

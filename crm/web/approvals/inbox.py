@@ -48,7 +48,7 @@ def inbox_page(request: SignedInRequest) -> HttpResponse:
     context: dict[str, Any] = {"tab": tab, "waiting_count": selectors.pending_count(user)}
     if tab == "waiting":
         tasks = list(selectors.inbox(user)[:ROWS])
-        values = display.value_rows(task.request for task in tasks)
+        values = display.value_rows((task.request for task in tasks), user)
         context["items"] = [_item(task, values, DecisionForm()) for task in tasks]
     elif tab == "submitted":
         requests = list(selectors.submitted_by(user)[:ROWS])
@@ -118,7 +118,7 @@ def request_context(request: SignedInRequest, approval: Any) -> dict[str, Any]:
         "kind_label": display.kind_label(approval.kind),
         "status_label": display.REQUEST_STATUSES.get(approval.status, approval.status),
         "steps": display.step_rows(approval),
-        "values": display.value_rows([approval])[approval.pk],
+        "values": display.value_rows([approval], user)[approval.pk],
         "my_task": mine,
         "form": DecisionForm(),
         "is_submitter": approval.submitted_by_id == user.pk and approval.status == "pending",
@@ -152,7 +152,7 @@ def decide(request: SignedInRequest, pk: int) -> HttpResponse:
             done = True
     if request.htmx:
         task = selectors.task_get_for_user(request.user, pk)
-        values = display.value_rows([task.request])
+        values = display.value_rows([task.request], request.user)
         response = render(request, "crm/approvals/_task.html", {"item": _item(task, values, form, just_decided=done)})
         if done:
             # The sidebar's count listens for this and asks again.

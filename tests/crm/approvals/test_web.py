@@ -263,3 +263,40 @@ def test_a_role_the_admin_hid_approvals_from_has_no_inbox_link_page_or_card(tena
     assert client.post("/approvals/submit/", {"kind": "deal_registration", "subject": deal.pk}).status_code == 404
     with in_tenant(tenant_a):
         assert not ApprovalRequest.objects.exists()
+
+
+# Masked amounts -------------------------------------------------------------------
+
+
+def hide_amount(tenant, roles):
+    from crm.access.services import set_sensitive_field
+
+    with in_tenant(tenant):
+        set_sensitive_field(by=user_of(tenant, "admin"), module="deals", field="amount", hidden_from=list(roles))
+
+
+def test_a_deal_page_does_not_say_above_the_threshold_to_whom_the_amount_is_hidden(tenant_a, org):
+    registration_above(tenant_a, "100000")
+    hide_amount(tenant_a, ["sales"])
+    big = deal_of(tenant_a, name="Big", amount="150000.00")
+    hint = "This deal is above the amount that needs registering."
+    assert hint not in browser(tenant_a, "sales").get(f"/deals/{big.pk}/").content.decode()
+    assert hint in browser(tenant_a, "manager").get(f"/deals/{big.pk}/").content.decode()
+
+
+def test_an_approver_who_sees_the_amount_masked_reads_it_masked_in_the_inbox_request_and_api(tenant_a, org):
+    from crm.access.permissions import MASK
+    from tests.tenancy import api_client
+
+    request = submit(tenant_a, deal_of(tenant_a, name="Harbour cranes", amount="150000.00"))
+    hide_amount(tenant_a, ["manager"])
+    client = browser(tenant_a, "manager")
+    for url in ("/approvals/", f"/approvals/{request.pk}/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = page.content.decode()
+        assert "Harbour cranes" in text and "150,000" not in text and "150000" not in text and MASK in text
+    data = api_client(tenant_a, user_of(tenant_a, "manager")).get(f"/api/v1/approval-requests/{request.pk}/").json()
+    assert data["values"]["amount"] == MASK
+    shown = api_client(tenant_a, user_of(tenant_a, "director")).get(f"/api/v1/approval-requests/{request.pk}/")
+    assert shown.json()["values"]["amount"] == "150000.00"
