@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy
 from crm.access.masking import MASK
 from crm.approvals import conditions, registry
 from crm.approvals.selectors import user_names, values_seen_by
-from crm.users.models import User
 from crm.users.selectors import roles
+
+if TYPE_CHECKING:
+    from crm.users.models import User
 
 REQUEST_STATUSES = {
     "pending": gettext_lazy("Pending"),
