@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from crm.users.forms import ChoosePasswordForm
 from crm.users.views import login_view, logout_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
@@ -67,7 +68,9 @@ urlpatterns = [
     # An invited user chooses their password here (Django's password-reset check of the link).
     path(
         "invite/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="crm/invite.html", success_url="/login/"),
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="crm/invite.html", success_url="/login/", form_class=ChoosePasswordForm
+        ),
         name="invite",
     ),
     path("billing/", include("billing.urls")),
