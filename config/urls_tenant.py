@@ -2,8 +2,8 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from api.docs import TenantDocsView, TenantSchemaView
 from crm.users.forms import ChoosePasswordForm
 from crm.users.views import login_view, logout_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
@@ -77,6 +77,7 @@ urlpatterns = [
     path("backups/", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls_tenant")),
-    path("api/schema/", SpectacularAPIView.as_view(urlconf="api.urls_tenant_schema"), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Signed-in users only: a tenant's document shows its custom objects and fields.
+    path("api/schema/", TenantSchemaView.as_view(urlconf="api.urls_tenant_schema"), name="schema"),
+    path("api/docs/", TenantDocsView.as_view(url_name="schema"), name="api-docs"),
 ]
