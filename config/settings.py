@@ -311,6 +311,8 @@ BACKUP_STALE_MINUTES = int(os.environ.get("BACKUP_STALE_MINUTES", "30"))
 BACKUP_UNDO_HOURS = int(os.environ.get("BACKUP_UNDO_HOURS", "72"))
 # Tenants whose latest backup the weekly verification restores into a scratch schema.
 BACKUP_VERIFY_SAMPLE = int(os.environ.get("BACKUP_VERIFY_SAMPLE", "5"))
+# Backups a tenant's admins may take by hand (API or page) in 24 hours; one at a time.
+BACKUP_MANUAL_PER_DAY = int(os.environ.get("BACKUP_MANUAL_PER_DAY", "5"))
 
 # Module builder limits and how long a deleted field or object can be restored (docs/decisions/008).
 BUILDER_MAX_FIELDS_PER_OBJECT = int(os.environ.get("BUILDER_MAX_FIELDS_PER_OBJECT", "200"))
