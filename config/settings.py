@@ -337,7 +337,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
-# Failed logins allowed per e-mail and client address before a lock-out.
+# How many proxies (the ingress) stand in front of us: the client address is that
+# many entries of X-Forwarded-For from the right (sign-in and sign-up throttles);
+# 0 trusts no X-Forwarded-For and uses the connection's address.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+# Failed sign-ins allowed per account (from any address) before it is locked out;
+# one client address may fail ten times as often, across accounts.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 SESSION_COOKIE_HTTPONLY = True
@@ -383,8 +388,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
-    # How many proxies (the ingress) stand in front of us; 0 trusts no X-Forwarded-For.
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {"signup": os.environ.get("SIGNUP_RATE_LIMIT", "30/hour")},
 }
 SPECTACULAR_SETTINGS = {

@@ -4,10 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from crm.users.forms import AdminLoginForm
 from tenants.views import landing, signup_page
 
 handler404 = "api.exceptions.not_found"
 handler500 = "api.exceptions.server_error"
+
+# The vendor admin signs in through the same lock-out as every sign-in (crm.users.services.sign_in).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", landing, name="landing"),

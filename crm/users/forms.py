@@ -1,7 +1,9 @@
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.users import services
@@ -21,3 +23,26 @@ class ChoosePasswordForm(SetPasswordForm):
         # The form has validated the password by the same rules the service applies.
         user: User = self.user
         return services.set_password(user=user, password=self.cleaned_data["new_password1"], by=user)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The vendor admin's sign-in (/admin/login/ on the public host), through
+    services.sign_in like every other sign-in, so the same lock-out applies."""
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            assert self.request is not None  # AdminSite.login always passes it
+            try:
+                self.user_cache = services.sign_in(email=email, password=password, request=self.request)
+            except services.LockedOut as exc:
+                raise ValidationError(
+                    _("Too many failed sign-ins. Try again in %(minutes)d minutes.")
+                    % {"minutes": max(1, exc.retry_after // 60)},
+                    code="locked_out",
+                ) from exc
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

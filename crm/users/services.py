@@ -33,18 +33,24 @@ class SeatLimitReached(Exception):
         }
 
 
-def sign_in(*, email: str, password: str, ip: str | None, request: HttpRequest | None = None) -> User | None:
-    """The active user with these credentials in the current tenant, or None.
+def sign_in(*, email: str, password: str, request: HttpRequest) -> User | None:
+    """The active user with these credentials in the current schema, or None.
 
-    Raises LockedOut after too many failures for this e-mail and address; a
-    success clears the count.
+    Every sign-in comes here (the login page, the API token, the vendor admin).
+    Raises LockedOut after too many failures for the account the e-mail matches
+    (from any address) or from this client address; a success clears the
+    account's count.
     """
-    login_throttle.check(email=email, ip=ip)
-    user = authenticate(request, username=(email or "").strip(), password=password or "")
+    email = (email or "").strip()
+    matched = selectors.user_for_sign_in(email)
+    account = login_throttle.account_key(user_id=matched.pk if matched else None, email=email)
+    address = login_throttle.client_address(request)
+    login_throttle.check(account=account, address=address)
+    user = authenticate(request, username=email, password=password or "")
     if user is None:
-        login_throttle.record_failure(email=email, ip=ip)
+        login_throttle.record_failure(account=account, address=address)
         return None
-    login_throttle.reset(email=email, ip=ip)
+    login_throttle.reset(account=account, address=address)
     return user
 
 

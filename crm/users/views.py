@@ -17,7 +17,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = services.sign_in(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
-                ip=request.META.get("REMOTE_ADDR"),
                 request=request,
             )
         except services.LockedOut as exc:
