@@ -125,6 +125,8 @@ MIDDLEWARE = [
     # Request id, latency by view and the access log line; after the probes so
     # they are not counted, before routing so unknown hosts are.
     "ops.observability.requests.RequestObservabilityMiddleware",
+    # A NUL in the path or query string: 400 (JSON on /api/) before any view.
+    "config.null_bytes.NullByteMiddleware",
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -377,7 +379,7 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: every endpoint that is open says so itself.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from crm.users.forms import AdminLoginForm
 from tenants.views import landing, signup_page
 
+handler400 = "api.exceptions.bad_request"
 handler404 = "api.exceptions.not_found"
 handler500 = "api.exceptions.server_error"
 

@@ -9,6 +9,7 @@ from crm.users.views import login_view, logout_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
 
+handler400 = "api.exceptions.bad_request"
 handler404 = "api.exceptions.not_found"
 handler500 = "api.exceptions.server_error"
 
