@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "config.null_bytes.NullByteMiddleware",
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, and no caching of API answers and signed-in pages.
+    "config.response_headers.ResponseHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
