@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from api.docs import TenantDocsView, TenantSchemaView
 from crm.users.forms import ChoosePasswordForm
-from crm.users.views import login_view, logout_view
+from crm.users.views import login_view, logout_view, password_change_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
+    path("password/", password_change_view, name="password-change"),
     path("search/", search.global_search, name="search"),
     path("accounts/", accounts.account_list, name="accounts"),
     path("accounts/new/", accounts.account_create, name="account-create"),

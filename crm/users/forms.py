@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,15 @@ class ChoosePasswordForm(SetPasswordForm):
 
     def save(self, commit: bool = True) -> Any:
         # The form has validated the password by the same rules the service applies.
+        user: User = self.user
+        return services.set_password(user=user, password=self.cleaned_data["new_password1"], by=user)
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """A signed-in user's own change of password (old one first), saving through
+    services.set_password, which also ends the user's API tokens."""
+
+    def save(self, commit: bool = True) -> Any:
         user: User = self.user
         return services.set_password(user=user, password=self.cleaned_data["new_password1"], by=user)
 

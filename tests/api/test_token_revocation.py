@@ -86,3 +86,34 @@ def test_deactivating_in_the_settings_page_ends_the_tokens_too(tenant_a):
         sales.refresh_from_db()
     assert sales.is_active
     assert their_api.get("/api/v1/accounts/").status_code == 401
+
+
+def test_a_user_changing_their_own_password_on_the_page_ends_their_tokens_but_not_this_session(tenant_a):
+    sales = user_of(tenant_a, "sales")
+    their_api = api_client(tenant_a, sales)
+    browser = Client(HTTP_HOST=host(tenant_a))
+    assert browser.post("/login/", {"email": sales.email, "password": PASSWORD}).status_code == 302
+    assert 'href="/password/"' in browser.get("/").content.decode()
+    wrong = browser.post(
+        "/password/", {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert wrong.status_code == 400
+    assert their_api.get("/api/v1/accounts/").status_code == 200
+    response = browser.post(
+        "/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+    assert "Your password is changed" in response.content.decode()
+    assert their_api.get("/api/v1/accounts/").status_code == 401
+    assert browser.get("/accounts/").status_code == 200  # still signed in here
+    with in_tenant(tenant_a):
+        sales.refresh_from_db()
+        assert sales.check_password(NEW_PASSWORD)
+
+
+def test_the_password_page_speaks_chinese(tenant_a):
+    browser = Client(HTTP_HOST=host(tenant_a), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with in_tenant(tenant_a):
+        browser.force_login(user_of(tenant_a, "sales"))
+    assert "修改密码" in browser.get("/password/").content.decode()
