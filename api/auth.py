@@ -34,7 +34,8 @@ class TokenView(APIView):
     def post(self, request):
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.sign_in(ip=request.META.get("REMOTE_ADDR"), **serializer.validated_data)
+        # The Django request (DRF's wraps it): the throttle reads its client address.
+        user = services.sign_in(request=request._request, **serializer.validated_data)
         if user is None:
             raise ValidationError({"non_field_errors": ["Wrong e-mail or password."]})
         return Response({"token": tokens.issue_token(user=user)})

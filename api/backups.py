@@ -59,12 +59,28 @@ class BackupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         request=None,
-        responses={202: BackupSerializer},
+        responses={
+            202: BackupSerializer,
+            409: OpenApiResponse(description="A backup is already pending or running; nothing was started."),
+            429: OpenApiResponse(
+                description="The day's manual backups are used up (BACKUP_MANUAL_PER_DAY); see Retry-After."
+            ),
+        },
         description="Take a backup now. It runs on a worker: follow its status at "
-        "GET /api/v1/backups/{id}/ until `done` (or `failed`).",
+        "GET /api/v1/backups/{id}/ until `done` (or `failed`). One at a time, and a "
+        "limited number a day.",
     )
     def create(self, request):
-        backup = services.request_backup(tenant=request.tenant, by=request.user)
+        try:
+            backup = services.request_backup(tenant=request.tenant, by=request.user)
+        except services.BackupInProgress as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except services.BackupLimitReached as exc:
+            return Response(
+                {"detail": str(exc)},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         return Response(BackupSerializer(backup).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

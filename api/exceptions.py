@@ -1,5 +1,6 @@
 """Errors are data for the client: `{"field": ["message"]}` or `{"detail": "message"}`, never a 500 page."""
 
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views import defaults
@@ -60,6 +61,29 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """Django's 400s (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a malformed Host
+    header, a NUL in the URL): JSON on /api/ paths like every other API error."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, NullCharacters):
+            detail = str(exception)
+        elif isinstance(exception, RequestDataTooBig):
+            detail = "The request body is too large."
+        elif isinstance(exception, DisallowedHost):
+            detail = "The Host header is not valid."
+        else:
+            detail = "Bad request."
+        return JsonResponse({"detail": detail}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+class NullCharacters(Exception):
+    """A NUL in a request's path or query string (config/null_bytes.py)."""
+
+    def __str__(self):
+        return "Null characters are not allowed."
 
 
 def server_error(request):

@@ -116,8 +116,6 @@ class UserViewSet(
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("email", None)
-        if "password" in data:
-            serializer.instance.set_password(data.pop("password"))
         serializer.instance = services.update_user(user=serializer.instance, by=self.request.user, **data)
 
     @extend_schema(

@@ -30,6 +30,7 @@ import glob
 import os
 import pwd
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -465,6 +466,18 @@ def cmd_env(purpose: str) -> None:
         redis_url = ensure_redis(purpose)
     print(f"export DATABASE_URL={shlex.quote(database_url)}")
     print(f"export REDIS_URL={shlex.quote(redis_url)}")
+    if purpose == "run" and not os.environ.get("METRICS_TOKEN"):
+        # /metrics always needs a token (ops/observability/checks.py); make run's is made once.
+        print(f"export METRICS_TOKEN={shlex.quote(metrics_token())}")
+
+
+def metrics_token() -> str:
+    path = ROOT / ".secrets" / "metrics_token"
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def cmd_stop() -> None:

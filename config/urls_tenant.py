@@ -2,12 +2,14 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from crm.users.views import login_view, logout_view
+from api.docs import TenantDocsView, TenantSchemaView
+from crm.users.forms import ChoosePasswordForm
+from crm.users.views import login_view, logout_view, password_change_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
 
+handler400 = "api.exceptions.bad_request"
 handler404 = "api.exceptions.not_found"
 handler500 = "api.exceptions.server_error"
 
@@ -15,6 +17,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
+    path("password/", password_change_view, name="password-change"),
     path("search/", search.global_search, name="search"),
     path("accounts/", accounts.account_list, name="accounts"),
     path("accounts/new/", accounts.account_create, name="account-create"),
@@ -67,13 +70,16 @@ urlpatterns = [
     # An invited user chooses their password here (Django's password-reset check of the link).
     path(
         "invite/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="crm/invite.html", success_url="/login/"),
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="crm/invite.html", success_url="/login/", form_class=ChoosePasswordForm
+        ),
         name="invite",
     ),
     path("billing/", include("billing.urls")),
     path("backups/", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls_tenant")),
-    path("api/schema/", SpectacularAPIView.as_view(urlconf="api.urls_tenant_schema"), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Signed-in users only: a tenant's document shows its custom objects and fields.
+    path("api/schema/", TenantSchemaView.as_view(urlconf="api.urls_tenant_schema"), name="schema"),
+    path("api/docs/", TenantDocsView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -92,8 +92,12 @@ def backup_progress(request):
 @_admin_only
 @require_POST
 def backup_now(request):
-    services.request_backup(tenant=request.tenant, by=request.user)
-    messages.success(request, _("Backup started. It runs in the background; this page follows it."))
+    try:
+        services.request_backup(tenant=request.tenant, by=request.user)
+    except (services.BackupInProgress, services.BackupLimitReached) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Backup started. It runs in the background; this page follows it."))
     return redirect("backups")
 
 

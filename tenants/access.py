@@ -8,14 +8,19 @@ suspended/deleting (ops): every request of the tenant's host gets a notice.
 read_only: reads and exports work; any write is 402 with a message naming the
 billing page. suspended: only sign-in, the billing page and exports work.
 Billing itself is always reachable, so paying restores access at once.
+
+What is an export is decided by the view the path resolves to (marked with
+`exports_data`), never by the query string or the shape of the path: a suspended
+tenant must not read a list page by adding `?export` to its URL.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from tenants.models import Tenant
@@ -35,9 +40,33 @@ ALWAYS_OPEN = (
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+EXPORTS_DATA = "exports_tenant_data"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def exports_data(view: View) -> View:
+    """Mark a view (a UI view function, or a DRF viewset action) as a download of
+    the tenant's records, which a suspended tenant may still use. Put it outermost
+    on a view function; on an action, beside `@action`."""
+    setattr(view, EXPORTS_DATA, True)
+    return view
+
+
 def _is_export(request: HttpRequest) -> bool:
-    # API exports are `<list>/export/`; list pages export with ?export=csv|xlsx.
-    return request.method in SAFE_METHODS and (request.path.rstrip("/").endswith("/export") or "export" in request.GET)
+    """True when the request reads through a view marked with `exports_data`."""
+    if request.method not in SAFE_METHODS:
+        return False
+    try:
+        view = resolve(request.path_info, urlconf=getattr(request, "urlconf", None)).func
+    except Resolver404:
+        return False
+    if getattr(view, EXPORTS_DATA, False):
+        return True
+    # A DRF viewset's view: the action this method maps to carries the mark.
+    actions = getattr(view, "actions", None) or {}
+    method = (request.method or "").lower()
+    handler = getattr(getattr(view, "cls", None), actions.get(method, ""), None)
+    return bool(getattr(handler, EXPORTS_DATA, False))
 
 
 def read_only_message() -> str:

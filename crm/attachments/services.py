@@ -17,6 +17,25 @@ if TYPE_CHECKING:
     from crm.users.models import User
 
 MAX_SIZE = 20 * 1024 * 1024
+# The name shown (Attachment.name holds 255 characters) ...
+NAME_LENGTH = 255
+# ... and the file's name on disk, in bytes: file systems allow 255 bytes per name,
+# which 86 Chinese characters (3 bytes each in UTF-8) already fill.
+FILE_NAME_BYTES = 150
+_EXTENSION_BYTES = 20
+
+
+def stored_file_name(name: str) -> str:
+    """`name` cut to at most FILE_NAME_BYTES bytes of UTF-8, at a character boundary,
+    keeping a short extension (".pdf"), for the file on disk; the full name is kept
+    for display."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension.encode()) > _EXTENSION_BYTES:
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    room = FILE_NAME_BYTES - len(suffix.encode())
+    stem = stem.encode()[:room].decode(errors="ignore") or "file"
+    return stem + suffix
 
 
 @transaction.atomic
@@ -25,11 +44,11 @@ def add_attachment(*, by: User, record: models.Model, upload: File) -> Attachmen
     its selector), in the tenant's directory, with an audit row on the record."""
     if upload.size > MAX_SIZE:
         raise ValidationError({"file": [_("At most 20 MB per file.")]})
-    name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
+    name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-NAME_LENGTH:]
     attachment = Attachment(
         content_type=_content_type_of(record), object_id=record.pk, name=name, size=upload.size, uploaded_by=by
     )
-    attachment.file.save(name, upload, save=False)
+    attachment.file.save(stored_file_name(name), upload, save=False)
     attachment.save()
     audit.record(actor=by, action="attachment.added", target=record, payload={"name": name, "id": attachment.pk})
     return attachment

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+def user_for_sign_in(email: str) -> User | None:
+    """The user (active or not) that signing in with `email` would try: the same
+    case-insensitive match as the user manager's natural key, which PostgreSQL
+    decides (it folds some look-alike letters, such as "ſ" to "S")."""
+    return User.objects.filter(email__iexact=email).order_by("pk").first() if email else None
+
+
 def users_with_teams() -> QuerySet[User]:
     """Every user of the tenant with their team membership loaded (for admins)."""
     return User.objects.select_related("membership").order_by("email")

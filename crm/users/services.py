@@ -16,7 +16,7 @@ from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.teams import services as teams
 from crm.teams.models import Team
-from crm.users import login_throttle, selectors
+from crm.users import login_throttle, selectors, tokens
 from crm.users.login_throttle import LockedOut  # noqa: F401  (raised to callers)
 from crm.users.models import Role, User
 from tenants.selectors import current_tenant
@@ -33,18 +33,24 @@ class SeatLimitReached(Exception):
         }
 
 
-def sign_in(*, email: str, password: str, ip: str | None, request: HttpRequest | None = None) -> User | None:
-    """The active user with these credentials in the current tenant, or None.
+def sign_in(*, email: str, password: str, request: HttpRequest) -> User | None:
+    """The active user with these credentials in the current schema, or None.
 
-    Raises LockedOut after too many failures for this e-mail and address; a
-    success clears the count.
+    Every sign-in comes here (the login page, the API token, the vendor admin).
+    Raises LockedOut after too many failures for the account the e-mail matches
+    (from any address) or from this client address; a success clears the
+    account's count.
     """
-    login_throttle.check(email=email, ip=ip)
-    user = authenticate(request, username=(email or "").strip(), password=password or "")
+    email = (email or "").strip()
+    matched = selectors.user_for_sign_in(email)
+    account = login_throttle.account_key(user_id=matched.pk if matched else None, email=email)
+    address = login_throttle.client_address(request)
+    login_throttle.check(account=account, address=address)
+    user = authenticate(request, username=email, password=password or "")
     if user is None:
-        login_throttle.record_failure(email=email, ip=ip)
+        login_throttle.record_failure(account=account, address=address)
         return None
-    login_throttle.reset(email=email, ip=ip)
+    login_throttle.reset(account=account, address=address)
     return user
 
 
@@ -103,12 +109,39 @@ def create_user(
     return user
 
 
+@transaction.atomic
+def set_password(*, user: User, password: str, by: User | None) -> User:
+    """Give `user` a new password: every path that changes a password comes here (an
+    admin setting it, the invitation or reset link, a user changing their own).
+
+    The password is validated (ValidationError on `password`), and every API token
+    of the user is deleted in the same transaction: a token must not outlive the
+    password that earned it. Sessions end too: Django ties them to the password hash.
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoked = tokens.revoke_all_tokens(user=user)
+    audit.record(actor=by, action="user.password_changed", target=user, payload={"tokens_revoked": revoked})
+    return user
+
+
 _EDITABLE = ("name", "role", "is_active")
 
 
 @transaction.atomic
-def update_user(*, user: User, by: User, team: Team | EllipsisType | None = ..., **values: Any) -> User:
-    """Change a user; reactivating takes a seat, deactivating frees one and keeps every record."""
+def update_user(
+    *, user: User, by: User, team: Team | EllipsisType | None = ..., password: str | None = None, **values: Any
+) -> User:
+    """Change a user; reactivating takes a seat, deactivating frees one and keeps every record.
+
+    Deactivating deletes the user's API tokens, so that reactivating does not bring them back.
+    """
     if values.get("is_active") is False and user.pk == by.pk:
         raise ValidationError({"is_active": [_("You cannot deactivate yourself.")]})
     if user.role == Role.ADMIN and (values.get("role", Role.ADMIN) != Role.ADMIN or values.get("is_active") is False):
@@ -120,11 +153,15 @@ def update_user(*, user: User, by: User, team: Team | EllipsisType | None = ...,
     for field, value in values.items():
         setattr(user, field, value)
     user.save()
+    if values.get("is_active") is False:
+        tokens.revoke_all_tokens(user=user)
     if team is not ...:
         teams.put_user_in_team(user=user, team=team)
         diff["team"] = [None, getattr(team, "pk", None)]
     if diff:
         audit.record(actor=by, action="user.updated", target=user, payload=diff)
+    if password is not None:
+        set_password(user=user, password=password, by=by)
     return user
 
 

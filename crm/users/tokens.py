@@ -36,3 +36,9 @@ def token_for_secret(raw: str | None) -> ApiToken | None:
 
 def revoke_token(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def revoke_all_tokens(*, user: User) -> int:
+    """Delete every token of `user` (password changed, deactivated); returns how many."""
+    deleted, _by_model = ApiToken.objects.filter(user=user).delete()
+    return deleted

@@ -1,4 +1,6 @@
-from django.contrib.auth import login, logout
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -6,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.users import services
-from crm.users.forms import LoginForm
+from crm.users.forms import ChangePasswordForm, LoginForm
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -17,7 +19,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = services.sign_in(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
-                ip=request.META.get("REMOTE_ADDR"),
                 request=request,
             )
         except services.LockedOut as exc:
@@ -43,3 +44,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("login")
+
+
+@login_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    """The signed-in user changes their own password: this session stays signed in,
+    the user's other sessions and every API token of theirs end."""
+    form = ChangePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password is changed. Your API tokens have ended: sign in to the API again."))
+        return redirect("password-change")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "crm/password.html", {"form": form}, status=status)

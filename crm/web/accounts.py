@@ -37,6 +37,7 @@ from crm.web.decorators import module_page
 from crm.web.forms import AccountForm, add_service_errors, assignable_owners, warn_of_duplicates
 from crm.web.listing import export_response, list_page
 from crm.web.masking import mask_form, masks_for, writable
+from tenants.access import exports_data
 
 SORTS = {
     "name": ["name", "id"],
@@ -127,6 +128,7 @@ def account_list(request):
     return render(request, "crm/accounts/list.html", context)
 
 
+@exports_data
 @module_page("accounts")
 def account_export(request):
     """The accounts the list shows with the same filters and sort, every page, as CSV or XLSX."""

@@ -37,6 +37,7 @@ from crm.web.decorators import module_page
 from crm.web.forms import ContactForm, LinkAccountForm, add_service_errors, assignable_owners, warn_of_duplicates
 from crm.web.listing import export_response, list_page
 from crm.web.masking import mask_form, masks_for, writable
+from tenants.access import exports_data
 
 SORTS = {
     "name": ["last_name", "first_name", "id"],
@@ -118,6 +119,7 @@ def contact_list(request):
     return render(request, "crm/contacts/list.html", context)
 
 
+@exports_data
 @module_page("contacts")
 def contact_export(request):
     """The contacts the list shows with the same filters and sort, every page, as CSV or XLSX."""

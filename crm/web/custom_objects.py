@@ -33,6 +33,7 @@ from crm.web.custom_fields import CustomFields
 from crm.web.forms import ActivityForm, OwnerField, add_service_errors, assignable_owners
 from crm.web.listing import export_response, list_page
 from crm.web.masking import masks_for
+from tenants.access import exports_data
 
 HISTORY_ROWS = 50
 SORTS = {
@@ -118,6 +119,7 @@ def record_list(request, custom_object):
     return render(request, "crm/custom/list.html", context)
 
 
+@exports_data
 @custom_object_page
 def record_export(request, custom_object):
     """The records the list shows with the same filters and sort, every page, as

@@ -50,6 +50,7 @@ from crm.web.forms import (
 )
 from crm.web.listing import export_response, list_page
 from crm.web.masking import mask_choice_labels, mask_form, masks_for, writable
+from tenants.access import exports_data
 
 _CENTS = Decimal("0.01")
 SORTS = {
@@ -239,6 +240,7 @@ def deal_list(request):
     return render(request, "crm/deals/list.html", context)
 
 
+@exports_data
 @module_page("deals")
 def deal_export(request):
     """The deals the list shows with the same filters and sort, every page, as CSV or XLSX."""

@@ -30,6 +30,7 @@ from crm.web.decorators import module_page
 from crm.web.forms import ConvertLeadForm, LeadForm, add_service_errors, assignable_owners
 from crm.web.listing import export_response, list_page
 from crm.web.masking import MASK, mask_form, masks_for, writable
+from tenants.access import exports_data
 
 SORTS = {
     "name": ["last_name", "first_name", "id"],
@@ -113,6 +114,7 @@ def lead_list(request):
     return render(request, "crm/leads/list.html", context)
 
 
+@exports_data
 @module_page("leads")
 def lead_export(request):
     """The leads the list shows with the same filters and sort, every page, as CSV or XLSX."""

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm.audit import services as audit
 from crm.users.models import User
@@ -55,6 +56,32 @@ class RestoreRefused(Exception):
     """A restore that cannot start: the backup is not finished, or one is already running."""
 
 
+class BackupInProgress(Exception):
+    """A manual backup asked for while one of the tenant's backups is pending or running."""
+
+    def __str__(self) -> str:
+        return _("A backup of this CRM is already pending or running. Wait for it to finish, then try again.")
+
+
+class BackupLimitReached(Exception):
+    """Too many manual backups in the last 24 hours (`BACKUP_MANUAL_PER_DAY`)."""
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(limit, retry_after)
+        self.limit = limit
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        again = timezone.now() + timedelta(seconds=self.retry_after)
+        return ngettext(
+            "This CRM has taken %(limit)d manual backup in the last 24 hours, the most allowed. "
+            "Try again after %(time)s UTC; nightly backups continue meanwhile.",
+            "This CRM has taken %(limit)d manual backups in the last 24 hours, the most allowed. "
+            "Try again after %(time)s UTC; nightly backups continue meanwhile.",
+            self.limit,
+        ) % {"limit": self.limit, "time": again.strftime("%Y-%m-%d %H:%M")}
+
+
 def _who(by: Requester) -> str:
     return getattr(by, "email", None) or (by if isinstance(by, str) else "ops")
 
@@ -70,15 +97,45 @@ def _audit(by: Requester, action: str, target: models.Model, payload: Mapping[st
 # ------------------------------------------------------------------ backups
 
 
+MANUAL_WINDOW = timedelta(hours=24)
+
+
 def request_backup(*, tenant: Tenant, by: Requester = None, kind: str = Backup.Kind.MANUAL) -> Backup:
-    """Record a pending backup of `tenant` and queue it after commit. Returns the Backup."""
+    """Record a pending backup of `tenant` and queue it after commit. Returns the Backup.
+
+    A manual one (what the API and the backups page ask for) is refused with
+    BackupInProgress while any backup of the tenant is pending or running, and with
+    BackupLimitReached after `BACKUP_MANUAL_PER_DAY` manual ones in 24 hours; the
+    tenant row is locked meanwhile, so two requests at once cannot both pass.
+    """
     with transaction.atomic():
+        if kind == Backup.Kind.MANUAL:
+            _check_manual_backup_allowed(tenant)
         backup = Backup.objects.create(
             tenant=tenant, schema_name=tenant.schema_name, subdomain=tenant.subdomain, kind=kind, requested_by=_who(by)
         )
         _audit(by, "backup.requested", backup)
         transaction.on_commit(lambda: _queue_backup(backup.pk))
     return backup
+
+
+def _check_manual_backup_allowed(tenant: Tenant) -> None:
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    mine = Backup.objects.filter(tenant=tenant)
+    if mine.filter(status__in=(Backup.Status.PENDING, Backup.Status.RUNNING)).exists():
+        raise BackupInProgress()
+    now = timezone.now()
+    recent = list(
+        mine.filter(kind=Backup.Kind.MANUAL, created_at__gt=now - MANUAL_WINDOW)
+        .exclude(requested_by="ops")
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    limit = settings.BACKUP_MANUAL_PER_DAY
+    if len(recent) >= limit:
+        # A slot frees when the oldest counted backup leaves the window.
+        frees_at = recent[len(recent) - limit] + MANUAL_WINDOW
+        raise BackupLimitReached(limit, max(1, int((frees_at - now).total_seconds())))
 
 
 def _queue_backup(backup_id: int) -> None:

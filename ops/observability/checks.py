@@ -1,19 +1,20 @@
-"""Deployment checks for observability (`manage.py check --deploy`)."""
+"""System checks for observability: they run with every management command
+(`manage.py upgrade` in the chart's Job and its pods' wait, `make run`'s upgrade)."""
 
 from django.conf import settings
 from django.core import checks
 
 
-@checks.register(checks.Tags.security, deploy=True)
+@checks.register(checks.Tags.security)
 def metrics_token_set(app_configs, **kwargs):
-    if settings.METRICS_TOKEN:
+    """/metrics names every tenant: outside DEBUG it must need a token."""
+    if settings.METRICS_TOKEN or settings.DEBUG:
         return []
     return [
-        checks.Warning(
-            "METRICS_TOKEN is not set: /metrics answers anyone who can reach the app, and its "
-            "backup-age series name every tenant.",
-            hint="Set METRICS_TOKEN and give Prometheus the same token as a bearer credential, "
-            "or make sure the ingress does not route /metrics.",
-            id="ops.W001",
+        checks.Error(
+            "METRICS_TOKEN is not set: /metrics would refuse every scrape, and its series name every tenant.",
+            hint="Set METRICS_TOKEN (the Helm chart generates one into its Secret) and give Prometheus the "
+            "same token as a bearer credential.",
+            id="ops.E001",
         )
     ]

@@ -2,10 +2,12 @@
 metrics port.
 
 Answered before tenant routing, like /healthz (ops/health.py), so Prometheus can
-scrape a pod by its IP. With METRICS_TOKEN set, a scrape must send
-`Authorization: Bearer <METRICS_TOKEN>`; without it /metrics is open, which suits
-`make run` and a cluster whose ingress does not route /metrics, and
-`manage.py check --deploy` warns about it (ops/observability/checks.py).
+scrape a pod by its IP. A scrape must always send `Authorization: Bearer
+<METRICS_TOKEN>`: the series name every tenant's subdomain and schema, and the
+Ingress routes /metrics like any other path. Without METRICS_TOKEN every scrape is
+refused, and outside DEBUG the system check ops.E001 stops every management
+command (the upgrade Job and the pods' wait for it included), so a deployment
+without a token does not start (ops/observability/checks.py).
 """
 
 import hmac
@@ -45,7 +47,7 @@ class MetricsMiddleware:
 def _authorized(request):
     token = settings.METRICS_TOKEN
     if not token:
-        return True
+        return False
     offered = request.headers.get("Authorization", "")
     scheme, _, value = offered.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())

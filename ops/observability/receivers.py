@@ -7,7 +7,7 @@ from django.core.signals import request_finished
 from django.db.backends.signals import connection_created
 
 from ops.observability import (
-    checks,  # noqa: F401  (registers the deploy check)
+    checks,  # noqa: F401  (registers the system checks)
     connections,
     context,
     task_hooks,

@@ -263,9 +263,11 @@ def _app(environ, start_response):
     return application(environ, start_response)
 
 
-def _load(host_name, *, max_examples=None, fuzz_budget=None):
+def _load(host_name, *, max_examples=None, fuzz_budget=None, token=None):
     headers = {"Host": host_name}
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", _app, config=_config(), headers=headers)
+    # A tenant's document is for its signed-in users; the cases get tokens of their own.
+    credentials = {"Authorization": f"Bearer {token}"} if token else {}
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", _app, config=_config(), headers={**headers, **credentials})
     schema.config.update(headers=headers)
     if fuzz_budget is not None:
         operations = sum(1 for _ in schema.get_all_operations())
@@ -319,7 +321,9 @@ def tenant_api(tenant_a):
                 account=account,
                 owner=owner,
             )
-    schema = _load(host(tenant_a), fuzz_budget=TENANT_FUZZ_BUDGET)
+    with in_tenant(tenant_a):
+        token = tokens.issue_token(user=admin)
+    schema = _load(host(tenant_a), fuzz_budget=TENANT_FUZZ_BUDGET, token=token)
 
     @schema.auth(refresh_interval=None)
     class FreshAdminToken:

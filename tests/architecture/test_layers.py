@@ -91,3 +91,22 @@ def test_only_the_billing_gateway_imports_stripe():
         if any(name == "stripe" for name, _ in imported_packages(p))
     ]
     assert importers == ["billing/gateway.py"]
+
+
+# A password changes through crm.users.services.set_password, which also ends the
+# user's API tokens; the user manager sets the first password of a new user.
+ALLOWED_PASSWORD_SETTERS = {"crm/users/services.py", "crm/users/models.py"}
+
+
+def test_passwords_change_only_through_the_users_service():
+    offences = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for package in LAYERS
+        for path in python_files(package)
+        if str(path.relative_to(ROOT)) not in ALLOWED_PASSWORD_SETTERS
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "set_password"
+        and not (isinstance(node.value, ast.Name) and node.value.id == "services")
+    ]
+    assert offences == []

@@ -272,6 +272,6 @@ def test_existing_secrets_are_loaded_after_the_charts_own(production_manifests):
 
 def test_keys_are_generated_only_when_nothing_gives_them(default_manifests):
     [secret] = find(default_manifests, "Secret")
-    assert set(secret["data"]) == {"SECRET_KEY", "BACKUP_ENCRYPTION_KEY"}
+    assert set(secret["data"]) == {"SECRET_KEY", "BACKUP_ENCRYPTION_KEY", "METRICS_TOKEN"}
     # Kept on uninstall: backups made with a generated key stay readable.
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"

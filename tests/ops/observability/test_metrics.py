@@ -6,7 +6,7 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -26,7 +26,16 @@ EXPECTED_NAMES = {
 }
 
 
+TOKEN = "scrape-secret"
+
+
+@pytest.fixture(autouse=True)
+def _metrics_token(settings):
+    settings.METRICS_TOKEN = TOKEN
+
+
 def scrape(hostname="localhost", **headers):
+    headers.setdefault("HTTP_AUTHORIZATION", f"Bearer {TOKEN}")
     response = Client(HTTP_HOST=hostname, **headers).get("/metrics")
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/plain")
@@ -148,26 +157,45 @@ def test_backup_age_is_per_tenant_since_its_last_done_backup(tenant_a, tenant_b)
     assert age_b == pytest.approx((timezone.now() - tenant_b.created_at).total_seconds(), abs=60)
 
 
-@override_settings(METRICS_TOKEN="scrape-secret")
-def test_with_a_token_set_metrics_needs_it():
+def test_metrics_needs_the_token():
     assert Client().get("/metrics").status_code == 401
     assert Client(HTTP_AUTHORIZATION="Bearer wrong").get("/metrics").status_code == 401
     assert Client(HTTP_AUTHORIZATION="Basic scrape-secret").get("/metrics").status_code == 401
     assert "crm_spare_schema_pool_size" in scrape(HTTP_AUTHORIZATION="Bearer scrape-secret")
 
 
-@override_settings(METRICS_TOKEN="scrape-secret")
 def test_a_refused_scrape_says_why_in_json():
     response = Client().get("/metrics")
     assert response.json() == {"detail": "A valid metrics token is required."}
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_deploy_check_warns_while_metrics_are_open(settings):
+@pytest.mark.parametrize("hostname", ["localhost", "10.0.0.7:8000", "nosuchtenant.localhost"])
+def test_without_a_token_configured_every_scrape_is_refused(settings, hostname, tenant_a):
     settings.METRICS_TOKEN = ""
-    assert [w.id for w in checks.metrics_token_set(None)] == ["ops.W001"]
-    settings.METRICS_TOKEN = "scrape-secret"
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer "}, {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}):
+        response = Client(HTTP_HOST=hostname, **headers).get("/metrics")
+        assert response.status_code == 401
+        assert tenant_a.subdomain not in response.content.decode()
+
+
+def test_the_system_check_fails_without_a_token_outside_debug(settings):
+    settings.METRICS_TOKEN, settings.DEBUG = "", False
+    assert [e.id for e in checks.metrics_token_set(None)] == ["ops.E001"]
+    assert all(e.is_serious() for e in checks.metrics_token_set(None))
+    settings.DEBUG = True
     assert checks.metrics_token_set(None) == []
+    settings.METRICS_TOKEN, settings.DEBUG = TOKEN, False
+    assert checks.metrics_token_set(None) == []
+
+
+def test_a_management_command_refuses_to_run_without_a_token(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.METRICS_TOKEN, settings.DEBUG = "", False
+    with pytest.raises(SystemCheckError, match=r"ops\.E001"):
+        call_command("check")
 
 
 def test_a_worker_serves_its_task_durations_on_its_own_port(tenant_a):

@@ -32,12 +32,13 @@ def record_in_another_process(directory):
     )
 
 
-def test_metrics_adds_up_every_worker_process(tmp_path, monkeypatch):
+def test_metrics_adds_up_every_worker_process(tmp_path, monkeypatch, settings):
+    settings.METRICS_TOKEN = "multiprocess-token"
     record_in_another_process(tmp_path)
     record_in_another_process(tmp_path)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
 
-    text = Client().get("/metrics").content.decode()
+    text = Client(HTTP_AUTHORIZATION="Bearer multiprocess-token").get("/metrics").content.decode()
 
     [family] = [f for f in text_string_to_metric_families(text) if f.name == "crm_http_request_duration_seconds"]
     [count] = [s.value for s in family.samples if s.name.endswith("_count")]
