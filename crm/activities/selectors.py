@@ -152,6 +152,23 @@ def worklist(
     raise ValueError(f"no worklist {name!r}")
 
 
+def follow_ups_due(user: User, *, on: date) -> list[FollowUp]:
+    """The follow-ups of the accounts and contacts `user` owns (and may see) whose
+    next contact is planned on `on` (the caller's "today", in the caller's time
+    zone), each with its account or contact loaded, accounts first, then by name."""
+    accounts = scope.visible(Account.objects.filter(owner=user), user).values("pk")
+    contacts = scope.visible(Contact.objects.filter(owner=user), user).values("pk")
+    due = (
+        FollowUp.objects.filter(next_contact_at=on)
+        .filter(Q(account__in=accounts) | Q(contact__in=contacts))
+        .select_related("account", "contact")
+    )
+    return sorted(
+        due,
+        key=lambda f: (f.account_id is None, str(f.account or f.contact).casefold(), f.account_id or f.contact_id),
+    )
+
+
 def with_next_contact(accounts: QuerySet[Account]) -> QuerySet[Account]:
     """`accounts` (a queryset of Account) with `next_contact_at`: the next planned
     contact of each (FollowUp), for list pages to show and sort by."""
