@@ -197,6 +197,22 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
     return scope.visible(_tasks(), user, owner_field="assignee") | _tasks().filter(created_by=user)
 
 
+def leads_a_team(user: User) -> bool:
+    """Whether `user` manages a team (or a parent team), so has a team's tasks to look at."""
+    return bool(user.is_authenticated and user.is_active and scope.managed_team_ids(user))
+
+
+def team_tasks_visible_to(user: User) -> QuerySet[Task]:
+    """The tasks assigned to the other members (and managers) of the teams `user`
+    manages and their sub-teams: the part of tasks_visible_to that is theirs
+    through crm/access/scope.py as a manager, as the API lists it. Nothing for
+    whoever manages no team."""
+    if not leads_a_team(user):
+        return Task.objects.none()
+    others = scope.owner_ids_in_scope(user) - {user.pk}
+    return scope.visible(_tasks(), user, owner_field="assignee").filter(assignee_id__in=others)
+
+
 def task_get_for_user(user: User, pk: int | str) -> Task:
     try:
         return tasks_visible_to(user).distinct().get(pk=pk)
