@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
+from api.schema import VIEW_SERIALIZER
 from api.sensitive import MaskedPayloadMixin
 from crm.access import permissions
 from crm.accounts import matching, pool, selectors, services, sharing
@@ -116,7 +117,7 @@ class RecordActionsMixin:
     merge_record: Callable[..., models.Model] | None = None
     share_label = None
 
-    @extend_schema(parameters=[FORCE_PARAMETER], responses={201: None, 409: CONFLICT})
+    @extend_schema(parameters=[FORCE_PARAMETER], responses={201: VIEW_SERIALIZER, 409: CONFLICT})
     def create(self, request, *args, **kwargs):
         force = ForceSerializer(data=request.query_params)
         force.is_valid(raise_exception=True)

@@ -1,0 +1,224 @@
+"""What the API answers is what its OpenAPI document says it answers: along the
+main flows (create, list, retrieve and patch of accounts, contacts, leads, deals,
+tasks and a custom object's records), every 2xx body is checked against the
+schema the tenant's own /api/schema/ documents for that operation and status,
+and an operation that documents no body must send none (a generated client
+throws an undocumented body away: the record a POST created, say).
+
+The document is OpenAPI 3.0; its schemas are JSON Schema draft 4 plus
+`nullable`, which is turned into JSON Schema here. Objects are checked closed
+(no key the document does not name), so a key the API adds without documenting
+it fails too."""
+
+import copy
+import re
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+
+from tests.conftest import api_client, user_of
+
+pytestmark = pytest.mark.django_db
+
+_FORMATS = jsonschema.FormatChecker()
+
+
+@_FORMATS.checks("uri")
+def _is_uri(value):
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme and parts.netloc)
+
+
+@_FORMATS.checks("date")
+def _is_date(value):
+    return not isinstance(value, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as plain JSON Schema: `nullable` becomes "or null",
+    and objects that name their properties admit no others."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _json_schema(value) for key, value in node.items()}
+    if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    if node.pop("nullable", False):
+        if "enum" in node:
+            node["enum"] = [*node["enum"], None]
+        if "type" in node:
+            node["type"] = [node["type"], "null"]
+        else:
+            node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+class Document:
+    """A tenant's OpenAPI document, fetched as an authenticated client (the
+    document may require signing in)."""
+
+    def __init__(self, client):
+        response = client.get("/api/schema/", {"format": "json"})
+        assert response.status_code == 200, response.content[:500]
+        self.raw = response.json()
+        self.components = _json_schema(self.raw["components"])
+
+    def operation(self, path, method):
+        assert path in self.raw["paths"], f"{path} is not in the document"
+        operation = self.raw["paths"][path].get(method.lower())
+        assert operation is not None, f"{method} {path} is not in the document"
+        return operation
+
+    def check(self, response, path, method):
+        """`response` (to `method` on the documented `path`) is a documented 2xx,
+        with a body exactly when the document gives one, matching its schema."""
+        where = f"{method} {path} -> {response.status_code}"
+        assert 200 <= response.status_code < 300, f"{where}: {response.content[:500]!r}"
+        responses = self.operation(path, method)["responses"]
+        documented = responses.get(str(response.status_code))
+        assert documented is not None, f"{where}: status not documented (only {sorted(responses)})"
+        body = response.content
+        content = documented.get("content")
+        if not content:
+            assert not body, f"{where}: documents no response body but answered {body[:200]!r}"
+            return
+        media_type = response["Content-Type"].split(";")[0].strip()
+        assert media_type in content, f"{where}: answered {media_type}, documents {sorted(content)}"
+        schema = {**_json_schema(content[media_type]["schema"]), "components": self.components}
+        validator = jsonschema.Draft4Validator(schema, format_checker=_FORMATS)
+        errors = sorted(validator.iter_errors(response.json()), key=lambda e: list(e.absolute_path))
+        assert not errors, f"{where}: " + "; ".join(
+            f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}" for e in errors[:10]
+        )
+
+
+@pytest.fixture
+def admin(tenant_a):
+    return api_client(tenant_a, user_of(tenant_a, "admin"))
+
+
+@pytest.fixture
+def custom_setup(admin):
+    """A custom field on contacts and deals, and a custom object with fields."""
+    for body in (
+        {"object": "contacts", "name": "wechat_id", "label": "WeChat", "type": "text"},
+        {"object": "deals", "name": "region_code", "label": "Region", "type": "choice", "choices": ["N", "S"]},
+        {"object": "accounts", "name": "founded", "label": "Founded", "type": "date"},
+    ):
+        made = admin.post("/api/v1/customization/fields/", body, format="json")
+        assert made.status_code == 201, made.json()
+    made = admin.post(
+        "/api/v1/customization/objects/",
+        {"name": "vehicle", "label": "Vehicle", "label_plural": "Vehicles"},
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    for body in (
+        {"name": "plate", "type": "text", "required": True},
+        {"name": "mileage", "type": "integer"},
+        {"name": "bought_on", "type": "date"},
+    ):
+        made = admin.post("/api/v1/customization/fields/", {"object": "vehicle", "label": "X", **body}, format="json")
+        assert made.status_code == 201, made.json()
+
+
+def _flow(document, client, collection, create, patch):
+    """Create, list, retrieve and patch one record of `collection`, each answer
+    checked against the document; returns the created record."""
+    item = collection + "{id}/"
+    created = client.post(collection, create, format="json")
+    document.check(created, collection, "POST")
+    record = created.json()
+    assert record["id"], "the created record comes back"
+    document.check(client.get(collection), collection, "GET")
+    url = f"{collection}{record['id']}/"
+    document.check(client.get(url), item, "GET")
+    document.check(client.patch(url, patch, format="json"), item, "PATCH")
+    return record
+
+
+@pytest.mark.parametrize("role", ["admin", "sales"])
+def test_the_main_flows_answer_exactly_what_the_document_says(tenant_a, custom_setup, role):
+    client = api_client(tenant_a, user_of(tenant_a, role))
+    document = Document(client)
+
+    account = _flow(
+        document,
+        client,
+        "/api/v1/accounts/",
+        {"name": "Schema Check Ltd", "website": "https://schema.example", "founded": "2001-02-03"},
+        {"industry": "Software"},
+    )
+    contact = _flow(
+        document,
+        client,
+        "/api/v1/contacts/",
+        {"first_name": "Sam", "last_name": "Schema", "account": account["id"], "wechat_id": "sam_s"},
+        {"phone": "+44 20 7946 0000"},
+    )
+    _flow(
+        document,
+        client,
+        "/api/v1/leads/",
+        {"first_name": "Lee", "last_name": "Lead", "company": "Lead Co"},
+        {"title": "CTO"},
+    )
+    deal = _flow(
+        document,
+        client,
+        "/api/v1/deals/",
+        {"name": "Schema deal", "account": account["id"], "amount": "1200.50", "region_code": "N"},
+        {"amount": "1300.00", "contacts": [contact["id"]]},
+    )
+    assert deal["amount"] == "1200.50"
+    _flow(
+        document,
+        client,
+        "/api/v1/tasks/",
+        {"title": "Call Sam", "due_date": "2030-01-02", "contact": contact["id"]},
+        {"done": True},
+    )
+    _flow(
+        document,
+        client,
+        "/api/v1/objects/vehicle/",
+        {"name": "Van", "plate": "SCH-1", "mileage": 10, "bought_on": "2024-05-06"},
+        {"mileage": 11},
+    )
+
+
+def test_creating_an_account_or_a_contact_documents_the_record_it_answers_with(tenant_a, admin):
+    document = Document(admin)
+
+    for path in ("/api/v1/accounts/", "/api/v1/contacts/"):
+        created = document.operation(path, "POST")["responses"]["201"]
+        listed = document.operation(path + "{id}/", "GET")["responses"]["200"]
+        assert created.get("content"), f"POST {path} documents no body"
+        assert created["content"]["application/json"]["schema"] == listed["content"]["application/json"]["schema"]
+        assert "409" in document.operation(path, "POST")["responses"]
+
+
+def test_the_checker_fails_an_operation_that_documents_no_body_but_answers_one(tenant_a, admin):
+    document = Document(admin)
+    # As the document read before the fix: 201 "No response body".
+    document.raw = copy.deepcopy(document.raw)
+    document.raw["paths"]["/api/v1/accounts/"]["post"]["responses"]["201"] = {"description": "No response body"}
+
+    created = admin.post("/api/v1/accounts/", {"name": "Undocumented Body Ltd"}, format="json")
+
+    with pytest.raises(AssertionError, match="documents no response body"):
+        document.check(created, "/api/v1/accounts/", "POST")
+
+
+def test_the_checker_fails_a_body_with_an_undocumented_key(tenant_a, admin):
+    document = Document(admin)
+    document.components["schemas"]["Account"]["properties"].pop("watched")
+
+    created = admin.post("/api/v1/accounts/", {"name": "Extra Key Ltd"}, format="json")
+
+    with pytest.raises(AssertionError, match="watched"):
+        document.check(created, "/api/v1/accounts/", "POST")
