@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import api_client, user_of
 
@@ -222,3 +223,87 @@ def test_the_checker_fails_a_body_with_an_undocumented_key(tenant_a, admin):
 
     with pytest.raises(AssertionError, match="watched"):
         document.check(created, "/api/v1/accounts/", "POST")
+
+
+def test_the_record_actions_answer_exactly_what_the_document_says(tenant_a, admin, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    document = Document(admin)
+    sales2 = user_of(tenant_a, "sales2").pk
+
+    def call(method, path, url=None, body=None, **kwargs):
+        response = getattr(admin, method.lower())(url or path, body, format=kwargs.pop("format", "json"), **kwargs)
+        document.check(response, path, method)
+        return response.json() if response.content and response["Content-Type"].startswith("application/json") else None
+
+    keep = call("POST", "/api/v1/accounts/", body={"name": "Keep Ltd"})
+    other = call("POST", "/api/v1/accounts/", "/api/v1/accounts/?force=true", {"name": "Other Ltd"})
+    item = "/api/v1/accounts/{id}/"
+    call("GET", "/api/v1/accounts/duplicates/", "/api/v1/accounts/duplicates/?name=Keep")
+    call("POST", item + "watch/", f"/api/v1/accounts/{keep['id']}/watch/")
+    call("DELETE", item + "watch/", f"/api/v1/accounts/{keep['id']}/watch/")
+    call("POST", item + "share/", f"/api/v1/accounts/{keep['id']}/share/", {"users": [sales2]})
+    call("GET", item + "shared-with/", f"/api/v1/accounts/{keep['id']}/shared-with/")
+    call("POST", item + "unshare/", f"/api/v1/accounts/{keep['id']}/unshare/", {"users": [sales2]})
+    call("POST", item + "merge/", f"/api/v1/accounts/{keep['id']}/merge/", {"other": other["id"]})
+    call("GET", item + "history/", f"/api/v1/accounts/{keep['id']}/history/")
+
+    person = call("POST", "/api/v1/contacts/", body={"first_name": "Ada", "account": keep["id"]})
+    twin = call("POST", "/api/v1/contacts/", "/api/v1/contacts/?force=true", {"first_name": "Bea"})
+    item = "/api/v1/contacts/{id}/"
+    call("GET", "/api/v1/contacts/duplicates/", "/api/v1/contacts/duplicates/?first_name=Ada")
+    link = f"/api/v1/contacts/{twin['id']}/accounts/"
+    call("POST", item + "accounts/", link, {"account": keep["id"]})
+    call("DELETE", item + "accounts/{account_id}/", f"{link}{keep['id']}/")
+    call("POST", item + "merge/", f"/api/v1/contacts/{person['id']}/merge/", {"other": twin["id"]})
+    call("GET", item + "history/", f"/api/v1/contacts/{person['id']}/history/")
+
+    pipeline = call("GET", "/api/v1/pipelines/")["results"][0]
+    listed = call("GET", "/api/v1/stages/", f"/api/v1/stages/?pipeline={pipeline['id']}")["results"]
+    stages = {stage["name"]: stage["id"] for stage in listed}
+    deal = call("POST", "/api/v1/deals/", body={"name": "Act deal", "account": keep["id"], "amount": "10.00"})
+    item = "/api/v1/deals/{id}/"
+    call("POST", item + "move/", f"/api/v1/deals/{deal['id']}/move/", {"stage": stages["Proposal"]})
+    call("POST", item + "pause/", f"/api/v1/deals/{deal['id']}/pause/", {"reason": "Budget", "until": "2099-01-01"})
+    call("POST", item + "reactivate/", f"/api/v1/deals/{deal['id']}/reactivate/")
+    call("GET", item + "history/", f"/api/v1/deals/{deal['id']}/history/")
+    call("GET", "/api/v1/deals/kanban/", f"/api/v1/deals/kanban/?pipeline={pipeline['id']}")
+    call("GET", "/api/v1/deals/summary/")
+
+    lead = call("POST", "/api/v1/leads/", body={"first_name": "Lou", "company": "Lou Co"})
+    call("POST", "/api/v1/leads/{id}/convert/", f"/api/v1/leads/{lead['id']}/convert/", {"create_deal": True})
+
+    activity = call("POST", "/api/v1/activities/", body={"kind": "call", "subject": "Hi", "account": keep["id"]})
+    comments = f"/api/v1/activities/{activity['id']}/comments/"
+    call("POST", "/api/v1/activities/{id}/comments/", comments, {"body": "Good"})
+    call("GET", "/api/v1/activities/{id}/comments/", comments)
+    for name in ("today", "this_week", "overdue", "not_contacted_recently", "never_contacted"):
+        call("GET", f"/api/v1/worklists/{name}/")
+    task = call("POST", "/api/v1/tasks/", body={"title": "Do it"})
+    call("DELETE", "/api/v1/tasks/{id}/", f"/api/v1/tasks/{task['id']}/")
+    call("GET", "/api/v1/notifications/")
+
+    call("POST", "/api/v1/accounts/{id}/release/", f"/api/v1/accounts/{keep['id']}/release/")
+    call("GET", "/api/v1/pool/")
+    call("POST", "/api/v1/pool/{id}/claim/", f"/api/v1/pool/{keep['id']}/claim/")
+    call("GET", "/api/v1/pool/settings/")
+
+    upload = {"record_type": "deal", "record_id": deal["id"], "file": SimpleUploadedFile("a.txt", b"a")}
+    attachment = call("POST", "/api/v1/attachments/", body=upload, format="multipart")
+    call("GET", "/api/v1/attachments/", f"/api/v1/attachments/?record_type=deal&record_id={deal['id']}")
+    call("GET", "/api/v1/attachments/{id}/", f"/api/v1/attachments/{attachment['id']}/")
+    call("DELETE", "/api/v1/attachments/{id}/", f"/api/v1/attachments/{attachment['id']}/")
+
+    team = call("POST", "/api/v1/teams/", body={"name": "Doc team"})
+    call("PATCH", "/api/v1/teams/{id}/", f"/api/v1/teams/{team['id']}/", {"name": "Doc team 2"})
+    call("GET", "/api/v1/users/")
+    call("GET", "/api/v1/saved-views/")
+    view = call("POST", "/api/v1/saved-views/", body={"list": "accounts", "name": "Mine", "query": "owner=me"})
+    call("PATCH", "/api/v1/saved-views/{id}/", f"/api/v1/saved-views/{view['id']}/", {"name": "Mine 2"})
+    call("DELETE", "/api/v1/saved-views/{id}/", f"/api/v1/saved-views/{view['id']}/")
+    call("GET", "/api/v1/access/modules/")
+    call("GET", "/api/v1/access/sensitive-fields/")
+    call("GET", "/api/v1/customization/fields/")
+    call("GET", "/api/v1/customization/objects/")
+    for path in ("/api/v1/deals/{id}/", "/api/v1/accounts/{id}/", "/api/v1/contacts/{id}/", "/api/v1/leads/{id}/"):
+        record = {"deals": deal, "accounts": keep, "contacts": person, "leads": lead}[path.split("/")[3]]
+        call("DELETE", path, path.replace("{id}", str(record["id"])))
