@@ -70,6 +70,11 @@ class AutoSchema(openapi.AutoSchema):
                     "content": {"application/json": {"schema": ref}},
                 },
             )
+        for status, response in responses.items():
+            if not status.startswith("2") and not response.get("content"):
+                # An error declared by its description only (OpenApiResponse(description=...))
+                # still answers {"detail": "..."}, as every error of this API does.
+                response["content"] = {"application/json": {"schema": self._component("Error", _DETAIL)}}
         return responses
 
     def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):

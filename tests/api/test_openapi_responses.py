@@ -74,11 +74,13 @@ class Document:
         assert operation is not None, f"{method} {path} is not in the document"
         return operation
 
-    def check(self, response, path, method):
-        """`response` (to `method` on the documented `path`) is a documented 2xx,
-        with a body exactly when the document gives one, matching its schema."""
+    def check(self, response, path, method, *, error=False):
+        """`response` (to `method` on the documented `path`) is a documented 2xx
+        (a documented 4xx with `error`), with a body exactly when the document
+        gives one, matching its schema."""
         where = f"{method} {path} -> {response.status_code}"
-        assert 200 <= response.status_code < 300, f"{where}: {response.content[:500]!r}"
+        expected = 400 <= response.status_code < 500 if error else 200 <= response.status_code < 300
+        assert expected, f"{where}: {response.content[:500]!r}"
         responses = self.operation(path, method)["responses"]
         documented = responses.get(str(response.status_code))
         assert documented is not None, f"{where}: status not documented (only {sorted(responses)})"
@@ -307,3 +309,34 @@ def test_the_record_actions_answer_exactly_what_the_document_says(tenant_a, admi
     for path in ("/api/v1/deals/{id}/", "/api/v1/accounts/{id}/", "/api/v1/contacts/{id}/", "/api/v1/leads/{id}/"):
         record = {"deals": deal, "accounts": keep, "contacts": person, "leads": lead}[path.split("/")[3]]
         call("DELETE", path, path.replace("{id}", str(record["id"])))
+
+
+def test_every_documented_error_has_the_body_it_answers_with(tenant_a, admin):
+    document = Document(admin)
+
+    bodiless = [
+        f"{method.upper()} {path} {status}"
+        for path, item in document.raw["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+        for status, response in operation["responses"].items()
+        if not status.startswith("2") and not response.get("content")
+    ]
+    assert bodiless == []
+
+
+def test_refusals_answer_the_error_body_the_document_gives(tenant_a, admin):
+    document = Document(admin)
+    sales, sales2 = user_of(tenant_a, "sales"), user_of(tenant_a, "sales2")
+    owned = api_client(tenant_a, sales).post("/api/v1/accounts/", {"name": "Shared Only Ltd"}, format="json").json()
+    api_client(tenant_a, sales).post(f"/api/v1/accounts/{owned['id']}/share/", {"users": [sales2.pk]}, format="json")
+    other = api_client(tenant_a, sales2)
+
+    # Shared with sales2, who sees it but may not give it away.
+    refused = other.post(f"/api/v1/accounts/{owned['id']}/share/", {"users": [sales2.pk]}, format="json")
+    assert refused.status_code == 403
+    document.check(refused, "/api/v1/accounts/{id}/share/", "POST", error=True)
+
+    hidden = other.get("/api/v1/attachments/", {"record_type": "deal", "record_id": 2**40})
+    assert hidden.status_code == 404
+    document.check(hidden, "/api/v1/attachments/", "GET", error=True)
