@@ -155,7 +155,8 @@ def worklist(
 def follow_ups_due(user: User, *, on: date) -> list[FollowUp]:
     """The follow-ups of the accounts and contacts `user` owns (and may see) whose
     next contact is planned on `on` (the caller's "today", in the caller's time
-    zone), each with its account or contact loaded, accounts first, then by name."""
+    zone), each with its account or contact loaded: accounts by name, then
+    contacts by first name (fields no role has masked, so the order tells nothing hidden)."""
     accounts = scope.visible(Account.objects.filter(owner=user), user).values("pk")
     contacts = scope.visible(Contact.objects.filter(owner=user), user).values("pk")
     due = (
@@ -165,7 +166,11 @@ def follow_ups_due(user: User, *, on: date) -> list[FollowUp]:
     )
     return sorted(
         due,
-        key=lambda f: (f.account_id is None, str(f.account or f.contact).casefold(), f.account_id or f.contact_id),
+        key=lambda f: (
+            f.account is None,
+            (f.account.name if f.account is not None else f.contact.first_name if f.contact else "").casefold(),
+            f.pk,
+        ),
     )
 
 

@@ -113,7 +113,11 @@ def for_dashboard(request):
     user = request.user
     context = {}
     if may_use_module(user, "activities"):
-        follow_ups = follow_ups_due(user, on=timezone.localdate())
+        # Only those whose page the user may open (an admin may hide accounts or contacts from a role).
+        shown = {"account": may_use_module(user, "accounts"), "contact": may_use_module(user, "contacts")}
+        follow_ups = [
+            f for f in follow_ups_due(user, on=timezone.localdate()) if shown["account" if f.account_id else "contact"]
+        ]
         masks = masks_for(request)
         context["followups"] = [
             {"record": masks.record("accounts", f.account), "url": reverse("account", args=[f.account_id])}

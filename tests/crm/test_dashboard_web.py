@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from crm.access.services import set_sensitive_field
+from crm.access.services import set_module_visibility, set_sensitive_field
 from crm.teams.models import Team, TeamMembership
 from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
@@ -122,3 +122,17 @@ def test_a_role_with_deal_amounts_masked_sees_counts_not_sums(tenant_a):
     page = response.content.decode()
     assert "31,337" not in page and "31337" not in page
     assert "••••••" in section(page, "deals-by-stage")
+
+
+def test_follow_ups_of_a_module_hidden_from_the_role_are_left_out(tenant_a):
+    today = timezone.localdate()
+    plan(tenant_a, account(tenant_a, "Hidden Module Ltd", owner="sales"), today)
+    plan(tenant_a, contact(tenant_a, "Vera", last_name="Visible", owner="sales"), today)
+    with in_tenant(tenant_a):
+        set_module_visibility(by=user_of(tenant_a, "admin"), role="sales", module="accounts", hidden=True)
+
+    response = browser(tenant_a, "sales").get("/")
+
+    card = section(response.content.decode(), "followups-today")
+    assert "Vera Visible" in card and "Hidden Module Ltd" not in card
+    assert response.context["followups_today"] == 1
