@@ -377,7 +377,7 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
 
     @extend_schema(
         request=MergeSerializer,
-        responses={200: AccountSerializer, 403: FORBIDDEN},
+        responses={200: VIEW_SERIALIZER, 403: FORBIDDEN},
         description="Merge another account into this one: its contacts, deals, activities, leads, shares "
         "and watchers move here, blank fields are filled from it, and it is deleted.",
     )
@@ -398,7 +398,7 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
     @extend_schema(
         methods=["POST"],
         request=None,
-        responses={200: AccountSerializer},
+        responses={200: VIEW_SERIALIZER},
         description="Put the account on your watch list (see ?watched=true).",
     )
     @extend_schema(

@@ -10,6 +10,7 @@ from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from api.representation import DirectRead
+from api.schema import VIEW_SERIALIZER
 from crm.accounts.models import Account
 from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.contacts import selectors, services
@@ -177,7 +178,7 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
 
     @extend_schema(
         request=MergeSerializer,
-        responses={200: ContactSerializer, 403: FORBIDDEN},
+        responses={200: VIEW_SERIALIZER, 403: FORBIDDEN},
         description="Merge another contact into this one: its account links, deals, activities and "
         "shares move here, blank fields are filled from it, and it is deleted.",
     )
@@ -187,7 +188,7 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
 
     @extend_schema(
         request=LinkSerializer,
-        responses=ContactSerializer,
+        responses={200: VIEW_SERIALIZER},
         description="Relate the contact to one more account you can see, with a role; "
         "`is_primary` makes it the contact's `account`.",
     )

@@ -340,3 +340,11 @@ def test_refusals_answer_the_error_body_the_document_gives(tenant_a, admin):
     hidden = other.get("/api/v1/attachments/", {"record_type": "deal", "record_id": 2**40})
     assert hidden.status_code == 404
     document.check(hidden, "/api/v1/attachments/", "GET", error=True)
+
+
+def test_the_document_names_each_record_component_once(tenant_a, admin, capsys):
+    # A record answered by an action (merge, watch, link) is the view's own
+    # serializer, custom fields included, not a second class of the same name.
+    Document(admin)
+
+    assert "identical names" not in capsys.readouterr().err
