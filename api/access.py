@@ -17,7 +17,7 @@ _ROLES = [Role.DIRECTOR, Role.MANAGER, Role.SALES]
 
 class ModulePermissionSerializer(StrictJSONTypes, serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=_ROLES)
-    module = serializers.ChoiceField(choices=permissions.MODULES)
+    module = serializers.ChoiceField(choices=permissions.AVAILABLE_MODULES)
     hidden = serializers.BooleanField()
 
     def __init__(self, *args, **kwargs):
@@ -33,7 +33,7 @@ class ModulePermissionSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
 
 class SensitiveFieldSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    module = serializers.ChoiceField(choices=permissions.MODULES)
+    module = serializers.ChoiceField(choices=permissions.AVAILABLE_MODULES)
     field = serializers.RegexField(r"^[a-z_][a-z0-9_]{0,59}$")
     hidden_from = serializers.ListField(child=serializers.ChoiceField(choices=_ROLES), allow_empty=True)
 

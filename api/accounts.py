@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
+from api.schema import VIEW_SERIALIZER
 from api.sensitive import MaskedPayloadMixin, SensitiveFieldsMixin
 from crm.access import permissions
 from crm.accounts import matching, pool, selectors, services, sharing
@@ -117,7 +118,7 @@ class RecordActionsMixin:
     merge_record: Callable[..., models.Model] | None = None
     share_label = None
 
-    @extend_schema(parameters=[FORCE_PARAMETER], responses={201: None, 409: CONFLICT})
+    @extend_schema(parameters=[FORCE_PARAMETER], responses={201: VIEW_SERIALIZER, 409: CONFLICT})
     def create(self, request, *args, **kwargs):
         force = ForceSerializer(data=request.query_params)
         force.is_valid(raise_exception=True)
@@ -382,7 +383,7 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
 
     @extend_schema(
         request=MergeSerializer,
-        responses={200: AccountSerializer, 403: FORBIDDEN},
+        responses={200: VIEW_SERIALIZER, 403: FORBIDDEN},
         description="Merge another account into this one: its contacts, deals, activities, leads, shares "
         "and watchers move here, blank fields are filled from it, and it is deleted.",
     )
@@ -403,7 +404,7 @@ class AccountViewSet(RecordActionsMixin, RecordViewSet):
     @extend_schema(
         methods=["POST"],
         request=None,
-        responses={200: AccountSerializer},
+        responses={200: VIEW_SERIALIZER},
         description="Put the account on your watch list (see ?watched=true).",
     )
     @extend_schema(

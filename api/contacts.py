@@ -10,6 +10,7 @@ from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from api.representation import DirectRead
+from api.schema import VIEW_SERIALIZER
 from api.sensitive import SensitiveFieldsMixin
 from crm.accounts.models import Account
 from crm.accounts.selectors import account_get_for_user, accounts_visible_to
@@ -178,7 +179,7 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
 
     @extend_schema(
         request=MergeSerializer,
-        responses={200: ContactSerializer, 403: FORBIDDEN},
+        responses={200: VIEW_SERIALIZER, 403: FORBIDDEN},
         description="Merge another contact into this one: its account links, deals, activities and "
         "shares move here, blank fields are filled from it, and it is deleted.",
     )
@@ -188,7 +189,7 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
 
     @extend_schema(
         request=LinkSerializer,
-        responses=ContactSerializer,
+        responses={200: VIEW_SERIALIZER},
         description="Relate the contact to one more account you can see, with a role; "
         "`is_primary` makes it the contact's `account`.",
     )

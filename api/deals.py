@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.exports import export_action
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
 from api.sensitive import MaskedPayloadMixin
@@ -267,6 +268,8 @@ class DealViewSet(RecordViewSet):
     visible_to = staticmethod(selectors.deals_visible_to)
     get_for_user = staticmethod(selectors.deal_get_for_user)
     create_record = staticmethod(services.create_deal)
+
+    export = export_action("deals")
 
     @staticmethod
     def update_record(deal, *, by, **fields):

@@ -19,6 +19,8 @@ def export_action(kind=None):
     the viewset's custom object (`object_name()`, read from the URL)."""
 
     @extend_schema(
+        # The list's filters, search and ordering apply: document them as the list does.
+        filters=True,
         parameters=[
             OpenApiParameter("file_format", str, enum=["csv", "xlsx"], description="File format (default csv).")
         ],

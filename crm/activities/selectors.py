@@ -152,6 +152,28 @@ def worklist(
     raise ValueError(f"no worklist {name!r}")
 
 
+def follow_ups_due(user: User, *, on: date) -> list[FollowUp]:
+    """The follow-ups of the accounts and contacts `user` owns (and may see) whose
+    next contact is planned on `on` (the caller's "today", in the caller's time
+    zone), each with its account or contact loaded: accounts by name, then
+    contacts by first name (fields no role has masked, so the order tells nothing hidden)."""
+    accounts = scope.visible(Account.objects.filter(owner=user), user).values("pk")
+    contacts = scope.visible(Contact.objects.filter(owner=user), user).values("pk")
+    due = (
+        FollowUp.objects.filter(next_contact_at=on)
+        .filter(Q(account__in=accounts) | Q(contact__in=contacts))
+        .select_related("account", "contact")
+    )
+    return sorted(
+        due,
+        key=lambda f: (
+            f.account is None,
+            (f.account.name if f.account is not None else f.contact.first_name if f.contact else "").casefold(),
+            f.pk,
+        ),
+    )
+
+
 def with_next_contact(accounts: QuerySet[Account]) -> QuerySet[Account]:
     """`accounts` (a queryset of Account) with `next_contact_at`: the next planned
     contact of each (FollowUp), for list pages to show and sort by."""
@@ -178,6 +200,22 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
     if not (user.is_authenticated and user.is_active):
         return Task.objects.none()
     return scope.visible(_tasks(), user, owner_field="assignee") | _tasks().filter(created_by=user)
+
+
+def leads_a_team(user: User) -> bool:
+    """Whether `user` manages a team (or a parent team), so has a team's tasks to look at."""
+    return bool(user.is_authenticated and user.is_active and scope.managed_team_ids(user))
+
+
+def team_tasks_visible_to(user: User) -> QuerySet[Task]:
+    """The tasks assigned to the other members (and managers) of the teams `user`
+    manages and their sub-teams: the part of tasks_visible_to that is theirs
+    through crm/access/scope.py as a manager, as the API lists it. Nothing for
+    whoever manages no team."""
+    if not leads_a_team(user):
+        return Task.objects.none()
+    others = scope.owner_ids_in_scope(user) - {user.pk}
+    return scope.visible(_tasks(), user, owner_field="assignee").filter(assignee_id__in=others)
 
 
 def task_get_for_user(user: User, pk: int | str) -> Task:

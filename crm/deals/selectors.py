@@ -34,6 +34,12 @@ class KanbanColumn(TypedDict):
     deals: list[Deal]
 
 
+class StageCount(TypedDict):
+    stage: Stage
+    count: int
+    totals: dict[str, Decimal]  # by currency; empty when not asked for
+
+
 class Summary(TypedDict):
     open_count: int
     totals: dict[str, Decimal] | None  # by currency; None: the amount is masked for the user
@@ -130,6 +136,26 @@ def summary(user: User, pipeline: Pipeline | None = None) -> Summary:
         totals[row["currency"]] = row["total"]
         weighted[row["currency"]] = (row["weighted"] / 100).quantize(_CENTS)
     return {"open_count": count, "totals": totals, "weighted_totals": weighted}
+
+
+def open_deals_by_stage(user: User, *, owner: User, with_totals: bool = True) -> list[StageCount]:
+    """The open deals owned by `owner` that `user` may see, per stage (in pipeline
+    and position order, only the stages holding such deals): how many, and
+    (`with_totals`; a role that may not read amounts asks without) their totals
+    per currency. Two queries."""
+    open_deals = deals_visible_to(user).filter(status=Deal.Status.OPEN, owner=owner).order_by()
+    counts: dict[int, int] = {}
+    totals: dict[int, dict[str, Decimal]] = {}
+    if with_totals:
+        for row in open_deals.values("stage_id", "currency").annotate(count=Count("id"), total=Sum("amount")):
+            counts[row["stage_id"]] = counts.get(row["stage_id"], 0) + row["count"]
+            totals.setdefault(row["stage_id"], {})[row["currency"]] = row["total"]
+    else:
+        counts = {row["stage_id"]: row["count"] for row in open_deals.values("stage_id").annotate(count=Count("id"))}
+    return [
+        {"stage": stage, "count": counts[stage.pk], "totals": dict(sorted(totals.get(stage.pk, {}).items()))}
+        for stage in stages().filter(pk__in=counts).order_by("pipeline__name", "pipeline_id", "position", "id")
+    ]
 
 
 def stage_kinds() -> Sequence[tuple[str, StrOrPromise]]:

@@ -1,7 +1,7 @@
 """Deals: the kanban (a pipeline's stages as columns) and a list (search, filter,
 sort, pages; htmx refreshes only the table), each with the weighted pipeline
 total; the detail page with its actions (move, pause, reactivate, log an
-activity); create and edit. Every write is a crm.deals.services call."""
+activity) and files; create and edit. Every write is a crm.deals.services call."""
 
 from datetime import date
 from decimal import Decimal
@@ -17,9 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from crm.accounts.selectors import accounts_visible_to
+from crm.attachments.selectors import attachments_of
 from crm.audit.selectors import history_for
 from crm.deals import registration, services
 from crm.deals.selectors import (
@@ -35,7 +37,7 @@ from crm.deals.selectors import (
     summary,
     weighted_totals,
 )
-from crm.web import columns, conflicts
+from crm.web import columns, conflicts, record_actions
 from crm.web.activities import deal_timeline
 from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
@@ -266,6 +268,7 @@ def _detail(request, deal, *, status=200, **forms):
         "pause_form": forms.get("pause_form") or PauseDealForm(),
         "action_errors": forms.get("action_errors", []),
         "registration": registration.status_of(deal, request.user),
+        "attachments": attachments_of(deal).select_related("uploaded_by"),
         **deal_timeline(request.user, deal),
         **detail_context(request.user, "deals", deals_visible_to(request.user), deal.pk),
     }
@@ -273,6 +276,13 @@ def _detail(request, deal, *, status=200, **forms):
         # htmx swaps only 2xx answers by default, so the actions come back with their errors as 200.
         return render(request, "crm/deals/_actions.html", context)
     return render(request, "crm/deals/detail.html", context, status=status)
+
+
+@module_page("deals")
+@require_POST
+def deal_attach(request, pk):
+    """POST a file (multipart `file`) onto a deal the user may see."""
+    return record_actions.attach(request, deal_get_for_user(request.user, pk), back=reverse("deal", args=[pk]))
 
 
 def _done(request, deal):

@@ -33,5 +33,5 @@ def home(request):
             contact_count=contacts.count(),
             recent_contacts=masks.rows("contacts", contacts.order_by("-updated_at", "-id")[:RECENT_ROWS]),
         )
-    context.update(related.for_dashboard(user))
+    context.update(related.for_dashboard(request))
     return render(request, "crm/home.html", context)

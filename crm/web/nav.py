@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Entry:
-    module: str | None  # crm.access.permissions.MODULES name; None: always shown
+    module: str | None  # crm.access.permissions.AVAILABLE_MODULES name; None: always shown
     label: "StrOrPromise"
     url_name: str
     admin_only: bool = False

@@ -1,5 +1,5 @@
 """Pages of the list tools (saved views, exports) and of the actions on an
-account's or a contact's page, included by config/urls_tenant.py in one line
+account's, a contact's or a deal's page, included by config/urls_tenant.py in one line
 so that file, which every area edits, stays small."""
 
 from django.urls import path
@@ -26,6 +26,7 @@ urlpatterns = [
         name="contact-page-unlink-account",
     ),
     path("deals/export/", deals.deal_export, name="deals-export"),
+    path("deals/<int:pk>/files/", deals.deal_attach, name="deal-page-attach"),
     path("files/<int:pk>/", record_actions.attachment_download, name="file-download"),
     path("files/<int:pk>/delete/", record_actions.attachment_delete, name="file-delete"),
     path("saved-views/", saved_views.saved_view_create, name="saved-view-create"),

@@ -3,16 +3,17 @@ tasks, files, sharing), each shown only when the user may use that module or
 action, with the fields hidden from the user's role masked (crm.web.masking)."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.access.ownership import owner_or_above
 from crm.access.permissions import may_use_module
 from crm.accounts import sharing
 from crm.accounts.selectors import accounts_visible_to, with_watched
-from crm.activities.selectors import next_contact_of, tasks_visible_to, timeline_for
+from crm.activities.selectors import follow_ups_due, next_contact_of, tasks_visible_to, timeline_for
 from crm.attachments.selectors import attachments_of
 from crm.contacts.selectors import contacts_visible_to
-from crm.deals.selectors import deals_visible_to
+from crm.deals.selectors import deals_visible_to, open_deals_by_stage
 from crm.users.selectors import users_with_teams
 from crm.web.masking import masks_for
 
@@ -105,8 +106,39 @@ def _open_tasks(user, **record):
     return list(tasks_visible_to(user).filter(done=False, **record).distinct().order_by("due_date", "id")[:RECORD_ROWS])
 
 
-def for_dashboard(user):
-    return {}
+def for_dashboard(request):
+    """The home page's cards about the user's own work: the follow-ups (accounts
+    and contacts of theirs) due today, in the time zone active for the request,
+    and their open deals by stage; amounts only for a role that may read them."""
+    user = request.user
+    context = {}
+    if may_use_module(user, "activities"):
+        # Only those whose page the user may open (an admin may hide accounts or contacts from a role).
+        shown = {"account": may_use_module(user, "accounts"), "contact": may_use_module(user, "contacts")}
+        follow_ups = [
+            f for f in follow_ups_due(user, on=timezone.localdate()) if shown["account" if f.account_id else "contact"]
+        ]
+        masks = masks_for(request)
+        context["followups"] = [
+            {"record": masks.record("accounts", f.account), "url": reverse("account", args=[f.account_id])}
+            if f.account_id
+            else {"record": masks.record("contacts", f.contact), "url": reverse("contact", args=[f.contact_id])}
+            for f in follow_ups
+        ]
+        context["followups_today"] = len(follow_ups)
+    if may_use_module(user, "deals"):
+        amounts_shown = "amount" not in masks_for(request)["deals"]
+        columns = open_deals_by_stage(user, owner=user, with_totals=amounts_shown)
+        totals: dict = {}
+        for column in columns:
+            for currency, total in column["totals"].items():
+                totals[currency] = totals.get(currency, 0) + total
+        context["deals_by_stage"] = columns
+        context["deal_summary"] = {
+            "open_count": sum(column["count"] for column in columns),
+            "totals": dict(sorted(totals.items())),
+        }
+    return context
 
 
 def _files_and_sharing(user, record):

@@ -1,8 +1,10 @@
-"""My tasks: open ones grouped by when they are due, the recently done, and
-create, edit and mark done through crm.activities.services."""
+"""My tasks (and, for a team's manager, the team's): open ones grouped by when
+they are due, the recently done, and create, edit and mark done through
+crm.activities.services."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from crm.activities import services
-from crm.activities.selectors import task_get_for_user, tasks_visible_to
+from crm.activities.selectors import leads_a_team, task_get_for_user, tasks_visible_to, team_tasks_visible_to
 from crm.web.decorators import module_page
 from crm.web.forms import TaskForm, add_service_errors
 from crm.web.masking import mask_choice_labels, masks_for
@@ -19,12 +21,21 @@ FIELDS = ("title", "notes", "due_date", "remind_at", "assignee", "account", "con
 DONE_ROWS = 20
 
 
-def _my_tasks(user):
-    """The groups of the tasks assigned to `user` (not those they see as a manager
-    or gave others): overdue, due today, upcoming (later or undated), recently done."""
+VIEWS = ("mine", "team")
+
+
+def _task_groups(user, view):
+    """The groups of the tasks of `view`: "mine", those assigned to `user` (not
+    those they see as a manager or gave others), or "team", those assigned to the
+    members of the teams `user` manages: overdue, due today, upcoming (later or
+    undated), recently done."""
     today = timezone.localdate()
-    mine = tasks_visible_to(user).filter(assignee=user).select_related("created_by")
-    open_tasks = mine.filter(done=False)
+    if view == "team":
+        tasks = team_tasks_visible_to(user)
+    else:
+        tasks = tasks_visible_to(user).filter(assignee=user)
+    tasks = tasks.select_related("created_by")
+    open_tasks = tasks.filter(done=False)
     return [
         ("overdue", _("Overdue"), open_tasks.filter(due_date__lt=today).order_by("due_date", "id")),
         ("today", _("Today"), open_tasks.filter(due_date=today).order_by("remind_at", "id")),
@@ -33,12 +44,28 @@ def _my_tasks(user):
             _("Upcoming"),
             open_tasks.exclude(due_date__lte=today).order_by(F("due_date").asc(nulls_last=True), "id"),
         ),
-        ("done", _("Done"), mine.filter(done=True).order_by("-done_at", "-id")[:DONE_ROWS]),
+        ("done", _("Done"), tasks.filter(done=True).order_by("-done_at", "-id")[:DONE_ROWS]),
     ]
 
 
-def _lists_context(user):
-    return {"groups": [{"name": name, "title": title, "tasks": list(tasks)} for name, title, tasks in _my_tasks(user)]}
+def _view(request):
+    """The list asked for (?view= or the posted view): "team" only for whoever
+    manages a team; for anyone else it is a 404, like any page they may not use."""
+    view = request.GET.get("view") or request.POST.get("view") or "mine"
+    if view not in VIEWS or (view == "team" and not leads_a_team(request.user)):
+        raise Http404
+    return view
+
+
+def _lists_context(request):
+    view = _view(request)
+    groups = _task_groups(request.user, view)
+    return {
+        "view": view,
+        "may_see_team": leads_a_team(request.user),
+        "today": timezone.localdate(),
+        "groups": [{"name": name, "title": title, "tasks": list(tasks)} for name, title, tasks in groups],
+    }
 
 
 def _task_form(request, *args, **kwargs):
@@ -50,12 +77,7 @@ def _task_form(request, *args, **kwargs):
 
 @module_page("activities")
 def task_list(request):
-    context = {
-        **_lists_context(request.user),
-        "form": _task_form(request),
-        "action": reverse("task-create"),
-        "today": timezone.localdate(),
-    }
+    context = {**_lists_context(request), "form": _task_form(request), "action": reverse("task-create")}
     return render(request, "crm/tasks/list.html", context)
 
 
@@ -64,11 +86,12 @@ def task_done(request, pk):
     """POST done=1 (default) or done=0: mark the task done or open again. With
     htmx the lists come back, else the page."""
     task = task_get_for_user(request.user, pk)
+    view = _view(request)
     if request.method == "POST":
         services.update_task(task=task, by=request.user, done=request.POST.get("done", "1") != "0")
     if request.htmx:
-        return render(request, "crm/tasks/_lists.html", {**_lists_context(request.user), "today": timezone.localdate()})
-    return redirect("tasks")
+        return render(request, "crm/tasks/_lists.html", _lists_context(request))
+    return redirect(reverse("tasks") + ("?view=team" if view == "team" else ""))
 
 
 @module_page("activities")

@@ -58,6 +58,11 @@ BUSINESS_RULES = {
     # Accounts also: owner null on update (that is `release`), Django's URL validator
     # (stricter than `format: uri`), a `primary_contact` with such an e-mail, or on update.
     "GET /api/v1/accounts/": {"owner"},
+    # An export takes its list's filters (api/exports.py), with their rules.
+    "GET /api/v1/accounts/export/": {"owner"},
+    "GET /api/v1/contacts/export/": {"owner", "account", "related_account"},
+    "GET /api/v1/deals/export/": {"owner", "account", "pipeline", "stage"},
+    "GET /api/v1/leads/export/": {"owner"},
     "POST /api/v1/accounts/": {"owner", "website", "primary_contact"},
     "PATCH /api/v1/accounts/{id}/": {"owner", "website", "primary_contact"},
     # Contacts also: `company_name` with `account`, or on update.

@@ -592,3 +592,49 @@ def test_saving_a_team_keeps_its_deactivated_members(tenant_a, admin):
         team = Team.objects.get(pk=team.pk)
         assert team.name == "Mixed renamed"
         assert set(team.memberships.values_list("user_id", flat=True)) == {sales.pk, sales2.pk}
+
+
+BUILT_MODULES = ("accounts", "contacts", "leads", "deals", "approvals", "activities", "pool")
+NOT_YET_BUILT = ("products", "quotes", "orders", "contracts", "invoices", "payments", "tickets", "reports")
+
+
+def test_the_module_grid_offers_only_the_modules_that_exist(tenant_a, admin):
+    grid = text(admin.get("/settings/access/"))
+    offered = set(re.findall(r'data-testid="hide-sales:([a-z_]+)"', grid))
+    assert offered == set(BUILT_MODULES)
+    for module in NOT_YET_BUILT:
+        assert f"sales:{module}" not in grid
+
+
+def test_a_module_that_does_not_exist_yet_cannot_be_hidden_on_the_page_or_in_the_api(tenant_a, admin):
+    page = admin.post("/settings/access/modules/", {"hidden": ["sales:accounts", "sales:tickets"]})
+    api = api_client(tenant_a, user_of(tenant_a, "admin")).post(
+        "/api/v1/access/modules/", {"role": "sales", "module": "products", "hidden": True}, format="json"
+    )
+    masked = api_client(tenant_a, user_of(tenant_a, "admin")).post(
+        "/api/v1/access/sensitive-fields/",
+        {"module": "invoices", "field": "amount", "hidden_from": ["sales"]},
+        format="json",
+    )
+
+    assert page.status_code == 400
+    assert api.status_code == 400 and "module" in api.json()
+    assert masked.status_code == 400 and "module" in masked.json()
+    with in_tenant(tenant_a):
+        assert not ModulePermission.objects.filter(hidden=True).exists()
+        assert not SensitiveField.objects.filter(module="invoices").exists()
+
+
+def test_the_api_documents_only_the_modules_that_exist(tenant_a):
+    document = api_client(tenant_a, user_of(tenant_a, "admin")).get("/api/schema/?format=json").json()
+    schemas = document["components"]["schemas"]
+    request = schemas["ModulePermissionRequest"]["properties"]["module"]
+    enum = request.get("enum") or schemas[request["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert set(enum) == set(BUILT_MODULES)
+
+
+def test_a_not_yet_built_modules_name_stays_reserved_for_custom_objects(tenant_a):
+    response = api_client(tenant_a, user_of(tenant_a, "admin")).post(
+        "/api/v1/customization/objects/", {"name": "quotes", "label": "Quote", "label_plural": "Quotes"}, format="json"
+    )
+    assert response.status_code == 400

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Model, Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.access.permissions import MODULES, custom_object_module
+from crm.access.permissions import AVAILABLE_MODULES, custom_object_module
 from crm.access.selectors import maskable_fields
 from crm.builder.selectors import custom_objects
 from crm.deals.selectors import stage_kinds
@@ -24,14 +24,6 @@ MODULE_LABELS = {
     "approvals": _("Approvals"),
     "activities": _("Activities"),
     "pool": _("Customer pool"),
-    "products": _("Products"),
-    "quotes": _("Quotes"),
-    "orders": _("Orders"),
-    "contracts": _("Contracts"),
-    "invoices": _("Invoices"),
-    "payments": _("Payments"),
-    "tickets": _("Tickets"),
-    "reports": _("Reports"),
 }
 
 
@@ -40,9 +32,9 @@ def module_label(module):
 
 
 def grid_modules():
-    """(module, label) of each column of the module grid: the built-in modules,
-    then the tenant's custom objects (crm.access.permissions.modules()) under their plural labels."""
-    return [(module, module_label(module)) for module in MODULES] + [
+    """(module, label) of each column of the module grid: the built-in modules
+    that exist, then the tenant's custom objects (crm.access.permissions.modules()) under their plural labels."""
+    return [(module, module_label(module)) for module in AVAILABLE_MODULES] + [
         (custom_object_module(custom.name), custom.label_plural) for custom in custom_objects()
     ]
 

@@ -77,6 +77,54 @@ def test_a_manager_sees_their_teams_tasks_nowhere_on_their_own_tasks_page(tenant
     assert b"Team member&#x27;s task" not in response.content and b"Team member's task" not in response.content
 
 
+def test_a_manager_switches_to_their_teams_tasks_on_the_tasks_page(tenant_a, managers_team):
+    task(tenant_a, "sales", "Member overdue", due_date=day(-1))
+    task(tenant_a, "sales", "Member today", due_date=day(0))
+    task(tenant_a, "sales", "Member filed", done=True)
+    task(tenant_a, "manager", "Manager's own", due_date=day(0))
+    task(tenant_a, "sales2", "Outside the team", due_date=day(0))
+    manager = browser(tenant_a, "manager")
+
+    mine = manager.get("/tasks/")
+    assert 'data-testid="task-views"' in mine.content.decode() and 'href="/tasks/?view=team"' in mine.content.decode()
+    assert titles(mine, "today") == ["Manager's own"]
+
+    team = manager.get("/tasks/?view=team")
+    assert team.status_code == 200
+    assert titles(team, "overdue") == ["Member overdue"]
+    assert titles(team, "today") == ["Member today"]
+    assert titles(team, "done") == ["Member filed"]
+    page = team.content.decode()
+    assert "Outside the team" not in page and "Manager&#x27;s own" not in page
+    assert '<span data-testid="assignee">sales@alpha.test</span>' in page
+
+
+def test_a_manager_marks_a_team_members_task_done_and_stays_on_the_team_view(tenant_a, managers_team):
+    made = task(tenant_a, "sales", "Member's call", due_date=day(0))
+
+    response = browser(tenant_a, "manager").post(
+        f"/tasks/{made.pk}/done/", {"done": "1", "view": "team"}, **htmx("#task-lists")
+    )
+
+    assert response.status_code == 200
+    assert titles(response, "done") == ["Member's call"] and titles(response, "today") == []
+    with in_tenant(tenant_a):
+        assert Task.objects.get(pk=made.pk).done
+
+
+def test_a_salesperson_has_no_team_view_of_tasks(tenant_a, managers_team):
+    task(tenant_a, "sales2", "Colleague's task", due_date=day(0))
+    sales = browser(tenant_a, "sales")
+
+    page = sales.get("/tasks/").content.decode()
+    assert 'data-testid="task-views"' not in page and "view=team" not in page
+    assert "Colleague&#x27;s task" not in page
+
+    refused = sales.get("/tasks/?view=team")
+    assert refused.status_code == 404
+    assert b"Colleague" not in refused.content
+
+
 def test_marking_a_task_done_moves_it_to_done(tenant_a):
     todo = task(tenant_a, "sales", "Call back", due_date=day(0))
     response = browser(tenant_a, "sales").post(f"/tasks/{todo.pk}/done/", {"done": "1"}, **htmx("task-lists"))

@@ -4,8 +4,11 @@ import io
 import openpyxl
 import pytest
 
+from crm.access.permissions import MASK
+from crm.access.services import set_module_visibility, set_sensitive_field
 from tests.crm.accounts.factories import account, contact
-from tests.tenancy import api_client, user_of
+from tests.crm.deals.factories import make_deal, stage_named
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +65,81 @@ def test_a_cell_that_looks_like_a_formula_is_exported_as_text(tenant_a):
 def test_an_unknown_file_format_is_a_400(tenant_a):
     response = api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/leads/export/?file_format=pdf")
     assert response.status_code == 400
+
+
+# Deals ---------------------------------------------------------------------------
+
+
+def test_a_sales_users_deal_export_never_contains_another_owners_rows(tenant_a):
+    make_deal(tenant_a, "sales", name="Mine Export Deal", amount="1200.00")
+    make_deal(tenant_a, "sales2", name="Theirs Export Deal", amount="3400.00")
+
+    response = api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/deals/export/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == 'attachment; filename="deals.csv"'
+    rows = _csv(response)
+    assert rows[0][:5] == ["id", "name", "account", "amount", "currency"]
+    by_name = {row[1]: row for row in rows[1:]}
+    assert "Mine Export Deal" in by_name and "Theirs Export Deal" not in by_name
+    assert by_name["Mine Export Deal"][3] == "1200.00"
+
+
+def test_the_deal_export_honours_the_lists_filters_and_search(tenant_a):
+    make_deal(tenant_a, "sales", name="Findme Proposal", stage="Proposal")
+    make_deal(tenant_a, "sales", name="Findme Qualification", stage="Qualification")
+    make_deal(tenant_a, "sales", name="Elsewhere Proposal", stage="Proposal")
+    stage = stage_named(tenant_a, "Proposal")
+    client = api_client(tenant_a, user_of(tenant_a, "sales"))
+
+    response = client.get("/api/v1/deals/export/", {"search": "findme", "stage": stage.pk})
+
+    assert [row[1] for row in _csv(response)[1:]] == ["Findme Proposal"]
+
+
+def test_a_deal_amount_hidden_from_the_role_is_masked_in_the_export(tenant_a):
+    make_deal(tenant_a, "sales", name="Masked Export Deal", amount="98765.00")
+    with in_tenant(tenant_a):
+        set_sensitive_field(by=user_of(tenant_a, "admin"), module="deals", field="amount", hidden_from=["sales"])
+
+    sales = api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/deals/export/?search=Masked Export")
+    admin = api_client(tenant_a, user_of(tenant_a, "admin")).get("/api/v1/deals/export/?search=Masked Export")
+
+    assert _csv(sales)[1][3] == MASK and b"98765" not in sales.content
+    assert _csv(admin)[1][3] == "98765.00"
+
+
+def test_the_deal_export_as_xlsx(tenant_a):
+    make_deal(tenant_a, "sales", name="Sheet Deal", amount="10.50")
+
+    response = api_client(tenant_a, user_of(tenant_a, "sales")).get(
+        "/api/v1/deals/export/?file_format=xlsx&search=Sheet Deal"
+    )
+
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][:2] == ["id", "name"] and [row[1] for row in rows[1:]] == ["Sheet Deal"]
+
+
+def test_the_deal_export_is_refused_where_the_deals_module_is_hidden(tenant_a):
+    make_deal(tenant_a, "sales", name="Hidden Module Deal")
+    with in_tenant(tenant_a):
+        set_module_visibility(by=user_of(tenant_a, "admin"), role="sales", module="deals", hidden=True)
+
+    response = api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/deals/export/")
+
+    assert response.status_code in (403, 404)
+    assert b"Hidden Module Deal" not in response.content
+
+
+def test_the_deal_export_is_in_the_openapi_document_as_csv_or_xlsx(tenant_a):
+    document = api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/schema/?format=json").json()
+
+    operation = document["paths"]["/api/v1/deals/export/"]["get"]
+    assert set(operation["responses"]["200"]["content"]) == {
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    assert {"file_format", "search", "stage"} <= {p["name"] for p in operation["parameters"]}
