@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +16,7 @@ from crm.approvals import conditions, registry
 from crm.approvals.selectors import user_names, values_seen_by
 from crm.users.models import User
 from crm.users.selectors import roles
+from crm.web.money import grouped
 
 REQUEST_STATUSES = {
     "pending": gettext_lazy("Pending"),
@@ -177,7 +177,7 @@ def value_rows(requests: Iterable[Any], user: User) -> dict[int, list[tuple[str,
             if value_field is not None and value_field.type == "user":
                 value = names.get(value, value)
             elif value_field is not None and value_field.type == "decimal" and value != MASK:
-                value = floatformat(value, "2g")
+                value = grouped(value)
             shown.append((str(value_field.label) if value_field else name, str(value)))
         rows[request.pk] = shown
     return rows
