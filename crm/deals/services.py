@@ -20,7 +20,7 @@ from crm.access.ownership import check_may_delete, new_owner, resolve_owner
 from crm.audit import services as audit
 from crm.audit import versions
 from crm.builder import services as builder
-from crm.deals import selectors
+from crm.deals import currencies, selectors
 from crm.deals.models import Deal, Pipeline, Stage
 
 if TYPE_CHECKING:
@@ -216,6 +216,15 @@ def _saved(instance: _M, unique_field: str) -> _M:
 # Deals ------------------------------------------------------------------------
 
 
+def _currency(code: object) -> str:
+    """`code` as an ISO 4217 code in capitals ("cny" → "CNY"); "RMB" and other
+    non-codes are refused with a message for the `currency` field."""
+    try:
+        return currencies.normalise_currency(code)
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.messages}) from exc
+
+
 @transaction.atomic
 def create_deal(
     *,
@@ -266,7 +275,7 @@ def create_deal(
     if amount is not None:
         deal.amount = amount
     if currency:
-        deal.currency = currency
+        deal.currency = _currency(currency)
     _enter_stage(deal, stage, lost_reason)
     deal.save()
     deal.contacts.set(contacts)
@@ -319,6 +328,8 @@ def update_deal(
         _check_visible(by, "account", [values["account"]])
     if contacts is not None:
         _check_visible(by, "contacts", contacts)
+    if "currency" in values:
+        values["currency"] = _currency(values["currency"])
     diff = audit.changes(deal, _DEAL_FIELDS, values)
     for field in diff:
         setattr(deal, field, values[field])
