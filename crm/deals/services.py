@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from crm.access import permissions, scope
 from crm.access.ownership import check_may_delete, new_owner, resolve_owner
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 _M = TypeVar("_M", bound=models.Model)
 
 # The stages a tenant starts with (migration 0002) and a new pipeline gets when
-# none are given: (name, probability, kind).
+# none are given: (name, probability, kind). The names are the migration's, in
+# English; a new pipeline's and a new tenant's read in their language (STAGE_NAMES).
 DEFAULT_STAGES = (
     ("Qualification", 10, Stage.Kind.OPEN),
     ("Needs analysis", 30, Stage.Kind.OPEN),
@@ -40,6 +42,17 @@ DEFAULT_STAGES = (
     ("Won", 100, Stage.Kind.WON),
     ("Lost", 0, Stage.Kind.LOST),
 )
+STAGE_NAMES = {
+    "Qualification": pgettext_lazy("default pipeline stage", "Qualification"),
+    "Needs analysis": pgettext_lazy("default pipeline stage", "Needs analysis"),
+    "Proposal": pgettext_lazy("default pipeline stage", "Proposal"),
+    "Negotiation": pgettext_lazy("default pipeline stage", "Negotiation"),
+    "Won": pgettext_lazy("default pipeline stage", "Won"),
+    "Lost": pgettext_lazy("default pipeline stage", "Lost"),
+}
+# The name of the pipeline a tenant starts with (migration 0002).
+DEFAULT_PIPELINE = "Sales"
+DEFAULT_PIPELINE_NAME = pgettext_lazy("default pipeline", "Sales")
 
 _DEAL_FIELDS = ("name", "account", "amount", "currency", "expected_close_date", "owner", "competitors", "source")
 
@@ -53,7 +66,7 @@ def create_pipeline(
 ) -> Pipeline:
     """A pipeline with `stages` ([{"name", "probability", "kind"}], in order), or the default set."""
     if stages is None:
-        stages = [{"name": n, "probability": p, "kind": k} for n, p, k in DEFAULT_STAGES]
+        stages = [{"name": str(STAGE_NAMES[n]), "probability": p, "kind": k} for n, p, k in DEFAULT_STAGES]
     if not stages:
         raise ValidationError({"stages": [_("A pipeline needs at least one stage.")]})
     names = [stage["name"] for stage in stages]
@@ -80,6 +93,24 @@ def create_pipeline(
         payload={"name": name, "is_default": is_default, "stages": names},
     )
     return pipeline
+
+
+@transaction.atomic
+def name_seeded_pipeline(*, language: str) -> None:
+    """The pipeline a new tenant starts with (migration 0002, in English) and its
+    stages, renamed into `language` ("Qualification" → "初步接洽"). Only while it
+    is as seeded: a pipeline or stage someone renamed keeps its name. Called at
+    sign-up, in the new tenant's schema (tenants.signals.tenant_seeding); no
+    audit row, as no one has acted yet."""
+    with translation.override(language):
+        pipeline = Pipeline.objects.filter(is_default=True, name=DEFAULT_PIPELINE).first()
+        if pipeline is None:
+            return
+        pipeline.name = str(DEFAULT_PIPELINE_NAME)
+        pipeline.save(update_fields=["name"])
+        for stage in pipeline.stages.filter(name__in=STAGE_NAMES):
+            stage.name = str(STAGE_NAMES[stage.name])
+            stage.save(update_fields=["name"])
 
 
 @transaction.atomic
