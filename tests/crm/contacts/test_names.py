@@ -5,11 +5,12 @@ and the API."""
 
 import pytest
 
+from crm.access.services import set_sensitive_field
 from crm.contacts.names import full_name
 from tests.crm.accounts.factories import contact
 from tests.crm.accounts.test_web import browser
 from tests.crm.leads.test_leads import make_lead
-from tests.tenancy import api_client, user_of
+from tests.tenancy import api_client, in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,15 @@ def test_the_leads_api_search_finds_the_whole_name_in_either_order(tenant_a, typ
     ids = {row["id"] for row in response.json()["results"]}
     assert (chinese.pk in ids) == (typed == "李伟")
     assert (latin.pk in ids) == (typed == "Li Wei")
+
+
+def test_a_masked_last_name_is_not_found_through_the_whole_name(tenant_a):
+    with in_tenant(tenant_a):
+        set_sensitive_field(by=user_of(tenant_a, "admin"), module="contacts", field="last_name", hidden_from=["sales"])
+    record = contact(tenant_a, "伟", last_name="李", owner="sales")
+    page = browser(tenant_a, "sales").get("/contacts/", {"q": "李伟"}).content.decode()
+    assert f"/contacts/{record.pk}/" not in page
+    response = api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/contacts/", {"search": "李伟"})
+    assert response.json()["count"] == 0
+    response = api_client(tenant_a, user_of(tenant_a, "admin")).get("/api/v1/contacts/", {"search": "李伟"})
+    assert response.json()["count"] == 1
