@@ -9,6 +9,7 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from crm.approvals.registry import register
         from crm.deals import (
+            checks,  # noqa: F401  (DEFAULT_CURRENCY is an ISO 4217 code)
             receivers,  # noqa: F401  (names a new tenant's pipeline in its language)
             registration,
         )

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from crm.deals import registration, services
+from crm.deals.checks import default_currency_is_iso_4217
 from crm.deals.currencies import normalise_currency
 from crm.deals.models import Deal, RegistrationRule
 from crm.deals.selectors import summary
@@ -89,3 +90,10 @@ def test_the_registration_rule_refuses_rmb_and_takes_lower_case(tenant_a):
         assert "currency" in caught.value.message_dict
         assert registration.update_rule(by=admin, threshold=Decimal("1000"), currency="usd").currency == "USD"
         assert RegistrationRule.objects.get(pk=1).currency == "USD"
+
+
+def test_a_default_currency_that_is_no_iso_4217_code_fails_the_system_check(settings):
+    settings.DEFAULT_CURRENCY = "RMB"
+    assert [error.id for error in default_currency_is_iso_4217(None)] == ["deals.E001"]
+    settings.DEFAULT_CURRENCY = "CNY"
+    assert default_currency_is_iso_4217(None) == []
