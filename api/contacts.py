@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from api.accounts import FORBIDDEN, MergeSerializer, RecordActionsMixin, share_actions
 from api.exports import export_action
 from api.fields import StrictJSONTypes
+from api.name_search import PERSON_FILTER_BACKENDS
 from api.records import RecordViewSet
 from api.representation import DirectRead
 from api.schema import VIEW_SERIALIZER
@@ -138,6 +139,7 @@ class ContactViewSet(RecordActionsMixin, RecordViewSet):
     serializer_class = ContactSerializer
     versioned = True
     filterset_class = ContactFilter
+    filter_backends = PERSON_FILTER_BACKENDS
     search_fields = ["first_name", "last_name", "email", "phone", "title", "account__name"]
     ordering_fields = ["first_name", "last_name", "email", "created_at", "updated_at", "id"]
 

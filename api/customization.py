@@ -81,8 +81,11 @@ class CustomFieldSerializer(StrictJSONTypes, serializers.ModelSerializer):
     name = serializers.RegexField(
         shapes.NAME,
         max_length=40,
+        required=False,
         help_text="The key of the field in records "
-        "(lower-case letters, digits and underscores); not a built-in field's name.",
+        "(lower-case letters, digits and underscores); not a built-in field's name. "
+        'Left out: made from the label ("WeChat ID" → wechat_id), or field_1, field_2, … '
+        "for a label without Latin letters.",
     )
     min_value = NumberField(required=False, allow_null=True, help_text="Numbers: the smallest value allowed.")
     max_value = NumberField(required=False, allow_null=True, help_text="Numbers: the largest value allowed.")
@@ -170,7 +173,7 @@ class CustomFieldViewSet(viewsets.ModelViewSet):
         serializer.instance = services.create_field(
             by=self.request.user,
             object_name=data.pop("object_name"),
-            name=data.pop("name"),
+            name=data.pop("name", ""),
             label=data.pop("label"),
             type=data.pop("type"),
             **data,
@@ -204,7 +207,13 @@ class CustomObjectSerializer(StrictJSONTypes, serializers.ModelSerializer):
         validators: "list[Validator[Any]]" = []
         extra_kwargs = {"icon": {"required": False}}
 
-    name = serializers.RegexField(shapes.NAME, max_length=40, help_text="Records are at /api/v1/objects/<name>/.")
+    name = serializers.RegexField(
+        shapes.NAME,
+        max_length=40,
+        required=False,
+        help_text="Records are at /api/v1/objects/<name>/. Left out: made from the label, "
+        "or obj_1, obj_2, … for a label without Latin letters.",
+    )
 
 
 class CustomObjectViewSet(viewsets.ModelViewSet):
@@ -235,7 +244,7 @@ class CustomObjectViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         serializer.instance = services.create_object(
             by=self.request.user,
-            name=data["name"],
+            name=data.get("name", ""),
             label=data["label"],
             label_plural=data["label_plural"],
             icon=data.get("icon", ""),

@@ -1,6 +1,7 @@
 import re
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -18,13 +19,12 @@ from crm.audit.models import AuditEvent
 from crm.audit.selectors import history_for
 from crm.contacts.models import Contact
 from crm.contacts.selectors import contacts_visible_to
-from crm.deals import selectors, services
+from crm.deals import currencies, selectors, services
 from crm.deals.models import Deal, Pipeline, Stage
 from crm.users.models import User
 
 _AMOUNT = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 _TOTAL = r"^[0-9]+\.[0-9]{2}$"
-_CURRENCY = r"^[A-Z]{3}$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -63,17 +63,26 @@ class TotalField(serializers.DecimalField):
         super().__init__(max_digits=None, decimal_places=2, read_only=True, **kwargs)
 
 
-@extend_schema_field({"type": "string", "pattern": _CURRENCY, "example": "CNY"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": sorted(currencies.ISO_4217),
+        "example": "CNY",
+        "description": "An ISO 4217 code; lower case is taken and stored in capitals.",
+    }
+)
 class CurrencyField(serializers.CharField):
-    default_error_messages = {"format": _("Enter a three-letter ISO 4217 currency code such as CNY.")}
+    """An ISO 4217 code (crm.deals.currencies), taken in any case and kept in
+    capitals ("cny" → "CNY"); "RMB" and other non-codes are a 400 for the field."""
 
     def __init__(self, **kwargs):
         super().__init__(trim_whitespace=False, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or not re.fullmatch(_CURRENCY, data):
-            self.fail("format")
-        return data
+        try:
+            return currencies.normalise_currency(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
 
 class DateField(serializers.DateField):

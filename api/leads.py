@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from api.deals import MoneyField, StrictPrimaryKeyField
 from api.exports import export_action
 from api.fields import StrictJSONTypes
+from api.name_search import PERSON_FILTER_BACKENDS
 from api.records import RecordViewSet
 from crm.accounts.models import Account
 from crm.accounts.selectors import accounts_visible_to
@@ -92,6 +93,7 @@ class LeadViewSet(RecordViewSet):
     serializer_class = LeadSerializer
     versioned = True
     filterset_fields = ["owner", "status", "source"]
+    filter_backends = PERSON_FILTER_BACKENDS
     search_fields = ["first_name", "last_name", "company", "email", "phone"]
     ordering_fields = ["first_name", "last_name", "company", "status", "created_at", "updated_at", "id"]
 

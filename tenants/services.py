@@ -11,13 +11,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import tenant_context
 
 from tenants import provisioning, selectors, subdomains
 from tenants.models import Domain, Tenant
-from tenants.signals import tenant_created
+from tenants.signals import tenant_created, tenant_seeding
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -31,8 +31,20 @@ class _PoolEmpty(Exception):
     pass
 
 
-def sign_up(*, company: str, subdomain: str, email: str, password: str, seats: int, interval: str) -> Tenant:
+def sign_up(
+    *,
+    company: str,
+    subdomain: str,
+    email: str,
+    password: str,
+    seats: int,
+    interval: str,
+    language: str | None = None,
+) -> Tenant:
     """Create a company's tenant with its owner as `admin`, ready to answer when this returns.
+
+    The rows a tenant starts with (pipeline, stages) are named in `language`
+    (default: the active language, i.e. the sign-up page's or Accept-Language).
 
     Raises ValidationError with field messages. All or nothing: the schema, the
     tenant row, its domain and its owner commit together or not at all. Takes a
@@ -57,6 +69,7 @@ def sign_up(*, company: str, subdomain: str, email: str, password: str, seats: i
                     password=password,
                     seats=seats,
                     interval=interval,
+                    language=_seed_language(language),
                 )
         except _PoolEmpty:
             log.warning("spare schema pool empty; preparing one during sign-up of %s", subdomain)
@@ -94,7 +107,17 @@ def _sign_up_errors(
     return errors
 
 
-def _create_tenant(*, company: str, subdomain: str, email: str, password: str, seats: int, interval: str) -> Tenant:
+def _seed_language(language: str | None) -> str:
+    """`language` (or the active one) as one of settings.LANGUAGES; else the default."""
+    try:
+        return translation.get_supported_language_variant(language or translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _create_tenant(
+    *, company: str, subdomain: str, email: str, password: str, seats: int, interval: str, language: str
+) -> Tenant:
     schema_name = subdomains.schema_name_for(subdomain)
     if not provisioning.claim_spare(rename_to=schema_name):
         raise _PoolEmpty
@@ -112,6 +135,7 @@ def _create_tenant(*, company: str, subdomain: str, email: str, password: str, s
         # The owner is the superuser of their own schema, which the user model
         # maps to the `admin` role; tenants/ stays below crm/ this way.
         get_user_model().objects.create_superuser(email=email, password=password)
+        tenant_seeding.send(sender=Tenant, tenant=tenant, language=language)
     return tenant
 
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.contacts import names
+
 if TYPE_CHECKING:
     from crm.accounts.models import Account
 
@@ -67,7 +69,11 @@ class Contact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return names.full_name(self.first_name, self.last_name)
 
 
 class ContactAccount(models.Model):

@@ -8,7 +8,11 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.approvals.registry import register
-        from crm.deals import registration
+        from crm.deals import (
+            checks,  # noqa: F401  (DEFAULT_CURRENCY is an ISO 4217 code)
+            receivers,  # noqa: F401  (names a new tenant's pipeline in its language)
+            registration,
+        )
 
         # Deal registration (商机报备) through the approval engine (docs/decisions/010).
         register(

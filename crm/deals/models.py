@@ -1,12 +1,10 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# ISO 4217 alphabetic codes are three capital letters; which codes a tenant
-# actually trades in is its own business, so no fixed list.
-CURRENCY_CODE = r"^[A-Z]{3}$"
+from crm.deals.currencies import validate_currency
 
 
 def default_currency() -> str:
@@ -87,9 +85,7 @@ class Deal(models.Model):
     )
     contacts = models.ManyToManyField("contacts.Contact", verbose_name=_("contacts"), blank=True, related_name="deals")
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
-    currency = models.CharField(
-        _("currency"), max_length=3, default=default_currency, validators=[RegexValidator(CURRENCY_CODE)]
-    )
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency, validators=[validate_currency])
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals")
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals")
@@ -132,9 +128,7 @@ class RegistrationRule(models.Model):
     threshold = models.DecimalField(
         _("deals above this amount need registration"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    currency = models.CharField(
-        _("currency"), max_length=3, default=default_currency, validators=[RegexValidator(CURRENCY_CODE)]
-    )
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency, validators=[validate_currency])
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

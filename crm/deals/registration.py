@@ -23,6 +23,7 @@ from crm.approvals import selectors as approvals
 from crm.approvals.models import ApprovalRequest
 from crm.approvals.registry import ValueField
 from crm.audit import services as audit
+from crm.deals import currencies
 from crm.deals.models import Deal, RegistrationRule
 from crm.deals.selectors import deal_get_for_user
 from crm.users.models import User
@@ -122,6 +123,10 @@ def update_rule(*, by: User, threshold: Decimal | None, currency: str) -> Regist
     rule = RegistrationRule.objects.select_for_update().get(pk=registration_rule().pk)
     if threshold is not None and threshold < 0:
         raise ValidationError({"threshold": [_("Enter an amount of zero or more.")]})
+    try:
+        currency = currencies.normalise_currency(currency)
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.messages}) from exc
     values = {"threshold": threshold, "currency": currency}
     diff = audit.changes(rule, ("threshold", "currency"), values)
     rule.threshold, rule.currency = threshold, currency

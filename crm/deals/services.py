@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from crm.access import permissions, scope
 from crm.access.ownership import check_may_delete, new_owner, resolve_owner
 from crm.audit import services as audit
 from crm.audit import versions
 from crm.builder import services as builder
-from crm.deals import selectors
+from crm.deals import currencies, selectors
 from crm.deals.models import Deal, Pipeline, Stage
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 _M = TypeVar("_M", bound=models.Model)
 
 # The stages a tenant starts with (migration 0002) and a new pipeline gets when
-# none are given: (name, probability, kind).
+# none are given: (name, probability, kind). The names are the migration's, in
+# English; a new pipeline's and a new tenant's read in their language (STAGE_NAMES).
 DEFAULT_STAGES = (
     ("Qualification", 10, Stage.Kind.OPEN),
     ("Needs analysis", 30, Stage.Kind.OPEN),
@@ -40,6 +42,17 @@ DEFAULT_STAGES = (
     ("Won", 100, Stage.Kind.WON),
     ("Lost", 0, Stage.Kind.LOST),
 )
+STAGE_NAMES = {
+    "Qualification": pgettext_lazy("default pipeline stage", "Qualification"),
+    "Needs analysis": pgettext_lazy("default pipeline stage", "Needs analysis"),
+    "Proposal": pgettext_lazy("default pipeline stage", "Proposal"),
+    "Negotiation": pgettext_lazy("default pipeline stage", "Negotiation"),
+    "Won": pgettext_lazy("default pipeline stage", "Won"),
+    "Lost": pgettext_lazy("default pipeline stage", "Lost"),
+}
+# The name of the pipeline a tenant starts with (migration 0002).
+DEFAULT_PIPELINE = "Sales"
+DEFAULT_PIPELINE_NAME = pgettext_lazy("default pipeline", "Sales")
 
 _DEAL_FIELDS = ("name", "account", "amount", "currency", "expected_close_date", "owner", "competitors", "source")
 
@@ -53,7 +66,7 @@ def create_pipeline(
 ) -> Pipeline:
     """A pipeline with `stages` ([{"name", "probability", "kind"}], in order), or the default set."""
     if stages is None:
-        stages = [{"name": n, "probability": p, "kind": k} for n, p, k in DEFAULT_STAGES]
+        stages = [{"name": str(STAGE_NAMES[n]), "probability": p, "kind": k} for n, p, k in DEFAULT_STAGES]
     if not stages:
         raise ValidationError({"stages": [_("A pipeline needs at least one stage.")]})
     names = [stage["name"] for stage in stages]
@@ -80,6 +93,24 @@ def create_pipeline(
         payload={"name": name, "is_default": is_default, "stages": names},
     )
     return pipeline
+
+
+@transaction.atomic
+def name_seeded_pipeline(*, language: str) -> None:
+    """The pipeline a new tenant starts with (migration 0002, in English) and its
+    stages, renamed into `language` ("Qualification" → "初步接洽"). Only while it
+    is as seeded: a pipeline or stage someone renamed keeps its name. Called at
+    sign-up, in the new tenant's schema (tenants.signals.tenant_seeding); no
+    audit row, as no one has acted yet."""
+    with translation.override(language):
+        pipeline = Pipeline.objects.filter(is_default=True, name=DEFAULT_PIPELINE).first()
+        if pipeline is None:
+            return
+        pipeline.name = str(DEFAULT_PIPELINE_NAME)
+        pipeline.save(update_fields=["name"])
+        for stage in pipeline.stages.filter(name__in=STAGE_NAMES):
+            stage.name = str(STAGE_NAMES[stage.name])
+            stage.save(update_fields=["name"])
 
 
 @transaction.atomic
@@ -216,6 +247,15 @@ def _saved(instance: _M, unique_field: str) -> _M:
 # Deals ------------------------------------------------------------------------
 
 
+def _currency(code: object) -> str:
+    """`code` as an ISO 4217 code in capitals ("cny" → "CNY"); "RMB" and other
+    non-codes are refused with a message for the `currency` field."""
+    try:
+        return currencies.normalise_currency(code)
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.messages}) from exc
+
+
 @transaction.atomic
 def create_deal(
     *,
@@ -266,7 +306,7 @@ def create_deal(
     if amount is not None:
         deal.amount = amount
     if currency:
-        deal.currency = currency
+        deal.currency = _currency(currency)
     _enter_stage(deal, stage, lost_reason)
     deal.save()
     deal.contacts.set(contacts)
@@ -319,6 +359,8 @@ def update_deal(
         _check_visible(by, "account", [values["account"]])
     if contacts is not None:
         _check_visible(by, "contacts", contacts)
+    if "currency" in values:
+        values["currency"] = _currency(values["currency"])
     diff = audit.changes(deal, _DEAL_FIELDS, values)
     for field in diff:
         setattr(deal, field, values[field])

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.contacts import names
 from crm.deals.models import Source
 
 
@@ -51,4 +52,4 @@ class Lead(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return names.full_name(self.first_name, self.last_name)

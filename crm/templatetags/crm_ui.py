@@ -1,10 +1,8 @@
 """Template tags of the CRM pages: the sidebar, locale-aware money and history entries."""
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
-from django.template.defaultfilters import floatformat
 
+from crm.web.money import money as money_text
 from crm.web.nav import entries_for
 
 register = template.Library()
@@ -18,13 +16,9 @@ def sidebar(context):
 
 @register.filter
 def money(amount, currency=""):
-    """`amount` to the cent with the active language's grouping and decimal mark, then the currency code."""
-    try:
-        value = Decimal(amount)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    formatted = floatformat(value, "2g")
-    return f"{formatted} {currency}".strip()
+    """`amount` to the cent, grouped in threes, after its currency's symbol
+    ("¥74,800.00") or code ("GBP 3,000.00"), in every language (crm.web.money)."""
+    return money_text(amount, currency)
 
 
 @register.filter

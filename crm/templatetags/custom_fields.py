@@ -6,12 +6,12 @@ in the context (crm.web.custom_fields.lookup_names), loaded once per page."""
 from datetime import date, datetime
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from crm.access.permissions import MASK
+from crm.web.money import grouped
 
 register = template.Library()
 
@@ -45,7 +45,7 @@ def render_value(field, value, names=None):
     if kind == "date" and isinstance(value, date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     if kind in ("decimal", "currency"):
-        return floatformat(value, f"{field.decimal_places or 0}g")
+        return grouped(value, field.decimal_places or 0)
     if kind == "email":
         return format_html('<a href="mailto:{}">{}</a>', value, value)
     if kind == "url":

@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from crm.accounts.matching import PossibleDuplicates
 from crm.accounts.selectors import account_get_for_user, accounts_visible_to
 from crm.audit.selectors import history_for
-from crm.contacts import services
+from crm.contacts import names, services
 from crm.contacts.selectors import (
     account_links_of,
     contact_get_for_user,
@@ -58,8 +58,10 @@ SEARCHED = {
 
 
 def search(queryset, text, masked=frozenset()):
-    """Contacts whose name, e-mail or phone contains every word of `text`; a field
-    in `masked` is not searched, or what is found would tell its value."""
+    """Contacts whose name, e-mail or phone contains every word of `text`, or
+    whose whole name contains `text` in either order, with or without a space
+    ("李伟", "李 伟", "Wei Li"); a field in `masked` is not searched, or what is
+    found would tell its value."""
     lookups = [lookup for field, lookup in SEARCHED.items() if field not in masked]
     query = Q()
     for word in text.split():
@@ -67,6 +69,8 @@ def search(queryset, text, masked=frozenset()):
         for lookup in lookups:
             any_field |= Q(**{lookup: word})
         query &= any_field
+    if not set(masked) & {"first_name", "last_name"}:
+        query |= names.name_contains(text)
     return queryset.filter(query)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.access import scope
 from crm.accounts.selectors import account_choices, accounts_visible_to
 from crm.contacts.selectors import contact_roles, contacts_visible_to
+from crm.deals.currencies import normalise_currency
 from crm.deals.selectors import deal_sources, deals_visible_to, stages
 from crm.users.selectors import users_with_teams
 
@@ -350,11 +351,8 @@ class DealForm(forms.Form):
                 del self.fields["lost_reason"]
 
     def clean_currency(self):
-        # The model's own check (three capital letters); services do not run model validation.
-        currency = self.cleaned_data["currency"].strip().upper()
-        if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-            raise forms.ValidationError(_("Enter a three-letter currency code such as CNY."))
-        return currency
+        # The services' own check, here too so the form shows it beside the field.
+        return normalise_currency(self.cleaned_data["currency"])
 
 
 class DealStageForm(forms.Form):

@@ -19,6 +19,7 @@ from crm.access.permissions import may_use_module
 from crm.access.selectors import maskable_fields
 from crm.accounts.selectors import accounts_visible_to, duplicate_candidates
 from crm.audit.selectors import history_for
+from crm.contacts import names
 from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads import services
@@ -50,8 +51,10 @@ SEARCHED = ("first_name", "last_name", "company", "email", "phone")
 
 
 def search(queryset, text, masked=frozenset()):
-    """Leads whose name, company, e-mail or phone contains every word of `text`;
-    a field in `masked` is not searched, or what is found would tell its value."""
+    """Leads whose name, company, e-mail or phone contains every word of `text`,
+    or whose whole name contains `text` in either order, with or without a
+    space ("李伟", "李 伟", "Wei Li"); a field in `masked` is not searched, or
+    what is found would tell its value."""
     fields = [field for field in SEARCHED if field not in masked]
     query = Q()
     for word in text.split():
@@ -59,6 +62,8 @@ def search(queryset, text, masked=frozenset()):
         for field in fields:
             any_field |= Q(**{f"{field}__icontains": word})
         query &= any_field
+    if not set(masked) & {"first_name", "last_name"}:
+        query |= names.name_contains(text)
     return queryset.filter(query)
 
 

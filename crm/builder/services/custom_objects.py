@@ -14,15 +14,20 @@ from crm.audit import selectors as audit_selectors
 from crm.audit import services as audit
 from crm.builder import ddl, dynamic, objects
 from crm.builder.models import CustomField, CustomObject, FieldType
-from crm.builder.services.names import name_errors
+from crm.builder.services.names import generated_name, name_errors
 from crm.builder.services.options import Errors, text_option
 from crm.users.models import User
 
 
-def create_object(*, by: User, name: str, label: str, label_plural: str, icon: str = "") -> CustomObject:
-    """Add a custom object: its metadata row and its table `cx_<name>`, in one transaction; an audit row."""
+def create_object(*, by: User, name: str = "", label: str, label_plural: str, icon: str = "") -> CustomObject:
+    """Add a custom object: its metadata row and its table `cx_<name>`, in one
+    transaction; an audit row. No `name` (""): one is made from the
+    label, or "obj_<n>" for a label without Latin letters (names.generated_name)."""
     errors: Errors = {}
     reserved = set(objects.BUILTIN_OBJECTS.keys()) | set(MODULES) | {"objects", "customization"}
+    if not name and isinstance(label, str):
+        taken = set(CustomObject.objects.values_list("name", flat=True))
+        name = generated_name(label, prefix="obj", taken=taken, reserved=reserved)
     problems = name_errors(name, reserved)
     if problems:
         errors["name"] = problems

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from crm.audit import services as audit
 from crm.builder import ddl, objects, selectors
 from crm.builder.models import CustomField, FieldType
-from crm.builder.services.names import name_errors
+from crm.builder.services.names import generated_name, name_errors
 from crm.builder.services.options import Errors, apply_options, check_required, clean_default, ddl_def, text_option
 from crm.users.models import User
 
@@ -45,11 +45,13 @@ def _field_payload(field: CustomField) -> dict[str, str]:
     return {"object": field.object_name, "name": field.name, "label": field.label, "type": field.type}
 
 
-def create_field(*, by: User, object_name: str, name: str, label: str, type: str, **options: Any) -> CustomField:
+def create_field(*, by: User, object_name: str, name: str = "", label: str, type: str, **options: Any) -> CustomField:
     """Add a custom field to `object_name` (a built-in or live custom object):
     its metadata row and its column, constraints and index, in one transaction;
-    an audit row. ValidationError naming the input at fault; ddl.Busy when the
-    table stayed locked by others (nothing changed)."""
+    an audit row. No `name` (""): one is made from the label, or
+    "field_<n>" for a label without Latin letters (names.generated_name).
+    ValidationError naming the input at fault; ddl.Busy when the table stayed
+    locked by others (nothing changed)."""
     errors: Errors = {}
     if not isinstance(object_name, str) or not selectors.object_exists(object_name):
         errors["object"] = [_("No such object.")]
@@ -58,6 +60,9 @@ def create_field(*, by: User, object_name: str, name: str, label: str, type: str
     label = text_option(label, "label", errors, limit=100, required=True)
     if "object" not in errors:
         reserved = objects.builtin_names(object_name)
+        if not name and isinstance(label, str):
+            taken = set(CustomField.objects.filter(object_name=object_name).values_list("name", flat=True))
+            name = generated_name(label, prefix="field", taken=taken, reserved=reserved)
         problems = name_errors(name, reserved)
         if problems:
             errors["name"] = problems

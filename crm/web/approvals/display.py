@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,6 +15,7 @@ from crm.access.masking import MASK
 from crm.approvals import conditions, registry
 from crm.approvals.selectors import user_names, values_seen_by
 from crm.users.selectors import roles
+from crm.web.money import grouped
 
 if TYPE_CHECKING:
     from crm.users.models import User
@@ -179,7 +179,7 @@ def value_rows(requests: Iterable[Any], user: User) -> dict[int, list[tuple[str,
             if value_field is not None and value_field.type == "user":
                 value = names.get(value, value)
             elif value_field is not None and value_field.type == "decimal" and value != MASK:
-                value = floatformat(value, "2g")
+                value = grouped(value)
             shown.append((str(value_field.label) if value_field else name, str(value)))
         rows[request.pk] = shown
     return rows

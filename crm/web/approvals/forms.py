@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.approvals.conditions import MAX_CONDITIONS, OPERATORS
 from crm.approvals.registry import Kind
 from crm.approvals.selectors import active_users, possible_delegates
+from crm.deals.currencies import normalise_currency
 from crm.users.selectors import roles
 
 CONDITION_ROWS = 3
@@ -155,9 +156,11 @@ class RegistrationRuleForm(forms.Form):
         decimal_places=2,
         help_text=_("Empty: no deal needs registration."),
     )
-    currency = forms.RegexField(
+    currency = forms.CharField(
         label=_("Currency"),
-        regex=r"^[A-Z]{3}$",
         max_length=3,
         help_text=_("Deals in another currency never need registration (there are no exchange rates)."),
     )
+
+    def clean_currency(self):
+        return normalise_currency(self.cleaned_data["currency"])

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 from django import forms
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from crm.web.custom_fields import BUILT_IN_LABELS, TYPE_LABELS, form_field
@@ -33,13 +32,6 @@ OPTIONS = ("unique", "max_length", "min_value", "max_value", "decimal_places", "
 # Types whose default is typed like a value of the field (the others take none).
 NO_DEFAULT = ("lookup", "multi_choice")
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-
-
-def suggested_name(label):
-    """A field or object name made from a label ("WeChat ID" -> "wechat_id"); "" if
-    the label has no Latin letters (then the admin gives the name)."""
-    name = slugify(label).replace("-", "_").strip("_")[:40]
-    return name if re.match(r"^[a-z][a-z0-9_]*$", name) else ""
 
 
 def choices_text(choices):
@@ -95,7 +87,8 @@ class FieldForm(forms.Form):
         required=False,
         help_text=_(
             "Lowercase letters, digits and _; the key in the API, imports and exports. "
-            "Made from the label when empty; it cannot change later."
+            "Made from the label when empty (field_1, field_2, … for a label without Latin letters); "
+            "it cannot change later."
         ),
     )
     type = forms.ChoiceField(label=_("Type"), choices=list(TYPE_LABELS.items()))
@@ -176,12 +169,9 @@ class FieldForm(forms.Form):
         return made
 
     def clean_name(self):
-        name = self.cleaned_data.get("name", "").strip()
-        if not name and self.field is None:
-            name = suggested_name(self.data.get("label", ""))
-            if not name:
-                raise forms.ValidationError(_("Give the field a name: lowercase letters, digits and _."))
-        return name
+        # Empty: the builder makes one from the label, or "field_<n>" for a label
+        # without Latin letters (crm.builder.services.names.generated_name).
+        return self.cleaned_data.get("name", "").strip()
 
     def clean_choices(self):
         choices = parse_choices(self.cleaned_data.get("choices", ""))
@@ -223,7 +213,8 @@ class ObjectForm(forms.Form):
         required=False,
         help_text=_(
             "Lowercase letters, digits and _; the address in the API "
-            "(/api/v1/objects/<name>/). Made from the label when empty."
+            "(/api/v1/objects/<name>/). Made from the label when empty "
+            "(obj_1, obj_2, … for a label without Latin letters)."
         ),
     )
     icon = forms.CharField(
@@ -234,9 +225,6 @@ class ObjectForm(forms.Form):
     )
 
     def clean_name(self):
-        name = self.cleaned_data.get("name", "").strip()
-        if not name:
-            name = suggested_name(self.data.get("label", ""))
-            if not name:
-                raise forms.ValidationError(_("Give the object a name: lowercase letters, digits and _."))
-        return name
+        # Empty: the builder makes one from the label, or "obj_<n>" for a label
+        # without Latin letters (crm.builder.services.names.generated_name).
+        return self.cleaned_data.get("name", "").strip()
