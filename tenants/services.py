@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import tenant_context
 
-from tenants import provisioning, selectors, subdomains
+from tenants import provisioning, selectors, subdomains, time_zones
 from tenants.models import Domain, Tenant
 from tenants.signals import tenant_created
 
@@ -31,8 +31,21 @@ class _PoolEmpty(Exception):
     pass
 
 
-def sign_up(*, company: str, subdomain: str, email: str, password: str, seats: int, interval: str) -> Tenant:
+def sign_up(
+    *,
+    company: str,
+    subdomain: str,
+    email: str,
+    password: str,
+    seats: int,
+    interval: str,
+    time_zone: str = "",
+    language: str = "",
+) -> Tenant:
     """Create a company's tenant with its owner as `admin`, ready to answer when this returns.
+
+    `time_zone` is the company's (an IANA name, usually the browser's); without one
+    it is Asia/Shanghai for a sign-up in Chinese (`language`), else UTC.
 
     Raises ValidationError with field messages. All or nothing: the schema, the
     tenant row, its domain and its owner commit together or not at all. Takes a
@@ -44,6 +57,9 @@ def sign_up(*, company: str, subdomain: str, email: str, password: str, seats: i
     errors = _sign_up_errors(
         company=company, subdomain=subdomain, email=email, password=password, seats=seats, interval=interval
     )
+    time_zone = (time_zone or "").strip() or time_zones.default_for_language(language)
+    if not time_zones.is_valid(time_zone):
+        errors["time_zone"] = time_zones.unknown_zone_messages(time_zone)
     if errors:
         raise ValidationError(errors)
 
@@ -57,6 +73,7 @@ def sign_up(*, company: str, subdomain: str, email: str, password: str, seats: i
                     password=password,
                     seats=seats,
                     interval=interval,
+                    time_zone=time_zone,
                 )
         except _PoolEmpty:
             log.warning("spare schema pool empty; preparing one during sign-up of %s", subdomain)
@@ -94,7 +111,9 @@ def _sign_up_errors(
     return errors
 
 
-def _create_tenant(*, company: str, subdomain: str, email: str, password: str, seats: int, interval: str) -> Tenant:
+def _create_tenant(
+    *, company: str, subdomain: str, email: str, password: str, seats: int, interval: str, time_zone: str
+) -> Tenant:
     schema_name = subdomains.schema_name_for(subdomain)
     if not provisioning.claim_spare(rename_to=schema_name):
         raise _PoolEmpty
@@ -105,6 +124,7 @@ def _create_tenant(*, company: str, subdomain: str, email: str, password: str, s
         owner_email=email,
         seats=seats,
         billing_interval=interval,
+        time_zone=time_zone,
         trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
     )
     Domain.objects.create(domain=f"{subdomain}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
@@ -113,6 +133,16 @@ def _create_tenant(*, company: str, subdomain: str, email: str, password: str, s
         # maps to the `admin` role; tenants/ stays below crm/ this way.
         get_user_model().objects.create_superuser(email=email, password=password)
     return tenant
+
+
+def set_time_zone(*, tenant: Tenant, time_zone: str) -> str:
+    """Change the company's time zone; returns the previous one. Raises ValidationError
+    on `time_zone` for a name zoneinfo does not know."""
+    time_zones.validate(time_zone)
+    previous = tenant.time_zone
+    Tenant.objects.filter(pk=tenant.pk).update(time_zone=time_zone)
+    tenant.time_zone = time_zone
+    return previous
 
 
 def _queue_pool_refill() -> None:
