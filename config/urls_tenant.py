@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from crm.users.views import login_view, logout_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
+from crm.web.time_zones import own_time_zone
 
 handler404 = "api.exceptions.not_found"
 handler500 = "api.exceptions.server_error"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
+    path("me/time-zone/", own_time_zone, name="my-time-zone"),
     path("search/", search.global_search, name="search"),
     path("accounts/", accounts.account_list, name="accounts"),
     path("accounts/new/", accounts.account_create, name="account-create"),
