@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from api.fields import StrictJSONTypes
+from api.fields import StrictJSONTypes, TimeZoneField
 from tenants import selectors, services
 from tenants.models import Tenant
 
@@ -18,10 +18,8 @@ class SignUpSerializer(StrictJSONTypes, serializers.Serializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=256)
     seats = serializers.IntegerField(min_value=1, max_value=10000)
     interval = serializers.ChoiceField(choices=Tenant.Interval.choices)
-    time_zone = serializers.CharField(
-        max_length=64,
+    time_zone = TimeZoneField(
         required=False,
-        allow_blank=True,
         help_text="The company's IANA time zone, e.g. Asia/Shanghai (the browser's). "
         "Without it: Asia/Shanghai for a request in Chinese (Accept-Language zh-Hans), else UTC.",
     )

@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import StrictJSONTypes
+from api.fields import StrictJSONTypes, TimeZoneField
 from api.permissions import IsTenantAdmin
 from crm.teams.models import Team
 from crm.users import selectors, services
@@ -25,13 +25,6 @@ def _checked_time_zone(value: str | None) -> str:
     return value
 
 
-class _OwnTimeZone(serializers.CharField):
-    """Stored "" (the company's), written and read as null."""
-
-    def to_representation(self, value):
-        return value or None
-
-
 class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), allow_null=True, required=False, help_text="The user's team (one at most)."
@@ -44,10 +37,8 @@ class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
         help_text="Optional: without it the user is e-mailed an invitation.",
     )
     role = serializers.ChoiceField(choices=Role.choices, default=Role.SALES)
-    time_zone = _OwnTimeZone(
-        max_length=64,
+    time_zone = TimeZoneField(
         allow_null=True,
-        allow_blank=True,
         required=False,
         help_text="The user's own IANA time zone (e.g. Asia/Shanghai); null: the company's.",
     )
@@ -95,10 +86,8 @@ class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
 
 class MeSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    time_zone = _OwnTimeZone(
-        max_length=64,
+    time_zone = TimeZoneField(
         allow_null=True,
-        allow_blank=True,
         required=False,
         help_text="Your own IANA time zone (e.g. Asia/Shanghai); null or empty: the company's.",
     )

@@ -214,3 +214,15 @@ def test_an_api_date_time_with_its_offset_is_kept_exact_for_a_shanghai_user(tena
     with in_tenant(tenant_a):
         assert Task.objects.get(pk=response.json()["id"]).remind_at == at_utc(2026, 12, 7, 15, 30)
     assert timedelta(0) == datetime.fromisoformat(response.json()["remind_at"]) - at_utc(2026, 12, 7, 15, 30)
+
+
+def test_the_admin_sets_a_users_zone_through_the_users_api(tenant_a):
+    client = api_client(tenant_a, user_of(tenant_a, "admin"))
+    sales = user_of(tenant_a, "sales")
+    response = client.patch(f"/api/v1/users/{sales.pk}/", {"time_zone": SHANGHAI}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["time_zone"] == SHANGHAI
+    refused = client.patch(f"/api/v1/users/{sales.pk}/", {"time_zone": "Mars/Olympus_Mons"}, format="json")
+    assert refused.status_code == 400 and list(refused.json()) == ["time_zone"]
+    with in_tenant(tenant_a):
+        assert User.objects.get(pk=sales.pk).time_zone == SHANGHAI
