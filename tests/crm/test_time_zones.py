@@ -226,3 +226,17 @@ def test_the_admin_sets_a_users_zone_through_the_users_api(tenant_a):
     assert refused.status_code == 400 and list(refused.json()) == ["time_zone"]
     with in_tenant(tenant_a):
         assert User.objects.get(pk=sales.pk).time_zone == SHANGHAI
+
+
+def test_an_export_gives_moments_in_the_readers_zone(tenant_a):
+    import csv
+    import io
+
+    account = make_account(tenant_a, "sales", name="Exported Trading")
+    with in_tenant(tenant_a):
+        type(account).objects.filter(pk=account.pk).update(created_at=at_utc(2026, 12, 7, 15, 23))
+    set_user_zone(tenant_a, "sales", SHANGHAI)
+    response = api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/accounts/export/?search=Exported")
+    assert response.status_code == 200
+    header, row = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[:2]
+    assert row[header.index("created_at")] == "2026-12-07T23:23:00+08:00"
