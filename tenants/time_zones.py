@@ -5,10 +5,10 @@ is in their *effective* zone: their own choice (User.time_zone) if they made one
 else their company's (Tenant.time_zone). `effective_zone` decides it; `activated`
 makes it Django's current zone (django.utils.timezone), so that templates show
 local times, forms and the API read naive input as local time, and
-timezone.localdate() is the local "today". It is activated per request
-(crm.users.time_zone_middleware and the API's authentication), per Celery task
-(tenants.task_context.TenantTask: the tenant's zone) and per management command
-that works in one tenant.
+timezone.localdate() is the local "today". It is activated once per entry point:
+per request (TimeZoneMiddleware below, and api.authentication for bearer tokens),
+per Celery task (tenants.task_context.TenantTask: the tenant's zone); code that
+walks tenants or users itself (ops, tests) uses `activated`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 DEFAULT = "UTC"
 # A company signing up in Chinese is, unless its browser says otherwise, in China.
 CHINA = "Asia/Shanghai"
-MAX_LENGTH = 64
 
 
 @functools.cache

@@ -4,7 +4,7 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -73,7 +73,7 @@ def own_time_zone(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return redirect("my-time-zone")
+            return saved(request, _("Time zone saved."), reverse("my-time-zone"))
     context = {
         "form": form,
         "action": reverse("my-time-zone"),
