@@ -1,7 +1,9 @@
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from crm.users import tokens
+from tenants import time_zones
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -16,6 +18,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = tokens.token_for_secret(parts[1].decode("latin-1"))
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        # TimeZoneMiddleware ran before this user was known; it deactivates after the response.
+        time_zones.activate(tenant=getattr(connection, "tenant", None), user=token.user)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -1,3 +1,4 @@
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -5,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from api.fields import StrictJSONTypes
+from api.fields import StrictJSONTypes, TimeZoneField
 from tenants import selectors, services
 from tenants.models import Tenant
 
@@ -17,6 +18,11 @@ class SignUpSerializer(StrictJSONTypes, serializers.Serializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=256)
     seats = serializers.IntegerField(min_value=1, max_value=10000)
     interval = serializers.ChoiceField(choices=Tenant.Interval.choices)
+    time_zone = TimeZoneField(
+        required=False,
+        help_text="The company's IANA time zone, e.g. Asia/Shanghai (the browser's). "
+        "Without it: Asia/Shanghai for a request in Chinese (Accept-Language zh-Hans), else UTC.",
+    )
 
 
 class SignUpView(APIView):
@@ -44,7 +50,7 @@ class SignUpView(APIView):
     def post(self, request):
         serializer = SignUpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tenant = services.sign_up(**serializer.validated_data)
+        tenant = services.sign_up(**serializer.validated_data, language=get_language())
         return Response(
             {
                 "subdomain": tenant.subdomain,

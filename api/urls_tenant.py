@@ -23,7 +23,7 @@ from api.pool import PoolViewSet
 from api.savedviews import SavedViewViewSet
 from api.tasks import TaskViewSet
 from api.teams import TeamViewSet
-from api.users import UserViewSet
+from api.users import MeView, UserViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -60,6 +60,7 @@ custom_record = CustomRecordViewSet.as_view({"get": "retrieve", "patch": "partia
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("me/", MeView.as_view(), name="me"),
     path("billing/subscription/", SubscriptionView.as_view(), name="billing-subscription"),
     path("customization/layouts/<str:object_name>/<str:kind>/", LayoutView.as_view(), name="custom-layout"),
     path("objects/<str:object_name>/", custom_records, name="custom-record-list"),

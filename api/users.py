@@ -5,14 +5,24 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from api.fields import StrictJSONTypes
+from api.fields import StrictJSONTypes, TimeZoneField
 from api.permissions import IsTenantAdmin
 from crm.teams.models import Team
 from crm.users import selectors, services
 from crm.users.models import Role, User
+from tenants import time_zones
+from tenants.selectors import current_tenant
 
 _SEAT_LIMIT = OpenApiResponse(description="Every paid seat is taken; nothing was created")
+
+
+def _checked_time_zone(value: str | None) -> str:
+    value = (value or "").strip()
+    if value and not time_zones.is_valid(value):
+        raise serializers.ValidationError(time_zones.unknown_zone_messages(value))
+    return value
 
 
 class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
@@ -27,10 +37,26 @@ class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
         help_text="Optional: without it the user is e-mailed an invitation.",
     )
     role = serializers.ChoiceField(choices=Role.choices, default=Role.SALES)
+    time_zone = TimeZoneField(
+        allow_null=True,
+        required=False,
+        help_text="The user's own IANA time zone (e.g. Asia/Shanghai); null: the company's.",
+    )
 
     class Meta:
         model = User
-        fields = ["id", "email", "name", "role", "team", "is_active", "password", "date_joined", "last_login"]
+        fields = [
+            "id",
+            "email",
+            "name",
+            "role",
+            "team",
+            "is_active",
+            "password",
+            "date_joined",
+            "last_login",
+            "time_zone",
+        ]
         read_only_fields = ["id", "date_joined", "last_login"]
         extra_kwargs = {"is_active": {"required": False}, "email": {"validators": []}}
 
@@ -50,10 +76,53 @@ class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
             raise serializers.ValidationError(exc.messages) from exc
         return value
 
+    def validate_time_zone(self, value):
+        return _checked_time_zone(value)
+
     def validate_email(self, value):
         if self.instance is not None and value.lower() != self.instance.email:
             raise serializers.ValidationError("The e-mail of a user cannot change.")
         return value
+
+
+class MeSerializer(StrictJSONTypes, serializers.ModelSerializer):
+    time_zone = TimeZoneField(
+        allow_null=True,
+        required=False,
+        help_text="Your own IANA time zone (e.g. Asia/Shanghai); null or empty: the company's.",
+    )
+    effective_time_zone = serializers.SerializerMethodField(
+        help_text="The zone your dates and times are in: your own, else the company's."
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "role", "time_zone", "effective_time_zone"]
+        read_only_fields = ["id", "email", "name", "role"]
+
+    def get_effective_time_zone(self, user) -> str:
+        return time_zones.effective_zone_name(tenant=current_tenant(), user=user)
+
+    def validate_time_zone(self, value):
+        return _checked_time_zone(value)
+
+
+class MeView(APIView):
+    """The caller's own user; PATCH {"time_zone": "Asia/Shanghai"} (or null) sets their time zone."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=MeSerializer, responses=MeSerializer)
+    def patch(self, request):
+        serializer = MeSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "time_zone" in serializer.validated_data:
+            services.set_own_time_zone(user=request.user, time_zone=serializer.validated_data["time_zone"])
+        return Response(MeSerializer(request.user).data)
 
 
 class UserFilter(django_filters.FilterSet):

@@ -43,6 +43,9 @@ class Tenant(TenantMixin):
     restoring = models.BooleanField(default=False)
     lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
     delete_after = models.DateTimeField(null=True, blank=True)
+    # Where the company is (an IANA name, tenants/time_zones.py): its users' dates
+    # and times are shown, typed and grouped by day in it unless they chose their own.
+    time_zone = models.CharField(max_length=64, default="UTC")
 
     class Meta:
         ordering = ["subdomain"]

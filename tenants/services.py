@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import tenant_context
 
-from tenants import provisioning, selectors, subdomains
+from tenants import provisioning, selectors, subdomains, time_zones
 from tenants.models import Domain, Tenant
 from tenants.signals import tenant_created, tenant_seeding
 
@@ -39,12 +39,15 @@ def sign_up(
     password: str,
     seats: int,
     interval: str,
+    time_zone: str = "",
     language: str | None = None,
 ) -> Tenant:
     """Create a company's tenant with its owner as `admin`, ready to answer when this returns.
 
     The rows a tenant starts with (pipeline, stages) are named in `language`
     (default: the active language, i.e. the sign-up page's or Accept-Language).
+    `time_zone` is the company's (an IANA name, usually the browser's); without one
+    it is Asia/Shanghai for a sign-up in Chinese, else UTC.
 
     Raises ValidationError with field messages. All or nothing: the schema, the
     tenant row, its domain and its owner commit together or not at all. Takes a
@@ -56,6 +59,10 @@ def sign_up(
     errors = _sign_up_errors(
         company=company, subdomain=subdomain, email=email, password=password, seats=seats, interval=interval
     )
+    seed_language = _seed_language(language)
+    time_zone = (time_zone or "").strip() or time_zones.default_for_language(seed_language)
+    if not time_zones.is_valid(time_zone):
+        errors["time_zone"] = time_zones.unknown_zone_messages(time_zone)
     if errors:
         raise ValidationError(errors)
 
@@ -69,7 +76,8 @@ def sign_up(
                     password=password,
                     seats=seats,
                     interval=interval,
-                    language=_seed_language(language),
+                    language=seed_language,
+                    time_zone=time_zone,
                 )
         except _PoolEmpty:
             log.warning("spare schema pool empty; preparing one during sign-up of %s", subdomain)
@@ -116,7 +124,15 @@ def _seed_language(language: str | None) -> str:
 
 
 def _create_tenant(
-    *, company: str, subdomain: str, email: str, password: str, seats: int, interval: str, language: str
+    *,
+    company: str,
+    subdomain: str,
+    email: str,
+    password: str,
+    seats: int,
+    interval: str,
+    language: str,
+    time_zone: str,
 ) -> Tenant:
     schema_name = subdomains.schema_name_for(subdomain)
     if not provisioning.claim_spare(rename_to=schema_name):
@@ -128,6 +144,7 @@ def _create_tenant(
         owner_email=email,
         seats=seats,
         billing_interval=interval,
+        time_zone=time_zone,
         trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
     )
     Domain.objects.create(domain=f"{subdomain}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
@@ -137,6 +154,16 @@ def _create_tenant(
         get_user_model().objects.create_superuser(email=email, password=password)
         tenant_seeding.send(sender=Tenant, tenant=tenant, language=language)
     return tenant
+
+
+def set_time_zone(*, tenant: Tenant, time_zone: str) -> str:
+    """Change the company's time zone; returns the previous one. Raises ValidationError
+    on `time_zone` for a name zoneinfo does not know."""
+    time_zones.validate(time_zone)
+    previous = tenant.time_zone
+    Tenant.objects.filter(pk=tenant.pk).update(time_zone=time_zone)
+    tenant.time_zone = time_zone
+    return previous
 
 
 def _queue_pool_refill() -> None:

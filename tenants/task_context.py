@@ -6,6 +6,8 @@ from celery import Task
 from celery.exceptions import Ignore
 from django.db import connection
 
+from tenants import time_zones
+
 log = logging.getLogger(__name__)
 
 HEADER = "tenant_schema"
@@ -44,7 +46,9 @@ class TenantTask(Task):
             raise Ignore()
         connection.set_tenant(tenant)
         try:
-            return super().__call__(*args, **kwargs)
+            # "Today" and local times of a task are the company's (tenants/time_zones.py).
+            with time_zones.activated(tenant=tenant):
+                return super().__call__(*args, **kwargs)
         finally:
             connection.set_schema_to_public()
 

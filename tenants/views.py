@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 
 from tenants import selectors, services
 from tenants.forms import SignUpForm
@@ -14,7 +15,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tenant = services.sign_up(**form.cleaned_data)
+            tenant = services.sign_up(**form.cleaned_data, language=get_language())
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 for message in messages:

@@ -14,10 +14,12 @@ A custom object is a kind too (its name): its base columns, then its fields.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from crm.access import masking, permissions, scope
 from crm.builder import query as builder_query
@@ -120,7 +122,14 @@ def _value(record: models.Model, attribute: str) -> Any:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return _local(value).isoformat()
+    return value
+
+
+def _local(value: Any) -> Any:
+    # A moment in the reader's zone (tenants/time_zones.py activated it), as the pages show it.
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
     return value
 
 
@@ -131,7 +140,7 @@ def _custom_value(field: FieldDef, value: Any) -> Any:
     if field.type == FieldType.MULTI_CHOICE:
         return ", ".join(value)
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return _local(value).isoformat()
     return value
 
 

@@ -48,6 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Only meaningful in the public schema: may use the vendor admin.
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Their own IANA zone (tenants/time_zones.py); empty: the company's.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
 
     objects = UserManager()
 

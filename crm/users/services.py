@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
@@ -19,6 +19,8 @@ from crm.teams.models import Team
 from crm.users import login_throttle, selectors, tokens
 from crm.users.login_throttle import LockedOut  # noqa: F401  (raised to callers)
 from crm.users.models import Role, User
+from tenants import services as tenant_services
+from tenants import time_zones
 from tenants.selectors import current_tenant
 
 
@@ -75,6 +77,7 @@ def create_user(
     team: Team | None = None,
     password: str | None = None,
     invite_url: Callable[[str, str], str] | None = None,
+    time_zone: str | None = None,
 ) -> User:
     """Add a user to this tenant, taking one paid seat (SeatLimitReached when none is free).
 
@@ -91,8 +94,11 @@ def create_user(
             validate_password(password, user=User(email=email, name=name))
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from exc
+    time_zone = (time_zone or "").strip()
+    if time_zone:
+        time_zones.validate(time_zone)
     _take_seat()
-    user = User.objects.create_user(email=email, password=password or None, name=name, role=role)
+    user = User.objects.create_user(email=email, password=password or None, name=name, role=role, time_zone=time_zone)
     if team is not None:
         teams.put_user_in_team(user=user, team=team)
     audit.record(actor=by, action="user.created", target=user, payload={"email": email, "role": role})
@@ -131,7 +137,7 @@ def set_password(*, user: User, password: str, by: User | None) -> User:
     return user
 
 
-_EDITABLE = ("name", "role", "is_active")
+_EDITABLE = ("name", "role", "is_active", "time_zone")
 
 
 @transaction.atomic
@@ -147,6 +153,10 @@ def update_user(
     if user.role == Role.ADMIN and (values.get("role", Role.ADMIN) != Role.ADMIN or values.get("is_active") is False):
         if not User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists():
             raise ValidationError({"role": [_("The last admin must stay an active admin.")]})
+    if values.get("time_zone"):
+        time_zones.validate(values["time_zone"])
+    if "time_zone" in values:
+        values["time_zone"] = (values["time_zone"] or "").strip()
     if values.get("is_active") is True and not user.is_active:
         _take_seat()
     diff = audit.changes(user, _EDITABLE, values)
@@ -198,3 +208,42 @@ def reassign_records(*, from_user: User, to_user: User, by: User) -> dict[str, i
         actor=by, action="user.records_reassigned", target=from_user, payload={"to": to_user.pk, "moved": moved}
     )
     return moved
+
+
+@transaction.atomic
+def set_own_time_zone(*, user: User, time_zone: str | None) -> User:
+    """`user`'s own time zone (an IANA name), or None/"" for the company's. Every date
+    and time they see, type and call "today" follows it from their next request.
+    Raises ValidationError on `time_zone` for an unknown name; writes an audit row."""
+    time_zone = (time_zone or "").strip()
+    if time_zone:
+        time_zones.validate(time_zone)
+    if time_zone != user.time_zone:
+        audit.record(
+            actor=user,
+            action="user.time_zone_changed",
+            target=user,
+            payload={"time_zone": [user.time_zone or None, time_zone or None]},
+        )
+        user.time_zone = time_zone
+        user.save(update_fields=["time_zone"])
+    return user
+
+
+@transaction.atomic
+def set_company_time_zone(*, by: User, time_zone: str) -> str:
+    """The current tenant's time zone, for every user who has not chosen their own.
+    Admins only (PermissionDenied otherwise); ValidationError on `time_zone` for an
+    unknown name; an audit row in this tenant. Returns the zone now in force."""
+    if not (by.is_active and by.role == Role.ADMIN):
+        raise PermissionDenied
+    tenant = current_tenant()
+    previous = tenant_services.set_time_zone(tenant=tenant, time_zone=(time_zone or "").strip())
+    if previous != tenant.time_zone:
+        audit.record(
+            actor=by,
+            action="tenant.time_zone_changed",
+            target=tenant,
+            payload={"time_zone": [previous, tenant.time_zone]},
+        )
+    return tenant.time_zone

@@ -19,3 +19,10 @@ def note_schema(marker):
 def create_marker_account(name):
     admin = User.objects.filter(role="admin").order_by("id").first()
     create_account(by=admin, name=name)
+
+
+@shared_task
+def report_time_zone():
+    from django.utils import timezone
+
+    return timezone.get_current_timezone_name(), timezone.localdate().isoformat()

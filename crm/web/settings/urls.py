@@ -6,6 +6,7 @@ from crm.web.settings import access, pages, pipelines, pool, teams, users
 from crm.web.settings.customize import fields as customize_fields
 from crm.web.settings.customize import layouts as customize_layouts
 from crm.web.settings.customize import objects as customize_objects
+from crm.web.time_zones import company_time_zone
 
 urlpatterns = [
     path("", pages.settings_home, name="settings"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("access/modules/", access.access_modules, name="settings-access-modules"),
     path("access/fields/", access.access_fields, name="settings-access-fields"),
     path("pool/", pool.pool_settings_page, name="settings-pool"),
+    path("time-zone/", company_time_zone, name="settings-time-zone"),
     path("pipelines/", pipelines.pipeline_list, name="settings-pipelines"),
     path("pipelines/new/", pipelines.pipeline_create, name="settings-pipeline-create"),
     path("pipelines/<int:pk>/", pipelines.pipeline_detail, name="settings-pipeline"),
