@@ -4,7 +4,7 @@ and the inputs it takes as exactly as DRF reads them."""
 import copy
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -12,6 +12,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 
 from api.preconditions import ETAG_DESCRIPTION, IF_MATCH_DESCRIPTION
+from crm.access.permissions import MASK
 
 _DETAIL = {
     "type": "object",
@@ -40,6 +41,50 @@ _FIELD_ERRORS = {
     "description": "Messages per field; `non_field_errors` for the request as a whole.",
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
+
+
+def may_read_masked(schema):
+    """A response property of a field the admin may mask: its own shape, or MASK
+    for a caller whose role it is masked from (crm.access.masking)."""
+    masked = {"type": "string", "enum": [MASK], "description": "The value, masked for the caller's role."}
+    return {"anyOf": [schema, masked]}
+
+
+def _maskable_names(module):
+    """The fields of `module` the tenant's admin may mask (none on the public host)."""
+    from django.db import connection
+
+    from crm.access.selectors import maskable_fields
+
+    if not module or connection.schema_name == "public":
+        return set()
+    return {name for name, _label in maskable_fields().get(module, [])}
+
+
+class MaskableFieldsExtension(OpenApiSerializerExtension):
+    """Every serializer that masks (api.sensitive.SensitiveFieldsMixin) documents
+    its maskable fields as "the value or MASK" in responses: what a generated
+    client must accept from a role the admin hid a field from."""
+
+    target_class = "api.sensitive.SensitiveFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction != "response":
+            return schema
+        serializer = self.target
+        module = (
+            serializer.mask_module
+            or serializer._model_module()
+            or getattr(getattr(auto_schema, "view", None), "module", None)
+        )
+        maskable = _maskable_names(module)
+        aliases = getattr(serializer, "mask_aliases", {})
+        for name, prop in schema.get("properties", {}).items():
+            if name in maskable or aliases.get(name) in maskable:
+                schema["properties"][name] = may_read_masked(prop)
+        return schema
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -244,6 +289,8 @@ def custom_objects_hook(result, generator, request, public):
                     if old == "CustomRecordRequest" and field.required and field.default is None:
                         schema.setdefault("required", []).append(field.api_key)
                     if old == "CustomRecord":
+                        # Every field of a custom object may be masked.
+                        properties[field.api_key] = may_read_masked(properties[field.api_key])
                         schema.setdefault("required", []).append(field.api_key)
             schemas[new] = schema
         for path, item in generic.items():

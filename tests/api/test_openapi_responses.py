@@ -348,3 +348,39 @@ def test_the_document_names_each_record_component_once(tenant_a, admin, capsys):
     Document(admin)
 
     assert "identical names" not in capsys.readouterr().err
+
+
+def test_a_role_with_masked_fields_reads_what_the_document_says(tenant_a, custom_setup, admin):
+    """The masked value (crm.access.permissions.MASK) is documented for every
+    maskable field: a decimal amount, a date, a custom integer of a custom object."""
+    from crm.access.permissions import MASK
+    from crm.access.services import set_sensitive_field
+    from tests.conftest import in_tenant
+
+    account = admin.post("/api/v1/accounts/", {"name": "Masked Ltd", "founded": "2001-02-03"}, format="json").json()
+    deal = admin.post(
+        "/api/v1/deals/", {"name": "Masked deal", "account": account["id"], "amount": "1200.50"}, format="json"
+    ).json()
+    vehicle = admin.post("/api/v1/objects/vehicle/", {"name": "Van", "plate": "M-1", "mileage": 10}, format="json")
+    with in_tenant(tenant_a):
+        by = user_of(tenant_a, "admin")
+        for module, field in (("deals", "amount"), ("accounts", "founded"), ("vehicle", "mileage")):
+            module = module if module != "vehicle" else _custom_object_module("vehicle")
+            set_sensitive_field(by=by, module=module, field=field, hidden_from=["director"])
+    client = api_client(tenant_a, user_of(tenant_a, "director"))
+    document = Document(client)
+    read = client.get(f"/api/v1/deals/{deal['id']}/")
+    assert read.json()["amount"] == MASK
+    document.check(read, "/api/v1/deals/{id}/", "GET")
+    read = client.get(f"/api/v1/accounts/{account['id']}/")
+    assert read.json()["founded"] == MASK
+    document.check(read, "/api/v1/accounts/{id}/", "GET")
+    read = client.get(f"/api/v1/objects/vehicle/{vehicle.json()['id']}/")
+    assert read.json()["mileage"] == MASK
+    document.check(read, "/api/v1/objects/vehicle/{id}/", "GET")
+
+
+def _custom_object_module(name):
+    from crm.access.permissions import custom_object_module
+
+    return custom_object_module(name)
