@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from api.exports import export_action
 from api.fields import StrictJSONTypes
+from api.filters import StrictBooleanFilter
 from api.records import RecordViewSet
 from api.schema import VIEW_SERIALIZER
 from api.sensitive import MaskedPayloadMixin, SensitiveFieldsMixin
@@ -290,18 +291,11 @@ class PoolAccountSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-_TRUE_FALSE = [("true", "true"), ("false", "false")]
-
-
 class AccountFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag", help_text="Accounts with this tag.")
-    # Choice filters: a BooleanFilter ignores a value it cannot read instead of refusing it.
-    watched = django_filters.ChoiceFilter(
-        choices=_TRUE_FALSE, method="filter_watched", help_text="On your watch list, or not."
-    )
-    in_pool = django_filters.ChoiceFilter(
-        choices=_TRUE_FALSE, method="filter_in_pool", help_text="Without owner (in the customer pool), or not."
-    )
+    # Strict true/false, documented as booleans: a BooleanFilter ignores a value it cannot read instead of refusing it.
+    watched = StrictBooleanFilter(method="filter_watched", help_text="On your watch list, or not.")
+    in_pool = StrictBooleanFilter(method="filter_in_pool", help_text="Without owner (in the customer pool), or not.")
 
     class Meta:
         model = Account
@@ -311,10 +305,10 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(tags__contains=[value]) if value else queryset
 
     def filter_watched(self, queryset, name, value):
-        return queryset.filter(watched=value == "true") if value else queryset
+        return queryset.filter(watched=value)
 
     def filter_in_pool(self, queryset, name, value):
-        return queryset.filter(owner__isnull=value == "true") if value else queryset
+        return queryset.filter(owner__isnull=value)
 
 
 class DuplicateQuerySerializer(serializers.Serializer):

@@ -5,8 +5,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers
 
 from api.fields import StrictJSONTypes
+from api.filters import StrictBooleanFilter
 from api.records import RecordViewSet
-from api.tasks import StrictBooleanFilter
 from crm.savedviews import selectors, services
 from crm.savedviews.models import SavedView
 

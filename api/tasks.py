@@ -1,9 +1,9 @@
 import django_filters
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.activities import StrictDateField, StrictDateTimeField
 from api.fields import StrictJSONTypes
+from api.filters import StrictBooleanFilter
 from api.records import RecordViewSet
 from crm.accounts.models import Account
 from crm.accounts.selectors import accounts_visible_to
@@ -65,15 +65,6 @@ class TaskSerializer(StrictJSONTypes, serializers.ModelSerializer):
             fields["contact"].queryset = contacts_visible_to(request.user)
             fields["deal"].queryset = deals_visible_to(request.user)
         return fields
-
-
-@extend_schema_field({"type": "boolean"})
-class StrictBooleanFilter(django_filters.TypedChoiceFilter):
-    """`true` or `false` and nothing else: django-filter's BooleanFilter ignores
-    what it cannot read, where the document promises a 400."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", **kwargs)
 
 
 class TaskFilter(django_filters.FilterSet):

@@ -45,7 +45,8 @@ def sign_up(
     """Create a company's tenant with its owner as `admin`, ready to answer when this returns.
 
     The rows a tenant starts with (pipeline, stages) are named in `language`
-    (default: the active language, i.e. the sign-up page's or Accept-Language).
+    (the sign-up page's or Accept-Language, which the views pass; default
+    settings.LANGUAGE_CODE).
     `time_zone` is the company's (an IANA name, usually the browser's); without one
     it is Asia/Shanghai for a sign-up in Chinese, else UTC.
 
@@ -116,9 +117,11 @@ def _sign_up_errors(
 
 
 def _seed_language(language: str | None) -> str:
-    """`language` (or the active one) as one of settings.LANGUAGES; else the default."""
+    """`language` as one of settings.LANGUAGES; else the default. Not the active
+    language: whatever happened to be active (a test, a task) must not name a
+    tenant's pipeline; the sign-up views pass theirs."""
     try:
-        return translation.get_supported_language_variant(language or translation.get_language() or "")
+        return translation.get_supported_language_variant(language or settings.LANGUAGE_CODE)
     except LookupError:
         return settings.LANGUAGE_CODE
 

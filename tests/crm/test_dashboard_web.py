@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from crm.access.services import set_module_visibility, set_sensitive_field
 from crm.teams.models import Team, TeamMembership
+from crm.users.models import User
 from tests.conftest import in_tenant, user_of
 from tests.crm.accounts.factories import account, contact
 from tests.crm.accounts.test_web import browser
@@ -75,8 +76,11 @@ def test_today_is_the_date_in_the_time_zone_of_the_request(tenant_a):
     plan(tenant_a, account(tenant_a, "Shanghai Today Ltd"), shanghai_day)
     plan(tenant_a, account(tenant_a, "Utc Today Ltd"), utc_day)
     client = browser(tenant_a, "sales")
+    with in_tenant(tenant_a):
+        # The user's own zone (tenants.time_zones decides it per request).
+        User.objects.filter(pk=user_of(tenant_a, "sales").pk).update(time_zone="Asia/Shanghai")
 
-    with mock.patch("django.utils.timezone.now", return_value=instant), timezone.override("Asia/Shanghai"):
+    with mock.patch("django.utils.timezone.now", return_value=instant):
         page = client.get("/").content.decode()
 
     card = section(page, "followups-today")
