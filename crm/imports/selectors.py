@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -75,3 +77,13 @@ def import_fields(kind: str) -> list[tuple[str, StrOrPromise]]:
         found.append((name, label))
     found += [(field.api_key, field.label) for field in custom_fields(kind)]
     return found
+
+
+def import_template(kind: str) -> bytes:
+    """A CSV file to fill in for a `kind` import: its header is the label of
+    every field (in the active language, custom fields last), which an upload
+    maps back by itself (crm.imports.headers); UTF-8 with a byte-order mark, so
+    spreadsheets read the Chinese labels right."""
+    out = io.StringIO()
+    csv.writer(out).writerow([str(label) for _name, label in import_fields(kind)])
+    return out.getvalue().encode("utf-8-sig")
