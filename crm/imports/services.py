@@ -35,7 +35,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
 from django.db.models import F, Func, Q, QuerySet, Value
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -43,12 +43,12 @@ from crm.access.permissions import may_use_module
 from crm.accounts import matching
 from crm.accounts import selectors as account_selectors
 from crm.accounts import services as account_services
-from crm.builder import selectors as builder
 from crm.builder import services as builder_services
 from crm.contacts import selectors as contact_selectors
 from crm.contacts import services as contact_services
 from crm.exports.writers import defuse
-from crm.imports import custom_values, headers, readers
+from crm.imports import custom_values, fields, headers, readers
+from crm.imports.fields import FIELDS, custom_fields
 from crm.imports.models import ImportJob
 from crm.leads import selectors as lead_selectors
 from crm.leads import services as lead_services
@@ -65,26 +65,6 @@ _R = TypeVar("_R", bound=models.Model)
 # importer may change, create(), update(record)).
 _Handlers = tuple["_Found[_R]", QuerySet[_R], Callable[[], _R], Callable[[_R], _R]]
 
-# The fields a column may be mapped to, per kind; the first is required.
-FIELDS: dict[str, list[str]] = {
-    ImportJob.Kind.ACCOUNTS: [
-        "name",
-        "kind",
-        "industry",
-        "region",
-        "source",
-        "level",
-        "value_class",
-        "status",
-        "phone",
-        "email",
-        "website",
-        "billing_address",
-        "shipping_address",
-    ],
-    ImportJob.Kind.CONTACTS: ["first_name", "last_name", "title", "role", "email", "phone", "company_name"],
-    ImportJob.Kind.LEADS: ["first_name", "last_name", "company", "title", "email", "phone", "source", "status"],
-}
 ACTIONS = ("created", "updated", "skipped", "refused")
 # Built-in fields an update may set back when its import is undone (company_name
 # is no field of the record: it names the account linked).
@@ -101,28 +81,11 @@ def _reason(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def custom_fields(kind: str) -> list[FieldDef]:
-    """The custom fields a `kind` file may fill: the object's live fields not hidden
-    (import kinds are named like the builder's objects)."""
-    return builder.fields_for(kind)
-
-
 def targets(kind: str, fields: Iterable[FieldDef] | None = None) -> list[str]:
     """Every field a column of a `kind` file may be mapped to: the built-in ones
     (the first is required), then the custom fields by their API keys."""
     fields = custom_fields(kind) if fields is None else fields
     return FIELDS[kind] + [field.api_key for field in fields]
-
-
-def _labels(kind: str) -> list[tuple[str, str]]:
-    """(field, label) of every field of `kind`, its label in each language of the site."""
-    from crm.imports.selectors import import_fields
-
-    found: list[tuple[str, str]] = []
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            found += [(name, str(label)) for name, label in import_fields(kind)]
-    return found
 
 
 def last_mapping(kind: str) -> dict[str, str]:
@@ -142,7 +105,7 @@ def default_mapping(kind: str, header: Iterable[str]) -> dict[str, str]:
     """The mapping proposed for a file: each column as the tenant's last import
     of `kind` mapped it, else by a field's name or label (English or Chinese,
     custom fields by their label) or a common synonym (crm.imports.headers)."""
-    return headers.propose(kind, list(header), _labels(kind), remembered=last_mapping(kind))
+    return headers.propose(kind, list(header), fields.all_labels(kind), remembered=last_mapping(kind))
 
 
 def _check_mapping(kind: str, mapping: Mapping[str, str], header: Collection[str]) -> None:
