@@ -3,6 +3,8 @@ upload (a draft), map the columns and dry-run as often as needed, start the
 real run on the worker and follow its progress (htmx polls until it is done).
 The list of past imports is the caller's own (everyone's for admin and director)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,10 +35,20 @@ LIST_PAGES = {"accounts": "accounts", "contacts": "contacts", "leads": "leads"}
 DRAFT, FINISHED = "draft", ("done", "failed")
 
 
+def _kind_of_referer(request):
+    """The kind of the list the page was opened from (the sidebar's Import link
+    clicked on /contacts/...: contacts), or None; only a page of this site counts."""
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc and referer.netloc != request.get_host():
+        return None
+    first = referer.path.strip("/").split("/", 1)[0]
+    return first if first in LIST_PAGES else None
+
+
 @login_required
 def import_page(request):
     user = request.user
-    kind = request.GET.get("kind")
+    kind = request.GET.get("kind") or _kind_of_referer(request)
     form = ImportUploadForm(
         request.POST or None,
         request.FILES or None,

@@ -42,6 +42,15 @@ def test_the_import_page_preselects_the_kind_of_the_list_it_came_from(tenant_a):
     assert '<option value="contacts" selected>' in page
 
 
+def test_the_import_page_opened_from_the_contacts_list_preselects_contacts(tenant_a):
+    client = browser(tenant_a, "sales")
+    referer = f"http://{host(tenant_a)}/contacts/?page=2"
+    page = client.get("/imports/", HTTP_REFERER=referer).content.decode()
+    assert '<option value="contacts" selected>' in page
+    elsewhere = client.get("/imports/", HTTP_REFERER="http://evil.test/leads/").content.decode()
+    assert '<option value="leads" selected>' not in elsewhere
+
+
 def test_uploading_keeps_the_file_as_a_draft_mapped_by_column_names(tenant_a):
     response = upload(browser(tenant_a, "sales"))
     with in_tenant(tenant_a):
