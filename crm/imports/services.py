@@ -535,6 +535,8 @@ def _import_row(
     else:
         record = create()
         result.update(action="created", id=record.pk)
+        if getattr(record, "made_account", None):
+            result["made_account"] = record.made_account
     alike = [r for r in found.alike if r.pk != record.pk]
     if alike:
         first, warn = alike[0], dict[str, Any]()
@@ -579,10 +581,20 @@ def _contacts(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Hand
                 contact.matched_on = ["name", "company"]
     taken = {contact.pk for contact in same}
     fields = {k: v for k, v in values.items() if k != "company_name"}
+
+    def create() -> Contact:
+        key = matching.company_name_key(values.get("company_name", ""))
+        known = bool(key) and account_selectors.accounts_visible_to(by).filter(name_key=key).exists()
+        contact = contact_services.create_contact(by=by, custom=custom, **values)
+        if key and not known and contact.account_id:
+            # A company no account stood for: the import made its account too (undo deletes it).
+            setattr(contact, "made_account", contact.account_id)  # noqa: B010
+        return contact
+
     return (
         _Found(same=same, alike=[contact for contact in named if contact.pk not in taken]),
         contact_selectors.contacts_visible_to(by),
-        lambda: contact_services.create_contact(by=by, custom=custom, **values),
+        create,
         lambda record: contact_services.update_contact(contact=record, by=by, custom=custom, **fields),
     )
 

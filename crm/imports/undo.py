@@ -16,8 +16,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,8 +32,6 @@ from crm.leads import services as lead_services
 from crm.leads.models import Lead
 
 if TYPE_CHECKING:
-    from django.db import models
-
     from crm.users.models import User
 
 UNDO_WITHIN = timedelta(days=1)
@@ -75,11 +73,20 @@ def undo_refusal(job: ImportJob, *, now: Any = None) -> str:
     return ""
 
 
+def _made_accounts(job: ImportJob) -> list[int]:
+    """Accounts a contacts import made for the companies its rows named."""
+    return [r["made_account"] for r in job.results if r["action"] == "created" and r.get("made_account")]
+
+
 def changed_since(job: ImportJob) -> list[Any]:
     """The records `job` created (and that still exist) that have been changed
-    since it ran: updated later, or with an audit row after it."""
-    model = _MODELS[job.kind]
-    ids = [r["id"] for r in job.results if r["action"] == "created" and r.get("id")]
+    since it ran: updated later, or with an audit row after it; the accounts
+    it made for contacts' companies included."""
+    created = [r["id"] for r in job.results if r["action"] == "created" and r.get("id")]
+    return _changed(_MODELS[job.kind], created, job) + _changed(Account, _made_accounts(job), job)
+
+
+def _changed(model: type[models.Model], ids: list[int], job: ImportJob) -> list[Any]:
     if not ids or job.finished_at is None:
         return []
     audited = AuditEvent.objects.filter(
@@ -124,6 +131,16 @@ def undo_job(*, job: ImportJob, by: User) -> ImportJob:
     deleted = 0
     for record in model._default_manager.filter(pk__in=created).order_by("-pk"):
         _delete(job.kind, record, by)
+        deleted += 1
+    for account in Account.objects.filter(pk__in=_made_accounts(job)).order_by("-pk"):
+        # Kept when a contact not of this import relates to it since.
+        if Contact.objects.filter(Q(account=account) | Q(account_links__account=account)).exists():
+            continue
+        try:
+            with transaction.atomic():
+                account_services.delete_account(account=account, by=by)
+        except ProtectedError:
+            continue  # records made since depend on it (a deal): it stays
         deleted += 1
     job.undone_at, job.undone_by = timezone.now(), by
     job.save(update_fields=["undone_at", "undone_by"])

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from crm.accounts.models import Account
 from crm.audit.models import AuditEvent
 from crm.contacts import services as contact_services
 from crm.contacts.models import Contact
@@ -86,3 +87,21 @@ def test_the_import_page_has_an_undo_button_that_undoes(tenant_a):
     assert "The import was undone." in response.content.decode()
     with in_tenant(tenant_a):
         assert not Contact.objects.filter(email="ada@undo.test").exists()
+
+
+def test_undo_also_deletes_the_account_the_import_made_for_a_new_company(tenant_a):
+    sales = user_of(tenant_a, "sales")
+    with in_tenant(tenant_a):
+        job = services.create_job(
+            by=sales,
+            kind="contacts",
+            file_name="p.csv",
+            content=b"first_name,company_name\nAda,Brand New Undo Co\nBob,Brand New Undo Co\n",
+        )
+        job = services.run_job(ImportJob.objects.get(pk=job.pk))
+        assert Account.objects.filter(name="Brand New Undo Co").count() == 1
+    response = api_client(tenant_a, sales).post(f"/api/v1/imports/{job.pk}/undo/")
+    assert response.status_code == 200, response.json()
+    with in_tenant(tenant_a):
+        assert not Account.objects.filter(name="Brand New Undo Co").exists()
+        assert not Contact.objects.filter(first_name__in=["Ada", "Bob"]).exists()
