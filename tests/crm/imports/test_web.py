@@ -156,3 +156,15 @@ def test_the_list_of_past_imports_shows_only_the_users_own(tenant_a):
     assert "mine.csv" in page and "theirs.csv" not in page
     page = browser(tenant_a, "admin").get("/imports/").content.decode()
     assert "mine.csv" in page and "theirs.csv" in page
+
+
+def test_the_dry_run_table_filters_by_outcome_and_shows_name_warnings(tenant_a):
+    client = browser(tenant_a, "sales")
+    content = "First Name,Email\nAda,ada@web.test\nAda,ADA@web.test\nAda,other@web.test\n"
+    location = upload(client, content=content, name="people.csv", kind="contacts")["Location"]
+    response = client.post(location, {**mapping_post(column_0="first_name", column_1="email"), "action": "dry_run"})
+    page = response.content.decode()
+    assert "Same e-mail as row 2." in page
+    assert 'data-testid="import-warning"' in page and "Same name as row 2" in page
+    skipped = client.get(location, {"action": "skipped"}).content.decode()
+    assert "Same e-mail as row 2." in skipped and "Same name as row 2" not in skipped
