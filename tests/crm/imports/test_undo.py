@@ -85,6 +85,7 @@ def test_the_import_page_has_an_undo_button_that_undoes(tenant_a):
     assert f'action="/imports/{job.pk}/undo/"' in page
     response = client.post(f"/imports/{job.pk}/undo/", follow=True)
     assert "The import was undone." in response.content.decode()
+    assert "Done · undone" in client.get("/imports/").content.decode()
     with in_tenant(tenant_a):
         assert not Contact.objects.filter(email="ada@undo.test").exists()
 
