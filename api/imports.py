@@ -2,8 +2,9 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -11,7 +12,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from crm.imports import selectors, services
+from crm.imports import selectors, services, undo
 from crm.imports.models import ImportJob
 
 
@@ -22,7 +23,9 @@ class ImportRequestSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text='JSON object: column in the file → field, e.g. {"Company": "name"}. '
-        "Default: the columns named like a field.",
+        "Default: each column as the tenant's last import of this kind mapped it, else by a field's name, "
+        "its label (English or Chinese; custom fields by their label) or a common synonym "
+        '("E-mail", "Mobile", 手机, 邮箱, 公司...).',
     )
     mode = serializers.ChoiceField(
         choices=ImportJob.Mode.choices,
@@ -54,6 +57,16 @@ class ImportResultSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["created", "updated", "skipped", "refused"])
     id = serializers.IntegerField(allow_null=True, help_text="The record created, updated or matched.")
     reason = serializers.CharField(allow_blank=True)
+    same_as_row = serializers.IntegerField(
+        required=False,
+        help_text="When the row matched a record an earlier row of the same file made: that row's number "
+        "(in a dry run, `id` is then null: the record was never kept).",
+    )
+    warning = serializers.CharField(
+        required=False,
+        help_text="Said of a row imported anyway, e.g. a contact that shares only its name with another "
+        "(a different person: created, not skipped).",
+    )
 
 
 class ImportJobSummarySerializer(serializers.ModelSerializer):
@@ -79,6 +92,8 @@ class ImportJobSummarySerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
             "finished_at",
+            "undone_at",
+            "undone_by",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -114,6 +129,27 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_object(self):
         return selectors.import_job_get_for_user(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "action",
+                str,
+                enum=[*services.ACTIONS],
+                description="Only the rows with this outcome (the counts stay those of the whole file).",
+            )
+        ],
+        description="One import with what happened (or, for a dry run, would happen) to each row.",
+    )
+    def retrieve(self, request, *args, **kwargs):
+        job = self.get_object()
+        wanted = request.query_params.get("action")
+        if wanted is not None and wanted not in services.ACTIONS:
+            raise ValidationError({"action": [f"One of {', '.join(services.ACTIONS)}."]})
+        data = ImportJobSerializer(job).data
+        if wanted:
+            data["results"] = [row for row in data["results"] if row["action"] == wanted]
+        return Response(data)
 
     @extend_schema(
         description="The caller's imports (admin and director: everyone's), newest first, "
@@ -161,3 +197,35 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         response = HttpResponse(services.error_report(job), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", str, enum=[*ImportJob.Kind.values], required=True)],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)},
+        description="A CSV file with the header a file of this kind should have: one column per field "
+        "(built-in, then the tenant's custom fields), named by its label; uploaded back, it maps by itself.",
+    )
+    @action(detail=False, methods=["get"])
+    def template(self, request):
+        kind = request.query_params.get("kind")
+        if kind not in dict(selectors.importable_kinds(request.user)):
+            raise ValidationError({"kind": [_("You cannot import %(kind)s.") % {"kind": kind}]})
+        response = HttpResponse(selectors.import_template(kind), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+        return response
+
+    @extend_schema(
+        request=None,
+        responses={200: ImportJobSerializer},
+        description="Undo an import run within a day: the records it created are deleted and the fields it "
+        "updated set back (custom field values excepted), each with its audit row; `undone_at` is set. "
+        "400 `detail` (nothing changed) for a dry run, a run not finished, one already undone or older "
+        "than a day, or when records it created have been changed since (they are named).",
+    )
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        job = self.get_object()
+        try:
+            job = undo.undo_job(job=job, by=request.user)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return Response(ImportJobSerializer(job).data)

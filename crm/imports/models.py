@@ -52,6 +52,12 @@ class ImportJob(models.Model):
     # during a dry run, which commits nothing): a job running without one for
     # IMPORT_STALE_MINUTES is swept to failed (crm.imports.services.fail_stale_jobs).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Set when the import was undone (crm.imports.undo): its created records
+    # deleted, its updated fields set back.
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -25,8 +25,10 @@ import csv
 import io
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,16 +37,18 @@ from django.db import DatabaseError, InterfaceError, OperationalError, models, t
 from django.db.models import F, Func, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from crm.access.permissions import may_use_module
+from crm.accounts import matching
 from crm.accounts import selectors as account_selectors
 from crm.accounts import services as account_services
-from crm.builder import selectors as builder
 from crm.builder import services as builder_services
 from crm.contacts import selectors as contact_selectors
 from crm.contacts import services as contact_services
 from crm.exports.writers import defuse
-from crm.imports import custom_values, readers
+from crm.imports import custom_values, fields, headers, readers
+from crm.imports.fields import FIELDS, custom_fields
 from crm.imports.models import ImportJob
 from crm.leads import selectors as lead_selectors
 from crm.leads import services as lead_services
@@ -59,29 +63,12 @@ if TYPE_CHECKING:
 _R = TypeVar("_R", bound=models.Model)
 # What an import kind does with a row: (its possible duplicates, the records the
 # importer may change, create(), update(record)).
-_Handlers = tuple[list[_R], QuerySet[_R], Callable[[], _R], Callable[[_R], _R]]
+_Handlers = tuple["_Found[_R]", QuerySet[_R], Callable[[], _R], Callable[[_R], _R]]
 
-# The fields a column may be mapped to, per kind; the first is required.
-FIELDS: dict[str, list[str]] = {
-    ImportJob.Kind.ACCOUNTS: [
-        "name",
-        "kind",
-        "industry",
-        "region",
-        "source",
-        "level",
-        "value_class",
-        "status",
-        "phone",
-        "email",
-        "website",
-        "billing_address",
-        "shipping_address",
-    ],
-    ImportJob.Kind.CONTACTS: ["first_name", "last_name", "title", "role", "email", "phone", "company_name"],
-    ImportJob.Kind.LEADS: ["first_name", "last_name", "company", "title", "email", "phone", "source", "status"],
-}
 ACTIONS = ("created", "updated", "skipped", "refused")
+# Built-in fields an update may set back when its import is undone (company_name
+# is no field of the record: it names the account linked).
+_UNDOABLE = {name for names in FIELDS.values() for name in names} - {"company_name"}
 # A real run commits, and saves its progress, every this many rows.
 PROGRESS_EVERY = 50
 
@@ -94,12 +81,6 @@ def _reason(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def custom_fields(kind: str) -> list[FieldDef]:
-    """The custom fields a `kind` file may fill: the object's live fields not hidden
-    (import kinds are named like the builder's objects)."""
-    return builder.fields_for(kind)
-
-
 def targets(kind: str, fields: Iterable[FieldDef] | None = None) -> list[str]:
     """Every field a column of a `kind` file may be mapped to: the built-in ones
     (the first is required), then the custom fields by their API keys."""
@@ -107,10 +88,24 @@ def targets(kind: str, fields: Iterable[FieldDef] | None = None) -> list[str]:
     return FIELDS[kind] + [field.api_key for field in fields]
 
 
+def last_mapping(kind: str) -> dict[str, str]:
+    """The mapping of the tenant's latest started import of `kind` ({} if none):
+    what is proposed for the same columns next time."""
+    latest = (
+        ImportJob.objects.filter(kind=kind)
+        .exclude(status=ImportJob.Status.DRAFT)
+        .order_by("-created_at", "-id")
+        .values_list("mapping", flat=True)
+        .first()
+    )
+    return dict(latest) if isinstance(latest, dict) else {}
+
+
 def default_mapping(kind: str, header: Iterable[str]) -> dict[str, str]:
-    """Columns named like a field map to it."""
-    names = targets(kind)
-    return {column: column for column in header if column in names}
+    """The mapping proposed for a file: each column as the tenant's last import
+    of `kind` mapped it, else by a field's name or label (English or Chinese,
+    custom fields by their label) or a common synonym (crm.imports.headers)."""
+    return headers.propose(kind, list(header), fields.all_labels(kind), remembered=last_mapping(kind))
 
 
 def _check_mapping(kind: str, mapping: Mapping[str, str], header: Collection[str]) -> None:
@@ -363,6 +358,7 @@ def _import_rows(job: ImportJob, rows: Iterable[dict[str, str]]) -> list[dict[st
     fields = custom_fields(job.kind)
     results: list[dict[str, Any]] = []
     counts = dict.fromkeys(ACTIONS, 0)
+    run = _Run()
     numbered = enumerate(rows, start=2)  # row 1 is the header
     finished = False
     while not finished:
@@ -370,7 +366,7 @@ def _import_rows(job: ImportJob, rows: Iterable[dict[str, str]]) -> list[dict[st
             batch: list[dict[str, Any]] = []
             finished = True
             for number, row in numbered:
-                result = _import_one(job, by, number, row, fields)
+                result = _import_one(job, by, number, row, fields, run)
                 batch.append(result)
                 counts[result["action"]] += 1
                 if len(batch) >= PROGRESS_EVERY:
@@ -390,26 +386,28 @@ def _import_rows(job: ImportJob, rows: Iterable[dict[str, str]]) -> list[dict[st
 
 
 def _import_one(
-    job: ImportJob, by: User, number: int, row: Mapping[str, str], fields: list[FieldDef]
+    job: ImportJob, by: User, number: int, row: Mapping[str, str], fields: list[FieldDef], run: _Run
 ) -> dict[str, Any]:
     """The outcome of row `number`, in its own savepoint: written, or refused
     with the reason and nothing of it kept."""
-    values = {field: row.get(column, "") for column, field in job.mapping.items()}
+    values = {name: row.get(column, "") for column, name in job.mapping.items()}
     try:
         with transaction.atomic():
-            action, record_id, reason = _import_row(job, by, values, fields)
+            outcome = _import_row(job, by, values, fields, run)
     except ValidationError as exc:
-        action, record_id, reason = "refused", None, _reason(exc)
+        outcome = {"action": "refused", "id": None, "reason": _reason(exc)}
     except (OperationalError, InterfaceError):
         raise  # the database is gone or the run timed out: nothing more can be written
     except DatabaseError:
         # A value PostgreSQL refuses that the services let through: the row
         # is refused, the run goes on, and the bug is logged.
         log.exception("import %s: row %s refused by the database", job.pk, number)
-        action, record_id, reason = "refused", None, _("The database refused this row.")
-    result: dict[str, Any] = {"row": number, "action": action, "id": record_id, "reason": reason}
-    if action == "refused":
+        outcome = {"action": "refused", "id": None, "reason": _("The database refused this row.")}
+    result: dict[str, Any] = {"row": number, **outcome}
+    if result["action"] == "refused":
         result["values"] = dict(row)
+    elif result["action"] == "created":
+        run.rows_of[result["id"]] = number
     return result
 
 
@@ -467,36 +465,98 @@ def _custom_cells(
     return builtin, builder_services.clean_custom_values(kind, cells, by=by, partial=True, fields=mapped)
 
 
+# How a match is named in a row's reason.
+_ON = {
+    "email": _lazy("e-mail"),
+    "phone": _lazy("phone"),
+    "name": _lazy("name"),
+    "company": _lazy("company"),
+}
+
+
+@dataclass
+class _Found(Generic[_R]):
+    """What a row looks like: `same` are records it is taken to be (the same
+    e-mail or phone, or the same name at the same company: skipped or updated
+    unless the mode is create), `alike` records that only share its name (a
+    warning on the row, never a skip)."""
+
+    same: list[_R] = dc_field(default_factory=list)
+    alike: list[_R] = dc_field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    """What one run remembers between rows: which row of the file made or
+    changed each record (a record a dry run made is rolled back, its id means
+    nothing to the user: the row that made it does)."""
+
+    rows_of: dict[int, int] = dc_field(default_factory=dict)
+
+
+def _on(record: models.Model) -> str:
+    return _(" and ").join(str(_ON.get(label, label)) for label in getattr(record, "matched_on", []))
+
+
+def _same_as(job: ImportJob, run: _Run, record: models.Model, result: dict[str, Any]) -> str:
+    """'as row 12' for a record an earlier row of the file made (the result gets
+    `same_as_row`; a dry run's made-up id is left out), 'as #id' otherwise."""
+    row = run.rows_of.get(record.pk)
+    if row is not None:
+        result["same_as_row"] = row
+        if job.dry_run:
+            result["id"] = None
+        return _("row %(row)d") % {"row": row}
+    return f"#{record.pk}"
+
+
 def _import_row(
-    job: ImportJob, by: User, values: Mapping[str, str], fields: list[FieldDef]
-) -> tuple[str, int | None, str]:
+    job: ImportJob, by: User, values: Mapping[str, str], fields: list[FieldDef], run: _Run
+) -> dict[str, Any]:
     required = FIELDS[job.kind][0]
     if not values.get(required):
         raise ValidationError({required: [_("This field is required.")]})
     values, custom = _custom_cells(job.kind, by, values, fields)
     values = {field: value for field, value in values.items() if value != ""}
     found, changeable, create, update = _KINDS[job.kind](by, values, custom)
-    if found and job.mode != ImportJob.Mode.CREATE:
-        match = found[0]
-        reason = _("Same %(on)s as #%(id)s.") % {"on": "/".join(match.matched_on), "id": match.pk}
+    result: dict[str, Any] = {"reason": ""}
+    if found.same and job.mode != ImportJob.Mode.CREATE:
+        match = found.same[0]
+        result["id"] = match.pk
+        reason = _("Same %(on)s as %(what)s.") % {"on": _on(match), "what": _same_as(job, run, match, result)}
         if job.mode == ImportJob.Mode.SKIP:
-            return "skipped", match.pk, reason
+            return {**result, "action": "skipped", "reason": reason}
         if not changeable.filter(pk=match.pk).exists():
-            return "skipped", match.pk, reason + " " + _("You cannot change it.")
+            return {**result, "action": "skipped", "reason": reason + " " + _("You cannot change it.")}
+        # What the row changes, as it was: undo (crm.imports.undo) sets it back.
+        result["old"] = {name: getattr(match, name) for name in values if name in _UNDOABLE and hasattr(match, name)}
         record = update(match)
-        action = "updated"
+        result.update(action="updated", reason=reason)
     else:
-        record, action, reason = create(), "created", ""
-    return action, record.pk, reason
+        record = create()
+        result.update(action="created", id=record.pk)
+        if getattr(record, "made_account", None):
+            result["made_account"] = record.made_account
+    alike = [r for r in found.alike if r.pk != record.pk]
+    if alike:
+        first, warn = alike[0], dict[str, Any]()
+        what = _same_as(job, run, first, warn)
+        result["warning"] = _("Same name as %(what)s, but not the same e-mail, phone or company: kept apart.") % {
+            "what": what
+        }
+        if "same_as_row" in warn:
+            result["warning_row"] = warn["same_as_row"]
+    return result
 
 
 def _accounts(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Handlers[Account]:
-    """(duplicates, the records `by` may change, create(), update(record)) of an account row."""
+    """(duplicates, the records `by` may change, create(), update(record)) of an
+    account row: an account is its company, so the same name is the same account."""
     found = account_selectors.duplicate_candidates(
         by, name=values["name"], phone=values.get("phone", ""), email=values.get("email", "")
     )
     return (
-        found,
+        _Found(same=found),
         account_selectors.accounts_visible_to(by),
         lambda: account_services.create_account(by=by, custom=custom, **values),
         lambda record: account_services.update_account(account=record, by=by, custom=custom, **values),
@@ -504,18 +564,37 @@ def _accounts(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Hand
 
 
 def _contacts(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Handlers[Contact]:
-    found = contact_selectors.duplicate_candidates(
-        by,
-        first_name=values["first_name"],
-        last_name=values.get("last_name", ""),
-        email=values.get("email", ""),
-        phone=values.get("phone", ""),
-    )
+    """A contact row is an existing contact with the same e-mail or phone, else
+    one with the same name at the account its company names; one that only
+    shares the name is another person (a warning). Masked keys are never
+    compared (the selector's rule)."""
+    email, phone = values.get("email", ""), values.get("phone", "")
+    first, last = values["first_name"], values.get("last_name", "")
+    same = contact_selectors.duplicate_candidates(by, email=email, phone=phone) if email or phone else []
+    named = contact_selectors.duplicate_candidates(by, first_name=first, last_name=last)
+    if not same and named and values.get("company_name"):
+        key = matching.company_name_key(values["company_name"])
+        company = account_selectors.accounts_visible_to(by).filter(name_key=key).order_by("id").first()
+        if key and company is not None:
+            same = contact_selectors.duplicate_candidates(by, first_name=first, last_name=last, account=company)
+            for contact in same:
+                contact.matched_on = ["name", "company"]
+    taken = {contact.pk for contact in same}
     fields = {k: v for k, v in values.items() if k != "company_name"}
+
+    def create() -> Contact:
+        key = matching.company_name_key(values.get("company_name", ""))
+        known = bool(key) and account_selectors.accounts_visible_to(by).filter(name_key=key).exists()
+        contact = contact_services.create_contact(by=by, custom=custom, **values)
+        if key and not known and contact.account_id:
+            # A company no account stood for: the import made its account too (undo deletes it).
+            setattr(contact, "made_account", contact.account_id)  # noqa: B010
+        return contact
+
     return (
-        found,
+        _Found(same=same, alike=[contact for contact in named if contact.pk not in taken]),
         contact_selectors.contacts_visible_to(by),
-        lambda: contact_services.create_contact(by=by, custom=custom, **values),
+        create,
         lambda record: contact_services.update_contact(contact=record, by=by, custom=custom, **fields),
     )
 
@@ -524,7 +603,7 @@ def _leads(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Handler
     found = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
     # A converted lead is read-only: a row matching it is skipped, not refused.
     return (
-        found,
+        _Found(same=found),
         lead_selectors.open_leads_visible_to(by),
         lambda: lead_services.create_lead(by=by, custom=custom, **values),
         lambda record: lead_services.update_lead(lead=record, by=by, custom=custom, **values),

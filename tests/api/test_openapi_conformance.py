@@ -127,6 +127,11 @@ BUSINESS_RULES = {
     # Imports: a file that is no .csv / .xlsx (or is empty, or not UTF-8), a mapping that is
     # not a JSON object of the file's columns to fields of the kind.
     "POST /api/v1/imports/": {"file", "mapping"},
+    # An `action` filter that is no row outcome; a template of a kind the caller may not
+    # import; undoing a dry run, an unfinished, undone or day-old run, or one whose records changed since.
+    "GET /api/v1/imports/{id}/": {"action"},
+    "GET /api/v1/imports/template/": {"kind"},
+    "POST /api/v1/imports/{id}/undo/": {"detail"},
     # Attachments: an empty file, or one over the size limit.
     "POST /api/v1/attachments/": {"file"},
     # Saved views: a name of only spaces, or one the user already gave a view of that list.

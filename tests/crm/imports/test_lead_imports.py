@@ -39,7 +39,7 @@ def test_a_dry_run_of_leads_reports_each_row_and_changes_nothing(tenant_a):
     job = response.json()
     assert (job["kind"], job["status"]) == ("leads", "done")
     assert [r["action"] for r in job["results"]] == ["created", "skipped", "refused"]
-    assert "email" in job["results"][1]["reason"]
+    assert "e-mail" in job["results"][1]["reason"]
     assert job["results"][2]["reason"].startswith("first_name: ")
     assert (job["created_count"], job["skipped_count"], job["refused_count"]) == (1, 1, 1)
     assert _state(tenant_a) == before

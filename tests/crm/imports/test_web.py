@@ -42,13 +42,28 @@ def test_the_import_page_preselects_the_kind_of_the_list_it_came_from(tenant_a):
     assert '<option value="contacts" selected>' in page
 
 
+def test_the_import_page_opened_from_the_contacts_list_preselects_contacts(tenant_a):
+    client = browser(tenant_a, "sales")
+    referer = f"http://{host(tenant_a)}/contacts/?page=2"
+    page = client.get("/imports/", HTTP_REFERER=referer).content.decode()
+    assert '<option value="contacts" selected>' in page
+    elsewhere = client.get("/imports/", HTTP_REFERER="http://evil.test/leads/").content.decode()
+    assert '<option value="leads" selected>' not in elsewhere
+
+
 def test_uploading_keeps_the_file_as_a_draft_mapped_by_column_names(tenant_a):
     response = upload(browser(tenant_a, "sales"))
     with in_tenant(tenant_a):
         job = ImportJob.objects.get(created_by=user_of(tenant_a, "sales"))
         assert not Lead.objects.filter(email="ada@engines.test").exists()
     assert response.status_code == 302 and response["Location"] == f"/imports/{job.pk}/"
-    assert (job.status, job.kind, job.total_rows, job.mapping) == ("draft", "leads", 2, {"email": "email"})
+    assert (job.status, job.kind, job.total_rows) == ("draft", "leads", 2)
+    assert job.mapping == {
+        "Given name": "first_name",
+        "Family name": "last_name",
+        "Company": "company",
+        "email": "email",
+    }
 
 
 def test_a_file_that_is_not_csv_or_xlsx_is_refused_with_the_reason(tenant_a):
@@ -141,3 +156,15 @@ def test_the_list_of_past_imports_shows_only_the_users_own(tenant_a):
     assert "mine.csv" in page and "theirs.csv" not in page
     page = browser(tenant_a, "admin").get("/imports/").content.decode()
     assert "mine.csv" in page and "theirs.csv" in page
+
+
+def test_the_dry_run_table_filters_by_outcome_and_shows_name_warnings(tenant_a):
+    client = browser(tenant_a, "sales")
+    content = "First Name,Email\nAda,ada@web.test\nAda,ADA@web.test\nAda,other@web.test\n"
+    location = upload(client, content=content, name="people.csv", kind="contacts")["Location"]
+    response = client.post(location, {**mapping_post(column_0="first_name", column_1="email"), "action": "dry_run"})
+    page = response.content.decode()
+    assert "Same e-mail as row 2." in page
+    assert 'data-testid="import-warning"' in page and "Same name as row 2" in page
+    skipped = client.get(location, {"action": "skipped"}).content.decode()
+    assert "Same e-mail as row 2." in skipped and "Same name as row 2" not in skipped
