@@ -24,7 +24,7 @@ from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads import services
 from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
-from crm.web import columns, conflicts, related
+from crm.web import columns, conflicts, deletion, related
 from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
@@ -136,6 +136,7 @@ def lead_detail(request, pk):
         "history": masks.history("leads", history_for(lead)[:50]),
         "converted": lead.status == CONVERTED,
         "masks": masks,
+        "may_delete": deletion.may_delete(user, lead),
         **detail_context(user, "leads", leads_visible_to(user), lead.pk),
     }
     if context["converted"]:
