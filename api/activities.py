@@ -62,7 +62,16 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
     )
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.all(), allow_null=True, required=False)
-    occurred_at = StrictDateTimeField(required=False, help_text="When it happened; defaults to now.")
+    occurred_at = StrictDateTimeField(
+        required=False, help_text="When it happened, or is planned (a future time); defaults to now."
+    )
+    duration_minutes = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        min_value=1,
+        max_value=1440,
+        help_text="How long it took (or is planned to take), in minutes; null when not said.",
+    )
     next_contact_at = StrictDateField(
         allow_null=True,
         required=False,
@@ -87,6 +96,7 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
             "subject",
             "body",
             "occurred_at",
+            "duration_minutes",
             "owner",
             "account",
             "contact",
@@ -133,6 +143,7 @@ class CustomRecordActivitySerializer(ActivitySerializer):
             "subject",
             "body",
             "occurred_at",
+            "duration_minutes",
             "owner",
             "record_object",
             "record_id",

@@ -33,7 +33,20 @@ if TYPE_CHECKING:
 
 _M = TypeVar("_M", bound=models.Model)
 
-_ACTIVITY_FIELDS = ("kind", "subject", "body", "occurred_at", "owner", "account", "contact", "deal", "next_contact_at")
+_ACTIVITY_FIELDS = (
+    "kind",
+    "subject",
+    "body",
+    "occurred_at",
+    "duration_minutes",
+    "owner",
+    "account",
+    "contact",
+    "deal",
+    "next_contact_at",
+)
+# The longest activity: a day.
+MAX_DURATION_MINUTES = 1440
 
 
 class _Derived(Enum):
@@ -49,6 +62,13 @@ def _check_visible(by: User, field: str, record: models.Model | None) -> None:
     # Linking to a record the caller cannot see would reveal that it exists.
     if record is not None and not scope.visible(type(record)._default_manager.filter(pk=record.pk), by).exists():
         raise ValidationError({field: [_("No such record.")]})
+
+
+def _check_duration(minutes: int | None) -> None:
+    if minutes is not None and not 1 <= minutes <= MAX_DURATION_MINUTES:
+        raise ValidationError(
+            {"duration_minutes": [_("Enter a duration from 1 to %(max)s minutes.") % {"max": MAX_DURATION_MINUTES}]}
+        )
 
 
 def _check_custom_record(by: User, record: models.Model) -> None:
@@ -82,6 +102,7 @@ def log_activity(
     deal: Deal | None = None,
     record: models.Model | None = None,
     next_contact_at: date | Literal[_Derived.DERIVED] | None = DERIVED,
+    duration_minutes: int | None = None,
 ) -> Activity:
     """Log an activity owned by `owner` (default: `by`) on records `by` can see
     (`record`: a record of a live custom object, crm.builder.dynamic).
@@ -89,7 +110,9 @@ def log_activity(
     Without an account, it goes on the contact's or the deal's account when `by`
     can see that. `next_contact_at` when given is the next planned contact; when
     omitted, a contact (not a note) on an account with a follow-up frequency
-    (`Account.follow_up_days`) plans the next one that many days after it. Updates the records' FollowUp rows."""
+    (`Account.follow_up_days`) plans the next one that many days after it. Updates the records' FollowUp rows.
+    `occurred_at` may be past (it happened) or future (planned); `duration_minutes`, when given, 1 to 1440."""
+    _check_duration(duration_minutes)
     for field, linked in (("account", account), ("contact", contact), ("deal", deal)):
         _check_visible(by, field, linked)
     if record is not None:
@@ -104,6 +127,7 @@ def log_activity(
         subject=subject,
         body=body,
         occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
         owner=resolve_owner(by=by, owner=owner),
         account=account,
         contact=contact,
@@ -132,6 +156,7 @@ def log_activity(
 def update_activity(*, activity: Activity, by: User, **values: Any) -> Activity:
     """Change an activity; only its owner, the owner's managers, admin and director may."""
     _check_may_change(by, activity)
+    _check_duration(values.get("duration_minutes"))
     for field in ("account", "contact", "deal"):
         if field in values and values[field] != getattr(activity, field):
             _check_visible(by, field, values[field])

@@ -104,7 +104,13 @@ def log_from_form(request, **record):
     object's record=); None when done, else the form with its errors."""
     form = ActivityForm(request.POST, next_contact="record" not in record)
     if form.is_valid():
-        values = {"kind": form.cleaned_data["kind"], "subject": form.cleaned_data["subject"]}
+        values = {
+            "kind": form.cleaned_data["kind"],
+            "subject": form.cleaned_data["subject"],
+            "body": form.cleaned_data["body"],
+            "occurred_at": form.cleaned_data["occurred_at"],
+            "duration_minutes": form.cleaned_data["duration_minutes"],
+        }
         if form.cleaned_data.get("next_contact_at") is not None:
             values["next_contact_at"] = form.cleaned_data["next_contact_at"]
         try:
