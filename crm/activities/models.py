@@ -52,6 +52,15 @@ class Activity(models.Model):
         on_delete=models.SET_NULL,
         related_name="activities",
     )
+    # A call or meeting with a lead before it is converted.
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
     # A record of a custom object (docs/decisions/008, "Refinements"): its
     # object's name and its id. No foreign key: the table `cx_<name>` is the
     # tenant's own and unknown to migrations; crm.builder.services detaches these

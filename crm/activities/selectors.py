@@ -20,6 +20,7 @@ from crm.builder import dynamic
 from crm.builder.models import CustomObject
 from crm.contacts.models import Contact
 from crm.deals.models import Deal
+from crm.leads.models import Lead
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -59,7 +60,7 @@ def _not_on_deleted_objects() -> Q:
 def activities_visible_to(user: User) -> QuerySet[Activity]:
     """Activities `user` may see: those in their own scope (own, their teams',
     shared; all for admin and director) and those on an account, contact, deal
-    or custom object's record they can see; none on a deleted custom object's records."""
+    lead or custom object's record they can see; none on a deleted custom object's records."""
     if not (user.is_authenticated and user.is_active):
         return Activity.objects.none()
     if scope.sees_everything(user):
@@ -71,6 +72,7 @@ def activities_visible_to(user: User) -> QuerySet[Activity]:
             | Q(account__in=_visible_ids(Account, user))
             | Q(contact__in=_visible_ids(Contact, user))
             | Q(deal__in=_visible_ids(Deal, user))
+            | Q(lead__in=_visible_ids(Lead, user))
             | _on_custom_records_visible_to(user)
         )
         .filter(_not_on_deleted_objects())
@@ -109,6 +111,8 @@ def on_record(record: models.Model) -> Q:
         return Q(contact=record)
     if isinstance(record, Deal):
         return Q(deal=record)
+    if isinstance(record, Lead):
+        return Q(lead=record)
     if dynamic.is_record_model(type(record)):
         return Q(record_object=dynamic.object_name_of(record), record_id=record.pk)
     raise TypeError(f"no timeline for {type(record).__name__}")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from crm.accounts.models import Account
     from crm.contacts.models import Contact
     from crm.deals.models import Deal
+    from crm.leads.models import Lead
     from crm.users.models import User
 
 _M = TypeVar("_M", bound=models.Model)
@@ -43,6 +44,7 @@ _ACTIVITY_FIELDS = (
     "account",
     "contact",
     "deal",
+    "lead",
     "next_contact_at",
 )
 # The longest activity: a day.
@@ -103,6 +105,7 @@ def log_activity(
     record: models.Model | None = None,
     next_contact_at: date | Literal[_Derived.DERIVED] | None = DERIVED,
     duration_minutes: int | None = None,
+    lead: Lead | None = None,
 ) -> Activity:
     """Log an activity owned by `owner` (default: `by`) on records `by` can see
     (`record`: a record of a live custom object, crm.builder.dynamic).
@@ -113,7 +116,7 @@ def log_activity(
     (`Account.follow_up_days`) plans the next one that many days after it. Updates the records' FollowUp rows.
     `occurred_at` may be past (it happened) or future (planned); `duration_minutes`, when given, 1 to 1440."""
     _check_duration(duration_minutes)
-    for field, linked in (("account", account), ("contact", contact), ("deal", deal)):
+    for field, linked in (("account", account), ("contact", contact), ("deal", deal), ("lead", lead)):
         _check_visible(by, field, linked)
     if record is not None:
         _check_custom_record(by, record)
@@ -132,6 +135,7 @@ def log_activity(
         account=account,
         contact=contact,
         deal=deal,
+        lead=lead,
         next_contact_at=next_contact_at,
         record_object=dynamic.object_name_of(record) if record is not None else "",
         record_id=_pk(record),
@@ -144,6 +148,7 @@ def log_activity(
         "account": _pk(account),
         "contact": _pk(contact),
         "deal": _pk(deal),
+        "lead": _pk(lead),
         "next_contact_at": _iso(next_contact_at),
     }
     if record is not None:
@@ -157,7 +162,7 @@ def update_activity(*, activity: Activity, by: User, **values: Any) -> Activity:
     """Change an activity; only its owner, the owner's managers, admin and director may."""
     _check_may_change(by, activity)
     _check_duration(values.get("duration_minutes"))
-    for field in ("account", "contact", "deal"):
+    for field in ("account", "contact", "deal", "lead"):
         if field in values and values[field] != getattr(activity, field):
             _check_visible(by, field, values[field])
     if "owner" in values:

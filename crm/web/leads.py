@@ -25,6 +25,7 @@ from crm.deals.selectors import deals_visible_to
 from crm.leads import services
 from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
 from crm.web import columns, conflicts, deletion, related
+from crm.web.activities import lead_timeline
 from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
@@ -150,6 +151,8 @@ def lead_detail(request, pk):
         # Activities are logged on what the lead became, not on the lead.
         if contact is not None and may_use_module(user, "activities"):
             context["timeline"] = related.timeline(user, contact)
+    else:
+        context.update(lead_timeline(user, lead))
     return render(request, "crm/leads/detail.html", context)
 
 

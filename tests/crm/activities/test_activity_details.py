@@ -89,3 +89,64 @@ def test_the_api_takes_and_returns_the_duration(tenant_a, account):
     changed = client.patch(f"/api/v1/activities/{created.json()['id']}/", {"duration_minutes": 30}, format="json")
     assert changed.status_code == 200
     assert changed.json()["duration_minutes"] == 30
+
+
+# Activities on a lead -----------------------------------------------------------
+
+
+def _lead(tenant, owner="sales"):
+    from tests.factories import make_lead
+
+    with in_tenant(tenant):
+        return make_lead(by=user_of(tenant, "admin"), owner=user_of(tenant, owner))
+
+
+def test_a_call_is_logged_on_a_lead_from_its_page_and_shown_on_its_timeline(tenant_a):
+    lead = _lead(tenant_a)
+    client = browser(tenant_a, "sales")
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert f"/leads/{lead.pk}/activities/" in page
+    response = client.post(
+        f"/leads/{lead.pk}/activities/",
+        {"kind": "call", "subject": "First call", "duration_minutes": "15", "body": "Wants a demo"},
+    )
+    assert response.status_code == 302
+    with in_tenant(tenant_a):
+        activity = Activity.objects.get(subject="First call")
+    assert activity.lead_id == lead.pk
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "First call" in page
+    assert "Wants a demo" in page
+    assert "15 minutes" in page
+
+
+def test_a_leads_activities_are_seen_by_who_sees_the_lead_only(tenant_a):
+    from django.contrib.contenttypes.models import ContentType
+
+    from crm.access.models import RecordShare
+
+    lead = _lead(tenant_a)
+    sales = api_client(tenant_a, user_of(tenant_a, "sales"))
+    created = sales.post(
+        "/api/v1/activities/", {"kind": "call", "subject": "Lead call", "lead": lead.pk}, format="json"
+    )
+    assert created.status_code == 201
+    assert created.json()["lead"] == lead.pk
+    url = f"/api/v1/activities/{created.json()['id']}/"
+    other = api_client(tenant_a, user_of(tenant_a, "sales2"))
+    assert other.get(url).status_code == 404
+    # Nor may they log on a lead they cannot see: it answers like a missing one.
+    refused = other.post("/api/v1/activities/", {"kind": "call", "subject": "Sneaky", "lead": lead.pk}, format="json")
+    assert refused.status_code == 400
+    assert "lead" in str(refused.json())
+    page = browser(tenant_a, "sales2").post(f"/leads/{lead.pk}/activities/", {"kind": "call", "subject": "X"})
+    assert page.status_code == 404
+    # Once the lead is shared with them, they see what was logged on it.
+    with in_tenant(tenant_a):
+        RecordShare.objects.create(
+            content_type=ContentType.objects.get_for_model(type(lead)),
+            object_id=lead.pk,
+            user=user_of(tenant_a, "sales2"),
+        )
+    assert other.get(url).status_code == 200
+    assert "Lead call" in browser(tenant_a, "sales2").get(f"/leads/{lead.pk}/").content.decode()
