@@ -105,12 +105,16 @@ def timeline_for(user: User, record: models.Model) -> QuerySet[Activity]:
 
 def on_record(record: models.Model) -> Q:
     """The condition for activities on `record`, as timeline_for means it."""
+    # What was logged on a lead before it was converted stays in the timeline of
+    # what it became.
     if isinstance(record, Account):
-        return Q(account=record) | Q(contact__account=record) | Q(deal__account=record)
+        return (
+            Q(account=record) | Q(contact__account=record) | Q(deal__account=record) | Q(lead__converted_account=record)
+        )
     if isinstance(record, Contact):
-        return Q(contact=record)
+        return Q(contact=record) | Q(lead__converted_contact=record)
     if isinstance(record, Deal):
-        return Q(deal=record)
+        return Q(deal=record) | Q(lead__converted_deal=record)
     if isinstance(record, Lead):
         return Q(lead=record)
     if dynamic.is_record_model(type(record)):

@@ -150,3 +150,15 @@ def test_a_leads_activities_are_seen_by_who_sees_the_lead_only(tenant_a):
         )
     assert other.get(url).status_code == 200
     assert "Lead call" in browser(tenant_a, "sales2").get(f"/leads/{lead.pk}/").content.decode()
+
+
+def test_what_was_logged_on_a_lead_shows_on_the_contact_it_became(tenant_a):
+    from crm.leads.services import convert_lead
+
+    lead = _lead(tenant_a)
+    client = browser(tenant_a, "sales")
+    client.post(f"/leads/{lead.pk}/activities/", {"kind": "call", "subject": "Before converting"})
+    with in_tenant(tenant_a):
+        converted = convert_lead(lead=lead, by=user_of(tenant_a, "sales"))
+    assert "Before converting" in client.get(f"/contacts/{converted.converted_contact_id}/").content.decode()
+    assert "Before converting" in client.get(f"/accounts/{converted.converted_account_id}/").content.decode()
