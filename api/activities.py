@@ -20,6 +20,8 @@ from crm.contacts.models import Contact
 from crm.contacts.selectors import contacts_visible_to
 from crm.deals.models import Deal
 from crm.deals.selectors import deals_visible_to
+from crm.leads.models import Lead
+from crm.leads.selectors import leads_visible_to
 from crm.users.models import User
 
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -62,7 +64,22 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
     )
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.all(), allow_null=True, required=False)
-    occurred_at = StrictDateTimeField(required=False, help_text="When it happened; defaults to now.")
+    lead = serializers.PrimaryKeyRelatedField(
+        queryset=Lead.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="A lead it was with (a call before the lead is converted); a lead you can see.",
+    )
+    occurred_at = StrictDateTimeField(
+        required=False, help_text="When it happened, or is planned (a future time); defaults to now."
+    )
+    duration_minutes = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        min_value=1,
+        max_value=1440,
+        help_text="How long it took (or is planned to take), in minutes; null when not said.",
+    )
     next_contact_at = StrictDateField(
         allow_null=True,
         required=False,
@@ -87,10 +104,12 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
             "subject",
             "body",
             "occurred_at",
+            "duration_minutes",
             "owner",
             "account",
             "contact",
             "deal",
+            "lead",
             "record_object",
             "record_id",
             "next_contact_at",
@@ -110,6 +129,7 @@ class ActivitySerializer(StrictJSONTypes, serializers.ModelSerializer):
                 ("account", accounts_visible_to),
                 ("contact", contacts_visible_to),
                 ("deal", deals_visible_to),
+                ("lead", leads_visible_to),
             ):
                 if name in fields:
                     fields[name].queryset = visible_to(request.user)
@@ -124,7 +144,7 @@ class CustomRecordActivitySerializer(ActivitySerializer):
     """An activity logged on a custom object's record (the record is the URL's)."""
 
     # Setting a declared field to None removes it (DRF); the stubs know no such override.
-    account = contact = deal = None  # type: ignore[assignment]
+    account = contact = deal = lead = None  # type: ignore[assignment]
 
     class Meta(ActivitySerializer.Meta):
         fields = [
@@ -133,6 +153,7 @@ class CustomRecordActivitySerializer(ActivitySerializer):
             "subject",
             "body",
             "occurred_at",
+            "duration_minutes",
             "owner",
             "record_object",
             "record_id",

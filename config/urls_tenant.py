@@ -34,6 +34,7 @@ urlpatterns = [
     path("leads/<int:pk>/", leads.lead_detail, name="lead"),
     path("leads/<int:pk>/edit/", leads.lead_edit, name="lead-edit"),
     path("leads/<int:pk>/convert/", leads.lead_convert, name="lead-page-convert"),
+    path("leads/<int:pk>/activities/", activities.log_lead_activity, name="lead-log-activity"),
     path("imports/", imports.import_page, name="imports"),
     path("imports/<int:pk>/", imports.import_detail, name="import"),
     path("imports/template/<str:kind>/", imports.import_template, name="import-page-template"),

@@ -23,6 +23,7 @@ class Activity(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="activities"
     )
@@ -46,6 +47,15 @@ class Activity(models.Model):
     deal = models.ForeignKey(
         "deals.Deal",
         verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    # A call or meeting with a lead before it is converted.
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

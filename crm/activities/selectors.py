@@ -20,6 +20,7 @@ from crm.builder import dynamic
 from crm.builder.models import CustomObject
 from crm.contacts.models import Contact
 from crm.deals.models import Deal
+from crm.leads.models import Lead
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -59,7 +60,7 @@ def _not_on_deleted_objects() -> Q:
 def activities_visible_to(user: User) -> QuerySet[Activity]:
     """Activities `user` may see: those in their own scope (own, their teams',
     shared; all for admin and director) and those on an account, contact, deal
-    or custom object's record they can see; none on a deleted custom object's records."""
+    lead or custom object's record they can see; none on a deleted custom object's records."""
     if not (user.is_authenticated and user.is_active):
         return Activity.objects.none()
     if scope.sees_everything(user):
@@ -71,6 +72,7 @@ def activities_visible_to(user: User) -> QuerySet[Activity]:
             | Q(account__in=_visible_ids(Account, user))
             | Q(contact__in=_visible_ids(Contact, user))
             | Q(deal__in=_visible_ids(Deal, user))
+            | Q(lead__in=_visible_ids(Lead, user))
             | _on_custom_records_visible_to(user)
         )
         .filter(_not_on_deleted_objects())
@@ -103,12 +105,18 @@ def timeline_for(user: User, record: models.Model) -> QuerySet[Activity]:
 
 def on_record(record: models.Model) -> Q:
     """The condition for activities on `record`, as timeline_for means it."""
+    # What was logged on a lead before it was converted stays in the timeline of
+    # what it became.
     if isinstance(record, Account):
-        return Q(account=record) | Q(contact__account=record) | Q(deal__account=record)
+        return (
+            Q(account=record) | Q(contact__account=record) | Q(deal__account=record) | Q(lead__converted_account=record)
+        )
     if isinstance(record, Contact):
-        return Q(contact=record)
+        return Q(contact=record) | Q(lead__converted_contact=record)
     if isinstance(record, Deal):
-        return Q(deal=record)
+        return Q(deal=record) | Q(lead__converted_deal=record)
+    if isinstance(record, Lead):
+        return Q(lead=record)
     if dynamic.is_record_model(type(record)):
         return Q(record_object=dynamic.object_name_of(record), record_id=record.pk)
     raise TypeError(f"no timeline for {type(record).__name__}")

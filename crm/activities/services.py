@@ -29,11 +29,26 @@ if TYPE_CHECKING:
     from crm.accounts.models import Account
     from crm.contacts.models import Contact
     from crm.deals.models import Deal
+    from crm.leads.models import Lead
     from crm.users.models import User
 
 _M = TypeVar("_M", bound=models.Model)
 
-_ACTIVITY_FIELDS = ("kind", "subject", "body", "occurred_at", "owner", "account", "contact", "deal", "next_contact_at")
+_ACTIVITY_FIELDS = (
+    "kind",
+    "subject",
+    "body",
+    "occurred_at",
+    "duration_minutes",
+    "owner",
+    "account",
+    "contact",
+    "deal",
+    "lead",
+    "next_contact_at",
+)
+# The longest activity: a day.
+MAX_DURATION_MINUTES = 1440
 
 
 class _Derived(Enum):
@@ -49,6 +64,13 @@ def _check_visible(by: User, field: str, record: models.Model | None) -> None:
     # Linking to a record the caller cannot see would reveal that it exists.
     if record is not None and not scope.visible(type(record)._default_manager.filter(pk=record.pk), by).exists():
         raise ValidationError({field: [_("No such record.")]})
+
+
+def _check_duration(minutes: int | None) -> None:
+    if minutes is not None and not 1 <= minutes <= MAX_DURATION_MINUTES:
+        raise ValidationError(
+            {"duration_minutes": [_("Enter a duration from 1 to %(max)s minutes.") % {"max": MAX_DURATION_MINUTES}]}
+        )
 
 
 def _check_custom_record(by: User, record: models.Model) -> None:
@@ -82,6 +104,8 @@ def log_activity(
     deal: Deal | None = None,
     record: models.Model | None = None,
     next_contact_at: date | Literal[_Derived.DERIVED] | None = DERIVED,
+    duration_minutes: int | None = None,
+    lead: Lead | None = None,
 ) -> Activity:
     """Log an activity owned by `owner` (default: `by`) on records `by` can see
     (`record`: a record of a live custom object, crm.builder.dynamic).
@@ -89,8 +113,10 @@ def log_activity(
     Without an account, it goes on the contact's or the deal's account when `by`
     can see that. `next_contact_at` when given is the next planned contact; when
     omitted, a contact (not a note) on an account with a follow-up frequency
-    (`Account.follow_up_days`) plans the next one that many days after it. Updates the records' FollowUp rows."""
-    for field, linked in (("account", account), ("contact", contact), ("deal", deal)):
+    (`Account.follow_up_days`) plans the next one that many days after it. Updates the records' FollowUp rows.
+    `occurred_at` may be past (it happened) or future (planned); `duration_minutes`, when given, 1 to 1440."""
+    _check_duration(duration_minutes)
+    for field, linked in (("account", account), ("contact", contact), ("deal", deal), ("lead", lead)):
         _check_visible(by, field, linked)
     if record is not None:
         _check_custom_record(by, record)
@@ -104,10 +130,12 @@ def log_activity(
         subject=subject,
         body=body,
         occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
         owner=resolve_owner(by=by, owner=owner),
         account=account,
         contact=contact,
         deal=deal,
+        lead=lead,
         next_contact_at=next_contact_at,
         record_object=dynamic.object_name_of(record) if record is not None else "",
         record_id=_pk(record),
@@ -120,6 +148,7 @@ def log_activity(
         "account": _pk(account),
         "contact": _pk(contact),
         "deal": _pk(deal),
+        "lead": _pk(lead),
         "next_contact_at": _iso(next_contact_at),
     }
     if record is not None:
@@ -132,7 +161,8 @@ def log_activity(
 def update_activity(*, activity: Activity, by: User, **values: Any) -> Activity:
     """Change an activity; only its owner, the owner's managers, admin and director may."""
     _check_may_change(by, activity)
-    for field in ("account", "contact", "deal"):
+    _check_duration(values.get("duration_minutes"))
+    for field in ("account", "contact", "deal", "lead"):
         if field in values and values[field] != getattr(activity, field):
             _check_visible(by, field, values[field])
     if "owner" in values:

@@ -30,7 +30,7 @@ from crm.accounts.selectors import (
 from crm.activities.selectors import with_next_contact
 from crm.audit.selectors import history_for
 from crm.contacts.selectors import contacts_of_account
-from crm.web import columns, conflicts, record_actions, related
+from crm.web import columns, conflicts, deletion, record_actions, related
 from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
@@ -158,6 +158,7 @@ def _detail_context(request, account, activity_form=None):
         "contacts": masks.rows("contacts", contacts_of_account(request.user, account), aliases={"link_role": "role"}),
         "history": masks.history("accounts", history_for(account)[:50]),
         "masks": masks,
+        "may_delete": deletion.may_delete(request.user, account),
         **detail_context(request.user, "accounts", accounts_visible_to(request.user), account.pk),
     }
 

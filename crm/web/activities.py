@@ -1,5 +1,5 @@
 """Worklists (who to contact), logging an activity from an account's, a
-contact's or a deal's page, and comments on the activities of a timeline."""
+contact's, a deal's or a lead's page, and comments on the activities of a timeline."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from crm.activities.selectors import WORKLISTS, activity_get_for_user, worklist
 from crm.builder import selectors as builder
 from crm.contacts.selectors import contact_get_for_user, contacts_visible_to
 from crm.deals.selectors import deal_get_for_user, deals_visible_to
+from crm.leads.selectors import lead_get_for_user, leads_visible_to
 from crm.web import related
 from crm.web.decorators import module_page
 from crm.web.forms import ActivityForm, CommentForm, add_service_errors
@@ -99,12 +100,43 @@ def log_deal_activity(request, pk):
     return render(request, "crm/_timeline.html", {"deal": deal, **deal_timeline(request.user, deal, form)})
 
 
+def lead_timeline(user, lead, activity_form=None):
+    """What a lead's page shows of its activities: the timeline and the form to
+    log one (nothing without the module)."""
+    if not may_use_module(user, "activities"):
+        return {}
+    return {
+        "timeline": related.timeline(user, lead),
+        "activity_form": activity_form or ActivityForm(next_contact=False),
+        "log_activity_url": reverse("lead-log-activity", args=[lead.pk]),
+    }
+
+
+@module_page("leads")
+@module_page("activities")
+def log_lead_activity(request, pk):
+    """POST: log an activity (a call, a meeting, ...) on the lead; as for an account."""
+    lead = lead_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return redirect("lead", pk=lead.pk)
+    form = log_from_form(request, lead=lead)
+    if not request.htmx:
+        return redirect("lead", pk=lead.pk)
+    return render(request, "crm/_timeline.html", {"lead": lead, **lead_timeline(request.user, lead, form)})
+
+
 def log_from_form(request, **record):
     """Log the POSTed activity on `record` (account=, contact=, deal= or a custom
     object's record=); None when done, else the form with its errors."""
-    form = ActivityForm(request.POST, next_contact="record" not in record)
+    form = ActivityForm(request.POST, next_contact="record" not in record and "lead" not in record)
     if form.is_valid():
-        values = {"kind": form.cleaned_data["kind"], "subject": form.cleaned_data["subject"]}
+        values = {
+            "kind": form.cleaned_data["kind"],
+            "subject": form.cleaned_data["subject"],
+            "body": form.cleaned_data["body"],
+            "occurred_at": form.cleaned_data["occurred_at"],
+            "duration_minutes": form.cleaned_data["duration_minutes"],
+        }
         if form.cleaned_data.get("next_contact_at") is not None:
             values["next_contact_at"] = form.cleaned_data["next_contact_at"]
         try:
@@ -152,6 +184,7 @@ def activity_page(user, activity):
         ("deals", "deal", deals_visible_to, "deal"),
         ("accounts", "account", accounts_visible_to, "account"),
         ("contacts", "contact", contacts_visible_to, "contact"),
+        ("leads", "lead", leads_visible_to, "lead"),
     ):
         record_id = getattr(activity, f"{field}_id")
         if record_id and may_use_module(user, module) and visible(user).filter(pk=record_id).exists():

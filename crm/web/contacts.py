@@ -30,7 +30,7 @@ from crm.contacts.selectors import (
     contacts_visible_to,
     duplicate_candidates,
 )
-from crm.web import columns, conflicts, record_actions, related
+from crm.web import columns, conflicts, deletion, record_actions, related
 from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
@@ -146,6 +146,7 @@ def _detail_context(request, contact, link_form=None):
         "link_form": link_form or LinkAccountForm(user=request.user),
         "history": masks.history("contacts", history_for(contact)[:50]),
         "masks": masks,
+        "may_delete": deletion.may_delete(request.user, contact),
         **detail_context(request.user, "contacts", contacts_visible_to(request.user), contact.pk),
     }
 

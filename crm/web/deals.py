@@ -37,7 +37,7 @@ from crm.deals.selectors import (
     summary,
     weighted_totals,
 )
-from crm.web import columns, conflicts, record_actions
+from crm.web import columns, conflicts, deletion, record_actions
 from crm.web.activities import deal_timeline
 from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
@@ -264,6 +264,7 @@ def _detail(request, deal, *, status=200, **forms):
         "deal_contacts": masks.rows("contacts", deal.contacts.all()),
         "history": masks.history("deals", history_for(deal)[:50]),
         "masks": masks,
+        "may_delete": deletion.may_delete(request.user, deal),
         "stage_form": forms.get("stage_form") or DealStageForm(deal=deal),
         "pause_form": forms.get("pause_form") or PauseDealForm(),
         "action_errors": forms.get("action_errors", []),

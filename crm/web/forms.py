@@ -159,6 +159,15 @@ def _activity_kinds():
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=_activity_kinds)
     subject = forms.CharField(label=_("Subject"), max_length=200)
+    # In the user's zone (the active one); empty: now. A future time is a planned activity.
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Past or planned; empty: now."),
+    )
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), required=False, min_value=1, max_value=1440)
+    body = forms.CharField(label=_("Notes"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
     next_contact_at = forms.DateField(
         label=_("Next contact"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -24,7 +24,8 @@ from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads import services
 from crm.leads.selectors import lead_get_for_user, lead_sources, lead_statuses, leads_visible_to
-from crm.web import columns, conflicts, related
+from crm.web import columns, conflicts, deletion, related
+from crm.web.activities import lead_timeline
 from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
 from crm.web.decorators import module_page
@@ -136,6 +137,7 @@ def lead_detail(request, pk):
         "history": masks.history("leads", history_for(lead)[:50]),
         "converted": lead.status == CONVERTED,
         "masks": masks,
+        "may_delete": deletion.may_delete(user, lead),
         **detail_context(user, "leads", leads_visible_to(user), lead.pk),
     }
     if context["converted"]:
@@ -149,6 +151,8 @@ def lead_detail(request, pk):
         # Activities are logged on what the lead became, not on the lead.
         if contact is not None and may_use_module(user, "activities"):
             context["timeline"] = related.timeline(user, contact)
+    else:
+        context.update(lead_timeline(user, lead))
     return render(request, "crm/leads/detail.html", context)
 
 

@@ -4,9 +4,13 @@ so that file, which every area edits, stays small."""
 
 from django.urls import path
 
-from crm.web import accounts, contacts, deals, record_actions, saved_views
+from crm.web import accounts, contacts, deals, deletion, record_actions, saved_views
 
 urlpatterns = [
+    path("accounts/<int:pk>/delete/", deletion.account_delete, name="account-page-delete"),
+    path("contacts/<int:pk>/delete/", deletion.contact_delete, name="contact-page-delete"),
+    path("leads/<int:pk>/delete/", deletion.lead_delete, name="lead-page-delete"),
+    path("deals/<int:pk>/delete/", deletion.deal_delete, name="deal-page-delete"),
     path("accounts/export/", accounts.account_export, name="accounts-export"),
     path("accounts/<int:pk>/watch/", accounts.account_watch, name="account-page-watch"),
     path("accounts/<int:pk>/release/", accounts.account_release, name="account-page-release"),
