@@ -40,6 +40,12 @@ SENTENCES: dict[str, Any] = {
     "attachment.added": _("%(actor)s attached a file"),
     "attachment.deleted": _("%(actor)s deleted an attachment"),
 }
+# A custom object's records ("boat.created"): any other module's create/edit/delete.
+GENERIC = {
+    "created": _("%(actor)s created the record"),
+    "updated": _("%(actor)s edited the record"),
+    "deleted": _("%(actor)s deleted the record"),
+}
 MOVED = _("%(actor)s moved the deal from %(old)s to %(new)s")
 
 
@@ -49,7 +55,7 @@ def sentence(action: str, actor: Any, payload: Any = None) -> str:
     stages = payload.get("stage_name") if isinstance(payload, dict) else None
     if action == "deal.moved" and isinstance(stages, list) and len(stages) == 2:
         return str(MOVED) % {"actor": who, "old": stages[0], "new": stages[1]}
-    text = SENTENCES.get(action)
+    text = SENTENCES.get(action) or GENERIC.get(action.rpartition(".")[2])
     if text is None:
         return f"{who}: {action}"
     return str(text) % {"actor": who}
