@@ -3,7 +3,9 @@
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
+from django_tenants.utils import get_public_schema_name
 from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -60,7 +62,21 @@ def _flat(messages, prefix=""):
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
+    if _in_app(request):
+        # A signed-in user on their company's host keeps the app's sidebar and search.
+        return render(request, "404.html", {"layout": "crm/base.html"}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def _in_app(request):
+    tenant = getattr(request, "tenant", None)
+    user = getattr(request, "user", None)
+    return (
+        tenant is not None
+        and tenant.schema_name != get_public_schema_name()
+        and user is not None
+        and user.is_authenticated
+    )
 
 
 def bad_request(request, exception=None):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from crm.access import permissions, scope
 from crm.access.ownership import check_may_delete, new_owner, resolve_owner
+from crm.accounts.models import Account
 from crm.accounts.services import create_account
 from crm.audit import services as audit
 from crm.audit import versions
@@ -22,7 +23,6 @@ from crm.deals import services as deals
 from crm.leads.models import Lead
 
 if TYPE_CHECKING:
-    from crm.accounts.models import Account
     from crm.users.models import User
 
 _EDITABLE = ("first_name", "last_name", "company", "title", "email", "phone", "source", "status", "owner")
@@ -140,6 +140,15 @@ def delete_lead(*, lead: Lead, by: User, expected_version: str | None = None) ->
     lead.delete()
 
 
+def _account_source(source: str) -> str:
+    """A lead's source (crm.deals.models.Source) as an account's: the same
+    choices, but "web" is "website" there; "" when there is none."""
+    if not source:
+        return ""
+    value = "website" if source == "web" else source
+    return value if value in Account.Source.values else ""
+
+
 @transaction.atomic
 def convert_lead(
     *,
@@ -157,8 +166,8 @@ def convert_lead(
     owner when `by` may assign to them, else to `by`.
 
     An `amount` is refused (ValidationError) when the deals' amount is masked for
-    `by`'s role; the lead's values (last name, e-mail, phone, source) are not
-    copied into a field of the new contact or deal masked for that role: those
+    `by`'s role; the lead's values (last name, e-mail, phone, title, source) are not
+    copied into a field of the new account, contact or deal masked for that role: those
     stay empty, and the lead's `not_copied` ({module: [field]}), which its
     `lead.converted` audit row also holds, names them."""
     if amount is not None:
@@ -167,13 +176,24 @@ def convert_lead(
     if lead.status == Lead.Status.CONVERTED:
         raise ValidationError({"detail": _("This lead has already been converted.")})
     owner = lead.owner if lead.owner.is_active and scope.may_assign_to(by, lead.owner) else by
+    not_copied: dict[str, list[str]] = {}
     if account is None:
-        account = create_account(by=by, name=lead.company or lead.full_name, owner=owner)
+        source = _account_source(lead.source)
+        copied, not_copied["accounts"] = permissions.writable_values(
+            by, "accounts", {"source": source} if source else {}
+        )
+        account = create_account(by=by, name=lead.company or lead.full_name, owner=owner, **copied)
     elif not scope.visible(type(account)._default_manager.filter(pk=account.pk), by).exists():
         raise ValidationError({"account": [_("No such account.")]})
-    not_copied: dict[str, list[str]] = {}
     copied, not_copied["contacts"] = permissions.writable_values(
-        by, "contacts", {"last_name": lead.last_name, "email": lead.email, "phone": lead.phone}
+        by,
+        "contacts",
+        {
+            "last_name": lead.last_name,
+            "email": lead.email,
+            "phone": lead.phone,
+            **({"title": lead.title} if lead.title else {}),
+        },
     )
     contact = create_contact(by=by, first_name=lead.first_name, account=account, owner=owner, **copied)
     deal = None

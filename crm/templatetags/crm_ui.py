@@ -2,6 +2,7 @@
 
 from django import template
 
+from crm.audit import sentences
 from crm.web.money import money as money_text
 from crm.web.nav import entries_for
 
@@ -25,6 +26,12 @@ def money(amount, currency=""):
 def query_without(listing, names):
     """`{{ listing|query_without:"sort,page" }}`: the list's filters as a query string without those."""
     return listing.query_without(names)
+
+
+@register.simple_tag
+def history_sentence(event):
+    """A history row as a sentence in the user's language (crm.audit.sentences)."""
+    return sentences.sentence(event.action, event.actor, event.payload)
 
 
 @register.simple_tag

@@ -6,6 +6,8 @@ all use this module, so a custom field looks and validates the same everywhere.
 The definitions are read from the tenant's schema on every request
 (crm.builder.selectors): nothing about one tenant's fields is kept in memory."""
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
@@ -82,6 +84,15 @@ class LookupField(forms.ModelChoiceField):
         return str(getattr(record, "name", None) or record)
 
 
+def _limit(value):
+    """A stored limit (numeric(28, 10): 1 comes back as 1.0000000000) as the
+    user typed it, so the form's message reads "greater than or equal to 1"."""
+    if value is None:
+        return None
+    value = Decimal(value)
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
 def form_field(field, user):
     """The form field that edits custom field `field` (a FieldDef) for `user`.
     It parses what the browser sends; crm.builder.values.clean_value then checks
@@ -91,10 +102,13 @@ def form_field(field, user):
     if kind == "long_text":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=field.max_length, **common)
     if kind == "integer":
-        return forms.IntegerField(min_value=field.min_value, max_value=field.max_value, **common)
+        return forms.IntegerField(min_value=_limit(field.min_value), max_value=_limit(field.max_value), **common)
     if kind in ("decimal", "currency"):
         return forms.DecimalField(
-            min_value=field.min_value, max_value=field.max_value, decimal_places=field.decimal_places, **common
+            min_value=_limit(field.min_value),
+            max_value=_limit(field.max_value),
+            decimal_places=field.decimal_places,
+            **common,
         )
     if kind == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)

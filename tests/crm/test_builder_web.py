@@ -141,6 +141,16 @@ def test_a_value_out_of_range_is_refused_next_to_the_field_and_no_contact_is_mad
         assert not Contact.objects.filter(last_name="Toolarge").exists()
 
 
+def test_an_integer_fields_limits_read_as_whole_numbers_in_the_message(tenant_a, admin):
+    add_field(tenant_a, name="shoe_size", label="Shoe size", type="integer", min_value=1, max_value=50)
+    low = admin.post("/contacts/new/", {"first_name": "Ada", "last_name": "Low", "shoe_size": "0"})
+    assert "greater than or equal to 1." in text(low)
+    assert "1.0000" not in text(low)
+    high = admin.post("/contacts/new/", {"first_name": "Ada", "last_name": "High", "shoe_size": "51"})
+    assert "less than or equal to 50." in text(high)
+    assert "50.0000" not in text(high)
+
+
 def test_editing_a_contact_keeps_and_changes_its_custom_value(tenant_a, admin):
     add_field(tenant_a)
     admin.post("/contacts/new/", {"first_name": "Wei", "last_name": "Chat", "wechat_id": "wei-1"})

@@ -75,5 +75,5 @@ def test_admin_makes_a_custom_object_and_logs_an_activity_on_a_record(page, site
     timeline.get_by_role("button", name="Log").click()
     expect(page.get_by_test_id("timeline").locator("ol")).to_contain_text("Checked the hull")
     expect(page.get_by_test_id("attachments")).to_be_visible()
-    expect(page.get_by_test_id("history")).to_contain_text("boat.created")
+    expect(page.get_by_test_id("history")).to_contain_text("created the record")
     screenshot(page, "builder-custom-record")

@@ -55,7 +55,7 @@ def test_opening_a_deal_from_the_list_and_pausing_it_shows_it_paused_on_the_boar
     form.get_by_role("button", name="Pause").click()
     expect(page.get_by_test_id("deal-status")).to_contain_text("Paused until")
     expect(page.get_by_test_id("pause-reason")).to_contain_text("Budget freeze")
-    expect(page.get_by_test_id("history")).to_contain_text("deal.paused")
+    expect(page.get_by_test_id("history")).to_contain_text("paused the deal")
     screenshot(page, "deal-detail")
 
     page.get_by_role("link", name="Board").click()

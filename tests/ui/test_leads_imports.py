@@ -35,7 +35,7 @@ def test_creating_a_lead_and_converting_it_into_an_account(page, site):
     page.get_by_label("Source").select_option("event")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Linus Wong")).to_be_visible()
-    expect(page.get_by_test_id("history")).to_contain_text("lead.created")
+    expect(page.get_by_test_id("history")).to_contain_text("created the lead")
     lead_url = page.url
 
     page.get_by_role("link", name="Convert").click()

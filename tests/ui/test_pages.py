@@ -33,7 +33,7 @@ def test_creating_an_account_and_a_contact_in_the_ui(page, site):
     page.fill("#id_name", "Northwind Traders")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Northwind Traders")).to_be_visible()
-    expect(page.get_by_test_id("history")).to_contain_text("account.created")
+    expect(page.get_by_test_id("history")).to_contain_text("created the account")
     screenshot(page, "account-detail")
 
     page.get_by_role("link", name="Add contact").click()

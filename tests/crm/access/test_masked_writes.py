@@ -109,6 +109,24 @@ def test_converting_a_lead_leaves_a_masked_contact_email_empty_and_says_so(tenan
     assert event.payload["not_copied"] == {"contacts": ["email"]}
 
 
+def test_converting_a_lead_leaves_a_masked_title_and_account_source_empty_and_says_so(tenant_a):
+    hide(tenant_a, "contacts", "title")
+    hide(tenant_a, "accounts", "source")
+    with in_tenant(tenant_a):
+        lead = create_lead(
+            by=user_of(tenant_a, "sales"), first_name="Eve", company="Title Co", title="CEO", source="referral"
+        )
+    response = api_client(tenant_a, user_of(tenant_a, "sales")).post(
+        f"/api/v1/leads/{lead.pk}/convert/", {}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["not_copied"] == {"accounts": ["source"], "contacts": ["title"]}
+    with in_tenant(tenant_a):
+        converted = Lead.objects.get(pk=lead.pk)
+        assert Contact.objects.get(pk=converted.converted_contact_id).title == ""
+        assert Account.objects.get(pk=converted.converted_account_id).source == ""
+
+
 @pytest.mark.parametrize("field", ["email", "phone"])
 def test_an_accounts_primary_contact_cannot_carry_a_masked_contact_field(tenant_a, field):
     hide(tenant_a, "contacts", field)

@@ -330,3 +330,21 @@ def test_editing_a_deal_records_the_change_in_its_history(tenant_a, two_deals):
         assert Deal.objects.get(pk=deal.pk).amount == Decimal("1500.00")
     page = sales.get(f"/deals/{deal.pk}/").content.decode()
     assert "deal.updated" in page and "Mine, bigger" in page
+
+
+def test_the_history_reads_as_sentences_in_english_and_chinese(tenant_a):
+    deal = make_deal(tenant_a, "sales", name="Story deal")
+    with in_tenant(tenant_a):
+        admin = user_of(tenant_a, "admin")
+        services.move_deal(deal=deal, stage=stage_named(tenant_a, "Proposal"), by=admin)
+        name = str(admin)
+    client = browser(tenant_a, "sales")
+    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    history = page.split('data-testid="history"')[1].split("</ol>")[0]
+    assert f"{name} created the deal" in history
+    assert f"{name} moved the deal from Qualification to Proposal" in history
+    assert "<code>deal.created</code>" not in history
+    zh = client.get(f"/deals/{deal.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    history = zh.split('data-testid="history"')[1].split("</ol>")[0]
+    assert f"{name} 创建了商机" in history
+    assert f"{name} 将商机从" in history

@@ -95,6 +95,19 @@ def test_converting_creates_one_account_contact_and_deal_and_links_them(tenant_a
         assert {account.owner_id, contact.owner_id, deal.owner_id} == {user_of(tenant_a, "sales").pk}
 
 
+def test_converting_copies_the_title_to_the_contact_and_the_source_to_the_account(tenant_a):
+    lead = make_lead(tenant_a, title="Purchasing manager", source="web")
+    body = (
+        api_client(tenant_a, user_of(tenant_a, "sales"))
+        .post(f"/api/v1/leads/{lead.pk}/convert/", {}, format="json")
+        .json()
+    )
+    with in_tenant(tenant_a):
+        assert Contact.objects.get(pk=body["converted_contact"]).title == "Purchasing manager"
+        assert Account.objects.get(pk=body["converted_account"]).source == "website"
+    assert body["not_copied"] == {}
+
+
 def test_a_second_conversion_is_refused_and_changes_nothing(tenant_a):
     lead = make_lead(tenant_a)
     client = api_client(tenant_a, user_of(tenant_a, "sales"))

@@ -1,6 +1,8 @@
 """The lead pages as a browser uses them (Django's test client on the tenant's
 host): the list in the user's scope, the detail, the forms, and conversion."""
 
+import datetime
+
 import pytest
 from django.test import Client
 
@@ -205,6 +207,18 @@ def test_a_converted_lead_is_read_only_and_links_to_what_it_became(tenant_a):
     response = client.post(f"/leads/{lead.pk}/edit/", {"first_name": "Changed", "status": "new"})
     assert response.status_code == 302
     assert lead_row(tenant_a, lead) == row
+
+
+def test_the_conversion_time_is_not_followed_by_a_second_period(tenant_a):
+    lead = make_lead(tenant_a, company="Afternoon Trading")
+    client = browser(tenant_a, "sales")
+    client.post(f"/leads/{lead.pk}/convert/", {"account": ""})
+    with in_tenant(tenant_a):
+        # 06:30 UTC is a.m. in UTC and p.m. in Shanghai: either way the time ends in "m."
+        Lead.objects.filter(pk=lead.pk).update(converted_at=datetime.datetime(2026, 3, 2, 6, 30, tzinfo=datetime.UTC))
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Converted on" in page
+    assert "p.m.." not in page and "a.m.." not in page
 
 
 def test_the_convert_page_warns_of_a_matching_account_and_can_attach_the_lead_to_it(tenant_a):
