@@ -206,6 +206,20 @@ def test_the_admin_invites_a_user_into_a_team(tenant_a, admin, django_capture_on
     assert "new.person@alpha.test is invited" in text(admin.get("/settings/users/"))
 
 
+def test_after_inviting_the_admin_sees_the_emailed_link_once_with_a_copy_button(
+    tenant_a, admin, django_capture_on_commit_callbacks
+):
+    set_seats(tenant_a, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post("/settings/users/invite/", {"email": "linked@alpha.test", "name": "Linked", "role": "sales"})
+    page = admin.get("/settings/users/").content.decode()
+    link = re.search(r'id="invite-link"[^>]*value="([^"]+)"', page).group(1)
+    assert link.startswith(f"http://{host(tenant_a)}/invite/") and link in mail.outbox[0].body
+    assert 'data-copy="#invite-link"' in page
+    # Shown once: the next visit of the list has no link.
+    assert 'id="invite-link"' not in admin.get("/settings/users/").content.decode()
+
+
 def test_inviting_beyond_the_paid_seats_shows_the_limit_with_the_billing_hint_and_creates_no_user(
     tenant_a, admin, django_capture_on_commit_callbacks
 ):
