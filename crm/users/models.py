@@ -61,10 +61,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
 
     def __str__(self) -> str:
-        return self.name or self.email
+        return self.display_name
 
     @property
     def display_name(self) -> str:
+        """How the CRM names this person everywhere: their name, else their e-mail's local part."""
         return self.name or self.email.split("@")[0]
 
 
