@@ -8,6 +8,7 @@ from crm.users.forms import ChoosePasswordForm
 from crm.users.views import login_view, logout_view, password_change_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
+from crm.web.profile import profile
 from crm.web.time_zones import own_time_zone
 
 handler400 = "api.exceptions.bad_request"
@@ -19,6 +20,7 @@ urlpatterns = [
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
     path("password/", password_change_view, name="password-change"),
+    path("me/", profile, name="profile"),
     path("me/time-zone/", own_time_zone, name="my-time-zone"),
     path("search/", search.global_search, name="search"),
     path("accounts/", accounts.account_list, name="accounts"),

@@ -231,6 +231,29 @@ def set_own_time_zone(*, user: User, time_zone: str | None) -> User:
 
 
 @transaction.atomic
+def update_profile(*, user: User, name: str, language: str) -> User:
+    """The signed-in `user` changes their own name and language ("" for the
+    browser's). ValidationError on `name` (blank or too long) or `language` (not one
+    of settings.LANGUAGES); an audit row with what changed."""
+    from django.conf import settings
+
+    name = (name or "").strip()
+    language = (language or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Enter your name.")]})
+    if len(name) > 150:
+        raise ValidationError({"name": [_("At most 150 characters.")]})
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Choose a language from the list.")]})
+    diff = audit.changes(user, ("name", "language"), {"name": name, "language": language})
+    if diff:
+        user.name, user.language = name, language
+        user.save(update_fields=["name", "language"])
+        audit.record(actor=user, action="user.profile_changed", target=user, payload=diff)
+    return user
+
+
+@transaction.atomic
 def set_company_time_zone(*, by: User, time_zone: str) -> str:
     """The current tenant's time zone, for every user who has not chosen their own.
     Admins only (PermissionDenied otherwise); ValidationError on `time_zone` for an
