@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from api.docs import TenantDocsView, TenantSchemaView
 from crm.users.forms import ChoosePasswordForm
-from crm.users.views import login_view, logout_view, password_change_view
+from crm.users.views import login_view, logout_view, password_change_view, password_reset_request_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
 from crm.web.profile import profile
@@ -80,6 +80,15 @@ urlpatterns = [
             template_name="crm/invite.html", success_url="/login/", form_class=ChoosePasswordForm
         ),
         name="invite",
+    ),
+    # "Forgot password?": the request, then the e-mailed link (the same check as the invitation).
+    path("password/reset/", password_reset_request_view, name="password-reset"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="crm/password_reset_confirm.html", success_url="/login/", form_class=ChoosePasswordForm
+        ),
+        name="password-reset-confirm",
     ),
     path("billing/", include("billing.urls")),
     path("backups/", include("ops.urls")),
