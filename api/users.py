@@ -62,6 +62,10 @@ class UserSerializer(StrictJSONTypes, serializers.ModelSerializer):
 
     def to_representation(self, user):
         data = super().to_representation(user)
+        invite_url = getattr(user, "_invite_url", None)
+        if invite_url is not None:
+            # Only in the answer to an invitation (a POST without password).
+            data["invite_url"] = invite_url
         membership = getattr(user, "membership", None)  # None when the user has no team
         data["team"] = membership.team_id if membership else None
         return data
@@ -140,6 +144,19 @@ class ReassignSerializer(StrictJSONTypes, serializers.Serializer):
     to = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text="The user who takes over.")
 
 
+class InvitedUserSerializer(UserSerializer):
+    """The answer to POST /users/ (the schema only; UserSerializer adds the key)."""
+
+    # Not read_only: the document would then list it as always present.
+    invite_url = serializers.URLField(
+        required=False,
+        help_text="Only when no password was given: the invitation link, the same one e-mailed to the user.",
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "invite_url"]
+
+
 class UserViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -165,7 +182,7 @@ class UserViewSet(
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={201: UserSerializer, 402: _SEAT_LIMIT})
+    @extend_schema(request=UserSerializer, responses={201: InvitedUserSerializer, 402: _SEAT_LIMIT})
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
@@ -177,10 +194,17 @@ class UserViewSet(
         data = dict(serializer.validated_data)
         data.pop("is_active", None)
 
-        def invite_url(uidb64, token):
-            return self.request.build_absolute_uri(reverse("invite", args=[uidb64, token]))
+        links: list[str] = []
 
-        serializer.instance = services.create_user(by=self.request.user, invite_url=invite_url, **data)
+        def invite_url(uidb64, token):
+            links.append(self.request.build_absolute_uri(reverse("invite", args=[uidb64, token])))
+            return links[-1]
+
+        user = services.create_user(by=self.request.user, invite_url=invite_url, **data)
+        if links:
+            # The same link the e-mail has, for the admin to pass on another way.
+            user._invite_url = links[-1]
+        serializer.instance = user
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)

@@ -138,6 +138,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenants.access.TenantAccessMiddleware",
+    # The user's own language (their profile), over the browser's.
+    "crm.users.middleware.UserLanguageMiddleware",
     # The user's (else the tenant's) time zone for the rest of the request.
     "tenants.time_zones.TimeZoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

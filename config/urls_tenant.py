@@ -5,9 +5,10 @@ from django.urls import include, path
 
 from api.docs import TenantDocsView, TenantSchemaView
 from crm.users.forms import ChoosePasswordForm
-from crm.users.views import login_view, logout_view, password_change_view
+from crm.users.views import login_view, logout_view, password_change_view, password_reset_request_view
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
+from crm.web.profile import profile
 from crm.web.time_zones import own_time_zone
 
 handler400 = "api.exceptions.bad_request"
@@ -19,6 +20,7 @@ urlpatterns = [
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
     path("password/", password_change_view, name="password-change"),
+    path("me/", profile, name="profile"),
     path("me/time-zone/", own_time_zone, name="my-time-zone"),
     path("search/", search.global_search, name="search"),
     path("accounts/", accounts.account_list, name="accounts"),
@@ -79,6 +81,15 @@ urlpatterns = [
             template_name="crm/invite.html", success_url="/login/", form_class=ChoosePasswordForm
         ),
         name="invite",
+    ),
+    # "Forgot password?": the request, then the e-mailed link (the same check as the invitation).
+    path("password/reset/", password_reset_request_view, name="password-reset"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="crm/password_reset_confirm.html", success_url="/login/", form_class=ChoosePasswordForm
+        ),
+        name="password-reset-confirm",
     ),
     path("billing/", include("billing.urls")),
     path("backups/", include("ops.urls")),

@@ -118,4 +118,21 @@
     }
     window.htmx.ajax("POST", url, {target: "#kanban", values: values});
   });
+
+  /* <button data-copy="#field" data-copied="Copied">: copy that field's value
+     (an invitation link in the users settings). */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.copy);
+    if (!field) return;
+    var done = function () { if (button.dataset.copied) button.textContent = button.dataset.copied; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done);
+    } else {
+      field.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
 })();

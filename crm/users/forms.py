@@ -15,6 +15,10 @@ class LoginForm(forms.Form):
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
 
 
+class ResetRequestForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+
+
 class ChoosePasswordForm(SetPasswordForm):
     """Django's form of the invitation / reset link, saving through services.set_password
     (which also ends the user's API tokens)."""

@@ -50,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Their own IANA zone (tenants/time_zones.py); empty: the company's.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
+    # A code of settings.LANGUAGES, activated on each of their requests
+    # (crm.users.middleware); empty: the browser's or the language switcher's.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     objects = UserManager()
 
@@ -61,10 +64,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
 
     def __str__(self) -> str:
-        return self.name or self.email
+        return self.display_name
 
     @property
     def display_name(self) -> str:
+        """How the CRM names this person everywhere: their name, else their e-mail's local part."""
         return self.name or self.email.split("@")[0]
 
 

@@ -230,6 +230,77 @@ def set_own_time_zone(*, user: User, time_zone: str | None) -> User:
     return user
 
 
+# Reset e-mails one address (or one typed e-mail) may ask for per hour.
+RESET_REQUEST_LIMIT = 5
+_RESET_WINDOW = 3600
+
+
+def _reset_allowed(key: str) -> bool:
+    from django.core.cache import cache
+
+    cache.add(key, 0, _RESET_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, _RESET_WINDOW)
+        count = 1
+    return count <= RESET_REQUEST_LIMIT
+
+
+def request_password_reset(*, email: str, reset_url: Callable[[str, str], str], address: str) -> None:
+    """ "Forgot password?": e-mail the active user with this e-mail (in this tenant) a
+    link to choose a new password, `reset_url(uidb64, token)` (the tenant's host).
+
+    Says nothing back, so a caller answers the same whether or not the e-mail is
+    known. At most RESET_REQUEST_LIMIT requests per hour per typed e-mail and per
+    client address (cache counters; the keys carry the tenant's schema): beyond
+    that, silently nothing is sent. Choosing the password goes through set_password.
+    """
+    folded = login_throttle.account_key(user_id=None, email=email)
+    if not (_reset_allowed(f"reset-requests:{folded}") and _reset_allowed(f"reset-requests-address:{address}")):
+        return
+    user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+    if user is None:
+        return
+    link = reset_url(urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
+    audit.record(actor=None, action="user.password_reset_requested", target=user, payload={})
+    transaction.on_commit(
+        lambda: send_mail(
+            _("Choose a new CRM password"),
+            _(
+                "Someone (hopefully you) asked to choose a new password. Choose it here: %(link)s\n"
+                "If it was not you, ignore this e-mail: your password stays as it is."
+            )
+            % {"link": link},
+            None,
+            [user.email],
+        )
+    )
+
+
+@transaction.atomic
+def update_profile(*, user: User, name: str, language: str) -> User:
+    """The signed-in `user` changes their own name and language ("" for the
+    browser's). ValidationError on `name` (blank or too long) or `language` (not one
+    of settings.LANGUAGES); an audit row with what changed."""
+    from django.conf import settings
+
+    name = (name or "").strip()
+    language = (language or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Enter your name.")]})
+    if len(name) > 150:
+        raise ValidationError({"name": [_("At most 150 characters.")]})
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Choose a language from the list.")]})
+    diff = audit.changes(user, ("name", "language"), {"name": name, "language": language})
+    if diff:
+        user.name, user.language = name, language
+        user.save(update_fields=["name", "language"])
+        audit.record(actor=user, action="user.profile_changed", target=user, payload=diff)
+    return user
+
+
 @transaction.atomic
 def set_company_time_zone(*, by: User, time_zone: str) -> str:
     """The current tenant's time zone, for every user who has not chosen their own.

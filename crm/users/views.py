@@ -3,12 +3,14 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.users import services
-from crm.users.forms import ChangePasswordForm, LoginForm
+from crm.users.forms import ChangePasswordForm, LoginForm, ResetRequestForm
+from crm.users.login_throttle import client_address
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -58,3 +60,19 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         return redirect("password-change")
     status = 400 if request.method == "POST" else 200
     return render(request, "crm/password.html", {"form": form}, status=status)
+
+
+def password_reset_request_view(request: HttpRequest) -> HttpResponse:
+    """ "Forgot password?": the same answer whether or not the e-mail belongs to a user."""
+    form = ResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+
+        def reset_url(uidb64: str, token: str) -> str:
+            return request.build_absolute_uri(reverse("password-reset-confirm", args=[uidb64, token]))
+
+        services.request_password_reset(
+            email=form.cleaned_data["email"], reset_url=reset_url, address=client_address(request)
+        )
+        return render(request, "crm/password_reset_sent.html")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "crm/password_reset.html", {"form": form}, status=status)

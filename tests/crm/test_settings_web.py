@@ -136,7 +136,7 @@ def test_a_non_admins_posts_to_the_settings_pages_change_nothing(tenant_a, role)
     before = snapshot(tenant_a)
     client = browser(tenant_a, role)
     posts = [
-        ("/settings/users/invite/", {"email": "sneaky@alpha.test", "role": "admin"}),
+        ("/settings/users/invite/", {"email": "sneaky@alpha.test", "name": "Sneaky", "role": "admin"}),
         (f"/settings/users/{sales2.pk}/", {"name": "Renamed", "role": "admin"}),
         (f"/settings/users/{sales2.pk}/active/", {"is_active": "0"}),
         (f"/settings/users/{sales2.pk}/reassign/", {"to": user_of(tenant_a, role).pk}),
@@ -206,13 +206,44 @@ def test_the_admin_invites_a_user_into_a_team(tenant_a, admin, django_capture_on
     assert "new.person@alpha.test is invited" in text(admin.get("/settings/users/"))
 
 
+def test_an_invitation_asks_for_the_name_and_the_user_is_named_by_it(
+    tenant_a, admin, django_capture_on_commit_callbacks
+):
+    set_seats(tenant_a, 10)
+    response = admin.post("/settings/users/invite/", {"email": "nameless@alpha.test", "role": "sales"})
+    assert response.status_code == 400
+    with in_tenant(tenant_a):
+        assert not User.objects.filter(email="nameless@alpha.test").exists()
+        assert str(User(email="wang.wei@alpha.test")) == "wang.wei"
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post("/settings/users/invite/", {"email": "wang@alpha.test", "name": "王伟", "role": "sales"})
+    with in_tenant(tenant_a):
+        assert str(User.objects.get(email="wang@alpha.test")) == "王伟"
+
+
+def test_after_inviting_the_admin_sees_the_emailed_link_once_with_a_copy_button(
+    tenant_a, admin, django_capture_on_commit_callbacks
+):
+    set_seats(tenant_a, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post("/settings/users/invite/", {"email": "linked@alpha.test", "name": "Linked", "role": "sales"})
+    page = admin.get("/settings/users/").content.decode()
+    link = re.search(r'id="invite-link"[^>]*value="([^"]+)"', page).group(1)
+    assert link.startswith(f"http://{host(tenant_a)}/invite/") and link in mail.outbox[0].body
+    assert 'data-copy="#invite-link"' in page
+    # Shown once: the next visit of the list has no link.
+    assert 'id="invite-link"' not in admin.get("/settings/users/").content.decode()
+
+
 def test_inviting_beyond_the_paid_seats_shows_the_limit_with_the_billing_hint_and_creates_no_user(
     tenant_a, admin, django_capture_on_commit_callbacks
 ):
     with in_tenant(tenant_a):
         before = User.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin.post("/settings/users/invite/", {"email": "extra@alpha.test", "role": "sales"})
+        response = admin.post(
+            "/settings/users/invite/", {"email": "extra@alpha.test", "name": "Extra", "role": "sales"}
+        )
     assert response.status_code == 402
     content = text(response)
     assert "All 5 paid seats are taken" in content
@@ -230,7 +261,7 @@ def test_an_htmx_invite_with_bad_input_answers_400_with_only_the_form_and_its_me
     content = text(response)
     assert content.startswith("<form") and "<html" not in content
     assert 'id="id_email-error"' in content and 'id="id_role-error"' in content
-    duplicate = client.post("/settings/users/invite/", {"email": "SALES@alpha.test", "role": "sales"})
+    duplicate = client.post("/settings/users/invite/", {"email": "SALES@alpha.test", "name": "Dup", "role": "sales"})
     assert duplicate.status_code == 400
     assert "A user with this e-mail already exists." in text(duplicate)
     with in_tenant(tenant_a):

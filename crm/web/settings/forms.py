@@ -54,7 +54,8 @@ class TeamField(forms.ModelChoiceField):
 
 class InviteUserForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
-    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    # The CRM names people by their name (User.display_name), so ask for it.
+    name = forms.CharField(label=_("Name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=roles, initial="sales")
     team = TeamField(label=_("Team"))
 

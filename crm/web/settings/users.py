@@ -32,6 +32,8 @@ def user_list(request):
     listing = list_page(request, users_with_team_names(), sorts=SORTS, default_sort="email", filters=[("q", _search)])
     used, paid = seat_usage()
     context = {"listing": listing, "seats_used": used, "seats": paid}
+    # Shown once, after an invitation (user_invite): the same link the e-mail has.
+    context["invite_link"] = request.session.pop("invite_link", None)
     if request.htmx and request.htmx.target == "user-table":
         return render(request, "crm/settings/users/_table.html", context)
     return render(request, "crm/settings/users/list.html", context)
@@ -41,9 +43,15 @@ def _search(queryset, value):
     return queryset.filter(Q(email__icontains=value) | Q(name__icontains=value))
 
 
-def _invite_url(request):
+def _invite_url(request, built=None):
+    """Builds the invitation link on this (the tenant's) host; each link built is
+    also appended to `built`, so the page can show the admin the link it e-mailed."""
+
     def build(uidb64, token):
-        return request.build_absolute_uri(reverse("invite", args=[uidb64, token]))
+        link = request.build_absolute_uri(reverse("invite", args=[uidb64, token]))
+        if built is not None:
+            built.append(link)
+        return link
 
     return build
 
@@ -55,14 +63,17 @@ def user_invite(request):
     status = 200
     notice = None
     if request.method == "POST" and form.is_valid():
+        links: list[str] = []
         try:
-            user = services.create_user(by=request.user, invite_url=_invite_url(request), **form.cleaned_data)
+            user = services.create_user(by=request.user, invite_url=_invite_url(request, links), **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         except services.SeatLimitReached as error:
             form.add_error(None, str(error))
             notice, status = SEAT_HINT, 402
         else:
+            if links:
+                request.session["invite_link"] = links[-1]
             return saved(
                 request,
                 _("%(email)s is invited: they will get an e-mail to choose a password.") % {"email": user.email},

@@ -193,7 +193,9 @@ def test_a_user_sets_a_delegation_on_their_page(tenant_a, org):
     assert response.status_code == 302
     with in_tenant(tenant_a):
         assert Delegation.objects.get().delegate == user_of(tenant_a, "director")
-    assert "director@alpha.test" in browser(tenant_a, "manager").get("/approvals/delegations/").content.decode()
+    # Named by display name (User.__str__): their name, else their e-mail's local part.
+    page = browser(tenant_a, "manager").get("/approvals/delegations/").content.decode()
+    assert f"<strong>{user_of(tenant_a, 'director').display_name}</strong>" in page
 
 
 # Settings → Approvals -------------------------------------------------------------------
