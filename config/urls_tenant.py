@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from api.docs import TenantDocsView, TenantSchemaView
 from crm.users.forms import ChoosePasswordForm
-from crm.users.views import login_view, logout_view, password_change_view, password_reset_request_view
+from crm.users.views import login_view, logout_view, password_change_view, password_reset_request_view, switch_language
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
 from crm.web.profile import profile
@@ -93,6 +93,8 @@ urlpatterns = [
     ),
     path("billing/", include("billing.urls")),
     path("backups/", include("ops.urls")),
+    # Before Django's own: a signed-in user's switch also changes their profile's choice.
+    path("i18n/setlang/", switch_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls_tenant")),
     # Signed-in users only: a tenant's document shows its custom objects and fields.

@@ -301,6 +301,16 @@ def update_profile(*, user: User, name: str, language: str) -> User:
     return user
 
 
+def switch_language(*, user: User, language: str) -> None:
+    """The sidebar's language switcher for a signed-in `user` who chose a language on
+    their profile: the switch becomes their choice (else their stored language would
+    win over it on the next page). Users who never chose keep the browser's cookie."""
+    from django.conf import settings
+
+    if user.language and language in dict(settings.LANGUAGES) and language != user.language:
+        update_profile(user=user, name=user.name or user.display_name, language=language)
+
+
 @transaction.atomic
 def set_company_time_zone(*, by: User, time_zone: str) -> str:
     """The current tenant's time zone, for every user who has not chosen their own.

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from crm.users import services
 from crm.users.forms import ChangePasswordForm, LoginForm, ResetRequestForm
@@ -76,3 +77,13 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
         return render(request, "crm/password_reset_sent.html")
     status = 400 if request.method == "POST" else 200
     return render(request, "crm/password_reset.html", {"form": form}, status=status)
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (cookie and redirect), and for a signed-in user who
+    chose a language on their profile, that choice too."""
+    user = request.user
+    if user.is_authenticated:
+        services.switch_language(user=user, language=request.POST.get("language", ""))
+    return set_language(request)

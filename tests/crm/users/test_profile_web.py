@@ -57,3 +57,13 @@ def test_bad_profile_input_answers_400_with_field_messages(tenant_a):
 def test_the_profile_needs_a_sign_in(tenant_a):
     response = Client(HTTP_HOST=host(tenant_a)).get("/me/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_language_switcher_changes_a_chosen_language_too(tenant_a):
+    client = browser(tenant_a, "sales")
+    client.post("/me/", {"name": "王伟", "language": "zh-hans"})
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/me/"})
+    assert response.status_code == 302
+    assert client.get("/me/", HTTP_ACCEPT_LANGUAGE="zh-hans")["Content-Language"] == "en"
+    with in_tenant(tenant_a):
+        assert User.objects.get(email="sales@alpha.test").language == "en"
