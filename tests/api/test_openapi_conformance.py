@@ -115,12 +115,12 @@ BUSINESS_RULES = {
     "POST /api/v1/leads/": {"owner", "status"},
     "PATCH /api/v1/leads/{id}/": {"owner", "status", "detail"},
     "POST /api/v1/leads/{id}/convert/": {"account", "detail"},
-    # Activities and tasks: an `owner` / `assignee` / `account` / `contact` / `deal` id
-    # that is no (visible) record, or a user the caller may not assign to; a date-time
-    # whose offset takes it outside the years 1-9999 once in UTC.
+    # Activities and tasks: an `owner` / `assignee` / `account` / `contact` / `deal` /
+    # `lead` id that is no (visible) record, or a user the caller may not assign to; a
+    # date-time whose offset takes it outside the years 1-9999 once in UTC.
     "GET /api/v1/activities/": {"owner", "account", "contact", "deal"},
-    "POST /api/v1/activities/": {"owner", "account", "contact", "deal", "occurred_at"},
-    "PATCH /api/v1/activities/{id}/": {"owner", "account", "contact", "deal", "occurred_at"},
+    "POST /api/v1/activities/": {"owner", "account", "contact", "deal", "lead", "occurred_at"},
+    "PATCH /api/v1/activities/{id}/": {"owner", "account", "contact", "deal", "lead", "occurred_at"},
     "GET /api/v1/tasks/": {"assignee", "account", "contact", "deal"},
     "POST /api/v1/tasks/": {"assignee", "account", "contact", "deal", "remind_at"},
     "PATCH /api/v1/tasks/{id}/": {"assignee", "account", "contact", "deal", "remind_at"},

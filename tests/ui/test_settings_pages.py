@@ -44,6 +44,7 @@ def test_admin_invites_a_user_and_is_told_when_the_paid_seats_run_out(page, site
 
     page.get_by_role("link", name="Invite user").click()
     page.get_by_label("E-mail").fill("one.too.many@example.test")
+    page.get_by_label("Name").fill("One Too Many")
     page.get_by_role("button", name="Invite").click()
     form = page.get_by_test_id("invite-form")
     expect(form.get_by_role("alert")).to_contain_text("All 4 paid seats are taken")

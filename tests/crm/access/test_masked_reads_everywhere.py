@@ -187,6 +187,9 @@ def _fill(route, records):
             out.append(str(records["gadget"]["id"] if isinstance(records["gadget"], dict) else records["gadget"].pk))
         elif name == "kind":
             out.append("deal")
+        elif name in ("uidb64", "token"):
+            # A password-reset link's parts: an invalid link's page holds no record.
+            out.append("MQ" if name == "uidb64" else "invalid-token")
         elif name in ("id", "pk", "subject_id", "number"):
             record = records.get(_RECORD_OF.get(segment, ""))
             if record is None:
