@@ -9,6 +9,8 @@ rewritten, and the merge itself is recorded on both records.
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from crm.access.models import RecordShare
 
@@ -81,3 +83,40 @@ def fill_blanks(*, keep, other, fields):
             setattr(keep, name, theirs)
             filled[name] = [mine, theirs if isinstance(theirs, (str, int, list)) else str(theirs)]
     return filled
+
+
+# A merge's choice of which record's value of a field survives.
+KEEP, OTHER = "keep", "other"
+
+
+def checked_choices(choices, *, fields):
+    """`choices` ({field: "keep" or "other"}) as given for a merge, checked
+    against the `fields` that may be chosen; ValidationError naming each bad one."""
+    errors = {}
+    for name, side in (choices or {}).items():
+        if name not in fields:
+            errors.setdefault("choices", []).append(_("“%(field)s” is not a field a merge chooses.") % {"field": name})
+        elif side not in (KEEP, OTHER):
+            errors[name] = [_("Choose the value of one of the two records.")]
+    if errors:
+        raise ValidationError(errors)
+    return dict(choices or {})
+
+
+def take_chosen(*, keep, other, choices):
+    """Copy into `keep` the values of the fields `choices` says come from
+    `other`; returns {field: [old, new]} (a relation by id) for the audit row."""
+    taken = {}
+    for name, side in choices.items():
+        if side != OTHER:
+            continue
+        attname = type(keep)._meta.get_field(name).attname
+        mine, theirs = getattr(keep, attname), getattr(other, attname)
+        if mine != theirs:
+            setattr(keep, attname, theirs)
+            taken[name] = [_plain(mine), _plain(theirs)]
+    return taken
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, (str, int, list)) else str(value)

@@ -42,6 +42,8 @@ DETAIL_FIELDS = (
 _EDITABLE = ("name", "owner", *DETAIL_FIELDS)
 # Filled from the other account on a merge when the kept one has none.
 _MERGE_FILLS = tuple(f for f in DETAIL_FIELDS if f not in ("kind", "level", "status", "tags"))
+# The fields whose surviving value a merge may choose, side by side (tags are joined).
+MERGE_CHOICES = ("name", *(f for f in DETAIL_FIELDS if f != "tags"))
 
 
 def set_keys(account: Account) -> None:
@@ -204,21 +206,27 @@ def delete_account(*, account: Account, by: User, expected_version: str | None =
 
 
 @transaction.atomic
-def merge_accounts(*, keep: Account, other: Account, by: User) -> Account:
+def merge_accounts(*, keep: Account, other: Account, by: User, choices: Mapping[str, str] | None = None) -> Account:
     """Merge `other` into `keep` (both already checked visible to `by`, and both
     `by`'s to give away: crm.access.ownership.check_may_merge): every record
     pointing at `other` (contacts and their links, deals, activities, leads,
-    shares, watches, ... of any app) moves to `keep`, blank fields of `keep`
-    (custom fields too) are filled from `other`, lookups of custom fields at
-    `other` point at `keep`, tags are joined, an audit row goes on each, and
-    `other` is deleted. Returns `keep`."""
+    shares, watches, ... of any app) moves to `keep`, the fields `choices`
+    ({field of MERGE_CHOICES: "keep" or "other"}) name take that record's value
+    (ValidationError for a bad choice, or "other" on a field masked for `by`),
+    other blank fields of `keep` (custom fields too) are filled from `other`,
+    lookups of custom fields at `other` point at `keep`, tags are joined, an
+    audit row goes on each, and `other` is deleted. Returns `keep`."""
     if keep.pk == other.pk:
         raise ValidationError({"other": [_("An account cannot be merged with itself.")]})
+    chosen = merging.checked_choices(choices, fields=MERGE_CHOICES)
+    permissions.check_writable(by, "accounts", [name for name, side in chosen.items() if side == merging.OTHER])
     first, second = sorted([keep.pk, other.pk])
     locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[first, second])}
     keep, other = locked[keep.pk], locked[other.pk]
     check_may_merge(by=by, keep=keep, other=other)
-    filled = merging.fill_blanks(keep=keep, other=other, fields=_MERGE_FILLS)
+    taken = merging.take_chosen(keep=keep, other=other, choices=chosen)
+    filled = merging.fill_blanks(keep=keep, other=other, fields=[f for f in _MERGE_FILLS if f not in chosen])
+    filled.update(taken)
     if set(other.tags) - set(keep.tags):
         keep.tags = _clean_tags([*keep.tags, *other.tags])
     moved = merging.move_related(keep=keep, other=other)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 _EDITABLE = ("first_name", "last_name", "title", "role", "email", "phone", "account", "owner")
 _MERGE_FILLS = ("last_name", "title", "role", "email", "phone")
+# The fields whose surviving value a merge may choose, side by side.
+MERGE_CHOICES = ("first_name", "last_name", "title", "role", "email", "phone", "account")
 
 
 def _check_account(by: User, account: Account | None) -> None:
@@ -322,21 +324,30 @@ def delete_contact(*, contact: Contact, by: User, expected_version: str | None =
 
 
 @transaction.atomic
-def merge_contacts(*, keep: Contact, other: Contact, by: User) -> Contact:
+def merge_contacts(*, keep: Contact, other: Contact, by: User, choices: Mapping[str, str] | None = None) -> Contact:
     """Merge `other` into `keep` (both already checked visible to `by`, and both
     `by`'s to give away: crm.access.ownership.check_may_merge): every
     record pointing at `other` (account links, deals, activities, shares, ... of
-    any app) moves to `keep`, blank fields of `keep` (custom fields too) are
-    filled from `other`, lookups of custom fields at `other` point at `keep`, an
-    audit row goes on each, and `other` is deleted. Returns `keep`."""
+    any app) moves to `keep`, the fields `choices` ({field of MERGE_CHOICES:
+    "keep" or "other"}) name take that record's value (ValidationError for a bad
+    choice, or "other" on a field masked for `by`), other blank fields of `keep`
+    (custom fields too) are filled from `other`, lookups of custom fields at
+    `other` point at `keep`, an audit row goes on each, and `other` is deleted.
+    Returns `keep`."""
     if keep.pk == other.pk:
         raise ValidationError({"other": [_("A contact cannot be merged with itself.")]})
+    chosen = merging.checked_choices(choices, fields=MERGE_CHOICES)
+    permissions.check_writable(by, "contacts", [name for name, side in chosen.items() if side == merging.OTHER])
     first, second = sorted([keep.pk, other.pk])
     locked = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[first, second])}
     keep, other = locked[keep.pk], locked[other.pk]
     check_may_merge(by=by, keep=keep, other=other)
-    filled = merging.fill_blanks(keep=keep, other=other, fields=_MERGE_FILLS)
-    if keep.account_id is None and other.account_id is not None:
+    taken = merging.take_chosen(keep=keep, other=other, choices=chosen)
+    if "account" in taken:
+        _check_account(by, keep.account)
+    filled = merging.fill_blanks(keep=keep, other=other, fields=[f for f in _MERGE_FILLS if f not in chosen])
+    filled.update(taken)
+    if "account" not in chosen and keep.account_id is None and other.account_id is not None:
         keep.account_id = other.account_id
         filled["account"] = [None, other.account_id]
     # One primary account per contact: keep's, decided below.

@@ -152,10 +152,13 @@ def account_detail(request, pk):
 
 def _detail_context(request, account, activity_form=None):
     masks = masks_for(request)
+    contacts = contacts_of_account(request.user, account)
     return {
         **related.for_account(request, account, activity_form=activity_form),
         "account": masks.record("accounts", account),
-        "contacts": masks.rows("contacts", contacts_of_account(request.user, account), aliases={"link_role": "role"}),
+        "contacts": masks.rows("contacts", contacts[: related.RELATED_ROWS], aliases={"link_role": "role"}),
+        "contacts_total": len(contacts),
+        "contacts_all_url": reverse("contacts") + f"?account={account.pk}",
         "history": masks.history("accounts", history_for(account)[:50]),
         "masks": masks,
         "may_delete": deletion.may_delete(request.user, account),
@@ -314,6 +317,7 @@ def account_merge(request, pk):
         choices=lambda q: _merge_choices(request.user, account, q),
         get_for_user=account_get_for_user,
         service=services.merge_accounts,
+        fields=services.MERGE_CHOICES,
         back=reverse("account", args=[account.pk]),
         title=_("Merge another account into %(name)s") % {"name": account.name},
     )

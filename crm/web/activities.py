@@ -3,8 +3,9 @@ contact's, a deal's or a lead's page, and comments on the activities of a timeli
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from crm.leads.selectors import lead_get_for_user, leads_visible_to
 from crm.web import related
 from crm.web.decorators import module_page
 from crm.web.forms import ActivityForm, CommentForm, add_service_errors
+from crm.web.masking import masks_for
 
 WORKLIST_TITLES = {
     "today": _("Today"),
@@ -68,9 +70,14 @@ def log_activity(request, pk):
     form = log_from_form(request, account=account)
     if not request.htmx:
         return redirect("account", pk=account.pk)
-    context = {"account": account, **related.for_account(request, account, activity_form=form)}
+    # Fetched again: logging moved its last contact and the next one planned.
+    account = account_get_for_user(request.user, pk)
+    context = {
+        "account": masks_for(request).record("accounts", account),
+        **related.for_account(request, account, activity_form=form),
+    }
     # htmx swaps only 2xx answers by default, so the form with its errors comes back as 200.
-    return render(request, "crm/_timeline.html", context)
+    return _timeline(request, context, form, "crm/accounts/_follow_up.html", "crm/_record_tasks.html")
 
 
 @module_page("contacts")
@@ -84,7 +91,7 @@ def log_contact_activity(request, pk):
     if not request.htmx:
         return redirect("contact", pk=contact.pk)
     context = {"contact": contact, **related.for_contact(request, contact, activity_form=form)}
-    return render(request, "crm/_timeline.html", context)
+    return _timeline(request, context, form, "crm/_record_tasks.html")
 
 
 @module_page("deals")
@@ -97,7 +104,7 @@ def log_deal_activity(request, pk):
     form = log_from_form(request, deal=deal)
     if not request.htmx:
         return redirect("deal", pk=deal.pk)
-    return render(request, "crm/_timeline.html", {"deal": deal, **deal_timeline(request.user, deal, form)})
+    return _timeline(request, {"deal": deal, **deal_timeline(request.user, deal, form)}, form)
 
 
 def lead_timeline(user, lead, activity_form=None):
@@ -122,7 +129,20 @@ def log_lead_activity(request, pk):
     form = log_from_form(request, lead=lead)
     if not request.htmx:
         return redirect("lead", pk=lead.pk)
-    return render(request, "crm/_timeline.html", {"lead": lead, **lead_timeline(request.user, lead, form)})
+    return _timeline(request, {"lead": lead, **lead_timeline(request.user, lead, form)}, form)
+
+
+def _timeline(request, context, form, *cards):
+    """The timeline card (its form with errors, when `form` is one) and, swapped
+    out of band (htmx), the record page's other `cards` that an activity changes:
+    the follow-up dates, the open tasks. A logged activity also fires the
+    `activity-logged` event for whatever else on the page listens."""
+    html = render_to_string("crm/_timeline.html", context, request=request)
+    html += "".join(render_to_string(card, {**context, "oob": True}, request=request) for card in cards)
+    response = HttpResponse(html)
+    if form is None:
+        response["HX-Trigger"] = "activity-logged"
+    return response
 
 
 def log_from_form(request, **record):

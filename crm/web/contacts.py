@@ -88,7 +88,10 @@ def _listing(request):
             "owner",
             lambda qs, v: qs.filter(owner=user) if v == "me" else qs.filter(owner_id=v) if v.isdigit() else qs.none(),
         ),
-        ("account", lambda qs, v: qs.filter(account_id=v) if v.isdigit() else qs.none()),
+        # Related to the account in any role, as its page lists them ("View all");
+        # one row per pair (a unique relation), so no duplicates.
+        ("account", lambda qs, v: qs.filter(account_links__account_id=v) if v.isdigit() else qs.none()),
+        ("deal", lambda qs, v: qs.filter(deals__id=v) if v.isdigit() else qs.none()),
     ]
     if "role" not in masked:
         filters.append(("role", lambda qs, v: qs.filter(role=v) if v in roles else qs.none()))
@@ -305,6 +308,7 @@ def contact_merge(request, pk):
         choices=lambda q: _merge_choices(request.user, contact, q, masks_for(request)["contacts"]),
         get_for_user=contact_get_for_user,
         service=services.merge_contacts,
+        fields=services.MERGE_CHOICES,
         back=reverse("contact", args=[contact.pk]),
         title=_("Merge another contact into %(name)s") % {"name": masks_for(request).record("contacts", contact)},
     )

@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from crm.accounts.selectors import accounts_visible_to
 from crm.attachments.selectors import attachments_of
 from crm.audit.selectors import history_for
+from crm.contacts.selectors import contacts_visible_to
 from crm.deals import registration, services
 from crm.deals.selectors import (
     deal_get_for_user,
@@ -37,7 +38,7 @@ from crm.deals.selectors import (
     summary,
     weighted_totals,
 )
-from crm.web import columns, conflicts, deletion, record_actions
+from crm.web import columns, conflicts, deletion, record_actions, related
 from crm.web.activities import deal_timeline
 from crm.web.columns import list_table
 from crm.web.custom_fields import CustomFields, detail_context
@@ -196,6 +197,7 @@ def _listing(request):
         ("pipeline", _by_id("pipeline")),
         ("stage", _by_id("stage")),
         ("account", _by_id("account")),
+        ("contact", lambda qs, v: qs.filter(contacts__id=v) if v.isdigit() else qs.none()),
         ("owner", lambda qs, v: qs.filter(owner=user) if v == "me" else _by_id("owner")(qs, v)),
     ]
     # No filtering by a field the user sees masked: what it leaves would tell its values.
@@ -259,9 +261,15 @@ def deal_detail(request, pk):
 
 def _detail(request, deal, *, status=200, **forms):
     masks = masks_for(request)
+    # Only the contacts the user may open, counted too (another owner's contact would be a name they may not see).
+    contacts, contacts_total = related.first_rows(
+        contacts_visible_to(request.user).filter(deals=deal).order_by("last_name", "first_name", "id")
+    )
     context = {
         "deal": masks.record("deals", deal),
-        "deal_contacts": masks.rows("contacts", deal.contacts.all()),
+        "deal_contacts": masks.rows("contacts", contacts),
+        "contacts_total": contacts_total,
+        "contacts_all_url": reverse("contacts") + f"?deal={deal.pk}",
         "history": masks.history("deals", history_for(deal)[:50]),
         "masks": masks,
         "may_delete": deletion.may_delete(request.user, deal),
@@ -269,6 +277,7 @@ def _detail(request, deal, *, status=200, **forms):
         "pause_form": forms.get("pause_form") or PauseDealForm(),
         "action_errors": forms.get("action_errors", []),
         "registration": registration.status_of(deal, request.user),
+        "stage_path": _stage_path(deal),
         "attachments": attachments_of(deal).select_related("uploaded_by"),
         **deal_timeline(request.user, deal),
         **detail_context(request.user, "deals", deals_visible_to(request.user), deal.pk),
@@ -277,6 +286,23 @@ def _detail(request, deal, *, status=200, **forms):
         # htmx swaps only 2xx answers by default, so the actions come back with their errors as 200.
         return render(request, "crm/deals/_actions.html", context)
     return render(request, "crm/deals/detail.html", context, status=status)
+
+
+def _stage_path(deal):
+    """The stages of the deal's pipeline in order, each with where the deal is
+    against it: "current", "past" (an open stage it went beyond: earlier, or any
+    open stage once the deal is closed) or "future"."""
+    current = deal.stage
+    path = []
+    for stage in deal.pipeline.stages.order_by("position", "id"):
+        if stage.pk == current.pk:
+            state = "current"
+        elif stage.kind == "open" and (current.kind != "open" or stage.position < current.position):
+            state = "past"
+        else:
+            state = "future"
+        path.append({"stage": stage, "state": state})
+    return path
 
 
 @module_page("deals")

@@ -9,10 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.access.masking import shown
 from crm.accounts import sharing
+from crm.accounts.merging import KEEP, OTHER
+from crm.accounts.selectors import accounts_visible_to
 from crm.attachments import selectors as files
 from crm.attachments import services as file_services
 from crm.builder import dynamic
@@ -22,6 +26,8 @@ from crm.web.related import merge_preview
 
 # How many records the merge page offers to pick from.
 MERGE_CHOICES = 20
+# What a field holds when it holds nothing (a merge fills such a field by default).
+EMPTY: tuple[object, ...] = (None, "", [], ())
 
 
 def _report(request, error):
@@ -100,16 +106,29 @@ def attachment_delete(request, pk):
         return redirect("home")
 
 
-def merge(request, record, *, choices, get_for_user, service, back, title):
+def merge(request, record, *, choices, get_for_user, service, fields, back, title):
     """Merge another record into `record`: GET ?q= lists `choices(q)` to pick
-    from, GET ?other=<id> shows what will move, POST other=<id> merges."""
+    from (each with its e-mail, phone, account and owner, to tell namesakes
+    apart), GET ?other=<id> shows the two side by side, a choice of the
+    surviving value on each of `fields` where they differ, and what will move;
+    POST other=<id> and choice_<field>=keep|other merges (400 with the reasons
+    on a bad choice)."""
     other_id = request.POST.get("other") or request.GET.get("other")
     other = get_for_user(request.user, other_id) if other_id else None
+    posted, errors, status = {}, {}, 200
     if request.method == "POST" and other is not None:
+        posted = {
+            key.removeprefix("choice_"): value for key, value in request.POST.items() if key.startswith("choice_")
+        }
         try:
-            service(keep=record, other=other, by=request.user)
-        except (ValidationError, PermissionDenied) as error:
+            service(keep=record, other=other, by=request.user, choices=posted)
+        except ValidationError as error:
+            errors = getattr(error, "message_dict", None) or {"choices": error.messages}
             _report(request, error)
+            status = 400
+        except PermissionDenied as error:
+            _report(request, error)
+            status = 403
         else:
             messages.success(
                 request,
@@ -126,7 +145,80 @@ def merge(request, record, *, choices, get_for_user, service, back, title):
         "back": back,
         "title": title,
         "q": query,
-        "choices": (masks.rows(module, choices(query).exclude(pk=record.pk)[:MERGE_CHOICES]) if other is None else []),
+        "module": module,
+        "choices": (
+            _candidates(request, module, choices(query).exclude(pk=record.pk)[:MERGE_CHOICES]) if other is None else []
+        ),
         "moves": merge_preview(request.user, other) if other is not None else [],
+        "rows": _comparison(request, module, record, other, fields, posted, errors) if other is not None else [],
+        "other_errors": [message for key, values in errors.items() if key not in fields for message in values],
     }
-    return render(request, "crm/merge_page.html", context)
+    return render(request, "crm/merge_page.html", context, status=status)
+
+
+def _candidates(request, module, records):
+    """The records to pick from as the page shows them (masked), each with the
+    name of its primary account when it has one the user may see."""
+    records = list(records)
+    account_ids = {getattr(r, "account_id", None) for r in records} - {None}
+    visible = set(accounts_visible_to(request.user).filter(pk__in=account_ids).values_list("pk", flat=True))
+    candidates = []
+    for row, record in zip(masks_for(request).rows(module, records), records, strict=True):
+        account_id = getattr(record, "account_id", None)
+        account = record.account if account_id in visible else None
+        # A MaskedRecord is read-only: its extras go beside it.
+        candidates.append({"record": row, "account": account, "hidden_account": account_id and account is None})
+    return candidates
+
+
+def _comparison(request, module, keep, other, fields, posted, errors):
+    """One row per field of `fields`: its label, both records' values as the user
+    may read them, whether a value may be chosen (they differ and the field is
+    not masked for the user) and which is chosen (what was posted, else what the
+    merge does by default: keep's value, or other's when keep has none)."""
+    masked = masks_for(request)[module]
+    model = type(keep)
+    visible_accounts = None
+    rows = []
+    for name in fields:
+        field = model._meta.get_field(name)
+        mine, theirs = getattr(keep, field.attname), getattr(other, field.attname)
+        if field.is_relation and visible_accounts is None:
+            visible_accounts = set(
+                accounts_visible_to(request.user).filter(pk__in={mine, theirs} - {None}).values_list("pk", flat=True)
+            )
+        shown = [_value(record, field, masked, visible_accounts) for record in (keep, other)]
+        choosable = mine != theirs and name not in masked
+        if field.is_relation and {mine, theirs} - {None} - visible_accounts:
+            # A relation to a record the user may not see is not theirs to choose.
+            choosable = False
+        default = OTHER if mine in EMPTY and theirs not in EMPTY else KEEP
+        rows.append(
+            {
+                "name": name,
+                "label": capfirst(field.verbose_name),
+                "keep": shown[0],
+                "other": shown[1],
+                "choosable": choosable,
+                "chosen": posted.get(name, default) if choosable else None,
+                "errors": errors.get(name, []),
+            }
+        )
+    return rows
+
+
+def _value(record, field, masked, visible_accounts):
+    """A field's value as the comparison shows it: masked, a choice's label, a
+    related record's name (if the user may see it), else the value."""
+    value = getattr(record, field.attname)
+    if field.name in masked:
+        return shown(value)
+    if value in EMPTY:
+        return ""
+    if field.is_relation:
+        return str(getattr(record, field.name)) if value in (visible_accounts or ()) else _("Not visible to you")
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return value

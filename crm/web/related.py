@@ -19,6 +19,19 @@ from crm.web.masking import masks_for
 
 TIMELINE_ROWS = 50
 RECORD_ROWS = 50
+# How many rows a related list on a record's page shows before "View all (N)".
+RELATED_ROWS = 5
+
+
+def first_rows(rows, *, every=False):
+    """The first RELATED_ROWS of `rows` (a queryset or a list; all of them, up
+    to RECORD_ROWS, with `every`) and how many there are in all."""
+    total = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+    return list(rows[: RECORD_ROWS if every else RELATED_ROWS]), total
+
+
+def _list_url(name, **params):
+    return reverse(name) + "?" + "&".join(f"{key}={value}" for key, value in params.items())
 
 
 def timeline(user, record):
@@ -39,9 +52,11 @@ def for_account(request, account, activity_form=None):
         "may_release": account.owner_id is not None and owner_or_above(user, account),
     }
     if may_use_module(user, "deals"):
-        context["deals"] = masks.rows(
-            "deals", deals_visible_to(user).filter(account=account).order_by("-updated_at", "-id")[:RECORD_ROWS]
+        deals, context["deals_total"] = first_rows(
+            deals_visible_to(user).filter(account=account).order_by("-updated_at", "-id")
         )
+        context["deals"] = masks.rows("deals", deals)
+        context["deals_all_url"] = _list_url("deal-page-list", account=account.pk)
     if may_use_module(user, "activities"):
         follow_up_days = None if "follow_up_days" in masks["accounts"] else account.follow_up_days
         context.update(
@@ -53,7 +68,7 @@ def for_account(request, account, activity_form=None):
                 log_url=reverse("account-log-activity", args=[account.pk]),
             )
         )
-        context["tasks"] = _open_tasks(user, account=account)
+        context["tasks"], context["tasks_total"] = _open_tasks(request, account=account)
         context["new_task_url"] = reverse("task-create") + f"?account={account.pk}"
     return context
 
@@ -63,9 +78,11 @@ def for_contact(request, contact, activity_form=None):
     masks = masks_for(request)
     context = _files_and_sharing(user, contact)
     if may_use_module(user, "deals"):
-        context["deals"] = masks.rows(
-            "deals", deals_visible_to(user).filter(contacts=contact).order_by("-updated_at", "-id")[:RECORD_ROWS]
+        deals, context["deals_total"] = first_rows(
+            deals_visible_to(user).filter(contacts=contact).order_by("-updated_at", "-id")
         )
+        context["deals"] = masks.rows("deals", deals)
+        context["deals_all_url"] = _list_url("deal-page-list", contact=contact.pk)
     if may_use_module(user, "activities"):
         # An activity on the contact goes on its (visible) primary account too,
         # whose follow-up frequency then plans the next contact.
@@ -82,7 +99,7 @@ def for_contact(request, contact, activity_form=None):
                 log_url=reverse("contact-log-activity", args=[contact.pk]),
             )
         )
-        context["tasks"] = _open_tasks(user, contact=contact)
+        context["tasks"], context["tasks_total"] = _open_tasks(request, contact=contact)
         new_task = f"?contact={contact.pk}" + (f"&account={contact.account_id}" if account is not None else "")
         context["new_task_url"] = reverse("task-create") + new_task
     return context
@@ -101,9 +118,11 @@ def _activities(user, record, activity_form, *, follow_up_days, log_url):
     }
 
 
-def _open_tasks(user, **record):
-    """The open tasks about the record that `user` sees, soonest due first."""
-    return list(tasks_visible_to(user).filter(done=False, **record).distinct().order_by("due_date", "id")[:RECORD_ROWS])
+def _open_tasks(request, **record):
+    """The open tasks about the record that the user sees, soonest due first: the
+    first few, or (?tasks=all, the card's "View all") up to RECORD_ROWS; and their count."""
+    tasks = tasks_visible_to(request.user).filter(done=False, **record).distinct().order_by("due_date", "id")
+    return first_rows(tasks, every=request.GET.get("tasks") == "all")
 
 
 def for_dashboard(request):
