@@ -26,7 +26,7 @@ RELATED_ROWS = 5
 def first_rows(rows, *, every=False):
     """The first RELATED_ROWS of `rows` (a queryset or a list; all of them, up
     to RECORD_ROWS, with `every`) and how many there are in all."""
-    total = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+    total = len(rows) if isinstance(rows, list) else rows.count()
     return list(rows[: RECORD_ROWS if every else RELATED_ROWS]), total
 
 
