@@ -48,13 +48,14 @@ def worklists(request):
     return render(request, "crm/activities/worklists.html", {"lists": lists})
 
 
-def deal_timeline(user, deal, activity_form=None):
-    """What a deal's page shows of its activities: the timeline, each activity
-    with its comments, and the form to log one (nothing without the module)."""
+def deal_timeline(user, deal, activity_form=None, *, start=0):
+    """What a deal's page shows of its activities: the timeline (a page of it from
+    `start`), each activity with its comments, and the form to log one (nothing
+    without the module)."""
     if not may_use_module(user, "activities"):
         return {}
     return {
-        "timeline": related.timeline(user, deal),
+        **related.timeline_page(user, deal, start),
         "activity_form": activity_form or ActivityForm(),
         "log_activity_url": reverse("deal-log-activity", args=[deal.pk]),
     }

@@ -279,7 +279,7 @@ def _detail(request, deal, *, status=200, **forms):
         "registration": registration.status_of(deal, request.user),
         "stage_path": _stage_path(deal),
         "attachments": attachments_of(deal).select_related("uploaded_by"),
-        **deal_timeline(request.user, deal),
+        **deal_timeline(request.user, deal, start=related.timeline_start(request)),
         **detail_context(request.user, "deals", deals_visible_to(request.user), deal.pk),
     }
     if request.htmx and request.htmx.target == "deal-actions":

@@ -34,10 +34,30 @@ def _list_url(name, **params):
     return reverse(name) + "?" + "&".join(f"{key}={value}" for key, value in params.items())
 
 
-def timeline(user, record):
-    """The newest activities on `record` `user` may see, each with its comments
-    and their authors loaded in two queries, not two per commented activity."""
-    return timeline_for(user, record).prefetch_related("comments__author")[:TIMELINE_ROWS]
+def timeline(user, record, start=0):
+    """The newest activities on `record` `user` may see (TIMELINE_ROWS of them
+    from `start`), each with its comments and their authors loaded in two
+    queries, not two per commented activity."""
+    return timeline_for(user, record).prefetch_related("comments__author")[start : start + TIMELINE_ROWS]
+
+
+def timeline_start(request):
+    """Where the page of a timeline asked for starts: ?timeline_from=, which its
+    "Show older" link sets (capped, so a huge number is no database error)."""
+    value = request.GET.get("timeline_from", "")
+    return min(int(value), 1_000_000) if value.isdigit() else 0
+
+
+def timeline_page(user, record, start=0):
+    """A page of `record`'s timeline from `start`, where the next one starts (None
+    at the end) and how many older activities are left after this page."""
+    following = start + TIMELINE_ROWS
+    left = max(timeline_for(user, record).count() - following, 0)
+    return {
+        "timeline": timeline(user, record, start),
+        "timeline_next": following if left else None,
+        "timeline_left": left,
+    }
 
 
 def for_account(request, account, activity_form=None):
@@ -61,7 +81,7 @@ def for_account(request, account, activity_form=None):
         follow_up_days = None if "follow_up_days" in masks["accounts"] else account.follow_up_days
         context.update(
             _activities(
-                user,
+                request,
                 account,
                 activity_form,
                 follow_up_days=follow_up_days,
@@ -92,7 +112,7 @@ def for_contact(request, contact, activity_form=None):
             follow_up_days = None
         context.update(
             _activities(
-                user,
+                request,
                 contact,
                 activity_form,
                 follow_up_days=follow_up_days,
@@ -105,13 +125,13 @@ def for_contact(request, contact, activity_form=None):
     return context
 
 
-def _activities(user, record, activity_form, *, follow_up_days, log_url):
+def _activities(request, record, activity_form, *, follow_up_days, log_url):
     from crm.web.forms import ActivityForm
 
     activity_form = activity_form or ActivityForm()
     activity_form.suggest(follow_up_days)
     return {
-        "timeline": timeline(user, record),
+        **timeline_page(request.user, record, timeline_start(request)),
         "activity_form": activity_form,
         "log_activity_url": log_url,
         "next_contact_at": next_contact_of(record),

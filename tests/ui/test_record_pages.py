@@ -154,3 +154,27 @@ def test_merging_two_namesakes_with_a_chosen_email(page, site, ui_tenant):
         merged = Contact.objects.get(pk=keep.pk)
         assert (merged.email, merged.phone) == ("new@li.test", "+86 1")
         assert not Contact.objects.filter(pk=other.pk).exists()
+
+
+def test_older_activities_load_into_the_timeline_in_place(page, site, ui_tenant, records):
+    with in_tenant(ui_tenant):
+        owner = User.objects.get(email="owner@example.test")
+        start = timezone.now() - datetime.timedelta(days=90)
+        for i in range(51):
+            activities.log_activity(
+                by=owner,
+                kind="note",
+                subject=f"Old note {i:02d}",
+                account=records["account"],
+                occurred_at=start + datetime.timedelta(hours=i),
+            )
+    sign_in(page, site, "owner@example.test")
+    page.goto(f"{site}/accounts/{records['account'].pk}/")
+    page.evaluate("window.notReloaded = true")
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline.locator("li.activity")).to_have_count(50)
+    timeline.get_by_test_id("timeline-more").click()
+    expect(timeline.locator("li.activity")).to_have_count(52)
+    expect(timeline.get_by_test_id("timeline-more")).to_have_count(0)
+    expect(timeline).to_contain_text("Old note 00")
+    assert page.evaluate("window.notReloaded") is True

@@ -211,3 +211,30 @@ def test_another_sales_user_cannot_move_a_deal_from_its_path(tenant_a):
     assert response.status_code == 404
     with in_tenant(tenant_a):
         assert Deal.objects.get(pk=deal.pk).stage.name == "Qualification"
+
+
+def test_the_timeline_shows_fifty_activities_and_loads_the_older_ones_in_place(tenant_a):
+    import datetime
+
+    from django.utils import timezone
+
+    from crm.activities.services import log_activity
+
+    company = account(tenant_a, "Chatty Co", owner="sales")
+    with in_tenant(tenant_a):
+        from crm.accounts.models import Account
+
+        company = Account.objects.get(pk=company.pk)
+        sales = user_of(tenant_a, "sales")
+        start = timezone.now() - datetime.timedelta(days=60)
+        for i in range(52):
+            when = start + datetime.timedelta(hours=i)
+            log_activity(by=sales, kind="note", subject=f"Note number {i:02d}", account=company, occurred_at=when)
+    client = browser(tenant_a, "sales")
+    page = client.get(f"/accounts/{company.pk}/").content.decode()
+    assert "Note number 51" in page and "Note number 02" in page and "Note number 01" not in page
+    assert "Show 2 older activities" in page
+    older = client.get(f"/accounts/{company.pk}/?timeline_from=50", **htmx("")).content.decode()
+    timeline = re.search(r'<ol class="history timeline">(.*?)</ol>', older, re.S).group(1)
+    assert "Note number 01" in timeline and "Note number 00" in timeline and "Note number 02" not in timeline
+    assert 'data-testid="timeline-more"' not in timeline
