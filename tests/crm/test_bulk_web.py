@@ -233,3 +233,18 @@ def test_a_refused_record_leaves_the_others_done(tenant_a):
     with in_tenant(tenant_a):
         statuses = dict(Lead.objects.filter(pk__in=[r.pk for r in records]).values_list("pk", "status"))
     assert statuses == {records[0].pk: "unqualified", records[1].pk: "converted", records[2].pk: "unqualified"}
+
+
+def test_the_bulk_bar_and_its_answers_speak_chinese(tenant_a):
+    records = _records(tenant_a, "leads")
+    client = browser(tenant_a, "sales")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = client.get("/leads/").content.decode()
+    assert "已选 0 条" in page
+    assert "更换负责人" in page and "设置状态" in page and "全选本页" in page and "筛选" in page
+    confirm = client.post(_bulk_url("leads"), {"action": "delete", "ids": [r.pk for r in records]}).content.decode()
+    assert "将删除 2 条记录" in confirm
+    done = client.post(
+        _bulk_url("leads"), {"action": "delete", "confirmed": "1", "ids": [r.pk for r in records]}, follow=True
+    )
+    assert "已删除 2 条，跳过 0 条。" in done.content.decode()

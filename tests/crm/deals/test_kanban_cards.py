@@ -88,3 +88,13 @@ def test_won_and_lost_are_drop_zones_and_a_move_there_is_saved(tenant_a):
     with in_tenant(tenant_a):
         deal.refresh_from_db()
     assert deal.stage_id == won.pk
+
+
+def test_the_cards_and_drop_zones_speak_chinese(tenant_a):
+    deal = make_deal(tenant_a, "sales", name="Quiet deal")
+    client = browser(tenant_a, "admin")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = client.get("/deals/").content.decode()
+    assert "未计划活动" in _card(page, deal)
+    assert "移动到…" in _card(page, deal)
+    assert "拖放以结束：" in page
