@@ -16,6 +16,9 @@
     var count = form.querySelector("[data-bulk-count]");
     if (count) count.textContent = count.dataset.template.replace("__N__", String(ticked));
     form.classList.toggle("active", ticked > 0);
+    // Nothing ticked, nothing to act on (without this script the page answers so).
+    var buttons = form.querySelectorAll("button[name=action]");
+    for (var j = 0; j < buttons.length; j++) buttons[j].disabled = ticked === 0;
     var all = document.querySelector('input[data-bulk-all]');
     if (all) {
       all.checked = rows.length > 0 && ticked === rows.length;

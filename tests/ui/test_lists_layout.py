@@ -41,6 +41,7 @@ def test_ticking_rows_counts_them_and_deletes_them_after_a_confirmation(page, si
     page.goto(f"{site}/accounts/")
     count = page.get_by_test_id("bulk-count")
     expect(count).to_have_text("0 selected")
+    expect(page.get_by_test_id("bulk-delete")).to_be_disabled()
 
     page.get_by_test_id("select-all").check()
     expect(count).to_have_text("3 selected")
