@@ -70,6 +70,7 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<int:pk>/activities/", activities.log_contact_activity, name="contact-log-activity"),
     path("", include("crm.web.record_urls")),
+    path("", include("crm.web.bulk_urls")),
     path("", include("crm.web.custom_object_urls")),
     path("approvals/", include("crm.web.approvals.urls")),
     path("settings/approvals/", include("crm.web.approvals.settings_urls")),

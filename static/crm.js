@@ -73,9 +73,10 @@
     document.addEventListener("DOMContentLoaded", function () { initialise(document); });
   }
 
-  /* The deals board: drag a card onto another column to post the move with htmx,
-     asking for a reason when the column is a lost stage (data-lost-prompt). The
-     per-card form is the fallback without drag. Paused cards stay where they are. */
+  /* The deals board: drag a card onto another column (or onto a won/lost drop zone
+     of the bar below the board) to post the move with htmx, asking for a reason
+     when the column is a lost stage (data-lost-prompt). The per-card form is the
+     fallback without drag. Paused cards stay where they are. */
   function board(event) {
     return event.target.closest && event.target.closest("#kanban");
   }
@@ -93,18 +94,18 @@
   });
   document.addEventListener("dragover", function (event) {
     if (!board(event)) return;
-    var column = event.target.closest(".column");
+    var column = event.target.closest(".column, .dropzone");
     if (column) { event.preventDefault(); column.classList.add("over"); }
   });
   document.addEventListener("dragleave", function (event) {
     if (!board(event)) return;
-    var column = event.target.closest(".column");
+    var column = event.target.closest(".column, .dropzone");
     if (column) column.classList.remove("over");
   });
   document.addEventListener("drop", function (event) {
     var kanban = board(event);
     if (!kanban) return;
-    var column = event.target.closest(".column");
+    var column = event.target.closest(".column, .dropzone");
     if (!column) return;
     event.preventDefault();
     column.classList.remove("over");

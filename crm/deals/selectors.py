@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from crm.access import masking, scope
+from crm.activities.models import Task
 from crm.deals.models import Deal, Pipeline, Source, Stage
 
 if TYPE_CHECKING:
@@ -86,7 +87,8 @@ def default_pipeline() -> Pipeline:
 
 def kanban(user: User, pipeline: Pipeline) -> list[KanbanColumn]:
     """The columns of `pipeline` for `user`: each stage with its count, its totals
-    per currency and its first KANBAN_DEALS_PER_STAGE deals, counting only deals
+    per currency and its first KANBAN_DEALS_PER_STAGE deals (each with
+    `next_task_due`, see next_task_due), counting only deals
     `user` may see. Totals are None when `user` sees the amount masked
     (crm.access.masking.hides): a column of one deal would tell its amount."""
     visible = deals_visible_to(user).filter(pipeline=pipeline)
@@ -101,7 +103,8 @@ def kanban(user: User, pipeline: Pipeline) -> list[KanbanColumn]:
         if not amount_hidden:
             column["totals"][row["currency"]] = row["total"]
     ranked = visible.annotate(
-        rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=[F("updated_at").desc(), F("id").desc()])
+        rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=[F("updated_at").desc(), F("id").desc()]),
+        next_task_due=next_task_due(),
     )
     deals: dict[int, list[Deal]] = {}
     for deal in ranked.filter(rank__lte=KANBAN_DEALS_PER_STAGE).order_by("stage__position", "rank"):
@@ -115,6 +118,14 @@ def kanban(user: User, pipeline: Pipeline) -> list[KanbanColumn]:
         }
         for stage in pipeline.stages.order_by("position", "id")
     ]
+
+
+def next_task_due() -> Subquery:
+    """For a deal queryset's annotation: the due date of the deal's earliest open
+    task with one (its next planned activity, whoever it is assigned to), or None.
+    A date only, no task: the card tells "overdue", "today" or "none planned"."""
+    tasks = Task.objects.filter(deal=OuterRef("pk"), done=False, due_date__isnull=False).order_by("due_date")
+    return Subquery(tasks.values("due_date")[:1])
 
 
 def summary(user: User, pipeline: Pipeline | None = None) -> Summary:

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from crm.web.bulk import bulk_bar
+
 
 @dataclass(frozen=True)
 class Column:
@@ -57,6 +59,8 @@ class ListSpec:
     sort_input: str = ""
     # A template drawn above the table (the deals' weighted total).
     above: str = ""
+    # The kind of crm.bulk.services the rows can be ticked for (a checkbox per row and the bulk bar), or "".
+    bulk: str = ""
 
     def without(self, *values: str) -> "ListSpec":
         """The same list without the columns showing `values` (a column the list layout leaves out)."""
@@ -65,9 +69,13 @@ class ListSpec:
 
 def list_table(spec: ListSpec, masked: Any = ()) -> dict[str, Any]:
     """The context the list partial needs: the spec and its headers, sortable
-    unless their field is in `masked` (the names masked for the user's role)."""
+    unless their field is in `masked` (the names masked for the user's role),
+    and the bulk bar's options for a list with one."""
     headers = [Header(column, "" if column.mask and column.mask in masked else column.sort) for column in spec.columns]
-    return {"list_spec": spec, "list_headers": headers}
+    context = {"list_spec": spec, "list_headers": headers}
+    if spec.bulk:
+        context.update(bulk_bar(spec.bulk, masked))
+    return context
 
 
 ACCOUNTS = ListSpec(
@@ -93,6 +101,7 @@ ACCOUNTS = ListSpec(
     empty=_("No accounts found."),
     empty_colspan=8,
     sort_input="account-sort",
+    bulk="accounts",
 )
 
 CONTACTS = ListSpec(
@@ -112,6 +121,7 @@ CONTACTS = ListSpec(
     empty=_("No contacts found."),
     empty_colspan=8,
     sort_input="contact-sort",
+    bulk="contacts",
 )
 
 LEADS = ListSpec(
@@ -130,6 +140,7 @@ LEADS = ListSpec(
     ),
     empty=_("No leads found."),
     empty_colspan=8,
+    bulk="leads",
 )
 
 DEALS = ListSpec(
@@ -153,6 +164,7 @@ DEALS = ListSpec(
     empty_colspan=9,
     row_testid="deal-row",
     above="crm/deals/_list_total.html",
+    bulk="deals",
 )
 
 # A custom object's records; the owner column only where the user may see owners (custom_records.without("owner")).

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -121,6 +122,10 @@ def _board_context(request, pipeline, errors=()):
         "summary": summary(request.user, pipeline) if pipeline else None,
         "errors": list(errors),
         "masks": masks,
+        # The won and lost stages, as drop zones always in reach (the board scrolls sideways).
+        "closed_stages": [column for column in columns if column["stage"].kind != "open"],
+        # The user's "today" (their time zone is active), for the cards' next-activity status.
+        "today": timezone.localdate(),
     }
 
 

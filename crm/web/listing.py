@@ -38,6 +38,11 @@ class ListPage:
     lookup_names: dict = field(default_factory=dict)
     custom_filtered: bool = False
 
+    @property
+    def active_filters(self):
+        """How many filters narrow the list (the sort is not one), for the phone's "Filters (N)" button."""
+        return sum(1 for name, value in self.params.items() if value and name != "sort")
+
     def query_without(self, names):
         """The current filters as a query string without the comma-separated `names`
         (for sort and page links)."""

@@ -75,6 +75,7 @@ def test_moving_a_deal_on_the_kanban_is_saved(page, site, ui_tenant):
     card = page.get_by_test_id(f"deal-{deal.pk}")
     expect(page.get_by_test_id(f"stage-{stages[0].pk}")).to_contain_text("Big Order")
 
+    card.get_by_text("Move to…").click()
     card.get_by_label("Move to stage").select_option(str(target.pk))
     card.get_by_role("button", name="Move").click()
     expect(page.get_by_test_id(f"stage-{target.pk}")).to_contain_text("Big Order")
@@ -94,6 +95,7 @@ def test_moving_a_deal_to_a_lost_stage_without_a_reason_is_refused_on_the_page(p
     sign_in(page, site, "owner@example.test")
     page.goto(f"{site}/deals/")
     card = page.get_by_test_id(f"deal-{deal.pk}")
+    card.get_by_text("Move to…").click()
     card.get_by_label("Move to stage").select_option(str(lost.pk))
     card.get_by_role("button", name="Move").click()
     expect(page.get_by_test_id("kanban-errors")).to_contain_text("lost")
