@@ -22,6 +22,7 @@ from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads.selectors import leads_visible_to
 from crm.web.masking import MASK, Masks, mask_form
+from crm.web.pickers.fields import SCOPES, RecordPicker
 
 # The built-in objects a custom field can be added to or point at, with the
 # selector of the records a user sees and the URL name of a record's page.
@@ -132,6 +133,11 @@ def form_field(field, user):
         return forms.EmailField(max_length=field.max_length, **common)
     if kind == "url":
         return forms.URLField(max_length=field.max_length, assume_scheme="https", **common)
+    if kind == "lookup" and field.target in SCOPES:
+        # A built-in object can hold thousands of records: typed and picked, never listed.
+        picker = RecordPicker(field.target, **common)
+        picker.scope_to(user)
+        return picker
     if kind == "lookup":
         return LookupField(queryset=visible_records(user, field.target), empty_label="—", **common)
     # text, phone and any type this page does not know yet: one line of text.
