@@ -239,9 +239,16 @@ class LeadForm(forms.Form):
 
 class ConvertLeadForm(forms.Form):
     """The page shows the possible duplicates as choices for `account`; empty
-    means a new account. Any account the user can see is accepted."""
+    means a new account. Any account the user can see is accepted: one picked
+    in `other_account` (an account the look-alikes missed) wins over `account`."""
 
     account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False)
+    other_account = RecordPicker(
+        "accounts",
+        label=_("Or attach it to another account"),
+        required=False,
+        help_text=_("Chosen here, it is used instead of the choice above."),
+    )
     create_deal = forms.BooleanField(label=_("Also create a deal"), required=False)
     deal_name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -249,6 +256,13 @@ class ConvertLeadForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts_visible_to(user)
+        self.fields["other_account"].scope_to(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("other_account") is not None:
+            cleaned["account"] = cleaned["other_account"]
+        return cleaned
 
 
 class ImportUploadForm(forms.Form):

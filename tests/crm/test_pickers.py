@@ -13,9 +13,11 @@ import pytest
 from crm.access.services import set_module_visibility
 from crm.contacts.models import Contact
 from crm.deals.models import Deal
+from crm.leads.models import Lead
 from tests.crm.accounts.factories import account, contact, foreign_account
 from tests.crm.accounts.test_web import browser
 from tests.crm.deals.factories import make_deal
+from tests.crm.leads.test_leads import make_lead
 from tests.crm.test_masking_web import hide
 from tests.tenancy import in_tenant, user_of
 
@@ -177,3 +179,26 @@ def test_a_task_form_posts_a_picked_contact_and_shows_it_again(tenant_a):
     assert response.status_code == 400
     assert 'value="Tia Task"' in response.content.decode()
     assert client.post("/tasks/new/", {"title": "Call Tia", "contact": person.pk}).status_code == 302
+
+
+def test_converting_a_lead_onto_an_account_picked_beyond_the_look_alikes(tenant_a):
+    elsewhere = account(tenant_a, "Quite Different Holdings", owner="sales")
+    lead = make_lead(tenant_a, company="Lead Only Trading")
+    client = browser(tenant_a, "sales")
+    page = client.get(f"/leads/{lead.pk}/convert/").content.decode()
+    assert 'hx-get="/pick/accounts/"' in page
+    response = client.post(f"/leads/{lead.pk}/convert/", {"account": "", "other_account": elsewhere.pk})
+    assert response.status_code == 302 and response["Location"] == f"/accounts/{elsewhere.pk}/"
+    with in_tenant(tenant_a):
+        assert Lead.objects.get(pk=lead.pk).converted_account_id == elsewhere.pk
+
+
+def test_converting_a_lead_onto_a_picked_account_out_of_scope_is_refused(tenant_a):
+    theirs = account(tenant_a, "Their Holdings", owner="sales2")
+    lead = make_lead(tenant_a, company="Lead Only Trading")
+    response = browser(tenant_a, "sales").post(
+        f"/leads/{lead.pk}/convert/", {"account": "", "other_account": theirs.pk}
+    )
+    assert response.status_code == 400 and 'id="id_other_account-error"' in response.content.decode()
+    with in_tenant(tenant_a):
+        assert Lead.objects.get(pk=lead.pk).converted_account_id is None
