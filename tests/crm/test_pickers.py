@@ -19,6 +19,7 @@ from tests.crm.accounts.test_web import browser
 from tests.crm.deals.factories import make_deal
 from tests.crm.leads.test_leads import make_lead
 from tests.crm.test_masking_web import hide
+from tests.crm.test_query_counts import make_accounts, make_contacts, make_deals, make_leads, queries_of
 from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +203,26 @@ def test_converting_a_lead_onto_a_picked_account_out_of_scope_is_refused(tenant_
     assert response.status_code == 400 and 'id="id_other_account-error"' in response.content.decode()
     with in_tenant(tenant_a):
         assert Lead.objects.get(pk=lead.pk).converted_account_id is None
+
+
+PICKED_KINDS = [
+    ("accounts", make_accounts),
+    ("contacts", make_contacts),
+    ("deals", make_deals),
+    ("leads", make_leads),
+]
+
+
+@pytest.mark.parametrize(("kind", "make"), PICKED_KINDS, ids=[kind for kind, _make in PICKED_KINDS])
+def test_a_picker_runs_as_many_queries_for_twenty_matches_as_for_two(tenant_a, kind, make):
+    sales = user_of(tenant_a, "sales")
+    client = browser(tenant_a, "sales")
+    url = f"/pick/{kind}/?q=Counted"
+    with in_tenant(tenant_a):
+        make(tenant_a, sales, 0, 2)
+    two, few_queries = queries_of(client, url)
+    with in_tenant(tenant_a):
+        make(tenant_a, sales, 2, 20)
+    twenty, many_queries = queries_of(client, url)
+    assert (two.content.count(b'role="option"'), twenty.content.count(b'role="option"')) == (2, 20)
+    assert len(many_queries) == len(few_queries), "\n".join(many_queries)
