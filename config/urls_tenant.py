@@ -26,6 +26,7 @@ urlpatterns = [
     path("search/", search.global_search, name="search"),
     # One picker endpoint per kind of record, without a parameter in the path.
     *(path(f"pick/{kind}/", pickers.pick, {"kind": kind}, name=f"pick-{kind}") for kind in pickers.KINDS),
+    path("pick/objects/<slug:object_name>/", pickers.pick_record, name="pick-object"),
     path("accounts/", accounts.account_list, name="accounts"),
     path("accounts/new/", accounts.account_create, name="account-create"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account"),

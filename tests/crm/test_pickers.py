@@ -11,6 +11,7 @@ import re
 import pytest
 
 from crm.access.services import set_module_visibility
+from crm.builder import services as builder_services
 from crm.contacts.models import Contact
 from crm.deals.models import Deal
 from crm.leads.models import Lead
@@ -226,3 +227,21 @@ def test_a_picker_runs_as_many_queries_for_twenty_matches_as_for_two(tenant_a, k
     twenty, many_queries = queries_of(client, url)
     assert (two.content.count(b'role="option"'), twenty.content.count(b'role="option"')) == (2, 20)
     assert len(many_queries) == len(few_queries), "\n".join(many_queries)
+
+
+def test_a_lookup_to_a_custom_object_picks_only_the_users_own_records(tenant_a):
+    with in_tenant(tenant_a):
+        admin = user_of(tenant_a, "admin")
+        builder_services.create_object(by=admin, name="fleet", label="Fleet", label_plural="Fleets")
+        builder_services.create_object(by=admin, name="vehicle", label="Vehicle", label_plural="Vehicles")
+        builder_services.create_field(
+            by=admin, object_name="vehicle", name="fleet", label="Fleet", type="lookup", target="fleet"
+        )
+        builder_services.create_record("fleet", by=user_of(tenant_a, "sales"), name="Harbour fleet")
+        theirs = builder_services.create_record("fleet", by=user_of(tenant_a, "sales2"), name="Harbour other fleet")
+    sales = browser(tenant_a, "sales")
+    assert 'hx-get="/pick/objects/fleet/"' in sales.get("/objects/vehicle/new/").content.decode()
+    assert picked(sales, "objects/fleet", "harbour") == ["Harbour fleet"]
+    assert sales.get("/pick/objects/nothing/", {"q": "x"}).status_code == 404
+    refused = sales.post("/objects/vehicle/new/", {"name": "Van", "fleet": theirs.pk})
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()

@@ -13,6 +13,7 @@ from django.urls import reverse
 from crm.access.masking import MaskedRecord
 from crm.access.permissions import masked_fields
 from crm.accounts.selectors import accounts_visible_to
+from crm.builder.selectors import records_visible_to
 from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads.selectors import leads_visible_to
@@ -35,10 +36,11 @@ class PickerInput(forms.Widget):
 
     template_name = "crm/pickers/_input.html"
 
-    def __init__(self, kind, *, multiple=False, attrs=None):
+    def __init__(self, kind, *, multiple=False, url_args=(), attrs=None):
         super().__init__(attrs)
         self.kind = kind
         self.multiple = multiple
+        self.url_args = tuple(url_args)
         # Set by ModelChoiceField whenever its queryset is; iterated by no one here.
         self.choices = ()
 
@@ -72,7 +74,7 @@ class PickerInput(forms.Widget):
         chosen = self.chosen(widget["value"])
         widget.update(
             kind=self.kind,
-            url=reverse(f"pick-{self.kind}"),
+            url=reverse(f"pick-{self.kind}", args=self.url_args),
             multiple=self.multiple,
             chosen=chosen,
             text="" if self.multiple or not chosen else chosen[0]["label"],
@@ -93,7 +95,9 @@ class _Picking:
         self.masked = frozenset(masked_fields(user, self.kind))
 
     def label_from_instance(self, record):
-        return str(MaskedRecord(record, self.masked)) if self.masked else str(record)
+        shown = MaskedRecord(record, self.masked) if self.masked else record
+        # A custom object's record is called by its name field.
+        return str(getattr(shown, "name", None) or shown)
 
 
 class RecordPicker(_Picking, forms.ModelChoiceField):
@@ -111,3 +115,19 @@ class RecordsPicker(_Picking, forms.ModelMultipleChoiceField):
     def __init__(self, kind, **kwargs):
         self.kind = kind
         super().__init__(queryset=kwargs.pop("queryset", None), widget=PickerInput(kind, multiple=True), **kwargs)
+
+
+class CustomRecordPicker(_Picking, forms.ModelChoiceField):
+    """One record of the custom object `object_name` (crm.builder), chosen with
+    a picker; call scope_to(user). A record's name is never masked."""
+
+    kind = "object"
+
+    def __init__(self, object_name, **kwargs):
+        self.object_name = object_name
+        kwargs.pop("empty_label", None)
+        widget = PickerInput("object", url_args=[object_name])
+        super().__init__(queryset=kwargs.pop("queryset", None), widget=widget, **kwargs)
+
+    def scope_to(self, user):
+        self.queryset = records_visible_to(user, self.object_name, fields=[])

@@ -21,8 +21,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from crm.access.masking import MaskedRecord
-from crm.access.permissions import may_use_module
+from crm.access.permissions import custom_object_module, may_use_module
 from crm.accounts.matching import phone_key
+from crm.builder.selectors import records_visible_to
 from crm.contacts import names
 from crm.web.contacts import search as search_contacts
 from crm.web.masking import masks_for
@@ -123,4 +124,22 @@ def pick(request, kind):
         }
         for record in found[:PICKED]
     ]
+    return render(request, "crm/pickers/_matches.html", {"matches": matches, "more": len(found) > PICKED, "q": text})
+
+
+@login_required
+@require_GET
+def pick_record(request, object_name):
+    """The records of the custom object `object_name` whose name holds ?q= (a
+    record's name is its one field never masked); Http404 for an object that
+    does not exist or is hidden from the user's role."""
+    user = request.user
+    if not may_use_module(user, custom_object_module(object_name)):
+        raise Http404
+    records = records_visible_to(user, object_name, fields=[])
+    text = request.GET.get("q", "").strip()[:LONGEST]
+    if text:
+        records = records.filter(name__icontains=text)
+    found = list(records.order_by("name", "id")[: PICKED + 1])
+    matches = [{"value": record.pk, "label": record.name, "details": []} for record in found[:PICKED]]
     return render(request, "crm/pickers/_matches.html", {"matches": matches, "more": len(found) > PICKED, "q": text})
