@@ -8,6 +8,7 @@ from crm.users.forms import ChoosePasswordForm
 from crm.users.views import login_view, logout_view, password_change_view, password_reset_request_view, switch_language
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
+from crm.web.pickers import views as pickers
 from crm.web.profile import profile
 from crm.web.time_zones import own_time_zone
 
@@ -23,6 +24,9 @@ urlpatterns = [
     path("me/", profile, name="profile"),
     path("me/time-zone/", own_time_zone, name="my-time-zone"),
     path("search/", search.global_search, name="search"),
+    # One picker endpoint per kind of record, without a parameter in the path.
+    *(path(f"pick/{kind}/", pickers.pick, {"kind": kind}, name=f"pick-{kind}") for kind in pickers.KINDS),
+    path("pick/objects/<slug:object_name>/", pickers.pick_record, name="pick-object"),
     path("accounts/", accounts.account_list, name="accounts"),
     path("accounts/new/", accounts.account_create, name="account-create"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account"),

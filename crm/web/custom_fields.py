@@ -22,6 +22,7 @@ from crm.contacts.selectors import contacts_visible_to
 from crm.deals.selectors import deals_visible_to
 from crm.leads.selectors import leads_visible_to
 from crm.web.masking import MASK, Masks, mask_form
+from crm.web.pickers.fields import SCOPES, CustomRecordPicker, RecordPicker
 
 # The built-in objects a custom field can be added to or point at, with the
 # selector of the records a user sees and the URL name of a record's page.
@@ -79,11 +80,6 @@ def record_url(object_name, pk):
         return ""
 
 
-class LookupField(forms.ModelChoiceField):
-    def label_from_instance(self, record):
-        return str(getattr(record, "name", None) or record)
-
-
 def _limit(value):
     """A stored limit (numeric(28, 10): 1 comes back as 1.0000000000) as the
     user typed it, so the form's message reads "greater than or equal to 1"."""
@@ -133,7 +129,11 @@ def form_field(field, user):
     if kind == "url":
         return forms.URLField(max_length=field.max_length, assume_scheme="https", **common)
     if kind == "lookup":
-        return LookupField(queryset=visible_records(user, field.target), empty_label="—", **common)
+        # The target can hold thousands of records: typed and picked, never listed.
+        picked = RecordPicker if field.target in SCOPES else CustomRecordPicker
+        picker = picked(field.target, **common)
+        picker.scope_to(user)
+        return picker
     # text, phone and any type this page does not know yet: one line of text.
     return forms.CharField(max_length=field.max_length, **common)
 

@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.access import scope
 from crm.accounts.selectors import account_choices, accounts_visible_to
-from crm.contacts.selectors import contact_roles, contacts_visible_to
+from crm.contacts.selectors import contact_roles
 from crm.deals.currencies import normalise_currency
-from crm.deals.selectors import deal_sources, deals_visible_to, stages
+from crm.deals.selectors import deal_sources, stages
 from crm.users.selectors import users_with_teams
+from crm.web.pickers.fields import RecordPicker, RecordsPicker
 
 
 def assignable_owners(user):
@@ -125,29 +126,25 @@ class ContactForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=_contact_roles, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
-        label=_("Primary account"), queryset=None, required=False, empty_label="—"
-    )
+    account = RecordPicker("accounts", label=_("Primary account"), required=False)
     owner = OwnerField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts_visible_to(user)
+        self.fields["account"].scope_to(user)
         self.fields["owner"].queryset = assignable_owners(user)
 
 
 class LinkAccountForm(forms.Form):
     """Relate a contact to one more account (crm.contacts.services.link_account)."""
 
-    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
-        label=_("Account"), queryset=None, empty_label="—"
-    )
+    account = RecordPicker("accounts", label=_("Account"))
     role = forms.ChoiceField(label=_("Role there"), choices=_contact_roles, required=False)
     is_primary = forms.BooleanField(label=_("Make it the primary account"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts_visible_to(user)
+        self.fields["account"].scope_to(user)
 
 
 def _activity_kinds():
@@ -242,9 +239,16 @@ class LeadForm(forms.Form):
 
 class ConvertLeadForm(forms.Form):
     """The page shows the possible duplicates as choices for `account`; empty
-    means a new account. Any account the user can see is accepted."""
+    means a new account. Any account the user can see is accepted: one picked
+    in `other_account` (an account the look-alikes missed) wins over `account`."""
 
     account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False)
+    other_account = RecordPicker(
+        "accounts",
+        label=_("Or attach it to another account"),
+        required=False,
+        help_text=_("Chosen here, it is used instead of the choice above."),
+    )
     create_deal = forms.BooleanField(label=_("Also create a deal"), required=False)
     deal_name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -252,6 +256,13 @@ class ConvertLeadForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts_visible_to(user)
+        self.fields["other_account"].scope_to(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("other_account") is not None:
+            cleaned["account"] = cleaned["other_account"]
+        return cleaned
 
 
 class ImportUploadForm(forms.Form):
@@ -322,12 +333,8 @@ class DealForm(forms.Form):
     afterwards it moves with DealStageForm (the same rules as the kanban)."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
-        label=_("Account"), queryset=None, required=False, empty_label="—"
-    )
-    contacts: "forms.ModelMultipleChoiceField[Model]" = forms.ModelMultipleChoiceField(
-        label=_("Contacts"), queryset=None, required=False
-    )
+    account = RecordPicker("accounts", label=_("Account"), required=False)
+    contacts = RecordsPicker("contacts", label=_("Contacts"), required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, initial=0)
     currency = forms.CharField(
         label=_("Currency"), max_length=3, help_text=_("Three-letter ISO 4217 code, e.g. CNY, USD, EUR.")
@@ -347,8 +354,8 @@ class DealForm(forms.Form):
 
     def __init__(self, *args, user, deal=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts_visible_to(user)
-        self.fields["contacts"].queryset = contacts_visible_to(user)
+        self.fields["account"].scope_to(user)
+        self.fields["contacts"].scope_to(user)
         self.fields["owner"].queryset = assignable_owners(user)
         if deal is None:
             self.fields["stage"].queryset = stages().order_by(
@@ -393,22 +400,15 @@ class TaskForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     assignee = OwnerField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Me"))
-    account: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
-        label=_("Account"), queryset=None, required=False, empty_label="—"
-    )
-    contact: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
-        label=_("Contact"), queryset=None, required=False, empty_label="—"
-    )
-    deal: "forms.ModelChoiceField[Model]" = forms.ModelChoiceField(
-        label=_("Deal"), queryset=None, required=False, empty_label="—"
-    )
+    account = RecordPicker("accounts", label=_("Account"), required=False)
+    contact = RecordPicker("contacts", label=_("Contact"), required=False)
+    deal = RecordPicker("deals", label=_("Deal"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignable_owners(user)
-        self.fields["account"].queryset = accounts_visible_to(user)
-        self.fields["contact"].queryset = contacts_visible_to(user)
-        self.fields["deal"].queryset = deals_visible_to(user)
+        for name in ("account", "contact", "deal"):
+            self.fields[name].scope_to(user)
 
 
 class CommentForm(forms.Form):

@@ -339,7 +339,8 @@ def test_a_lookup_links_both_ways(tenant_a, admin):
         account = create_account(by=admin_user, name="Northwind")
         builder_services.create_object(by=admin_user, name="vehicle", label="Vehicle", label_plural="Vehicles")
     add_field(tenant_a, object_name="vehicle", name="customer", label="Customer", type="lookup", target="accounts")
-    assert f'value="{account.pk}"' in text(admin.get("/objects/vehicle/new/"))
+    assert 'hx-get="/pick/accounts/"' in text(admin.get("/objects/vehicle/new/"))
+    assert f'data-value="{account.pk}"' in text(admin.get("/pick/accounts/", {"q": "North"}))
     response = admin.post("/objects/vehicle/new/", {"name": "Van", "customer": account.pk})
     assert response.status_code == 302
     vehicle_page = text(admin.get(response["Location"]))
@@ -347,8 +348,11 @@ def test_a_lookup_links_both_ways(tenant_a, admin):
     account_page = text(admin.get(f"/accounts/{account.pk}/"))
     assert 'data-testid="linked-vehicle-customer"' in account_page
     assert f'<a href="{response["Location"]}">Van</a>' in account_page
-    # Someone who cannot see the account cannot pick it.
-    assert f'value="{account.pk}"' not in text(browser(tenant_a, "sales").get("/objects/vehicle/new/"))
+    # Someone who cannot see the account cannot pick it, nor post its id.
+    sales = browser(tenant_a, "sales")
+    assert "Northwind" not in text(sales.get("/pick/accounts/", {"q": "North"}))
+    refused = sales.post("/objects/vehicle/new/", {"name": "Stolen van", "customer": account.pk})
+    assert refused.status_code == 400 and "Select a valid choice" in text(refused)
 
 
 def test_the_admin_renames_a_custom_object_and_changes_its_icon(tenant_a, admin):

@@ -342,7 +342,8 @@ NAME_PAGES = {
     "merge choices": lambda first, second: f"/contacts/{first.pk}/merge/?q=Lina",
     "merge confirmation": lambda first, second: f"/contacts/{first.pk}/merge/?other={second.pk}",
     "task lists and form": lambda first, second: "/tasks/",
-    "task edit form": lambda first, second: "/tasks/new/",
+    "task edit form": lambda first, second: f"/tasks/new/?contact={first.pk}",
+    "contact picker": lambda first, second: "/pick/contacts/?q=Lina",
 }
 
 

@@ -164,6 +164,11 @@ _QUERIES = {
     "search/": [{"q": "Zara"}, {"q": "Probe"}],
     "contacts/": [{}, {"q": "Zara"}],
     "deals/list/": [{}, {"q": "Probe"}],
+    # The pickers, opened and typed in (a name, the masked phone, the masked e-mail).
+    **{
+        f"pick/{kind}/": [{}, {"q": "Zara"}, {"q": "Probe"}, {"q": CONTACT_PHONE}, {"q": ACCOUNT_PHONE}, {"q": EMAIL}]
+        for kind in ("accounts", "contacts", "deals", "leads")
+    },
 }
 
 
