@@ -43,11 +43,14 @@ from crm.access.permissions import may_use_module
 from crm.accounts import matching
 from crm.accounts import selectors as account_selectors
 from crm.accounts import services as account_services
+from crm.builder import query as builder_query
 from crm.builder import services as builder_services
+from crm.builder import values as field_values
 from crm.contacts import selectors as contact_selectors
 from crm.contacts import services as contact_services
 from crm.exports.writers import defuse
 from crm.imports import custom_values, fields, headers, readers
+from crm.imports import fields as fields_module
 from crm.imports.fields import FIELDS, custom_fields
 from crm.imports.models import ImportJob
 from crm.leads import selectors as lead_selectors
@@ -358,7 +361,7 @@ def _import_rows(job: ImportJob, rows: Iterable[dict[str, str]]) -> list[dict[st
     fields = custom_fields(job.kind)
     results: list[dict[str, Any]] = []
     counts = dict.fromkeys(ACTIONS, 0)
-    run = _Run()
+    run = _Run(codes=fields_module.choice_codes(job.kind))
     numbered = enumerate(rows, start=2)  # row 1 is the header
     finished = False
     while not finished:
@@ -492,6 +495,8 @@ class _Run:
     nothing to the user: the row that made it does)."""
 
     rows_of: dict[int, int] = dc_field(default_factory=dict)
+    # {field: {loose text: code}} of the kind's built-in choice fields (fields.choice_codes).
+    codes: dict[str, dict[str, str]] = dc_field(default_factory=dict)
 
 
 def _on(record: models.Model) -> str:
@@ -510,6 +515,25 @@ def _same_as(job: ImportJob, run: _Run, record: models.Model, result: dict[str, 
     return f"#{record.pk}"
 
 
+def _old_custom(kind: str, record: models.Model, custom: Mapping[str, Any], fields: list[FieldDef]) -> dict[str, Any]:
+    """The custom values the row changes, as they were (as the API writes them:
+    the job's results are JSON); undo sets them back."""
+    changed = [field for field in fields if field.api_key in custom]
+    keys = [field.api_key for field in changed]
+    model = type(record)
+    stored = (
+        builder_query.with_custom_fields(model._base_manager.filter(pk=record.pk), kind, changed).values(*keys).first()
+        or {}
+    )
+    return {field.api_key: field_values.to_json(field, stored.get(field.api_key)) for field in changed}
+
+
+def _code(run: _Run, field: str, text: str) -> str:
+    # A choice cell may hold its label (an export for people does): its code, else as it is.
+    codes = run.codes.get(field)
+    return codes.get(headers.loose(text), text) if codes else text
+
+
 def _import_row(
     job: ImportJob, by: User, values: Mapping[str, str], fields: list[FieldDef], run: _Run
 ) -> dict[str, Any]:
@@ -517,7 +541,7 @@ def _import_row(
     if not values.get(required):
         raise ValidationError({required: [_("This field is required.")]})
     values, custom = _custom_cells(job.kind, by, values, fields)
-    values = {field: value for field, value in values.items() if value != ""}
+    values = {field: _code(run, field, value) for field, value in values.items() if value != ""}
     found, changeable, create, update = _KINDS[job.kind](by, values, custom)
     result: dict[str, Any] = {"reason": ""}
     if found.same and job.mode != ImportJob.Mode.CREATE:
@@ -530,6 +554,8 @@ def _import_row(
             return {**result, "action": "skipped", "reason": reason + " " + _("You cannot change it.")}
         # What the row changes, as it was: undo (crm.imports.undo) sets it back.
         result["old"] = {name: getattr(match, name) for name in values if name in _UNDOABLE and hasattr(match, name)}
+        if custom:
+            result["old_custom"] = _old_custom(job.kind, match, custom, fields)
         record = update(match)
         result.update(action="updated", reason=reason)
     else:
@@ -600,10 +626,22 @@ def _contacts(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Hand
 
 
 def _leads(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Handlers[Lead]:
-    found = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
+    """A lead row is an existing lead with the same e-mail or phone, else one with
+    the same name at the same company (as a contact row is); one that only shares
+    the name is another person (a warning, never a skip)."""
+    same = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
+    named = lead_selectors.same_name_candidates(
+        by, first_name=values["first_name"], last_name=values.get("last_name", "")
+    )
+    company = matching.company_name_key(values.get("company", ""))
+    if not same and company:
+        same = [lead for lead in named if matching.company_name_key(lead.company) == company]
+        for lead in same:
+            lead.matched_on = ["name", "company"]
+    taken = {lead.pk for lead in same}
     # A converted lead is read-only: a row matching it is skipped, not refused.
     return (
-        _Found(same=found),
+        _Found(same=same, alike=[lead for lead in named if lead.pk not in taken]),
         lead_selectors.open_leads_visible_to(by),
         lambda: lead_services.create_lead(by=by, custom=custom, **values),
         lambda record: lead_services.update_lead(lead=record, by=by, custom=custom, **values),

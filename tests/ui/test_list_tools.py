@@ -52,7 +52,7 @@ def test_a_saved_view_brings_back_the_filter_and_exports_its_rows(page, site, ui
         page.get_by_test_id("export").get_by_role("link", name="CSV").click()
     assert download.value.suggested_filename == "accounts.csv"
     rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
-    assert rows[0][:2] == ["id", "name"]
+    assert rows[0][:2] == ["ID", "Name"]
     assert sorted(row[1] for row in rows[1:]) == ["Harbor Foods", "Harbor Mills"]
 
 
