@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
 from django.db.models import F, Func, Q, QuerySet, Value
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -78,9 +78,16 @@ PROGRESS_EVERY = 50
 log = logging.getLogger(__name__)
 
 
-def _reason(exc: ValidationError) -> str:
+def _reason(exc: ValidationError, labels: Mapping[str, str] | None = None) -> str:
+    """The messages of `exc`, each after the label of the field it is about (in the
+    uploader's language: `labels`, {field: label}), as a refused row's reason."""
     if hasattr(exc, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+        return "; ".join(
+            " ".join(messages)
+            if field == NON_FIELD_ERRORS
+            else f"{(labels or {}).get(field, field)}: {' '.join(messages)}"
+            for field, messages in exc.message_dict.items()
+        )
     return " ".join(exc.messages)
 
 
@@ -269,6 +276,14 @@ def _tally(job: ImportJob, results: list[dict[str, Any]], processed: int) -> Non
 
 
 def run_job(job: ImportJob) -> ImportJob:
+    """`_run_job` in the uploader's language, which the rows' reasons are read in:
+    the one they chose, else the request's (a worker's: the site's default)."""
+    language = getattr(job.created_by, "language", "")
+    with translation.override(language if language in dict(settings.LANGUAGES) else translation.get_language()):
+        return _run_job(job)
+
+
+def _run_job(job: ImportJob) -> ImportJob:
     """Import (or, for a dry run, try and roll back) every row of `job`,
     recording counts, progress and each row's outcome on the job.
 
@@ -361,7 +376,10 @@ def _import_rows(job: ImportJob, rows: Iterable[dict[str, str]]) -> list[dict[st
     fields = custom_fields(job.kind)
     results: list[dict[str, Any]] = []
     counts = dict.fromkeys(ACTIONS, 0)
-    run = _Run(codes=fields_module.choice_codes(job.kind))
+    run = _Run(
+        codes=fields_module.choice_codes(job.kind),
+        labels={name: str(label) for name, label in fields_module.import_fields(job.kind)},
+    )
     numbered = enumerate(rows, start=2)  # row 1 is the header
     finished = False
     while not finished:
@@ -398,7 +416,7 @@ def _import_one(
         with transaction.atomic():
             outcome = _import_row(job, by, values, fields, run)
     except ValidationError as exc:
-        outcome = {"action": "refused", "id": None, "reason": _reason(exc)}
+        outcome = {"action": "refused", "id": None, "reason": _reason(exc, run.labels)}
     except (OperationalError, InterfaceError):
         raise  # the database is gone or the run timed out: nothing more can be written
     except DatabaseError:
@@ -497,6 +515,8 @@ class _Run:
     rows_of: dict[int, int] = dc_field(default_factory=dict)
     # {field: {loose text: code}} of the kind's built-in choice fields (fields.choice_codes).
     codes: dict[str, dict[str, str]] = dc_field(default_factory=dict)
+    # {field: label} of the kind's fields, naming them in a refused row's reason.
+    labels: dict[str, str] = dc_field(default_factory=dict)
 
 
 def _on(record: models.Model) -> str:

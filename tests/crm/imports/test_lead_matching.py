@@ -5,6 +5,7 @@ person (a warning, never a skip)."""
 import pytest
 
 from crm.leads.models import Lead
+from crm.users.models import User
 from tests.crm.imports.test_imports import _upload
 from tests.crm.leads.test_leads import make_lead
 from tests.tenancy import api_client, in_tenant, user_of
@@ -72,3 +73,16 @@ def test_another_owners_lead_of_the_same_name_is_not_matched_for_a_sales_user(te
     assert result["action"] == "created" and "warning" not in result
     with in_tenant(tenant_a):
         assert Lead.objects.filter(first_name="Mei").count() == 1  # the dry run left nothing
+
+
+def test_a_refused_rows_reason_names_the_field_in_the_uploaders_language(tenant_a):
+    with in_tenant(tenant_a):
+        User.objects.filter(pk=user_of(tenant_a, "sales").pk).update(language="zh-hans")
+    client = api_client(tenant_a, user_of(tenant_a, "sales"))
+
+    [result] = _upload(client, "first_name,email\n,nameless@lead.test\n", kind="leads", dry_run="true").json()[
+        "results"
+    ]
+
+    assert result["action"] == "refused"
+    assert result["reason"] == "名: 此字段为必填项。"
