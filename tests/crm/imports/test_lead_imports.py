@@ -137,9 +137,9 @@ def test_the_real_run_imports_the_good_lead_rows_and_reports_each_bad_one(commit
     assert report[0] == "row,reason,Name,Mail,Source,Status"
     assert [line.split(",")[0] for line in report[1:]] == ["3", "4", "5", "6"]
     assert report[1].startswith("3,First name: ")
-    assert report[2].startswith("4,email: ")
-    assert report[3].startswith("5,source: ")
-    assert report[4].startswith("6,status: ")
+    assert report[2].startswith("4,E-mail: ")
+    assert report[3].startswith("5,Source: ")
+    assert report[4].startswith("6,Status: ")
 
 
 # GET /api/v1/imports/ -------------------------------------------------------------
