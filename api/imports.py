@@ -145,7 +145,9 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         job = self.get_object()
         wanted = request.query_params.get("action")
         if wanted is not None and wanted not in services.ACTIONS:
-            raise ValidationError({"action": [f"One of {', '.join(services.ACTIONS)}."]})
+            raise ValidationError(
+                {"action": [_("Choose one of: %(actions)s.") % {"actions": ", ".join(services.ACTIONS)}]}
+            )
         data = ImportJobSerializer(job).data
         if wanted:
             data["results"] = [row for row in data["results"] if row["action"] == wanted]

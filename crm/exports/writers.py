@@ -1,9 +1,15 @@
-"""One writer per file format: header and rows in, bytes out."""
+"""One writer per file format: header and rows in, bytes out.
+
+Rows hold dates and moments as date objects (moments in the reader's zone) and
+amounts as numbers: a CSV writes them as ISO text, a workbook as real date and
+number cells (Excel knows no zones: a moment is written as its local time)."""
 
 import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -35,8 +41,16 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([defuse(value) for value in row])
+        writer.writerow([value.isoformat() if isinstance(value, date) else defuse(value) for value in row])
     return out.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, (date, int, float, Decimal)):  # bool is an int: a TRUE/FALSE cell
+        return value
+    return defuse(value)
 
 
 def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export") -> bytes:
@@ -44,7 +58,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append([defuse(value) if not isinstance(value, (int, float)) else value for value in row])
+        sheet.append([_cell(value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from crm.builder.models import FieldType
 from crm.builder.values import MISSING
+from crm.imports.headers import loose
 
 if TYPE_CHECKING:
     from crm.builder.selectors import FieldDef
@@ -59,10 +60,25 @@ _READERS: dict[str, Callable[[str], object]] = {
 }
 
 
+def _chosen(field: FieldDef, text: str) -> str:
+    # A choice by its value, or by its label (an export for people writes labels).
+    if text in field.choice_values:
+        return text
+    for choice in field.choices:
+        if choice.get("label") and loose(str(choice["label"])) == loose(text):
+            return str(choice["value"])
+    return text
+
+
 def from_cell(field: FieldDef, text: str) -> object:
     """The value of one cell for `field` (a FieldDef): MISSING for an empty cell
     (the record keeps its value, or gets the field's default)."""
     if text == "":
         return MISSING
     reader = _READERS.get(field.type)
-    return reader(text) if reader else text
+    value = reader(text) if reader else text
+    if field.type == FieldType.CHOICE:
+        return _chosen(field, text)
+    if field.type == FieldType.MULTI_CHOICE and isinstance(value, list):
+        return [_chosen(field, item) for item in value]
+    return value

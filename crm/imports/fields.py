@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.accounts.models import Account
 from crm.builder import selectors as builder
 from crm.contacts.models import Contact
+from crm.imports.headers import loose
 from crm.imports.models import ImportJob
 from crm.leads.models import Lead
 
@@ -51,6 +52,11 @@ _MODELS: dict[str, type[models.Model]] = {
 }
 # Import fields that are not a model field of their kind.
 _EXTRA_LABELS = {"company_name": _("Company name")}
+# An export's header that names an import field by another label: a contact's
+# export has the account's name under "Account" (crm.exports.selectors.COLUMNS).
+_EXPORTED_AS: dict[str, dict[str, StrOrPromise]] = {
+    ImportJob.Kind.CONTACTS: {"company_name": capfirst(Contact._meta.get_field("account").verbose_name)}
+}
 
 
 def custom_fields(kind: str) -> list[FieldDef]:
@@ -76,9 +82,37 @@ def import_fields(kind: str) -> list[tuple[str, StrOrPromise]]:
 
 
 def all_labels(kind: str) -> list[tuple[str, str]]:
-    """(field, label) of every field of `kind`, with its label in each language of the site."""
+    """(field, label) of every field of `kind`, with its label in each language of the site,
+    and the headers an export of `kind` gives the same fields (so that an export
+    imports again as it is)."""
     found: list[tuple[str, str]] = []
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             found += [(name, str(label)) for name, label in import_fields(kind)]
+            found += [(name, str(label)) for name, label in _EXPORTED_AS.get(kind, {}).items()]
+    return found
+
+
+def choice_codes(kind: str) -> dict[str, dict[str, str]]:
+    """{field: {loose text: code}} of the built-in choice fields of `kind`: a cell
+    may hold the code or the label in any language of the site ("Company", "公司"),
+    as an export written for people does (crm.exports)."""
+    model = _MODELS[kind]
+    found: dict[str, dict[str, str]] = {}
+    for name in FIELDS[kind]:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        choices = getattr(field, "flatchoices", None)
+        if not choices:
+            continue
+        codes: dict[str, str] = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                for code, label in choices:
+                    codes.setdefault(loose(str(label)), str(code))
+        for code, _label in choices:
+            codes[loose(str(code))] = str(code)
+        found[name] = codes
     return found

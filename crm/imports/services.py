@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
 from django.db.models import F, Func, Q, QuerySet, Value
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -43,11 +43,14 @@ from crm.access.permissions import may_use_module
 from crm.accounts import matching
 from crm.accounts import selectors as account_selectors
 from crm.accounts import services as account_services
+from crm.builder import query as builder_query
 from crm.builder import services as builder_services
+from crm.builder import values as field_values
 from crm.contacts import selectors as contact_selectors
 from crm.contacts import services as contact_services
 from crm.exports.writers import defuse
 from crm.imports import custom_values, fields, headers, readers
+from crm.imports import fields as fields_module
 from crm.imports.fields import FIELDS, custom_fields
 from crm.imports.models import ImportJob
 from crm.leads import selectors as lead_selectors
@@ -75,9 +78,16 @@ PROGRESS_EVERY = 50
 log = logging.getLogger(__name__)
 
 
-def _reason(exc: ValidationError) -> str:
+def _reason(exc: ValidationError, labels: Mapping[str, str] | None = None) -> str:
+    """The messages of `exc`, each after the label of the field it is about (in the
+    uploader's language: `labels`, {field: label}), as a refused row's reason."""
     if hasattr(exc, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+        return "; ".join(
+            " ".join(messages)
+            if field == NON_FIELD_ERRORS
+            else f"{(labels or {}).get(field, field)}: {' '.join(messages)}"
+            for field, messages in exc.message_dict.items()
+        )
     return " ".join(exc.messages)
 
 
@@ -266,6 +276,14 @@ def _tally(job: ImportJob, results: list[dict[str, Any]], processed: int) -> Non
 
 
 def run_job(job: ImportJob) -> ImportJob:
+    """`_run_job` in the uploader's language, which the rows' reasons are read in:
+    the one they chose, else the request's (a worker's: the site's default)."""
+    language = getattr(job.created_by, "language", "")
+    with translation.override(language if language in dict(settings.LANGUAGES) else translation.get_language()):
+        return _run_job(job)
+
+
+def _run_job(job: ImportJob) -> ImportJob:
     """Import (or, for a dry run, try and roll back) every row of `job`,
     recording counts, progress and each row's outcome on the job.
 
@@ -358,7 +376,10 @@ def _import_rows(job: ImportJob, rows: Iterable[dict[str, str]]) -> list[dict[st
     fields = custom_fields(job.kind)
     results: list[dict[str, Any]] = []
     counts = dict.fromkeys(ACTIONS, 0)
-    run = _Run()
+    run = _Run(
+        codes=fields_module.choice_codes(job.kind),
+        labels={name: str(label) for name, label in fields_module.import_fields(job.kind)},
+    )
     numbered = enumerate(rows, start=2)  # row 1 is the header
     finished = False
     while not finished:
@@ -395,7 +416,7 @@ def _import_one(
         with transaction.atomic():
             outcome = _import_row(job, by, values, fields, run)
     except ValidationError as exc:
-        outcome = {"action": "refused", "id": None, "reason": _reason(exc)}
+        outcome = {"action": "refused", "id": None, "reason": _reason(exc, run.labels)}
     except (OperationalError, InterfaceError):
         raise  # the database is gone or the run timed out: nothing more can be written
     except DatabaseError:
@@ -492,6 +513,10 @@ class _Run:
     nothing to the user: the row that made it does)."""
 
     rows_of: dict[int, int] = dc_field(default_factory=dict)
+    # {field: {loose text: code}} of the kind's built-in choice fields (fields.choice_codes).
+    codes: dict[str, dict[str, str]] = dc_field(default_factory=dict)
+    # {field: label} of the kind's fields, naming them in a refused row's reason.
+    labels: dict[str, str] = dc_field(default_factory=dict)
 
 
 def _on(record: models.Model) -> str:
@@ -510,6 +535,25 @@ def _same_as(job: ImportJob, run: _Run, record: models.Model, result: dict[str, 
     return f"#{record.pk}"
 
 
+def _old_custom(kind: str, record: models.Model, custom: Mapping[str, Any], fields: list[FieldDef]) -> dict[str, Any]:
+    """The custom values the row changes, as they were (as the API writes them:
+    the job's results are JSON); undo sets them back."""
+    changed = [field for field in fields if field.api_key in custom]
+    keys = [field.api_key for field in changed]
+    model = type(record)
+    stored = (
+        builder_query.with_custom_fields(model._base_manager.filter(pk=record.pk), kind, changed).values(*keys).first()
+        or {}
+    )
+    return {field.api_key: field_values.to_json(field, stored.get(field.api_key)) for field in changed}
+
+
+def _code(run: _Run, field: str, text: str) -> str:
+    # A choice cell may hold its label (an export for people does): its code, else as it is.
+    codes = run.codes.get(field)
+    return codes.get(headers.loose(text), text) if codes else text
+
+
 def _import_row(
     job: ImportJob, by: User, values: Mapping[str, str], fields: list[FieldDef], run: _Run
 ) -> dict[str, Any]:
@@ -517,7 +561,7 @@ def _import_row(
     if not values.get(required):
         raise ValidationError({required: [_("This field is required.")]})
     values, custom = _custom_cells(job.kind, by, values, fields)
-    values = {field: value for field, value in values.items() if value != ""}
+    values = {field: _code(run, field, value) for field, value in values.items() if value != ""}
     found, changeable, create, update = _KINDS[job.kind](by, values, custom)
     result: dict[str, Any] = {"reason": ""}
     if found.same and job.mode != ImportJob.Mode.CREATE:
@@ -530,6 +574,8 @@ def _import_row(
             return {**result, "action": "skipped", "reason": reason + " " + _("You cannot change it.")}
         # What the row changes, as it was: undo (crm.imports.undo) sets it back.
         result["old"] = {name: getattr(match, name) for name in values if name in _UNDOABLE and hasattr(match, name)}
+        if custom:
+            result["old_custom"] = _old_custom(job.kind, match, custom, fields)
         record = update(match)
         result.update(action="updated", reason=reason)
     else:
@@ -600,10 +646,22 @@ def _contacts(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Hand
 
 
 def _leads(by: User, values: dict[str, Any], custom: dict[str, Any]) -> _Handlers[Lead]:
-    found = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
+    """A lead row is an existing lead with the same e-mail or phone, else one with
+    the same name at the same company (as a contact row is); one that only shares
+    the name is another person (a warning, never a skip)."""
+    same = lead_selectors.duplicate_candidates(by, email=values.get("email", ""), phone=values.get("phone", ""))
+    named = lead_selectors.same_name_candidates(
+        by, first_name=values["first_name"], last_name=values.get("last_name", "")
+    )
+    company = matching.company_name_key(values.get("company", ""))
+    if not same and company:
+        same = [lead for lead in named if matching.company_name_key(lead.company) == company]
+        for lead in same:
+            lead.matched_on = ["name", "company"]
+    taken = {lead.pk for lead in same}
     # A converted lead is read-only: a row matching it is skipped, not refused.
     return (
-        _Found(same=found),
+        _Found(same=same, alike=[lead for lead in named if lead.pk not in taken]),
         lead_selectors.open_leads_visible_to(by),
         lambda: lead_services.create_lead(by=by, custom=custom, **values),
         lambda record: lead_services.update_lead(lead=record, by=by, custom=custom, **values),

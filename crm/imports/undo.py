@@ -7,7 +7,8 @@ Refused (ValidationError, nothing changed) after UNDO_WITHIN, for a dry run, a
 run not finished, one already undone, or when a record the import created has
 been changed since (its update time or an audit row after the run): the
 message names those records, so nobody's later work is deleted unseen.
-Custom field values an update changed are not set back.
+Custom field values an update changed are set back too (recorded as
+`old_custom`, as the API writes them); a field deleted since is left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from crm.accounts import services as account_services
 from crm.accounts.models import Account
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
+from crm.builder import selectors as builder
+from crm.builder import services as builder_services
 from crm.contacts import services as contact_services
 from crm.contacts.models import Contact
 from crm.imports.models import ImportJob
@@ -52,13 +55,22 @@ def _delete(kind: str, record: Any, by: User) -> None:
         lead_services.delete_lead(lead=record, by=by)
 
 
-def _update(kind: str, record: Any, by: User, values: dict[str, Any]) -> None:
+def _update(kind: str, record: Any, by: User, values: dict[str, Any], custom: dict[str, Any]) -> None:
     if kind == ImportJob.Kind.ACCOUNTS:
-        account_services.update_account(account=record, by=by, **values)
+        account_services.update_account(account=record, by=by, custom=custom, **values)
     elif kind == ImportJob.Kind.CONTACTS:
-        contact_services.update_contact(contact=record, by=by, **values)
+        contact_services.update_contact(contact=record, by=by, custom=custom, **values)
     else:
-        lead_services.update_lead(lead=record, by=by, **values)
+        lead_services.update_lead(lead=record, by=by, custom=custom, **values)
+
+
+def _old_custom(kind: str, result: dict[str, Any]) -> dict[str, Any]:
+    """The custom values an updated row changed, as they were, read back from
+    their JSON as an API write would be; fields deleted since are skipped."""
+    old = result.get("old_custom") or {}
+    fields = [field for field in builder.fields_for(kind, include_hidden=True) if field.api_key in old]
+    # No `by`: a lookup set back to the record it named before is no new reference.
+    return builder_services.clean_custom_values(kind, old, by=None, partial=True, fields=fields)
 
 
 def undo_refusal(job: ImportJob, *, now: Any = None) -> str:
@@ -122,11 +134,11 @@ def undo_job(*, job: ImportJob, by: User) -> ImportJob:
     reverted = 0
     # The last update first: a record updated by two rows ends as it was before both.
     for result in reversed([r for r in job.results if r["action"] == "updated" and r.get("id")]):
-        if result["id"] in created or not result.get("old"):
+        if result["id"] in created or not (result.get("old") or result.get("old_custom")):
             continue
         record = model._default_manager.filter(pk=result["id"]).first()
         if record is not None:
-            _update(job.kind, record, by, dict(result["old"]))
+            _update(job.kind, record, by, dict(result.get("old") or {}), _old_custom(job.kind, result))
             reverted += 1
     deleted = 0
     for record in model._default_manager.filter(pk__in=created).order_by("-pk"):

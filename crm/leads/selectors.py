@@ -78,3 +78,23 @@ def duplicate_candidates(user: User, *, email: str = "", phone: str = "") -> lis
         ]
         found.append(lead)
     return found
+
+
+def same_name_candidates(user: User, *, first_name: str, last_name: str = "") -> list[Lead]:
+    """Leads `user` can see with the same name (case, width and spacing ignored,
+    as crm.accounts.matching compares names), oldest first, each with
+    `matched_on` ["name"]. A last name masked for `user`'s role is no key: a
+    match would confirm it."""
+    key = masking.matchable(user, "leads", {"last_name": matching.person_name_key(first_name, last_name)}).get(
+        "last_name", ""
+    )
+    if not key or not first_name.strip():
+        return []
+    # Leads store no name key: narrowed in the query by the first name, then compared.
+    queryset = scope.visible(Lead.objects.filter(first_name__iexact=first_name.strip()), user).order_by("id")
+    found: list[Lead] = []
+    for lead in queryset[: MAX_CANDIDATES * 5]:
+        if matching.person_name_key(lead.first_name, lead.last_name) == key:
+            lead.matched_on = ["name"]
+            found.append(lead)
+    return found[:MAX_CANDIDATES]

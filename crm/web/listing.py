@@ -135,11 +135,18 @@ def _custom_filters_and_sorts(request, queryset, object_name, fields, sorts, par
 def export_response(request, listing, *, kind, module=None):
     """The rows of `listing` (every page, its filters and sort) as the CSV or XLSX
     file of ?file_format=, through crm.exports: rows outside the user's scope
-    never appear, masked fields stay masked, formula-like cells are defused."""
+    never appear, masked fields stay masked, formula-like cells are defused.
+    ?values=codes heads the columns with the API's keys and writes choices' codes
+    (default: labels, in the reader's language, for people)."""
     file_format = request.GET.get("file_format", "csv")
     if file_format not in EXPORT_FORMATS:
         file_format = "csv"
-    header, rows = exports.export_table(kind=kind, user=request.user, queryset=listing.rows, module=module)
+    values = request.GET.get("values", "labels")
+    if values not in exports.VALUES:
+        values = "labels"
+    header, rows = exports.export_table(
+        kind=kind, user=request.user, queryset=listing.rows, module=module, values=values
+    )
     content = writers.write(file_format, header, rows, title=kind)
     response = HttpResponse(content, content_type=writers.CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{kind}.{file_format}"'

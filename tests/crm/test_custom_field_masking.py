@@ -213,7 +213,10 @@ def _csv(response):
 
 @pytest.mark.parametrize(
     ("url", "key", "secret"),
-    [("/contacts/export/?file_format=csv", "wechat", WECHAT), ("/objects/vehicle/export/?file_format=csv", "vin", VIN)],
+    [
+        ("/contacts/export/?file_format=csv&values=codes", "wechat", WECHAT),
+        ("/objects/vehicle/export/?file_format=csv&values=codes", "vin", VIN),
+    ],
 )
 def test_the_export_masks_the_hidden_custom_column(tenant_a, hidden, url, key, secret):
     [row] = _csv(browser(tenant_a, "sales").get(url))

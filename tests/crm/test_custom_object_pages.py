@@ -164,7 +164,7 @@ def test_the_list_export_holds_the_filtered_records_the_user_may_see_with_the_cu
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="vehicle.csv"' in response["Content-Disposition"]
     rows = csv_rows(response)
-    assert rows[0] == ["id", "name", "owner", "created_at", "updated_at", "plate"]
+    assert rows[0] == ["ID", "Name", "Owner", "Created", "Updated", "Plate"]
     assert [(row[1], row[2], row[5]) for row in rows[1:]] == [
         ("Red van", "sales@alpha.test", "沪B 999"),
         ("Blue van", "sales@alpha.test", "沪A 12345"),
@@ -190,7 +190,7 @@ def test_the_api_exports_a_custom_objects_records_in_the_callers_scope(tenant_a,
     response = client.get("/api/v1/objects/vehicle/export/?search=van&file_format=csv")
     assert response.status_code == 200
     rows = csv_rows(response)
-    assert rows[0][-1] == "plate"
+    assert rows[0][-1] == "Plate"
     assert [row[1] for row in rows[1:]] == ["Blue van"]
     assert client.get("/api/v1/objects/boat/export/").status_code == 404
 

@@ -209,14 +209,16 @@ def exported_tags(response, kind):
 def api_export(kind):
     def read(tenant, role, records):
         client = api_client(tenant, user_of(tenant, role))
-        return exported_tags(client.get(f"/api/v1/{KINDS[kind].resource}/export/?file_format=csv"), kind)
+        return exported_tags(client.get(f"/api/v1/{KINDS[kind].resource}/export/?file_format=csv&values=codes"), kind)
 
     return read
 
 
 def ui_export(kind):
     def read(tenant, role, records):
-        return exported_tags(browser(tenant, role).get(f"{KINDS[kind].ui_list}export/?file_format=csv"), kind)
+        return exported_tags(
+            browser(tenant, role).get(f"{KINDS[kind].ui_list}export/?file_format=csv&values=codes"), kind
+        )
 
     return read
 

@@ -6,6 +6,8 @@ import pytest
 
 from tests.crm.accounts.factories import account, contact
 from tests.crm.accounts.test_web import browser
+from tests.crm.deals.factories import make_deal
+from tests.crm.leads.test_leads import make_lead
 from tests.crm.test_masking_web import hide
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +47,37 @@ def test_a_masked_phone_is_not_matched_on_its_key(tenant_a):
     page = browser(tenant_a, "sales").get("/search/", {"q": "1065528888"}).content.decode()
     assert "Dash Trading" not in page
     assert "Sun Spaced" in browser(tenant_a, "admin").get("/search/", {"q": "13800138000"}).content.decode()
+
+
+# Leads and deals -------------------------------------------------------------------
+
+
+def test_the_results_cover_leads_and_deals(tenant_a):
+    make_lead(tenant_a, first_name="Lena", last_name="Quarry", company="Quarry Stone")
+    make_deal(tenant_a, "sales", name="Quarry expansion")
+    page = browser(tenant_a, "sales").get("/search/", {"q": "Quarry"}).content.decode()
+    assert "Leads" in page and "Lena Quarry" in page
+    assert "Deals" in page and "Quarry expansion" in page
+
+
+def test_a_sales_user_does_not_find_another_owners_lead_or_deal(tenant_a):
+    make_lead(tenant_a, owner_local="sales2", first_name="Otto", last_name="Elsewhere", phone="+86 139 1111 2222")
+    make_deal(tenant_a, "sales2", name="Elsewhere deal")
+    client = browser(tenant_a, "sales")
+    for text in ("Elsewhere", "13911112222"):
+        page = client.get("/search/", {"q": text}).content.decode()
+        assert "Otto Elsewhere" not in page and "Elsewhere deal" not in page
+    assert "Otto Elsewhere" in browser(tenant_a, "sales2").get("/search/", {"q": "Elsewhere"}).content.decode()
+
+
+def test_a_lead_is_found_by_a_phone_typed_without_spaces_and_a_cjk_name_in_either_order(tenant_a):
+    make_lead(tenant_a, first_name="伟", last_name="李", company="李氏贸易", phone="+86 138 0013 8000", email="")
+    client = browser(tenant_a, "sales")
+    for text in ("13800138000", "李伟", "伟李", "李 伟"):
+        assert "李伟" in client.get("/search/", {"q": text}).content.decode(), text
+
+
+def test_a_masked_lead_phone_is_not_matched_on_its_digits(tenant_a):
+    make_lead(tenant_a, first_name="Mask", last_name="Phoned", phone="+86 138 0013 8000", email="")
+    hide(tenant_a, "leads", "phone")
+    assert "Mask Phoned" not in browser(tenant_a, "sales").get("/search/", {"q": "13800138000"}).content.decode()

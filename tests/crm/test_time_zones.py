@@ -239,4 +239,4 @@ def test_an_export_gives_moments_in_the_readers_zone(tenant_a):
     response = api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/accounts/export/?search=Exported")
     assert response.status_code == 200
     header, row = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[:2]
-    assert row[header.index("created_at")] == "2026-12-07T23:23:00+08:00"
+    assert row[header.index("Created")] == "2026-12-07T23:23:00+08:00"

@@ -76,7 +76,7 @@ def test_importing_leads_with_a_dry_run_then_on_the_worker(page, site, celery_wo
     expect(page.get_by_label("email", exact=True)).to_have_value("email")  # named like the field: mapped already
     page.get_by_role("button", name="Dry run").click()
     results = page.get_by_test_id("import-results")
-    expect(results).to_contain_text("first_name: This field is required.")
+    expect(results).to_contain_text("First name: This field is required.")
     expect(page.get_by_test_id("import-counts")).to_contain_text("Would create")
     expect(page.get_by_label("Given name")).to_have_value("first_name")  # the mapping is kept
     screenshot(page, "import-dry-run")

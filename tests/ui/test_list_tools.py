@@ -52,8 +52,16 @@ def test_a_saved_view_brings_back_the_filter_and_exports_its_rows(page, site, ui
         page.get_by_test_id("export").get_by_role("link", name="CSV").click()
     assert download.value.suggested_filename == "accounts.csv"
     rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
-    assert rows[0][:2] == ["id", "name"]
+    assert rows[0][:2] == ["ID", "Name"]
     assert sorted(row[1] for row in rows[1:]) == ["Harbor Foods", "Harbor Mills"]
+
+    # For a program: the API's keys and the stored codes, still the filtered rows.
+    page.get_by_test_id("export-values").select_option("codes")
+    with page.expect_download() as download:
+        page.get_by_test_id("export").get_by_role("link", name="CSV").click()
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    assert rows[0][:3] == ["id", "name", "kind"]
+    assert sorted(row[2] for row in rows[1:]) == ["company", "company"]
 
 
 def test_the_owner_releases_an_account_to_the_pool_from_its_page(page, site, ui_tenant):

@@ -56,7 +56,7 @@ def test_an_import_in_update_mode_cannot_overwrite_a_masked_email(tenant_a, djan
     content = "name,email,industry\nMasked Mail Import Co,mine@evil.test,Mining\n"
     job = import_as_sales(tenant_a, content, django_capture_on_commit_callbacks)
     assert [(r["action"], r["id"]) for r in job["results"]] == [("refused", None)]
-    assert job["results"][0]["reason"].startswith("email: ")
+    assert job["results"][0]["reason"].startswith("E-mail: ")
     with in_tenant(tenant_a):
         stored = Account.objects.get(pk=existing.pk)
     assert (stored.email, stored.industry) == (SECRET_EMAIL, "")
@@ -71,7 +71,7 @@ def test_an_import_in_update_mode_cannot_overwrite_a_masked_custom_field(tenant_
     hide(tenant_a, "accounts", "vip_code")
     job = import_as_sales(tenant_a, "name,vip_code\nMasked Code Import Co,V-666\n", django_capture_on_commit_callbacks)
     assert job["results"][0]["action"] == "refused"
-    assert job["results"][0]["reason"].startswith("vip_code: ")
+    assert job["results"][0]["reason"].startswith("VIP code: ")
     with in_tenant(tenant_a):
         fields = fields_for("accounts")
         stored = with_custom_fields(Account.objects.filter(pk=existing.pk), "accounts", fields).get()

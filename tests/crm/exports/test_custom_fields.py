@@ -56,7 +56,9 @@ def test_a_contact_export_ends_with_the_custom_fields_and_their_values(tenant_a)
         channels=["mail", "visit"],
     )
 
-    rows = _csv(api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/contacts/export/?search=Export"))
+    rows = _csv(
+        api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/contacts/export/?search=Export&values=codes")
+    )
 
     assert rows[0][-5:] == ["wechat_id", "score", "budget", "met_on", "channels"]
     by_name = {row[1]: row[-5:] for row in rows[1:]}
@@ -77,7 +79,11 @@ def test_a_hidden_field_is_not_exported(tenant_a):
     _field(tenant_a, "accounts", "segment", "choice", choices=["smb", "enterprise"])
     made = account(tenant_a, "Hidden Export Co", owner="sales")
     _values(tenant_a, "accounts", made, internal_code="X1", segment="smb")
-    rows = _csv(api_client(tenant_a, user_of(tenant_a, "sales")).get("/api/v1/accounts/export/?search=Hidden Export"))
+    rows = _csv(
+        api_client(tenant_a, user_of(tenant_a, "sales")).get(
+            "/api/v1/accounts/export/?search=Hidden Export&values=codes"
+        )
+    )
     assert rows[0][-1] == "segment" and "internal_code" not in rows[0]
     assert rows[1][-1] == "smb"
 
@@ -87,7 +93,7 @@ def test_the_xlsx_account_export_has_the_custom_columns(tenant_a):
     made = account(tenant_a, "Sheet Custom Co", owner="sales")
     _values(tenant_a, "accounts", made, employees=250)
     response = api_client(tenant_a, user_of(tenant_a, "sales")).get(
-        "/api/v1/accounts/export/?file_format=xlsx&search=Sheet Custom"
+        "/api/v1/accounts/export/?file_format=xlsx&search=Sheet Custom&values=codes"
     )
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -111,8 +117,8 @@ def test_the_lead_and_deal_list_pages_export_their_custom_fields(tenant_a):
     _values(tenant_a, "deals", deal, competitor="Rival Inc")
     client = browser(tenant_a, "sales")
 
-    leads = _csv(client.get("/leads/export/?q=exportlead&file_format=csv"))
-    deals = _csv(client.get("/deals/export/?q=exportdeal&file_format=csv"))
+    leads = _csv(client.get("/leads/export/?q=exportlead&file_format=csv&values=codes"))
+    deals = _csv(client.get("/deals/export/?q=exportdeal&file_format=csv&values=codes"))
 
     assert leads[0][-1] == "budget_band" and [row[-1] for row in leads[1:]] == ["high"]
     assert deals[0][-1] == "competitor" and [row[-1] for row in deals[1:]] == ["Rival Inc"]

@@ -52,7 +52,7 @@ def test_the_xlsx_export_opens_with_a_header_and_the_rows(tenant_a):
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0][:3] == ["id", "name", "kind"]
+    assert rows[0][:3] == ["ID", "Name", "Kind"]
     assert [row[1] for row in rows[1:]] == ["Sheet Co"]
 
 
@@ -80,7 +80,7 @@ def test_a_sales_users_deal_export_never_contains_another_owners_rows(tenant_a):
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == 'attachment; filename="deals.csv"'
     rows = _csv(response)
-    assert rows[0][:5] == ["id", "name", "account", "amount", "currency"]
+    assert rows[0][:5] == ["ID", "Name", "Account", "Amount", "Currency"]
     by_name = {row[1]: row for row in rows[1:]}
     assert "Mine Export Deal" in by_name and "Theirs Export Deal" not in by_name
     assert by_name["Mine Export Deal"][3] == "1200.00"
@@ -120,7 +120,7 @@ def test_the_deal_export_as_xlsx(tenant_a):
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0][:2] == ["id", "name"] and [row[1] for row in rows[1:]] == ["Sheet Deal"]
+    assert rows[0][:2] == ["ID", "Name"] and [row[1] for row in rows[1:]] == ["Sheet Deal"]
 
 
 def test_the_deal_export_is_refused_where_the_deals_module_is_hidden(tenant_a):

@@ -77,8 +77,8 @@ def test_a_dry_run_refuses_a_row_whose_custom_value_has_the_wrong_type_and_names
     assert response.status_code == 202, response.content
     results = response.json()["results"]
     assert [r["action"] for r in results] == ["created", "refused", "refused"]
-    assert results[1]["reason"].startswith("score:") and "whole number" in results[1]["reason"]
-    assert results[2]["reason"].startswith("score:") and "100" in results[2]["reason"]
+    assert results[1]["reason"].startswith("Score:") and "whole number" in results[1]["reason"]
+    assert results[2]["reason"].startswith("Score:") and "100" in results[2]["reason"]
     assert _contacts(tenant_a, first_name__startswith="Dryrun") == []
 
 
@@ -90,7 +90,7 @@ def test_the_real_run_writes_custom_values_with_the_row_and_refuses_bad_rows_who
     job = _real_run(tenant_a, "sales", content)
 
     assert [r["action"] for r in job.results] == ["created", "created", "refused", "refused"]
-    assert job.results[3]["reason"].startswith("wechat_id:")
+    assert job.results[3]["reason"].startswith("Wechat Id:")
     # A refused row leaves no record behind: the custom values are in the row's transaction.
     assert _contacts(tenant_a, first_name__startswith="Real") == [("Real One", "wx-1", 1), ("Real Two", "wx-2", None)]
 
@@ -132,8 +132,8 @@ def test_an_xlsx_file_fills_date_boolean_choice_and_lookup_fields_of_accounts(te
     job = _real_run(tenant_a, "sales", out.getvalue(), kind="accounts", name="accounts.xlsx")
 
     assert [r["action"] for r in job.results] == ["created", "refused", "refused"]
-    assert job.results[1]["reason"].startswith("founded:")
-    assert job.results[2]["reason"].startswith("segment:")
+    assert job.results[1]["reason"].startswith("Founded:")
+    assert job.results[2]["reason"].startswith("Segment:")
     with in_tenant(tenant_a):
         child = query.with_custom_fields(Account.objects.filter(name="Xlsx Child Co"), "accounts").get()
     assert (child.founded, child.partner, child.segment, child.parent) == (
@@ -149,7 +149,7 @@ def test_a_lookup_to_a_record_the_importer_cannot_see_is_refused(tenant_a):
     hidden = account(tenant_a, "Not Yours Co", owner="sales2")
     job = _real_run(tenant_a, "sales", f"first_name,referrer\nLookup Person,{hidden.pk}\n".encode())
     assert job.results[0]["action"] == "refused"
-    assert job.results[0]["reason"].startswith("referrer:")
+    assert job.results[0]["reason"].startswith("Referrer:")
 
 
 def test_a_mapping_to_a_field_of_another_tenant_is_refused(tenant_a, tenant_b):

@@ -110,8 +110,8 @@ def test_the_real_run_imports_the_good_rows_and_reports_each_bad_one(committed_d
     report = client.get(f"/api/v1/imports/{job_id}/errors/")
     lines = report.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "row,reason,Company,Phone,Kind"
-    assert lines[1].startswith("3,name: ")
-    assert lines[2].startswith("4,kind: ")
+    assert lines[1].startswith("3,Name: ")
+    assert lines[2].startswith("4,Kind: ")
 
 
 @pytest.mark.django_db

@@ -40,7 +40,7 @@ def test_a_dry_run_of_leads_reports_each_row_and_changes_nothing(tenant_a):
     assert (job["kind"], job["status"]) == ("leads", "done")
     assert [r["action"] for r in job["results"]] == ["created", "skipped", "refused"]
     assert "e-mail" in job["results"][1]["reason"]
-    assert job["results"][2]["reason"].startswith("first_name: ")
+    assert job["results"][2]["reason"].startswith("First name: ")
     assert (job["created_count"], job["skipped_count"], job["refused_count"]) == (1, 1, 1)
     assert _state(tenant_a) == before
 
@@ -136,10 +136,10 @@ def test_the_real_run_imports_the_good_lead_rows_and_reports_each_bad_one(commit
     report = client.get(f"/api/v1/imports/{job_id}/errors/").content.decode("utf-8-sig").splitlines()
     assert report[0] == "row,reason,Name,Mail,Source,Status"
     assert [line.split(",")[0] for line in report[1:]] == ["3", "4", "5", "6"]
-    assert report[1].startswith("3,first_name: ")
-    assert report[2].startswith("4,email: ")
-    assert report[3].startswith("5,source: ")
-    assert report[4].startswith("6,status: ")
+    assert report[1].startswith("3,First name: ")
+    assert report[2].startswith("4,E-mail: ")
+    assert report[3].startswith("5,Source: ")
+    assert report[4].startswith("6,Status: ")
 
 
 # GET /api/v1/imports/ -------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_a_dry_run_on_the_page_shows_what_would_happen_and_changes_nothing(tenan
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'data-testid="import-results"' in page and "first_name: This field is required." in page
+    assert 'data-testid="import-results"' in page and "First name: This field is required." in page
     job = job_of(tenant_a, int(location.strip("/").split("/")[-1]))
     assert (job.status, job.created_count, job.refused_count) == ("draft", 1, 1)
     with in_tenant(tenant_a):
@@ -136,7 +136,7 @@ def test_starting_queues_the_real_run_once_and_the_page_follows_its_progress(
     assert "2 of 2 rows" in progress and f'href="/imports/{pk}/errors/"' in progress
     report = client.get(f"/imports/{pk}/errors/")
     assert report["Content-Type"] == "text/csv"
-    assert report.content.decode("utf-8-sig").splitlines()[1].startswith("3,first_name: ")
+    assert report.content.decode("utf-8-sig").splitlines()[1].startswith("3,First name: ")
 
 
 def test_another_users_import_is_not_found_on_its_pages(tenant_a):

@@ -43,7 +43,7 @@ def test_the_deal_list_export_holds_only_the_filtered_deals_the_user_may_see(ten
     response = browser(tenant_a, "sales").get("/deals/export/?q=exportdeal&file_format=csv")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["id", "name", "account", "amount"]
+    assert rows[0][:4] == ["ID", "Name", "Account", "Amount"]
     assert [(row[1], row[3]) for row in rows[1:]] == [("Exportdeal Mine", "1200.50")]
 
 
