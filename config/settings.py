@@ -101,6 +101,8 @@ ROOT_URLCONF = "config.urls_tenant"
 # How many migrated schemas wait in the pool for the next sign-ups (docs/decisions/001).
 SPARE_SCHEMA_POOL_SIZE = int(os.environ.get("SPARE_SCHEMA_POOL_SIZE", "3"))
 TRIAL_DAYS = int(os.environ.get("TRIAL_DAYS", "14"))
+# How long the sign-in link from sign-up to the new CRM works (tenants/welcome.py).
+WELCOME_TOKEN_SECONDS = int(os.environ.get("WELCOME_TOKEN_SECONDS", "600"))
 # Days between `delete_tenant` (final backup taken, tenant closed) and its schema being dropped.
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 

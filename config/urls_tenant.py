@@ -5,7 +5,14 @@ from django.urls import include, path
 
 from api.docs import TenantDocsView, TenantSchemaView
 from crm.users.forms import ChoosePasswordForm
-from crm.users.views import login_view, logout_view, password_change_view, password_reset_request_view, switch_language
+from crm.users.views import (
+    login_view,
+    logout_view,
+    password_change_view,
+    password_reset_request_view,
+    switch_language,
+    welcome_view,
+)
 from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
 from crm.web.home import home
 from crm.web.profile import profile
@@ -19,6 +26,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
+    path("welcome/<str:token>/", welcome_view, name="welcome"),
     path("password/", password_change_view, name="password-change"),
     path("me/", profile, name="profile"),
     path("me/time-zone/", own_time_zone, name="my-time-zone"),

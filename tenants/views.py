@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 
-from tenants import selectors, services
+from tenants import selectors, services, welcome
 from tenants.forms import SignUpForm
 
 
@@ -21,6 +21,9 @@ def signup_page(request: HttpRequest) -> HttpResponse:
                 for message in messages:
                     form.add_error(field if field in form.fields else None, message)
         else:
+            # Sessions are per host: the new CRM's host signs the owner in from a
+            # short-lived single-use token (tenants/welcome.py).
             # (The stubs allow a None scheme; a request always has "http" or "https".)
-            return redirect(selectors.tenant_url(tenant, scheme=request.scheme, port=request.get_port()) + "login/")  # type: ignore[arg-type]
+            base = selectors.tenant_url(tenant, scheme=request.scheme, port=request.get_port())  # type: ignore[arg-type]
+            return redirect(f"{base}welcome/{welcome.issue(tenant=tenant)}/")
     return render(request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200)
