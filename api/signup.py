@@ -18,6 +18,17 @@ class SignUpSerializer(StrictJSONTypes, serializers.Serializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=256)
     seats = serializers.IntegerField(min_value=1, max_value=10000)
     interval = serializers.ChoiceField(choices=Tenant.Interval.choices)
+    plan = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="A plan code of the catalog, e.g. standard (USD) or standard-cny (CNY); it sets the currency.",
+    )
+    currency = serializers.CharField(
+        required=False,
+        max_length=3,
+        help_text="usd or cny. Without plan or currency: cny for a request in Chinese or an Asia/Shanghai "
+        "time zone, else usd; the currency's default plan.",
+    )
     time_zone = TimeZoneField(
         required=False,
         help_text="The company's IANA time zone, e.g. Asia/Shanghai (the browser's). "

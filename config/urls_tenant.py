@@ -13,7 +13,19 @@ from crm.users.views import (
     switch_language,
     welcome_view,
 )
-from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
+from crm.web import (
+    accounts,
+    activities,
+    contacts,
+    deals,
+    imports,
+    leads,
+    notifications,
+    onboarding,
+    pool,
+    search,
+    tasks,
+)
 from crm.web.home import home
 from crm.web.profile import profile
 from crm.web.time_zones import own_time_zone
@@ -72,6 +84,10 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification-page-read"),
     path("worklists/", activities.worklists, name="worklists"),
+    path("onboarding/dismiss/", onboarding.dismiss, name="onboarding-dismiss"),
+    path("onboarding/pipeline/", onboarding.confirm_pipeline, name="onboarding-pipeline"),
+    path("onboarding/sample/load/", onboarding.load_sample, name="onboarding-sample-load"),
+    path("onboarding/sample/remove/", onboarding.remove_sample, name="onboarding-sample-remove"),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/new/", contacts.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
