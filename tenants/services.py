@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import tenant_context
 
-from tenants import plans, provisioning, selectors, subdomains, time_zones
+from tenants import plans, provisioning, selectors, subdomains, time_zones, welcome
 from tenants.models import Domain, Tenant
 from tenants.signals import tenant_created, tenant_seeding
 
@@ -195,6 +195,14 @@ def _create_tenant(
         get_user_model().objects.create_superuser(email=email, password=password)
         tenant_seeding.send(sender=Tenant, tenant=tenant, language=language)
     return tenant
+
+
+def welcome_token(*, tenant: Tenant) -> str:
+    """The single-use, short-lived token that signs the owner of a tenant just
+    signed up in on its own host (tenants/welcome.py)."""
+    with tenant_context(tenant):
+        owner = get_user_model().objects.get(email__iexact=tenant.owner_email)
+        return welcome.token_for(tenant=tenant, user=owner)
 
 
 def set_time_zone(*, tenant: Tenant, time_zone: str) -> str:

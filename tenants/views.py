@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 
-from tenants import plans, selectors, services, welcome
+from tenants import plans, selectors, services
 from tenants.forms import SignUpForm
 
 
@@ -27,6 +27,6 @@ def signup_page(request: HttpRequest) -> HttpResponse:
             # short-lived single-use token (tenants/welcome.py).
             # (The stubs allow a None scheme; a request always has "http" or "https".)
             base = selectors.tenant_url(tenant, scheme=request.scheme, port=request.get_port())  # type: ignore[arg-type]
-            return redirect(f"{base}welcome/{welcome.issue(tenant=tenant)}/")
+            return redirect(f"{base}welcome/{services.welcome_token(tenant=tenant)}/")
     context = {"form": form, "currencies": plans.currencies()}
     return render(request, "tenants/signup.html", context, status=400 if form.errors else 200)

@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant
 
@@ -28,11 +27,10 @@ def _stamp(user: Any) -> str:
     return user.last_login.isoformat() if user.last_login else ""
 
 
-def issue(*, tenant: Tenant) -> str:
-    """A welcome token for the owner of `tenant` (its sign-up user)."""
-    with tenant_context(tenant):
-        owner = get_user_model().objects.get(email__iexact=tenant.owner_email)
-        return signing.dumps({"s": tenant.schema_name, "u": owner.pk, "l": _stamp(owner)}, salt=SALT, compress=True)
+def token_for(*, tenant: Tenant, user: Any) -> str:
+    """A welcome token for `user` of `tenant` (tenants.services.welcome_token reads
+    the owner in the tenant's schema and calls this)."""
+    return signing.dumps({"s": tenant.schema_name, "u": user.pk, "l": _stamp(user)}, salt=SALT, compress=True)
 
 
 def redeem(*, tenant: Tenant, token: str) -> Any | None:

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from crm.users.models import User
-from tenants import welcome
+from tenants import services
 from tests.tenancy import host, in_tenant, sign_up, unique_subdomain
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_signup_page_signs_the_owner_in_on_the_new_crm_and_lands_on_home(spare_p
 
 def test_a_welcome_link_works_once(spare_pool):
     tenant = sign_up()
-    token = welcome.issue(tenant=tenant)
+    token = services.welcome_token(tenant=tenant)
     assert Client(HTTP_HOST=host(tenant)).get(f"/welcome/{token}/")["Location"] == "/"
 
     replay = Client(HTTP_HOST=host(tenant)).get(f"/welcome/{token}/", follow=True)
@@ -56,7 +56,7 @@ def test_a_welcome_link_works_once(spare_pool):
 
 def test_an_expired_welcome_link_is_refused(spare_pool, settings):
     tenant = sign_up()
-    token = welcome.issue(tenant=tenant)
+    token = services.welcome_token(tenant=tenant)
     settings.WELCOME_TOKEN_SECONDS = -1
 
     response = Client(HTTP_HOST=host(tenant)).get(f"/welcome/{token}/")
@@ -66,7 +66,7 @@ def test_an_expired_welcome_link_is_refused(spare_pool, settings):
 
 def test_a_welcome_link_of_one_tenant_does_not_sign_in_on_another(spare_pool):
     tenant_a, tenant_b = sign_up(), sign_up()
-    token_of_a = welcome.issue(tenant=tenant_a)
+    token_of_a = services.welcome_token(tenant=tenant_a)
 
     response = Client(HTTP_HOST=host(tenant_b)).get(f"/welcome/{token_of_a}/", follow=True)
 
