@@ -141,3 +141,12 @@ def test_dismissing_in_one_tenant_leaves_the_other_tenants_checklist(tenant_a, t
     # tenant_b has every role's user (the invite step is done) but nothing else
     assert 'data-testid="onboarding-checklist"' in _home(tenant_b, admin_b)
     assert 'data-testid="onboarding-checklist"' not in _home(tenant_a, admin_a)
+
+
+def test_the_checklist_speaks_chinese_to_a_chinese_admin(fresh):
+    tenant, owner = fresh
+    client = Client(HTTP_HOST=host(tenant), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with in_tenant(tenant):
+        client.force_login(owner)
+    html = client.get("/").content.decode()
+    assert "开始使用" in html and "已完成 0 / 4" in html and "邀请同事" in html
