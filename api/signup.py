@@ -7,7 +7,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.fields import StrictJSONTypes, TimeZoneField
-from tenants import selectors, services
+from tenants import plans, selectors, services
 from tenants.models import Tenant
 
 
@@ -18,6 +18,18 @@ class SignUpSerializer(StrictJSONTypes, serializers.Serializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=256)
     seats = serializers.IntegerField(min_value=1, max_value=10000)
     interval = serializers.ChoiceField(choices=Tenant.Interval.choices)
+    plan = serializers.ChoiceField(
+        required=False,
+        choices=[plan.code for plan in plans.offered()],
+        help_text="A plan of the catalog, e.g. standard (USD) or standard-cny (CNY); it sets the currency "
+        "(a plan of another currency than `currency` is 400).",
+    )
+    currency = serializers.ChoiceField(
+        required=False,
+        choices=plans.currencies(),
+        help_text="Without plan or currency: cny for a request in Chinese or an Asia/Shanghai time zone, "
+        "else usd; the currency's default plan.",
+    )
     time_zone = TimeZoneField(
         required=False,
         help_text="The company's IANA time zone, e.g. Asia/Shanghai (the browser's). "

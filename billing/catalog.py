@@ -56,8 +56,20 @@ def plan_for(code):
     return plan
 
 
-def default_plan():
+def default_plan(currency=None):
+    """The plan a subscription opens on when its tenant chose none: the default of
+    `currency` (BILLING_DEFAULT_PLANS), else BILLING_DEFAULT_PLAN."""
+    if currency:
+        code = settings.BILLING_DEFAULT_PLANS.get(currency.lower())
+        plan = plan_for(code) if code else None
+        if plan is not None:
+            return plan
     return plan_for(settings.BILLING_DEFAULT_PLAN)
+
+
+def plan_for_tenant(tenant):
+    """The plan the tenant chose at sign-up, else its currency's default."""
+    return (plan_for(tenant.plan) if tenant.plan else None) or default_plan(tenant.currency)
 
 
 def stripe_price(plan, interval):

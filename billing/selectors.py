@@ -19,7 +19,7 @@ def subscription_summary(tenant: Tenant) -> dict[str, Any]:
     """GET /billing/subscription/ (CONTRACT.md), in the tenant's context."""
     subscription = subscription_for(tenant)
     return {
-        "plan": subscription.plan.code if subscription else settings.BILLING_DEFAULT_PLAN,
+        "plan": subscription.plan.code if subscription else (tenant.plan or settings.BILLING_DEFAULT_PLAN),
         "interval": subscription.interval if subscription else tenant.billing_interval,
         "seats": tenant.seats,
         "seats_used": seats_used(),
@@ -32,8 +32,12 @@ def subscription_summary(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-def active_plans() -> list[Plan]:
-    return list(Plan.objects.filter(is_active=True))
+def active_plans(currency: str | None = None) -> list[Plan]:
+    """The catalog's plans, only those billed in `currency` (any case) when given."""
+    plans = Plan.objects.filter(is_active=True)
+    if currency:
+        plans = plans.filter(currency__iexact=currency)
+    return list(plans)
 
 
 def transitions_for(tenant: Tenant, limit: int = 20) -> list[BillingTransition]:

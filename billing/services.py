@@ -47,7 +47,7 @@ def open_subscription(*, tenant_id: int) -> Subscription | None:
     if subscription is None:
         subscription = Subscription.objects.create(
             tenant=tenant,
-            plan=catalog.default_plan(),
+            plan=catalog.plan_for_tenant(tenant),
             interval=tenant.billing_interval,
             seats=tenant.seats,
             trial_ends_at=tenant.trial_ends_at,
@@ -117,6 +117,13 @@ def change_subscription(
         new_plan = catalog.plan_for(plan)
         if new_plan is None:
             errors["plan"] = [_("There is no plan %(plan)s.") % {"plan": plan}]
+            new_plan = subscription.plan
+        elif new_plan.currency != subscription.plan.currency:
+            # A Stripe customer pays in one currency; another currency is a new subscription.
+            errors["plan"] = [
+                _("This subscription is billed in %(currency)s: choose a plan in %(currency)s.")
+                % {"currency": subscription.plan.currency}
+            ]
     if subscription.status == Subscription.Status.CANCELED and not errors:
         errors["status"] = [_("This subscription has ended; start a new one from the billing page.")]
     if errors:

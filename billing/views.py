@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from billing import gateway, selectors, services
 from crm.access.permissions import may_administer
+from crm.web.money import money
 from tenants.models import Tenant
 
 
@@ -31,30 +32,46 @@ class SeatsForm(forms.Form):
     seats = forms.IntegerField(label=gettext_lazy("Paid seats"), min_value=1, max_value=services.MAX_SEATS)
 
 
+def plan_label(plan):
+    """ "Standard — ¥99.00 per seat a month, ¥990.00 a year": the price in the plan's currency."""
+    return _("%(name)s — %(month)s per seat a month, %(year)s a year") % {
+        "name": plan.name,
+        "month": money(plan.month_amount / 100, plan.currency),
+        "year": money(plan.year_amount / 100, plan.currency),
+    }
+
+
 class PlanForm(forms.Form):
     plan = forms.ChoiceField(label=gettext_lazy("Plan"))
     interval = forms.ChoiceField(label=gettext_lazy("Billed"), choices=Tenant.Interval.choices)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, currency=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [(plan.code, plan.name) for plan in selectors.active_plans()]
+        # Only the plans of the subscription's currency: Stripe bills a customer in one currency.
+        self.fields["plan"].choices = [(plan.code, plan_label(plan)) for plan in selectors.active_plans(currency)]
+
+
+def _currency(tenant, subscription):
+    return subscription.plan.currency if subscription else tenant.currency
 
 
 def _page(request, *, seats_form=None, plan_form=None, status=200):
     tenant = request.tenant
     subscription = selectors.subscription_for(tenant)
     summary = selectors.subscription_summary(tenant)
+    currency = _currency(tenant, subscription)
     context = {
         "summary": summary,
         "subscription": subscription,
         "online": gateway.enabled(),
-        "plans": selectors.active_plans(),
+        "plans": selectors.active_plans(currency),
         "seats_form": seats_form or SeatsForm(initial={"seats": summary["seats"]}),
-        "plan_form": plan_form or PlanForm(initial={"plan": summary["plan"], "interval": summary["interval"]}),
+        "plan_form": plan_form
+        or PlanForm(initial={"plan": summary["plan"], "interval": summary["interval"]}, currency=currency),
         "upcoming": selectors.upcoming_invoice(subscription),
         "invoices": selectors.invoice_history(subscription),
         "transitions": selectors.transitions_for(tenant),
-        "per_seat": subscription.plan.amount(subscription.interval) / 100 if subscription else None,
+        "per_seat": money(subscription.plan.amount(subscription.interval) / 100, currency) if subscription else None,
     }
     return render(request, "billing/page.html", context, status=status)
 
@@ -91,7 +108,7 @@ def change_seats(request):
 @_admin_only
 @require_POST
 def change_plan(request):
-    form = PlanForm(request.POST)
+    form = PlanForm(request.POST, currency=_currency(request.tenant, selectors.subscription_for(request.tenant)))
     if form.is_valid() and _apply(
         request, form, plan=form.cleaned_data["plan"], interval=form.cleaned_data["interval"]
     ):

@@ -86,6 +86,7 @@ TENANT_APPS = [
     "crm.savedviews",
     "crm.builder",
     "crm.approvals",
+    "crm.onboarding",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -101,6 +102,8 @@ ROOT_URLCONF = "config.urls_tenant"
 # How many migrated schemas wait in the pool for the next sign-ups (docs/decisions/001).
 SPARE_SCHEMA_POOL_SIZE = int(os.environ.get("SPARE_SCHEMA_POOL_SIZE", "3"))
 TRIAL_DAYS = int(os.environ.get("TRIAL_DAYS", "14"))
+# How long the sign-in link from sign-up to the new CRM works (tenants/welcome.py).
+WELCOME_TOKEN_SECONDS = int(os.environ.get("WELCOME_TOKEN_SECONDS", "600"))
 # Days between `delete_tenant` (final backup taken, tenant closed) and its schema being dropped.
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 
@@ -110,11 +113,18 @@ STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 # Plan code -> name, currency and price per seat in minor units (cents).
+# The catalog: per plan code its name, currency and price per seat (minor units,
+# cents or fen) a month and a year. Each currency has its own plans (a Stripe
+# customer pays in one currency); sign-up offers those of the company's currency
+# (tenants/plans.py), the first of BILLING_DEFAULT_PLANS[currency] by default.
 BILLING_PLANS = {
     "standard": {"name": "Standard", "currency": "usd", "month": 1500, "year": 15000},
     "professional": {"name": "Professional", "currency": "usd", "month": 3000, "year": 30000},
+    "standard-cny": {"name": "Standard", "currency": "cny", "month": 9900, "year": 99000},
+    "professional-cny": {"name": "Professional", "currency": "cny", "month": 19900, "year": 199000},
 }
 BILLING_DEFAULT_PLAN = os.environ.get("BILLING_DEFAULT_PLAN", "standard")
+BILLING_DEFAULT_PLANS = {"usd": BILLING_DEFAULT_PLAN, "cny": os.environ.get("BILLING_DEFAULT_PLAN_CNY", "standard-cny")}
 BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "7"))
 
 MIDDLEWARE = [

@@ -5,8 +5,27 @@ from django.urls import include, path
 
 from api.docs import TenantDocsView, TenantSchemaView
 from crm.users.forms import ChoosePasswordForm
-from crm.users.views import login_view, logout_view, password_change_view, password_reset_request_view, switch_language
-from crm.web import accounts, activities, contacts, deals, imports, leads, notifications, pool, search, tasks
+from crm.users.views import (
+    login_view,
+    logout_view,
+    password_change_view,
+    password_reset_request_view,
+    switch_language,
+    welcome_view,
+)
+from crm.web import (
+    accounts,
+    activities,
+    contacts,
+    deals,
+    imports,
+    leads,
+    notifications,
+    onboarding,
+    pool,
+    search,
+    tasks,
+)
 from crm.web.home import home
 from crm.web.pickers import views as pickers
 from crm.web.profile import profile
@@ -20,6 +39,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
+    path("welcome/<str:token>/", welcome_view, name="welcome"),
     path("password/", password_change_view, name="password-change"),
     path("me/", profile, name="profile"),
     path("me/time-zone/", own_time_zone, name="my-time-zone"),
@@ -68,6 +88,10 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification-page-read"),
     path("worklists/", activities.worklists, name="worklists"),
+    path("onboarding/dismiss/", onboarding.dismiss, name="onboarding-dismiss"),
+    path("onboarding/pipeline/", onboarding.confirm_pipeline, name="onboarding-pipeline"),
+    path("onboarding/sample/load/", onboarding.load_sample, name="onboarding-sample-load"),
+    path("onboarding/sample/remove/", onboarding.remove_sample, name="onboarding-sample-remove"),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/new/", contacts.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),

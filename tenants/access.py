@@ -25,12 +25,16 @@ from django.utils.translation import gettext as _
 
 from tenants.models import Tenant
 
-# Paths that work whatever the status: paying, signing in and out, static files.
+# Paths that work whatever the status: paying, signing in and out (a forgotten
+# password included), static files.
 ALWAYS_OPEN = (
     "/billing/",
     "/api/v1/billing/",
     "/login/",
     "/logout/",
+    "/welcome/",
+    # "Forgot password?" and its e-mailed link: signing in must stay possible.
+    "/password/reset/",
     "/api/v1/auth/token/",
     "/i18n/",
     "/static/",

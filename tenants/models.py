@@ -46,6 +46,10 @@ class Tenant(TenantMixin):
     # Where the company is (an IANA name, tenants/time_zones.py): its users' dates
     # and times are shown, typed and grouped by day in it unless they chose their own.
     time_zone = models.CharField(max_length=64, default="UTC")
+    # Chosen at sign-up (tenants/plans.py): the currency the company pays in and
+    # the plan of settings.BILLING_PLANS its subscription opens on.
+    currency = models.CharField(max_length=3, default="usd")
+    plan = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["subdomain"]

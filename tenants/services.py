@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import tenant_context
 
-from tenants import provisioning, selectors, subdomains, time_zones
+from tenants import plans, provisioning, selectors, subdomains, time_zones, welcome
 from tenants.models import Domain, Tenant
 from tenants.signals import tenant_created, tenant_seeding
 
@@ -41,6 +41,8 @@ def sign_up(
     interval: str,
     time_zone: str = "",
     language: str | None = None,
+    plan: str = "",
+    currency: str = "",
 ) -> Tenant:
     """Create a company's tenant with its owner as `admin`, ready to answer when this returns.
 
@@ -49,6 +51,10 @@ def sign_up(
     settings.LANGUAGE_CODE).
     `time_zone` is the company's (an IANA name, usually the browser's); without one
     it is Asia/Shanghai for a sign-up in Chinese, else UTC.
+    `plan` is a code of settings.BILLING_PLANS and sets the currency; without one,
+    `currency` (else CNY for a sign-up in Chinese or from a China time zone, else
+    USD) picks that currency's default plan (tenants/plans.py). Billing opens the
+    subscription on it.
 
     Raises ValidationError with field messages. All or nothing: the schema, the
     tenant row, its domain and its owner commit together or not at all. Takes a
@@ -64,6 +70,10 @@ def sign_up(
     time_zone = (time_zone or "").strip() or time_zones.default_for_language(seed_language)
     if not time_zones.is_valid(time_zone):
         errors["time_zone"] = time_zones.unknown_zone_messages(time_zone)
+    plan, currency, plan_errors = _plan_and_currency(
+        plan=plan, currency=currency, language=seed_language, time_zone=time_zone
+    )
+    errors.update(plan_errors)
     if errors:
         raise ValidationError(errors)
 
@@ -79,6 +89,8 @@ def sign_up(
                     interval=interval,
                     language=seed_language,
                     time_zone=time_zone,
+                    plan=plan,
+                    currency=currency,
                 )
         except _PoolEmpty:
             log.warning("spare schema pool empty; preparing one during sign-up of %s", subdomain)
@@ -116,6 +128,28 @@ def _sign_up_errors(
     return errors
 
 
+def _plan_and_currency(
+    *, plan: str, currency: str, language: str, time_zone: str
+) -> tuple[str, str, dict[str, Sequence[StrOrPromise]]]:
+    plan = (plan or "").strip()
+    currency = (currency or "").strip().lower()
+    errors: dict[str, Sequence[StrOrPromise]] = {}
+    if currency and currency not in plans.currencies():
+        errors["currency"] = [_("Choose one of: %(currencies)s.") % {"currencies": ", ".join(plans.currencies())}]
+        return plan, currency, errors
+    if plan:
+        plan_currency = plans.plan_currency(plan)
+        if plan_currency is None:
+            errors["plan"] = [_("There is no plan %(plan)s.") % {"plan": plan}]
+        elif currency and plan_currency != currency:
+            errors["plan"] = [_("This plan is not billed in %(currency)s.") % {"currency": currency.upper()}]
+        else:
+            currency = plan_currency
+        return plan, currency, errors
+    currency = currency or plans.default_currency(language=language, time_zone=time_zone)
+    return plans.default_plan(currency), currency, errors
+
+
 def _seed_language(language: str | None) -> str:
     """`language` as one of settings.LANGUAGES; else the default. Not the active
     language: whatever happened to be active (a test, a task) must not name a
@@ -136,6 +170,8 @@ def _create_tenant(
     interval: str,
     language: str,
     time_zone: str,
+    plan: str,
+    currency: str,
 ) -> Tenant:
     schema_name = subdomains.schema_name_for(subdomain)
     if not provisioning.claim_spare(rename_to=schema_name):
@@ -148,6 +184,8 @@ def _create_tenant(
         seats=seats,
         billing_interval=interval,
         time_zone=time_zone,
+        plan=plan,
+        currency=currency,
         trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
     )
     Domain.objects.create(domain=f"{subdomain}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
@@ -157,6 +195,14 @@ def _create_tenant(
         get_user_model().objects.create_superuser(email=email, password=password)
         tenant_seeding.send(sender=Tenant, tenant=tenant, language=language)
     return tenant
+
+
+def welcome_token(*, tenant: Tenant) -> str:
+    """The single-use, short-lived token that signs the owner of a tenant just
+    signed up in on its own host (tenants/welcome.py)."""
+    with tenant_context(tenant):
+        owner = get_user_model().objects.get(email__iexact=tenant.owner_email)
+        return welcome.token_for(tenant=tenant, user=owner)
 
 
 def set_time_zone(*, tenant: Tenant, time_zone: str) -> str:

@@ -12,6 +12,7 @@ from django.views.i18n import set_language
 from crm.users import services
 from crm.users.forms import ChangePasswordForm, LoginForm, ResetRequestForm
 from crm.users.login_throttle import client_address
+from tenants import welcome
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -41,6 +42,19 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Wrong e-mail or password."))
             status = 400
     return render(request, "crm/login.html", {"form": form}, status=status)
+
+
+def welcome_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sign-up sends the new owner to: signs them in on their CRM's host
+    and lands on Home with the onboarding checklist. A used, expired or foreign
+    token leads to the sign-in page with a message."""
+    user = welcome.redeem(tenant=request.tenant, token=token)  # type: ignore[attr-defined]  # set by the routing middleware
+    if user is None:
+        messages.error(request, _("This sign-in link has expired or was already used. Sign in with your password."))
+        return redirect("login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, _("Welcome! Your CRM is ready."))
+    return redirect("home")
 
 
 @require_POST

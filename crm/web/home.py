@@ -7,6 +7,7 @@ from django.shortcuts import render
 from crm.access.permissions import may_use_module
 from crm.accounts.selectors import accounts_visible_to
 from crm.contacts.selectors import contacts_visible_to
+from crm.onboarding.selectors import checklist_for
 from crm.web import related
 from crm.web.masking import masks_for
 
@@ -17,7 +18,7 @@ RECENT_ROWS = 8
 def home(request):
     user = request.user
     masks = masks_for(request)
-    context = {"masks": masks}
+    context = {"masks": masks, "onboarding": checklist_for(user)}
     if may_use_module(user, "accounts"):
         accounts = accounts_visible_to(user)
         context.update(

@@ -198,8 +198,9 @@ BUSINESS_RULES = {
     "POST /api/v1/approval-delegations/": {"delegate", "starts_on", "ends_on"},
     # Wrong e-mail or password: CONTRACT.md, "wrong credentials → 400 or 401".
     "POST /api/v1/auth/token/": {"non_field_errors"},
-    # A subdomain that is taken, reserved or no DNS label; a weak password.
-    "POST /api/v1/signup/": {"subdomain", "password"},
+    # A subdomain that is taken, reserved or no DNS label; a weak password; a plan
+    # of another currency than the `currency` given.
+    "POST /api/v1/signup/": {"subdomain", "password", "plan"},
 }
 # Operations that take a paid seat: when every seat is taken they answer 402
 # (CONTRACT.md, "Users, teams and seats"), whatever the request.

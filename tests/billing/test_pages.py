@@ -50,7 +50,7 @@ def test_online_the_page_shows_stripes_next_invoice_and_history(replayed):
     replayed.routes[("POST", "/v1/invoices/create_preview")] = example("invoice_preview")
     replayed.routes[("GET", "/v1/invoices")] = example("invoice_list")
     html = signed_in(replayed.tenant).get("/billing/").content.decode()
-    assert "4500 USD" in html
+    assert "$45.00" in html  # the preview's 4500 cents, with the currency's symbol
     assert "D3C1A5B2-0001" in html and "https://pay.stripe.com/invoice/" in html
 
 

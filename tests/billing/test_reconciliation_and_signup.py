@@ -28,8 +28,14 @@ def test_a_committed_sign_up_gets_its_subscription_from_the_worker(committed_db,
 def test_sync_plans_command_writes_the_catalog(db, capsys):
     call_command("sync_plans")
     call_command("sync_plans")
-    assert set(Plan.objects.values_list("code", flat=True)) == {"standard", "professional"}
-    assert "2 plans in sync (database (billing offline))" in capsys.readouterr().out
+    assert set(Plan.objects.values_list("code", flat=True)) == {
+        "standard",
+        "professional",
+        "standard-cny",
+        "professional-cny",
+    }
+    assert set(Plan.objects.values_list("currency", flat=True)) == {"USD", "CNY"}
+    assert "4 plans in sync (database (billing offline))" in capsys.readouterr().out
 
 
 def test_reconciliation_repairs_seats_changed_in_stripe_and_logs_it(online, db, spare_pool):

@@ -65,11 +65,11 @@ def test_signup_user_is_the_tenants_admin(spare_pool):
     assert tenant.seats == 3 and tenant.billing_interval == "month"
 
 
-def test_signup_page_creates_a_tenant_and_sends_the_user_to_its_login(spare_pool):
+def test_signup_page_creates_a_tenant_and_sends_the_user_to_its_welcome_link(spare_pool):
     payload = signup_payload(interval="year")
     response = Client(HTTP_HOST="localhost").post("/signup/", payload)
     assert response.status_code == 302
-    assert response["Location"] == f"http://{payload['subdomain']}.localhost/login/"
+    assert response["Location"].startswith(f"http://{payload['subdomain']}.localhost/welcome/")
     assert Tenant.objects.filter(subdomain=payload["subdomain"], billing_interval="year").exists()
 
 

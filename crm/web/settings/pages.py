@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
+from crm.onboarding.selectors import sample_data_loaded
 from crm.web.settings.decorators import admin_page
 
 
 @admin_page
 def settings_home(request):
-    return render(request, "crm/settings/home.html")
+    return render(request, "crm/settings/home.html", {"sample_loaded": sample_data_loaded()})
 
 
 def saved(request, message, url):
