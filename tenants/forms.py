@@ -38,7 +38,7 @@ class SignUpForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), required=False)
     plan = forms.ChoiceField(label=_("Plan"), widget=PlanSelect, required=False)
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=10000, initial=3)
-    interval = forms.ChoiceField(label=_("Billing"), choices=Tenant.Interval.choices, initial="month")
+    interval = forms.ChoiceField(label=_("Billing interval"), choices=Tenant.Interval.choices, initial="month")
     # Filled in by static/signup_time_zone.js from the browser; see clean_time_zone.
     time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 
@@ -18,8 +19,9 @@ class Tenant(TenantMixin):
         DELETING = "deleting"
 
     class Interval(models.TextChoices):
-        MONTH = "month"
-        YEAR = "year"
+        # Labels as Django made them from the names (so no migration), translated.
+        MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
 
     # Schemas come ready-made from the spare pool (tenants/provisioning.py);
     # django-tenants must not migrate one inside save().

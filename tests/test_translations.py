@@ -120,3 +120,10 @@ def test_the_password_length_message_is_translated():
     with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         validate_password("short")
     assert "密码太短，至少需要 10 个字符。" in refused.value.messages
+
+
+def test_the_billing_interval_reads_in_chinese():
+    from tenants.models import Tenant
+
+    with translation.override("zh-hans"):
+        assert [str(label) for _value, label in Tenant.Interval.choices] == ["按月", "按年"]
