@@ -28,7 +28,7 @@ from crm.web import (
 )
 from crm.web.home import home
 from crm.web.pickers import views as pickers
-from crm.web.profile import profile
+from crm.web.profile import my_photo, profile, user_photo
 from crm.web.time_zones import own_time_zone
 
 handler400 = "api.exceptions.bad_request"
@@ -43,6 +43,8 @@ urlpatterns = [
     path("password/", password_change_view, name="password-change"),
     path("me/", profile, name="profile"),
     path("me/time-zone/", own_time_zone, name="my-time-zone"),
+    path("me/photo/", my_photo, name="my-photo"),
+    path("users/<int:pk>/photo/", user_photo, name="user-photo"),
     path("search/", search.global_search, name="search"),
     # One picker endpoint per kind of record, without a parameter in the path.
     *(path(f"pick/{kind}/", pickers.pick, {"kind": kind}, name=f"pick-{kind}") for kind in pickers.KINDS),

@@ -72,6 +72,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email.split("@")[0]
 
 
+class UserPhoto(models.Model):
+    """A user's picture (crm.users.services.set_photo checks it): in the tenant's
+    schema so that backups carry it, and in its own table so that loading a user
+    (every request does) never loads the picture."""
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="photo")
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=20)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"photo of {self.user_id}"
+
+
 class ApiToken(models.Model):
     """A bearer token for the API. Only a SHA-256 of the secret is kept; the secret
     is shown once. It lives in the tenant's schema, so it means nothing on another host."""

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 
-from crm.users.models import Role, User
+from crm.users.models import Role, User, UserPhoto
 from tenants.selectors import current_tenant
 
 if TYPE_CHECKING:
@@ -77,3 +77,11 @@ def owned_record_counts(user: User) -> list[tuple[StrOrPromise | None, int]]:
 def admin_emails() -> list[str]:
     """Addresses of the tenant's active admins (billing notices go to them)."""
     return list(User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", flat=True))
+
+
+def photo_of(user_id: object) -> UserPhoto | None:
+    """The photo of the active user `user_id` of this tenant, or None."""
+    try:
+        return UserPhoto.objects.filter(user_id=int(str(user_id)), user__is_active=True).first()
+    except (TypeError, ValueError, OverflowError):
+        return None

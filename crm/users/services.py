@@ -18,7 +18,7 @@ from crm.teams import services as teams
 from crm.teams.models import Team
 from crm.users import login_throttle, selectors, tokens
 from crm.users.login_throttle import LockedOut  # noqa: F401  (raised to callers)
-from crm.users.models import Role, User
+from crm.users.models import Role, User, UserPhoto
 from tenants import services as tenant_services
 from tenants import time_zones
 from tenants.selectors import current_tenant
@@ -298,6 +298,30 @@ def update_profile(*, user: User, name: str, language: str) -> User:
         user.name, user.language = name, language
         user.save(update_fields=["name", "language"])
         audit.record(actor=user, action="user.profile_changed", target=user, payload=diff)
+    return user
+
+
+# What a profile photo may be: its first bytes, its type; and how big.
+PHOTO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
+PHOTO_MAX_BYTES = 512 * 1024
+
+
+def set_photo(*, user: User, content: bytes | None) -> User:
+    """The signed-in `user` sets (or, with None, removes) their photo: a PNG, JPEG
+    or WebP of at most 512 KB, told by its content, not its name (ValidationError
+    on `photo` otherwise, nothing changed); an audit row."""
+    kind = ""
+    if content is not None:
+        if len(content) > PHOTO_MAX_BYTES:
+            raise ValidationError({"photo": [_("A photo may be at most 512 KB.")]})
+        kind = next((k for magic, k in PHOTO_TYPES.items() if content.startswith(magic)), "")
+        if not kind or (kind == "image/webp" and content[8:12] != b"WEBP"):
+            raise ValidationError({"photo": [_("Upload a PNG, JPEG or WebP picture.")]})
+    if content is None:
+        UserPhoto.objects.filter(user=user).delete()
+    else:
+        UserPhoto.objects.update_or_create(user=user, defaults={"content": content, "content_type": kind})
+    audit.record(actor=user, action="user.photo_changed", target=user, payload={"photo": bool(content)})
     return user
 
 

@@ -67,3 +67,53 @@ def test_the_language_switcher_changes_a_chosen_language_too(tenant_a):
     assert client.get("/me/", HTTP_ACCEPT_LANGUAGE="zh-hans")["Content-Language"] == "en"
     with in_tenant(tenant_a):
         assert User.objects.get(email="sales@alpha.test").language == "en"
+
+
+# The photo ---------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _photo_client(tenant, local="sales"):
+    client = Client(HTTP_HOST=host(tenant))
+    with in_tenant(tenant):
+        client.force_login(user_of(tenant, local))
+    return client
+
+
+def test_a_user_uploads_a_photo_that_colleagues_see_and_removes_it(tenant_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    mine = _photo_client(tenant_a, "sales")
+    response = mine.post("/me/photo/", {"photo": SimpleUploadedFile("me.png", PNG, content_type="image/png")})
+    assert response.status_code == 302
+    sales = user_of(tenant_a, "sales")
+    assert 'data-testid="profile-photo"' in mine.get("/me/").content.decode()
+    seen = _photo_client(tenant_a, "sales2").get(f"/users/{sales.pk}/photo/")
+    assert seen.status_code == 200 and seen["Content-Type"] == "image/png" and seen.content == PNG
+    assert mine.post("/me/photo/", {"remove": "1"}).status_code == 302
+    assert _photo_client(tenant_a, "sales2").get(f"/users/{sales.pk}/photo/").status_code == 404
+
+
+def test_a_file_that_is_no_picture_or_too_big_is_refused_and_nothing_changes(tenant_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crm.users.models import UserPhoto
+
+    mine = _photo_client(tenant_a, "sales")
+    fake = mine.post("/me/photo/", {"photo": SimpleUploadedFile("me.png", b"<svg/>", content_type="image/png")})
+    assert fake.status_code == 400 and "PNG, JPEG or WebP" in fake.content.decode()
+    big = mine.post("/me/photo/", {"photo": SimpleUploadedFile("me.png", PNG + b"\x00" * 600_000)})
+    assert big.status_code == 400 and "512 KB" in big.content.decode()
+    with in_tenant(tenant_a):
+        assert not UserPhoto.objects.exists()
+
+
+def test_a_photo_is_not_served_to_another_tenant_or_anyone_signed_out(tenant_a, tenant_b):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _photo_client(tenant_a, "sales").post("/me/photo/", {"photo": SimpleUploadedFile("me.png", PNG)})
+    pk = user_of(tenant_a, "sales").pk
+    assert Client(HTTP_HOST=host(tenant_a)).get(f"/users/{pk}/photo/").status_code == 302  # to the login page
+    other = _photo_client(tenant_b, "sales").get(f"/users/{pk}/photo/")
+    assert other.status_code == 404
