@@ -86,6 +86,8 @@ TENANT_APPS = [
     "crm.savedviews",
     "crm.builder",
     "crm.approvals",
+    "crm.catalog",
+    "crm.sales",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
