@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from api.deals import CurrencyField, DateField, StrictPrimaryKeyField
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
+from api.sensitive import SensitiveFieldsMixin
 from crm.access import permissions
 from crm.accounts.models import Account
 from crm.accounts.selectors import accounts_visible_to
@@ -158,7 +159,9 @@ class PriceListSerializer(StrictJSONTypes, serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
             "name": {"validators": []},
-            "account_level": {"help_text": "An account level (`strategic`, `important`, `normal`); empty: every level."},
+            "account_level": {
+                "help_text": "An account level (`strategic`, `important`, `normal`); empty: every level."
+            },
         }
 
     def to_representation(self, instance):
@@ -342,6 +345,12 @@ class OrderSerializer(DocumentSerializer):
         return fields
 
 
+class AcceptedOrderSerializer(SensitiveFieldsMixin, OrderSerializer):
+    """The order an accepted quote made (masked like the orders list)."""
+
+    mask_module = "orders"
+
+
 class DeclineSerializer(StrictJSONTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
@@ -393,18 +402,15 @@ class QuoteViewSet(RecordViewSet):
 
     @extend_schema(
         request=None,
-        responses={201: OrderSerializer},
+        responses={201: AcceptedOrderSerializer},
         description="The customer accepted: 201 with the order made from the quote's lines.",
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def accept(self, request, pk=None):
         order = quote_services.accept_quote(quote=self.get_object(), by=request.user)
-        order = (
-            selectors.order_get_for_user(request.user, order.pk)
-            if permissions.may_use_module(request.user, "orders")
-            else order
-        )
-        return Response(OrderSerializer(order, context=self.get_serializer_context()).data, status=201)
+        if permissions.may_use_module(request.user, "orders"):
+            order = selectors.order_get_for_user(request.user, order.pk)
+        return Response(AcceptedOrderSerializer(order, context=self.get_serializer_context()).data, status=201)
 
     @extend_schema(request=DeclineSerializer, responses=QuoteSerializer, description="The customer declined.")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
