@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from api.deals import CurrencyField, DateField, StrictPrimaryKeyField
 from api.fields import StrictJSONTypes
 from api.records import RecordViewSet
+from api.schema import VIEW_SERIALIZER
 from api.sensitive import SensitiveFieldsMixin
 from crm.access import permissions
 from crm.accounts.models import Account
@@ -382,7 +383,7 @@ class QuoteViewSet(RecordViewSet):
 
     @extend_schema(
         request=None,
-        responses=QuoteSerializer,
+        responses=VIEW_SERIALIZER,
         description="Ask for approval: `pending_approval` while the tenant's approval flow for quotes "
         "has approvers to ask, else `approved` at once.",
     )
@@ -390,12 +391,12 @@ class QuoteViewSet(RecordViewSet):
     def submit(self, request, pk=None):
         return self._answer(quote_services.submit_quote(quote=self.get_object(), by=request.user))
 
-    @extend_schema(request=None, responses=QuoteSerializer, description="Back to draft (approved or pending).")
+    @extend_schema(request=None, responses=VIEW_SERIALIZER, description="Back to draft (approved or pending).")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def reopen(self, request, pk=None):
         return self._answer(quote_services.reopen_quote(quote=self.get_object(), by=request.user))
 
-    @extend_schema(request=None, responses=QuoteSerializer, description="Mark an approved quote as sent.")
+    @extend_schema(request=None, responses=VIEW_SERIALIZER, description="Mark an approved quote as sent.")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None, url_path="mark-sent")
     def mark_sent(self, request, pk=None):
         return self._answer(quote_services.mark_sent(quote=self.get_object(), by=request.user))
@@ -412,7 +413,7 @@ class QuoteViewSet(RecordViewSet):
             order = selectors.order_get_for_user(request.user, order.pk)
         return Response(AcceptedOrderSerializer(order, context=self.get_serializer_context()).data, status=201)
 
-    @extend_schema(request=DeclineSerializer, responses=QuoteSerializer, description="The customer declined.")
+    @extend_schema(request=DeclineSerializer, responses=VIEW_SERIALIZER, description="The customer declined.")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def decline(self, request, pk=None):
         serializer = DeclineSerializer(data=request.data)
@@ -422,7 +423,7 @@ class QuoteViewSet(RecordViewSet):
 
     @extend_schema(
         request=None,
-        responses={201: QuoteSerializer},
+        responses={201: VIEW_SERIALIZER},
         description="A new draft version with the same number; this one stays readable, `superseded`.",
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
@@ -448,7 +449,7 @@ class OrderViewSet(RecordViewSet):
     def update_record(order, *, by, **fields):
         return order_services.update_order(order=order, by=by, **fields)
 
-    @extend_schema(request=DeclineSerializer, responses=OrderSerializer, description="Cancel an undelivered order.")
+    @extend_schema(request=DeclineSerializer, responses=VIEW_SERIALIZER, description="Cancel an undelivered order.")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def cancel(self, request, pk=None):
         serializer = DeclineSerializer(data=request.data)
