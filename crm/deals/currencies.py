@@ -71,7 +71,7 @@ def minor_units(currency: str) -> int:
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """`amount` rounded to `currency`'s minor unit, halves away from zero.
 
-    The one rounding rule of every document (docs/decisions/014): each line's
+    The one rounding rule of every document (docs/decisions/015): each line's
     net amount and each line's tax are rounded here, and a document's totals are
     the sums of its rounded lines, so the lines printed always add up to the
     total printed."""

@@ -3,7 +3,7 @@ become (issue 16), and the one numbering of every kind of document.
 
 Amounts are Decimal beside their currency; each line's net and tax are rounded
 to the currency's minor unit and a document's totals are the sums of its lines
-(crm.sales.totals, docs/decisions/014)."""
+(crm.sales.totals, docs/decisions/015)."""
 
 from typing import Any
 

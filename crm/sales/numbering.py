@@ -1,5 +1,5 @@
 """Document numbers: per tenant, unique and gapless per kind and year
-(QT-2026-0001), in the tenant's format (docs/decisions/014).
+(QT-2026-0001), in the tenant's format (docs/decisions/015).
 
 `next_number` must run inside the transaction that creates the document: it
 locks the kind's sequence row for the year until that transaction ends, so

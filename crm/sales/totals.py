@@ -1,4 +1,4 @@
-"""A document's amounts, exactly (docs/decisions/014).
+"""A document's amounts, exactly (docs/decisions/015).
 
 Per line: net = quantity × unit price × (1 − discount), rounded to the
 currency's minor unit; tax = net × tax rate, rounded the same way (as a

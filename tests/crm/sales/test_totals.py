@@ -1,4 +1,4 @@
-"""A document's amounts against hand-computed cases (docs/decisions/014): each
+"""A document's amounts against hand-computed cases (docs/decisions/015): each
 line's net and tax rounded to the currency's minor unit, halves away from zero;
 the document's totals are the sums of its lines."""
 
