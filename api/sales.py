@@ -4,6 +4,7 @@ crm.catalog and crm.sales services and selectors."""
 import re
 from decimal import Decimal
 
+import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 
 from api.deals import CurrencyField, DateField, StrictPrimaryKeyField
 from api.fields import StrictJSONTypes
+from api.filters import StrictBooleanFilter
 from api.records import RecordViewSet
 from api.schema import VIEW_SERIALIZER
 from api.sensitive import SensitiveFieldsMixin
@@ -51,6 +53,12 @@ class DecimalStringField(serializers.DecimalField):
     def __init__(self, *, max_digits=18, decimal_places=4, places=2, **kwargs):
         self.places = places
         super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
+
+    def validate_empty_values(self, data):
+        if data == "":
+            # DRF reads "" as null where null is allowed; the document's pattern refuses it.
+            self.fail("format")
+        return super().validate_empty_values(data)
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or not re.fullmatch(_DECIMAL, data):
@@ -119,13 +127,37 @@ class ProductSerializer(StrictJSONTypes, serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, object]] = {"sku": {"validators": []}}
 
 
+class ProductFilter(django_filters.FilterSet):
+    active = StrictBooleanFilter()
+
+    class Meta:
+        model = Product
+        fields = ["active", "category", "currency", "kind"]
+
+
+class PriceListFilter(django_filters.FilterSet):
+    active = StrictBooleanFilter()
+
+    class Meta:
+        model = PriceList
+        fields = ["currency", "account_level", "active"]
+
+
+class QuoteFilter(django_filters.FilterSet):
+    superseded = StrictBooleanFilter()
+
+    class Meta:
+        model = Quote
+        fields = ["owner", "status", "account", "deal", "currency", "superseded"]
+
+
 class ProductViewSet(RecordViewSet):
     """The catalogue: every product, for everyone who may use the products module."""
 
     module = "products"
     serializer_class = ProductSerializer
     permission_classes = [*RecordViewSet.permission_classes, CatalogWrite]
-    filterset_fields = ["active", "category", "currency", "kind"]
+    filterset_class = ProductFilter
     search_fields = ["sku", "name", "description"]
     ordering_fields = ["sku", "name", "unit_price", "created_at", "updated_at", "id"]
 
@@ -184,7 +216,7 @@ class PriceListViewSet(RecordViewSet):
     module = "products"
     serializer_class = PriceListSerializer
     permission_classes = [*RecordViewSet.permission_classes, CatalogWrite]
-    filterset_fields = ["currency", "account_level", "active"]
+    filterset_class = PriceListFilter
     search_fields = ["name"]
     ordering_fields = ["name", "currency", "id"]
 
@@ -361,7 +393,7 @@ class QuoteViewSet(RecordViewSet):
 
     module = "quotes"
     serializer_class = QuoteSerializer
-    filterset_fields = ["owner", "status", "account", "deal", "currency", "superseded"]
+    filterset_class = QuoteFilter
     search_fields = ["number", "title", "account__name"]
     ordering_fields = ["number", "total", "status", "valid_until", "created_at", "updated_at", "id"]
 
@@ -383,7 +415,7 @@ class QuoteViewSet(RecordViewSet):
 
     @extend_schema(
         request=None,
-        responses=VIEW_SERIALIZER,
+        responses={200: VIEW_SERIALIZER},
         description="Ask for approval: `pending_approval` while the tenant's approval flow for quotes "
         "has approvers to ask, else `approved` at once.",
     )
@@ -391,12 +423,12 @@ class QuoteViewSet(RecordViewSet):
     def submit(self, request, pk=None):
         return self._answer(quote_services.submit_quote(quote=self.get_object(), by=request.user))
 
-    @extend_schema(request=None, responses=VIEW_SERIALIZER, description="Back to draft (approved or pending).")
+    @extend_schema(request=None, responses={200: VIEW_SERIALIZER}, description="Back to draft (approved or pending).")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def reopen(self, request, pk=None):
         return self._answer(quote_services.reopen_quote(quote=self.get_object(), by=request.user))
 
-    @extend_schema(request=None, responses=VIEW_SERIALIZER, description="Mark an approved quote as sent.")
+    @extend_schema(request=None, responses={200: VIEW_SERIALIZER}, description="Mark an approved quote as sent.")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None, url_path="mark-sent")
     def mark_sent(self, request, pk=None):
         return self._answer(quote_services.mark_sent(quote=self.get_object(), by=request.user))
@@ -413,7 +445,7 @@ class QuoteViewSet(RecordViewSet):
             order = selectors.order_get_for_user(request.user, order.pk)
         return Response(AcceptedOrderSerializer(order, context=self.get_serializer_context()).data, status=201)
 
-    @extend_schema(request=DeclineSerializer, responses=VIEW_SERIALIZER, description="The customer declined.")
+    @extend_schema(request=DeclineSerializer, responses={200: VIEW_SERIALIZER}, description="The customer declined.")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def decline(self, request, pk=None):
         serializer = DeclineSerializer(data=request.data)
@@ -449,7 +481,9 @@ class OrderViewSet(RecordViewSet):
     def update_record(order, *, by, **fields):
         return order_services.update_order(order=order, by=by, **fields)
 
-    @extend_schema(request=DeclineSerializer, responses=VIEW_SERIALIZER, description="Cancel an undelivered order.")
+    @extend_schema(
+        request=DeclineSerializer, responses={200: VIEW_SERIALIZER}, description="Cancel an undelivered order."
+    )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def cancel(self, request, pk=None):
         serializer = DeclineSerializer(data=request.data)

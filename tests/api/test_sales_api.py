@@ -282,3 +282,19 @@ def test_decimal_amounts_never_come_back_as_floats(tenant_a):
     line = made["lines"][0]
     assert line["unit_price"] == "0.0125" and line["quantity"] == "1.5" and line["net"] == "0.02"
     assert Decimal(made["total"]) == Decimal("0.02")
+
+
+def test_an_order_without_lines_or_account_is_a_400(tenant_a):
+    sales = client(tenant_a, "sales")
+    assert "account" in sales.post("/api/v1/orders/", {}, format="json").json()
+    with in_tenant(tenant_a):
+        account = make_account(by=user_of(tenant_a, "sales"), name="Order Co").pk
+    response = sales.post("/api/v1/orders/", {"account": account, "lines": []}, format="json")
+    assert response.status_code == 400 and "lines" in response.json()
+
+
+def test_an_empty_cost_is_refused_not_read_as_none(tenant_a):
+    response = client(tenant_a, "admin").post(
+        "/api/v1/products/", {"sku": "E-1", "name": "Empty", "unit_price": "1", "cost": ""}, format="json"
+    )
+    assert response.status_code == 400 and "cost" in response.json()
