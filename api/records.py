@@ -47,7 +47,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
     permission_classes = [IsAuthenticated, ModuleAccess]
-    module = None
+    module: str | None = None
     versioned = False
 
     def initial(self, request, *args, **kwargs):

@@ -20,6 +20,7 @@ from api.object_records import CustomRecordActivityViewSet, CustomRecordAttachme
 from api.objects import CustomRecordViewSet
 from api.pipelines import PipelineViewSet, StageViewSet
 from api.pool import PoolViewSet
+from api.sales import OrderViewSet, PriceListViewSet, ProductViewSet, QuoteViewSet
 from api.savedviews import SavedViewViewSet
 from api.tasks import TaskViewSet
 from api.teams import TeamViewSet
@@ -52,6 +53,10 @@ router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("approval-requests", ApprovalRequestViewSet, basename="approval-request")
 router.register("approval-delegations", DelegationViewSet, basename="approval-delegation")
 router.register("approval-flows", ApprovalFlowViewSet, basename="approval-flow")
+router.register("products", ProductViewSet, basename="product")
+router.register("price-lists", PriceListViewSet, basename="price-list")
+router.register("quotes", QuoteViewSet, basename="quote")
+router.register("orders", OrderViewSet, basename="order")
 
 # Records of custom objects: one route for all, the object's name from the URL
 # (the OpenAPI document lists each object's own paths: api/schema.py).

@@ -87,6 +87,8 @@ TENANT_APPS = [
     "crm.builder",
     "crm.approvals",
     "crm.onboarding",
+    "crm.catalog",
+    "crm.sales",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

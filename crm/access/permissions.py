@@ -26,15 +26,15 @@ AVAILABLE_MODULES = (
     "approvals",
     "activities",
     "pool",
+    "products",
+    "quotes",
+    "orders",
 )
 # Every name of a built-in module, those built and those still to come
 # (ARCHITECTURE.md, "Growing the house"): the builder refuses them all as custom
 # object names, so no tenant's object takes the name of a module that arrives later.
 MODULES = (
     *AVAILABLE_MODULES,
-    "products",
-    "quotes",
-    "orders",
     "contracts",
     "invoices",
     "payments",
@@ -61,6 +61,17 @@ def modules() -> tuple[str, ...]:
 def may_administer(user: User | AnonymousUser) -> bool:
     """Users, teams, seats, settings and customization are the admin's."""
     return bool(user.is_authenticated and user.is_active and user.role == Role.ADMIN)
+
+
+def may_manage_catalog(user: User | AnonymousUser) -> bool:
+    """The catalogue (products, categories, price lists) and document settings
+    are the company's: admins and directors change them, others read them."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role in (Role.ADMIN, Role.DIRECTOR)
+        and may_use_module(user, "products")
+    )
 
 
 def may_use_module(user: User | AnonymousUser, module: str) -> bool:

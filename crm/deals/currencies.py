@@ -5,6 +5,8 @@ A code is normalised to capitals ("cny" → "CNY") and must be an active ISO 421
 alphabetic code: "RMB" (a common name for the yuan, not a code) is refused,
 since a deal in "RMB" would make a second yuan total beside the CNY one."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -50,3 +52,27 @@ def validate_currency(code: str) -> None:
     """A model field validator: the stored code is an ISO 4217 code in capitals."""
     if normalise_currency(code) != code:
         raise ValidationError(_("Enter the currency code in capitals, such as CNY."), code="currency")
+
+
+# Digits after the decimal point of each currency's minor unit, where it is not
+# two (ISO 4217's "minor unit" column): a yen has no cents, a dinar has fils.
+_MINOR_UNITS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    **dict.fromkeys("CLF UYW".split(), 4),
+}
+
+
+def minor_units(currency: str) -> int:
+    """How many decimals an amount in `currency` is kept to (2 unless ISO 4217 says otherwise)."""
+    return _MINOR_UNITS.get(currency, 2)
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded to `currency`'s minor unit, halves away from zero.
+
+    The one rounding rule of every document (docs/decisions/015): each line's
+    net amount and each line's tax are rounded here, and a document's totals are
+    the sums of its rounded lines, so the lines printed always add up to the
+    total printed."""
+    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)

@@ -132,6 +132,33 @@ BUSINESS_RULES = {
     "GET /api/v1/imports/{id}/": {"action"},
     "GET /api/v1/imports/template/": {"kind"},
     "POST /api/v1/imports/{id}/undo/": {"detail"},
+    # Catalogue: a SKU taken (case aside), a category/product id that is no record, a
+    # second active list of a currency and level, a level that is no account level;
+    # changes only by admins and directors (403 for others, not a 400).
+    "GET /api/v1/products/": {"category"},
+    "POST /api/v1/products/": {"sku", "category", "currency", "unit_price", "cost", "tax_rate"},
+    "PATCH /api/v1/products/{id}/": {"sku", "category", "currency", "unit_price", "cost", "tax_rate"},
+    "DELETE /api/v1/products/{id}/": {"detail"},
+    "POST /api/v1/price-lists/": {"name", "account_level", "items", "currency"},
+    "PATCH /api/v1/price-lists/{id}/": {"name", "account_level", "items", "currency"},
+    # Quotes and orders: an account / contact / deal / price list / product / owner that is
+    # no (visible) record; lines without a price or with numbers out of range (named
+    # "Line N"); a status that does not allow the action (a draft is sent, an accepted
+    # quote accepted again, a submitted one deleted); fields an order keeps.
+    "GET /api/v1/quotes/": {"owner", "account", "deal"},
+    "POST /api/v1/quotes/": {"owner", "account", "contact", "deal", "price_list", "lines", "currency"},
+    "PATCH /api/v1/quotes/{id}/": {"owner", "account", "contact", "deal", "price_list", "lines", "currency", "detail"},
+    "DELETE /api/v1/quotes/{id}/": {"detail"},
+    "POST /api/v1/quotes/{id}/submit/": {"detail", "lines"},
+    "POST /api/v1/quotes/{id}/reopen/": {"detail"},
+    "POST /api/v1/quotes/{id}/mark-sent/": {"detail"},
+    "POST /api/v1/quotes/{id}/accept/": {"detail"},
+    "POST /api/v1/quotes/{id}/decline/": {"detail"},
+    "POST /api/v1/quotes/{id}/revise/": {"detail"},
+    "GET /api/v1/orders/": {"owner", "account", "deal", "quote"},
+    "POST /api/v1/orders/": {"owner", "account", "deal", "lines", "currency"},
+    "PATCH /api/v1/orders/{id}/": {"owner", "detail"},
+    "POST /api/v1/orders/{id}/cancel/": {"detail"},
     # Attachments: an empty file, or one over the size limit.
     "POST /api/v1/attachments/": {"file"},
     # Saved views: a name of only spaces, or one the user already gave a view of that list.

@@ -471,7 +471,7 @@ def test_an_unknown_field_cannot_be_masked(tenant_a):
     assert response.status_code == 400
     assert 'id="id_field-error"' in text(response)
     with in_tenant(tenant_a):
-        assert not SensitiveField.objects.exists()
+        assert not SensitiveField.objects.filter(module="contacts").exists()
 
 
 # Customer pool -----------------------------------------------------------------------
@@ -625,8 +625,19 @@ def test_saving_a_team_keeps_its_deactivated_members(tenant_a, admin):
         assert set(team.memberships.values_list("user_id", flat=True)) == {sales.pk, sales2.pk}
 
 
-BUILT_MODULES = ("accounts", "contacts", "leads", "deals", "approvals", "activities", "pool")
-NOT_YET_BUILT = ("products", "quotes", "orders", "contracts", "invoices", "payments", "tickets", "reports")
+BUILT_MODULES = (
+    "accounts",
+    "contacts",
+    "leads",
+    "deals",
+    "approvals",
+    "activities",
+    "pool",
+    "products",
+    "quotes",
+    "orders",
+)
+NOT_YET_BUILT = ("contracts", "invoices", "payments", "tickets", "reports")
 
 
 def test_the_module_grid_offers_only_the_modules_that_exist(tenant_a, admin):
@@ -640,7 +651,7 @@ def test_the_module_grid_offers_only_the_modules_that_exist(tenant_a, admin):
 def test_a_module_that_does_not_exist_yet_cannot_be_hidden_on_the_page_or_in_the_api(tenant_a, admin):
     page = admin.post("/settings/access/modules/", {"hidden": ["sales:accounts", "sales:tickets"]})
     api = api_client(tenant_a, user_of(tenant_a, "admin")).post(
-        "/api/v1/access/modules/", {"role": "sales", "module": "products", "hidden": True}, format="json"
+        "/api/v1/access/modules/", {"role": "sales", "module": "tickets", "hidden": True}, format="json"
     )
     masked = api_client(tenant_a, user_of(tenant_a, "admin")).post(
         "/api/v1/access/sensitive-fields/",

@@ -1,0 +1,1 @@
+"""Writes to sales documents: quotes (quotes.py) and orders (orders.py)."""
