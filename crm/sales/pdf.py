@@ -12,8 +12,8 @@ renderer at an internal address)."""
 from __future__ import annotations
 
 import base64
-import datetime
 import mimetypes
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,7 +26,7 @@ from weasyprint.urls import URLFetcher
 
 from crm.deals.currencies import SYMBOLS, minor_units
 from crm.sales import selectors
-from crm.sales.models import DocumentSettings, Order, Quote
+from crm.sales.models import DocumentSettings, Line, Order, Quote
 from crm.web.money import grouped
 from tenants.selectors import current_tenant
 from tenants.time_zones import tenant_zone_name
@@ -77,7 +77,7 @@ def _logo_uri(company: DocumentSettings) -> str:
     return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
 
 
-def _lines(document: Quote | Order) -> list[PrintedLine]:
+def _lines(document: Quote | Order, lines: Iterable[Line]) -> list[PrintedLine]:
     currency = document.currency
     return [
         PrintedLine(
@@ -86,74 +86,75 @@ def _lines(document: Quote | Order) -> list[PrintedLine]:
             quantity=_quantity(line.quantity),
             unit=line.unit,
             # Unit prices keep up to 4 decimals (0.0125 is a real price): at least the minor unit.
-            unit_price=money(
-                line.unit_price,
-                currency,
-                places=max(minor_units(currency), -Decimal(line.unit_price).normalize().as_tuple().exponent),  # type: ignore[operator]
-            ),
+            unit_price=money(line.unit_price, currency, places=max(minor_units(currency), _decimals(line.unit_price))),
             discount=_percent(line.discount) if line.discount else "",
             tax_rate=_percent(line.tax_rate),
             net=money(line.net, currency),
         )
-        for number, line in enumerate(document.lines.all(), start=1)
+        for number, line in enumerate(lines, start=1)
     ]
 
 
-def _render(context: dict[str, Any], language: str) -> bytes:
+def _decimals(value: Decimal) -> int:
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def render_pdf(
+    document: Quote | Order,
+    lines: Iterable[Line],
+    *,
+    company: DocumentSettings,
+    language: str,
+    zone: ZoneInfo,
+    logo: str = "",
+) -> bytes:
+    """`document` with `lines` as a PDF in `language` ("en" or "zh-hans"),
+    dates in `zone`: the rendering alone, without the database."""
     language = language if language in LANGUAGES else "en"
-    zone = ZoneInfo(tenant_zone_name(current_tenant()))
-    with translation.override(language), timezone.override(zone):
-        html = render_to_string(TEMPLATE, {**context, "language": language})
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
-
-
-def _company_context(document: Quote | Order) -> dict[str, Any]:
-    company = selectors.document_settings()
-    return {
+    if isinstance(document, Quote):
+        issued = document.sent_at or document.created_at
+        extra: dict[str, Any] = {
+            "kind": "quote",
+            "number": document.number if document.version == 1 else f"{document.number} v{document.version}",
+            "issued_on": timezone.localtime(issued, zone).date() if issued else None,
+            "valid_until": document.valid_until,
+            "terms": document.terms,
+        }
+    else:
+        extra = {"kind": "order", "number": document.number, "issued_on": document.ordered_on}
+    context = {
         "company": company,
-        "logo": _logo_uri(company),
+        "logo": logo,
         "document": document,
-        "lines": _lines(document),
+        "lines": _lines(document, lines),
         "subtotal": money(document.subtotal, document.currency),
         "tax": money(document.tax, document.currency),
         "total": money(document.total, document.currency),
+        "language": language,
+        **extra,
     }
+    with translation.override(language), timezone.override(zone):
+        html = render_to_string(TEMPLATE, context)
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
 
 
-def _company_date(moment: datetime.datetime | None) -> datetime.date | None:
-    if moment is None:
-        return None
-    return timezone.localtime(moment, ZoneInfo(tenant_zone_name(current_tenant()))).date()
+def _document_pdf(document: Quote | Order, language: str) -> bytes:
+    company = selectors.document_settings()
+    zone = ZoneInfo(tenant_zone_name(current_tenant()))
+    return render_pdf(
+        document, document.lines.all(), company=company, language=language, zone=zone, logo=_logo_uri(company)
+    )
 
 
 def quote_pdf(quote: Quote, *, language: str) -> bytes:
-    """`quote` (its lines loaded or not) as a PDF in `language` ("en" or "zh-hans")."""
-    return _render(
-        {
-            **_company_context(quote),
-            "kind": "quote",
-            "number": quote.number if quote.version == 1 else f"{quote.number} v{quote.version}",
-            "issued_on": _company_date(quote.sent_at or quote.created_at),
-            "valid_until": quote.valid_until,
-            "terms": quote.terms,
-        },
-        language,
-    )
+    """`quote` (its lines loaded or not) as a PDF in `language` ("en" or "zh-hans"), dates in the company's zone."""
+    return _document_pdf(quote, language)
 
 
 def order_pdf(order: Order, *, language: str) -> bytes:
     """`order` as a PDF in `language` ("en" or "zh-hans")."""
-    return _render(
-        {
-            **_company_context(order),
-            "kind": "order",
-            "number": order.number,
-            "issued_on": order.ordered_on,
-            "valid_until": None,
-            "terms": "",
-        },
-        language,
-    )
+    return _document_pdf(order, language)
 
 
 def file_name(document: Quote | Order) -> str:
