@@ -486,7 +486,7 @@ class QuoteViewSet(RecordViewSet):
     )
     def pdf(self, request, pk=None):
         quote = self.get_object()
-        return pdf_response(pdf.quote_pdf(quote, language=reader_language()), pdf.file_name(quote))
+        return pdf_response(pdf.quote_pdf(quote, language=reader_language(), reader=request.user), pdf.file_name(quote))
 
     @extend_schema(
         request=SendSerializer,
@@ -541,7 +541,7 @@ class OrderViewSet(RecordViewSet):
     )
     def pdf(self, request, pk=None):
         order = self.get_object()
-        return pdf_response(pdf.order_pdf(order, language=reader_language()), pdf.file_name(order))
+        return pdf_response(pdf.order_pdf(order, language=reader_language(), reader=request.user), pdf.file_name(order))
 
 
 # Document settings ----------------------------------------------------------------

@@ -16,7 +16,7 @@ import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
@@ -24,12 +24,17 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from crm.access import permissions
+from crm.contacts import names
 from crm.deals.currencies import SYMBOLS, minor_units
 from crm.sales import selectors
 from crm.sales.models import DocumentSettings, Line, Order, Quote
 from crm.web.money import grouped
 from tenants.selectors import current_tenant
 from tenants.time_zones import tenant_zone_name
+
+if TYPE_CHECKING:
+    from crm.users.models import User
 
 TEMPLATE = "crm/sales/quote_pdf.html"
 LANGUAGES = ("en", "zh-hans")
@@ -108,10 +113,15 @@ def render_pdf(
     language: str,
     zone: ZoneInfo,
     logo: str = "",
+    contact_name: str | None = None,
 ) -> bytes:
     """`document` with `lines` as a PDF in `language` ("en" or "zh-hans"),
-    dates in `zone`: the rendering alone, without the database."""
+    dates in `zone`: the rendering alone, without the database. `contact_name`
+    (default: the quote's contact's full name) is what is printed for the contact."""
     language = language if language in LANGUAGES else "en"
+    contact = getattr(document, "contact", None)
+    if contact_name is None:
+        contact_name = contact.full_name if contact is not None else ""
     if isinstance(document, Quote):
         issued = document.sent_at or document.created_at
         extra: dict[str, Any] = {
@@ -132,6 +142,7 @@ def render_pdf(
         "tax": money(document.tax, document.currency),
         "total": money(document.total, document.currency),
         "language": language,
+        "contact_name": contact_name,
         **extra,
     }
     with translation.override(language), timezone.override(zone):
@@ -139,22 +150,39 @@ def render_pdf(
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
 
 
-def _document_pdf(document: Quote | Order, language: str) -> bytes:
+def _contact_name(document: Quote | Order, reader: User | None) -> str | None:
+    """The contact's name as `reader` may see it: a last name masked from them
+    (crm.access) is left out, so the PDF shows no more than the record does."""
+    contact = getattr(document, "contact", None)
+    if contact is None or reader is None:
+        return None
+    last_name = "" if "last_name" in permissions.masked_fields(reader, "contacts") else contact.last_name
+    return names.full_name(contact.first_name, last_name)
+
+
+def _document_pdf(document: Quote | Order, language: str, reader: User | None) -> bytes:
     company = selectors.document_settings()
     zone = ZoneInfo(tenant_zone_name(current_tenant()))
     return render_pdf(
-        document, document.lines.all(), company=company, language=language, zone=zone, logo=_logo_uri(company)
+        document,
+        document.lines.all(),
+        company=company,
+        language=language,
+        zone=zone,
+        logo=_logo_uri(company),
+        contact_name=_contact_name(document, reader),
     )
 
 
-def quote_pdf(quote: Quote, *, language: str) -> bytes:
-    """`quote` (its lines loaded or not) as a PDF in `language` ("en" or "zh-hans"), dates in the company's zone."""
-    return _document_pdf(quote, language)
+def quote_pdf(quote: Quote, *, language: str, reader: User | None = None) -> bytes:
+    """`quote` (its lines loaded or not) as a PDF in `language` ("en" or "zh-hans")
+    for `reader`, dates in the company's zone."""
+    return _document_pdf(quote, language, reader)
 
 
-def order_pdf(order: Order, *, language: str) -> bytes:
-    """`order` as a PDF in `language` ("en" or "zh-hans")."""
-    return _document_pdf(order, language)
+def order_pdf(order: Order, *, language: str, reader: User | None = None) -> bytes:
+    """`order` as a PDF in `language` ("en" or "zh-hans") for `reader`."""
+    return _document_pdf(order, language, reader)
 
 
 def file_name(document: Quote | Order) -> str:

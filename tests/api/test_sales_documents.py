@@ -9,11 +9,13 @@ from django.core import mail
 from PIL import Image
 from pypdf import PdfReader
 
+from crm.access.services import set_sensitive_field
 from crm.activities.models import Activity
 from crm.sales.models import DocumentSettings, Quote
 from tests.api.test_sales_api import client, quote
 from tests.crm.deals.factories import make_deal
-from tests.tenancy import in_tenant
+from tests.factories import make_account, make_contact
+from tests.tenancy import in_tenant, user_of
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +94,18 @@ def test_the_logo_uploaded_in_settings_is_printed(tenant_a):
     images = [img for page in PdfReader(io.BytesIO(with_logo.content)).pages for img in page.images]
     assert len(images) == 1 and images[0].image.size == (40, 20)
     assert not [img for page in PdfReader(io.BytesIO(without.content)).pages for img in page.images]
+
+
+def test_a_contacts_masked_last_name_is_not_printed(tenant_a):
+    sales_user = user_of(tenant_a, "sales")
+    with in_tenant(tenant_a):
+        set_sensitive_field(by=user_of(tenant_a, "admin"), module="contacts", field="last_name", hidden_from=["sales"])
+        account = make_account(by=sales_user, name="Masked Co")
+        contact = make_contact(by=sales_user, first_name="Wei", last_name="Zhangsecret", account=account)
+    made = quote(tenant_a, lines=BEANS, account=account.pk, contact=contact.pk)
+    text = text_of(client(tenant_a, "sales").get(f"/api/v1/quotes/{made['id']}/pdf/"))
+    assert "Wei" in text and "Zhangsecret" not in text
+    assert "Wei Zhangsecret" in text_of(client(tenant_a, "admin").get(f"/api/v1/quotes/{made['id']}/pdf/"))
 
 
 def test_another_salesperson_and_another_tenant_get_no_pdf(tenant_a, tenant_b):

@@ -77,7 +77,7 @@ def create_order_from_quote(*, quote: Quote, by: User | None) -> Order:
 def create_order(
     *,
     by: User,
-    lines: Iterable[Mapping[str, Any]],
+    lines: Iterable[Mapping[str, Any]] = (),
     account: Account | None = None,
     deal: Deal | None = None,
     currency: str | None = None,

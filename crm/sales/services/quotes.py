@@ -421,7 +421,7 @@ def send_quote(*, quote: Quote, by: User, to: str, subject: str = "", message: s
     with translation.override(language):
         subject = subject.strip() or _("Quote %(number)s") % {"number": label}
         # The PDF is made before any row is locked: it takes a good part of a second.
-        attachment = quote_pdf(quote, language=language)
+        attachment = quote_pdf(quote, language=language, reader=by)
     email = EmailMessage(
         subject=subject[:200],
         body=message,
