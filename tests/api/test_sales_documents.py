@@ -99,9 +99,9 @@ def test_the_logo_uploaded_in_settings_is_printed(tenant_a):
 def test_a_contacts_masked_last_name_is_not_printed(tenant_a):
     sales_user = user_of(tenant_a, "sales")
     with in_tenant(tenant_a):
-        set_sensitive_field(by=user_of(tenant_a, "admin"), module="contacts", field="last_name", hidden_from=["sales"])
         account = make_account(by=sales_user, name="Masked Co")
         contact = make_contact(by=sales_user, first_name="Wei", last_name="Zhangsecret", account=account)
+        set_sensitive_field(by=user_of(tenant_a, "admin"), module="contacts", field="last_name", hidden_from=["sales"])
     made = quote(tenant_a, lines=BEANS, account=account.pk, contact=contact.pk)
     text = text_of(client(tenant_a, "sales").get(f"/api/v1/quotes/{made['id']}/pdf/"))
     assert "Wei" in text and "Zhangsecret" not in text
