@@ -1,7 +1,6 @@
 """Products, price lists, quotes and orders (CONTRACT.md "Records"): thin over
 crm.catalog and crm.sales services and selectors."""
 
-import json
 import re
 from decimal import Decimal
 
@@ -9,9 +8,10 @@ from django.http import HttpResponse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import renderers, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -364,16 +364,16 @@ class DeclineSerializer(StrictJSONTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class PDFRenderer(renderers.BaseRenderer):
-    """Lets a client ask for `Accept: application/pdf`; an error then still reads as JSON text."""
+class JSONErrorsOnly(BaseContentNegotiation):
+    """A PDF action answers a PDF (an HttpResponse of its own) whatever the Accept
+    header says, and its errors as JSON: no 406 for `Accept: application/pdf`,
+    and no `?format=` for the document to offer."""
 
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else json.dumps(data).encode()
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 PDF_RESPONSES = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF.")}
@@ -482,7 +482,7 @@ class QuoteViewSet(RecordViewSet):
         methods=["get"],
         filter_backends=[],
         pagination_class=None,
-        renderer_classes=[renderers.JSONRenderer, PDFRenderer],
+        content_negotiation_class=JSONErrorsOnly,
     )
     def pdf(self, request, pk=None):
         quote = self.get_object()
@@ -537,7 +537,7 @@ class OrderViewSet(RecordViewSet):
         methods=["get"],
         filter_backends=[],
         pagination_class=None,
-        renderer_classes=[renderers.JSONRenderer, PDFRenderer],
+        content_negotiation_class=JSONErrorsOnly,
     )
     def pdf(self, request, pk=None):
         order = self.get_object()
@@ -577,6 +577,13 @@ class DocumentSettingsSerializer(StrictJSONTypes, serializers.Serializer):
         return data
 
 
+class DocumentSettingsUploadSerializer(DocumentSettingsSerializer):
+    """The same as a multipart form, where nested objects have no place: number
+    formats are changed with JSON."""
+
+    number_formats = None  # type: ignore[assignment]
+
+
 class DocumentSettingsView(APIView):
     """What quotes and orders print about the company, and their number formats.
     Everyone signed in reads them; admins change them."""
@@ -591,7 +598,7 @@ class DocumentSettingsView(APIView):
     @extend_schema(
         request={
             "application/json": DocumentSettingsSerializer,
-            "multipart/form-data": DocumentSettingsSerializer,
+            "multipart/form-data": DocumentSettingsUploadSerializer,
         },
         responses={
             200: DocumentSettingsSerializer,
@@ -602,7 +609,9 @@ class DocumentSettingsView(APIView):
     def patch(self, request):
         if not permissions.may_administer(request.user):
             raise PermissionDenied("Only the tenant's admins may do this.")
-        serializer = DocumentSettingsSerializer(data=request.data, partial=True)
+        multipart = (request.content_type or "").startswith("multipart/")
+        serializer_class = DocumentSettingsUploadSerializer if multipart else DocumentSettingsSerializer
+        serializer = serializer_class(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         remove_logo = "logo" in values and values["logo"] is None

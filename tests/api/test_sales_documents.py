@@ -113,6 +113,11 @@ def test_another_salesperson_and_another_tenant_get_no_pdf(tenant_a, tenant_b):
     assert client(tenant_a, "sales2").get(f"/api/v1/quotes/{made['id']}/pdf/").status_code == 404
     assert client(tenant_b, "admin").get(f"/api/v1/quotes/{made['id']}/pdf/").status_code == 404
     assert client(tenant_a, "director").get(f"/api/v1/quotes/{made['id']}/pdf/").status_code == 200
+    # A client that asks for a PDF gets one, and its 404 is still JSON.
+    asked = client(tenant_a, "sales").get(f"/api/v1/quotes/{made['id']}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert asked.status_code == 200 and asked.content.startswith(b"%PDF")
+    refused = client(tenant_a, "sales2").get(f"/api/v1/quotes/{made['id']}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert refused.status_code == 404 and refused["Content-Type"] == "application/json"
 
 
 def test_an_order_has_its_pdf_scoped_like_the_order(tenant_a, tenant_b):
