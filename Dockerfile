@@ -43,6 +43,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PORT=8000 \
     MEDIA_ROOT=/var/lib/crm/media \
     BACKUP_DIR=/var/lib/crm/backups
+# WeasyPrint (quote and order PDFs) needs pango, and Chinese text a CJK font
+# (the PDF's CSS names WenQuanYi Zen Hei).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-zenhei \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 crm \
  && useradd --system --uid 10001 --gid crm --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin crm \
  && install -d -o crm -g crm /var/lib/crm /var/lib/crm/media /var/lib/crm/backups

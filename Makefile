@@ -35,7 +35,7 @@ SERVICES_ENV = set -euo pipefail; \
 	eval "$$service_env"; \
 	export PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-.PHONY: help run test stop lock lint ensure-chromium
+.PHONY: help run test stop lock lint ensure-chromium ensure-weasyprint
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -63,7 +63,7 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-run: $(BASE_STAMP)
+run: ensure-weasyprint $(BASE_STAMP)
 	@$(call SERVICES_ENV,run); \
 	export PORT="$${PORT:-8000}"; \
 	$(VENV)/bin/python manage.py collectstatic --noinput --verbosity 0; \
@@ -73,7 +73,7 @@ run: $(BASE_STAMP)
 	exec $(VENV)/bin/honcho --procfile Procfile start --port "$$PORT"
 
 # The browser tests (tests/ui) drive Debian's chromium through Playwright.
-test: ensure-chromium $(DEV_STAMP) $(HELM) lint
+test: ensure-chromium ensure-weasyprint $(DEV_STAMP) $(HELM) lint
 	@$(call SERVICES_ENV,test); \
 	exec $(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -93,3 +93,13 @@ ensure-chromium:
 	else apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi; \
 	if [ "$$(id -u)" = 0 ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-zenhei || echo "ensure-chromium: no CJK font; zh-hans screenshots will show boxes" >&2; fi
+
+# WeasyPrint (quote and order PDFs, crm/sales/pdf.py) lays text out with Debian's
+# pango; Chinese needs a CJK font, named in the PDF's CSS (WenQuanYi Zen Hei).
+# Installs only what is missing, and only when we may.
+WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-zenhei
+ensure-weasyprint:
+	@missing="$$(for p in $(WEASYPRINT_DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" != 0 ]; then echo "ensure-weasyprint: install Debian's" $$missing >&2; exit 1; \
+	else export DEBIAN_FRONTEND=noninteractive; (apt-get install -y --no-install-recommends $$missing 2>/dev/null || { apt-get update && apt-get install -y --no-install-recommends $$missing; }); fi

@@ -5,15 +5,23 @@ import re
 from decimal import Decimal
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from django.http import HttpResponse
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.deals import CurrencyField, DateField, StrictPrimaryKeyField
 from api.fields import StrictJSONTypes
 from api.filters import StrictBooleanFilter
+from api.parsers import JSONParser
 from api.records import RecordViewSet
 from api.schema import VIEW_SERIALIZER
 from api.sensitive import SensitiveFieldsMixin
@@ -28,8 +36,9 @@ from crm.contacts.selectors import contacts_visible_to
 from crm.deals.currencies import minor_units
 from crm.deals.models import Deal
 from crm.deals.selectors import deals_visible_to
-from crm.sales import selectors
+from crm.sales import pdf, selectors
 from crm.sales.models import Order, Quote
+from crm.sales.services import documents as document_services
 from crm.sales.services import orders as order_services
 from crm.sales.services import quotes as quote_services
 from crm.users.models import User
@@ -388,6 +397,40 @@ class DeclineSerializer(StrictJSONTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+class JSONErrorsOnly(BaseContentNegotiation):
+    """A PDF action answers a PDF (an HttpResponse of its own) whatever the Accept
+    header says, and its errors as JSON: no 406 for `Accept: application/pdf`,
+    and no `?format=` for the document to offer."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+PDF_RESPONSES = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF.")}
+
+
+def reader_language():
+    """The caller's language for a document: Simplified Chinese or English."""
+    return "zh-hans" if (translation.get_language() or "").lower().startswith("zh") else "en"
+
+
+def pdf_response(content, name):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+class SendSerializer(StrictJSONTypes, serializers.Serializer):
+    to = serializers.EmailField(max_length=254, help_text="The customer's e-mail address.")
+    subject = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text='Default: "Quote <number>".'
+    )
+    message = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
 class QuoteViewSet(RecordViewSet):
     """Quotes visible to the caller (every version; `superseded` marks older ones)."""
 
@@ -462,6 +505,37 @@ class QuoteViewSet(RecordViewSet):
     def revise(self, request, pk=None):
         return self._answer(quote_services.revise_quote(quote=self.get_object(), by=request.user), code=201)
 
+    @extend_schema(
+        request=None,
+        responses=PDF_RESPONSES,
+        description="The quote as a PDF (company block and logo, lines, totals, terms), in the caller's language.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=JSONErrorsOnly,
+    )
+    def pdf(self, request, pk=None):
+        quote = self.get_object()
+        return pdf_response(pdf.quote_pdf(quote, language=reader_language(), reader=request.user), pdf.file_name(quote))
+
+    @extend_schema(
+        request=SendSerializer,
+        responses=QuoteSerializer,
+        description="E-mail an approved (or sent) quote as a PDF to `to`; the quote becomes `sent` and an "
+        "e-mail activity is logged on its deal and account. The mail leaves once the change is saved.",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def send(self, request, pk=None):
+        serializer = SendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        quote = quote_services.send_quote(
+            quote=self.get_object(), by=request.user, language=reader_language(), **serializer.validated_data
+        )
+        return self._answer(quote)
+
 
 class OrderViewSet(RecordViewSet):
     """Orders visible to the caller. An order is cancelled, never deleted (no DELETE)."""
@@ -491,3 +565,96 @@ class OrderViewSet(RecordViewSet):
         order = order_services.cancel_order(order=self.get_object(), by=request.user, **serializer.validated_data)
         fresh = selectors.order_get_for_user(request.user, order.pk)
         return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(request=None, responses=PDF_RESPONSES, description="The order as a PDF, in the caller's language.")
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=JSONErrorsOnly,
+    )
+    def pdf(self, request, pk=None):
+        order = self.get_object()
+        return pdf_response(pdf.order_pdf(order, language=reader_language(), reader=request.user), pdf.file_name(order))
+
+
+# Document settings ----------------------------------------------------------------
+
+
+class NumberFormatsSerializer(StrictJSONTypes, serializers.Serializer):
+    quote = serializers.CharField(max_length=60, required=False, help_text='Default "QT-{year}-{seq:04}".')
+    order = serializers.CharField(max_length=60, required=False, help_text='Default "SO-{year}-{seq:04}".')
+
+
+class DocumentSettingsSerializer(StrictJSONTypes, serializers.Serializer):
+    company_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    tax_id = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    logo = serializers.FileField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        help_text="PNG or JPEG, at most 1 MB (multipart/form-data); null removes it.",
+    )
+    has_logo = serializers.SerializerMethodField()
+    number_formats = NumberFormatsSerializer(
+        required=False, help_text="{year} and {seq} ({seq:04} pads to four digits); numbers given keep theirs."
+    )
+
+    def get_has_logo(self, instance) -> bool:
+        return bool(instance.logo)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["number_formats"] = selectors.number_formats()
+        return data
+
+
+class DocumentSettingsUploadSerializer(DocumentSettingsSerializer):
+    """The same as a multipart form, where nested objects have no place: number
+    formats are changed with JSON."""
+
+    number_formats = None  # type: ignore[assignment]
+
+
+class DocumentSettingsView(APIView):
+    """What quotes and orders print about the company, and their number formats.
+    Everyone signed in reads them; admins change them."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(responses=DocumentSettingsSerializer)
+    def get(self, request):
+        return Response(DocumentSettingsSerializer(selectors.document_settings()).data)
+
+    @extend_schema(
+        request={
+            "application/json": DocumentSettingsSerializer,
+            "multipart/form-data": DocumentSettingsUploadSerializer,
+        },
+        responses={
+            200: DocumentSettingsSerializer,
+            403: OpenApiResponse(description="Only the tenant's admins may do this."),
+        },
+        description="Change the company block (admin). Upload the logo as multipart/form-data.",
+    )
+    def patch(self, request):
+        if not permissions.may_administer(request.user):
+            raise PermissionDenied("Only the tenant's admins may do this.")
+        multipart = (request.content_type or "").startswith("multipart/")
+        serializer_class = DocumentSettingsUploadSerializer if multipart else DocumentSettingsSerializer
+        serializer = serializer_class(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        remove_logo = "logo" in values and values["logo"] is None
+        saved = document_services.update_document_settings(
+            by=request.user,
+            logo=values.pop("logo", None),
+            remove_logo=remove_logo,
+            number_formats=values.pop("number_formats", None),
+            **values,
+        )
+        return Response(DocumentSettingsSerializer(saved).data)

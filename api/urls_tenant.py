@@ -20,7 +20,7 @@ from api.object_records import CustomRecordActivityViewSet, CustomRecordAttachme
 from api.objects import CustomRecordViewSet
 from api.pipelines import PipelineViewSet, StageViewSet
 from api.pool import PoolViewSet
-from api.sales import OrderViewSet, PriceListViewSet, ProductViewSet, QuoteViewSet
+from api.sales import DocumentSettingsView, OrderViewSet, PriceListViewSet, ProductViewSet, QuoteViewSet
 from api.savedviews import SavedViewViewSet
 from api.tasks import TaskViewSet
 from api.teams import TeamViewSet
@@ -66,6 +66,7 @@ custom_record = CustomRecordViewSet.as_view({"get": "retrieve", "patch": "partia
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
+    path("sales/settings/", DocumentSettingsView.as_view(), name="sales-settings"),
     path("billing/subscription/", SubscriptionView.as_view(), name="billing-subscription"),
     path("customization/layouts/<str:object_name>/<str:kind>/", LayoutView.as_view(), name="custom-layout"),
     path("objects/<str:object_name>/", custom_records, name="custom-record-list"),

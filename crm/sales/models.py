@@ -5,14 +5,16 @@ Amounts are Decimal beside their currency; each line's net and tax are rounded
 to the currency's minor unit and a document's totals are the sums of its lines
 (crm.sales.totals, docs/decisions/015)."""
 
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.attachments.models import attachment_storage
 from crm.catalog.models import PRICE, RATE, default_currency
 from crm.deals.currencies import validate_currency
 
@@ -223,3 +225,28 @@ class OrderLine(Line):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.description}"
+
+
+def logo_path(_settings: "DocumentSettings", filename: str) -> str:
+    """MEDIA_ROOT/<schema_name>/documents/logo/<random>/<name>, beside the
+    tenant's attachments and stored the same way (never served directly)."""
+    return f"{connection.schema_name}/documents/logo/{uuid.uuid4().hex}/{filename}"  # type: ignore[attr-defined]
+
+
+class DocumentSettings(models.Model):
+    """What the tenant's documents (quote and order PDFs) say about the company:
+    one row (pk 1), edited by an admin in settings."""
+
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    address = models.TextField(_("address"), max_length=1000, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    tax_id = models.CharField(_("tax ID"), max_length=50, blank=True)
+    logo = models.FileField(_("logo"), storage=attachment_storage, upload_to=logo_path, max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("document settings")
+        verbose_name_plural = _("document settings")
+
+    def __str__(self) -> str:
+        return self.company_name or "document settings"

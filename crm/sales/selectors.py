@@ -10,7 +10,11 @@ from django.http import Http404
 
 from crm.access import scope
 from crm.access.permissions import may_use_module
-from crm.sales.models import Order, OrderLine, Quote, QuoteLine
+from crm.sales.models import DocumentSettings, Order, OrderLine, Quote, QuoteLine
+from crm.sales.numbering import pattern_for
+
+# The kinds of document that exist so far (contracts and invoices come later).
+DOCUMENT_KINDS = ("quote", "order")
 
 if TYPE_CHECKING:
     from crm.users.models import User
@@ -53,3 +57,14 @@ def order_get_for_user(user: User, pk: Any) -> Order:
     return scope.get_visible(
         Order.objects.select_related("owner", "account", "deal", "quote").prefetch_related(lines), user, pk
     )
+
+
+def document_settings() -> DocumentSettings:
+    """The company block of the tenant's documents (made empty on first use)."""
+    found, _created = DocumentSettings.objects.get_or_create(pk=1)
+    return found
+
+
+def number_formats() -> dict[str, str]:
+    """The format of each kind of document made so far, the tenant's or the default."""
+    return {kind: pattern_for(kind) for kind in DOCUMENT_KINDS}

@@ -155,6 +155,10 @@ BUSINESS_RULES = {
     "POST /api/v1/quotes/{id}/accept/": {"detail"},
     "POST /api/v1/quotes/{id}/decline/": {"detail"},
     "POST /api/v1/quotes/{id}/revise/": {"detail"},
+    # Sending: only an approved or sent quote (detail); `to` is checked again by the service.
+    "POST /api/v1/quotes/{id}/send/": {"detail", "to"},
+    # The logo's bytes must be a PNG or JPEG of at most 1 MB; a number format needs {seq}.
+    "PATCH /api/v1/sales/settings/": {"logo", "number_formats"},
     "GET /api/v1/orders/": {"owner", "account", "deal", "quote"},
     "POST /api/v1/orders/": {"owner", "account", "deal", "lines", "currency"},
     "PATCH /api/v1/orders/{id}/": {"owner", "detail"},

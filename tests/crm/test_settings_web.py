@@ -76,6 +76,7 @@ def settings_urls(tenant):
         f"/settings/teams/{team.pk}/edit/",
         "/settings/access/",
         "/settings/pool/",
+        "/settings/documents/",
         "/settings/pipelines/",
         "/settings/pipelines/new/",
         f"/settings/pipelines/{pipeline.pk}/",
@@ -146,6 +147,7 @@ def test_a_non_admins_posts_to_the_settings_pages_change_nothing(tenant_a, role)
         ("/settings/access/modules/", {"hidden": ["sales:accounts"]}),
         ("/settings/access/fields/", {"field": "contacts.phone", "hidden_from": ["sales"]}),
         ("/settings/pool/", {"claim_cap": "1"}),
+        ("/settings/documents/", {"company_name": "Taken over", "quote_format": "X{seq}", "order_format": "Y{seq}"}),
         ("/settings/pipelines/new/", {"name": "Mine"}),
         (f"/settings/pipelines/{other.pk}/edit/", {"name": "Renamed"}),
         (f"/settings/pipelines/{other.pk}/default/", {}),
@@ -169,7 +171,14 @@ def test_only_the_admin_has_a_settings_entry_in_the_sidebar(tenant_a, admin):
 
 def test_the_landing_page_links_to_every_settings_page(admin):
     content = text(admin.get("/settings/"))
-    for url in ("/settings/users/", "/settings/teams/", "/settings/access/", "/settings/pool/", "/settings/pipelines/"):
+    for url in (
+        "/settings/users/",
+        "/settings/teams/",
+        "/settings/access/",
+        "/settings/pool/",
+        "/settings/documents/",
+        "/settings/pipelines/",
+    ):
         assert f'href="{url}"' in content
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.access import permissions, scope
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from crm.users.models import User
 
 APPROVAL_KIND = "quote"
+_Record = TypeVar("_Record", bound=models.Model)
 _EDITABLE = ("title", "account", "contact", "deal", "currency", "price_list", "valid_until", "terms", "notes", "owner")
 EDITABLE_STATUSES = (Quote.Status.DRAFT, Quote.Status.REJECTED)
 
@@ -387,3 +390,56 @@ def expire_quotes(*, today: datetime.date | None = None) -> int:
                 _set_status(quote, Quote.Status.EXPIRED, None, "quote.expired")
                 count += 1
     return count
+
+
+def _visible(by: User, record: _Record | None) -> _Record | None:
+    if record is not None and scope.visible(type(record)._default_manager.filter(pk=record.pk), by).exists():
+        return record
+    return None
+
+
+def send_quote(*, quote: Quote, by: User, to: str, subject: str = "", message: str = "", language: str = "en") -> Quote:
+    """E-mail an approved (or already sent) quote as a PDF to `to`, through
+    Django's e-mail backend once the transaction commits (no mail for a change
+    that rolled back; a mail server that fails is logged, the quote stays sent).
+    The quote is marked sent and an e-mail activity is logged on its deal,
+    account and contact (those `by` may see), in one transaction."""
+    from crm.activities.models import Activity
+    from crm.activities.services import log_activity
+    from crm.sales.pdf import file_name, quote_pdf
+
+    to = to.strip()
+    try:
+        validate_email(to)
+    except ValidationError:
+        raise ValidationError({"to": [_("Enter a valid e-mail address.")]}) from None
+    if quote.superseded:
+        raise ValidationError({"detail": _("A newer version of this quote exists.")})
+    if quote.status not in (Quote.Status.APPROVED, Quote.Status.SENT):
+        raise ValidationError({"detail": _("Only an approved quote can be sent.")})
+    label = str(quote.number if quote.version == 1 else f"{quote.number} v{quote.version}")
+    with translation.override(language):
+        subject = subject.strip() or _("Quote %(number)s") % {"number": label}
+        # The PDF is made before any row is locked: it takes a good part of a second.
+        attachment = quote_pdf(quote, language=language, reader=by)
+    email = EmailMessage(
+        subject=subject[:200],
+        body=message,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[by.email] if by.email else None,
+    )
+    email.attach(file_name(quote), attachment, "application/pdf")
+    with transaction.atomic():
+        quote = mark_sent(quote=quote, by=by)
+        log_activity(
+            by=by,
+            kind=Activity.Kind.EMAIL,
+            subject=subject[:200],
+            body=_("%(number)s sent to %(to)s.") % {"number": label, "to": to} + (f"\n\n{message}" if message else ""),
+            account=_visible(by, quote.account),
+            contact=_visible(by, quote.contact),
+            deal=_visible(by, quote.deal),
+        )
+        transaction.on_commit(email.send, robust=True)
+    return quote

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.web.settings import access, pages, pipelines, pool, teams, users
+from crm.web.settings import access, documents, pages, pipelines, pool, teams, users
 from crm.web.settings.customize import fields as customize_fields
 from crm.web.settings.customize import layouts as customize_layouts
 from crm.web.settings.customize import objects as customize_objects
@@ -24,6 +24,8 @@ urlpatterns = [
     path("access/fields/", access.access_fields, name="settings-access-fields"),
     path("pool/", pool.pool_settings_page, name="settings-pool"),
     path("time-zone/", company_time_zone, name="settings-time-zone"),
+    path("documents/", documents.document_settings, name="settings-documents"),
+    path("documents/logo/", documents.document_logo, name="settings-document-logo"),
     path("pipelines/", pipelines.pipeline_list, name="settings-pipelines"),
     path("pipelines/new/", pipelines.pipeline_create, name="settings-pipeline-create"),
     path("pipelines/<int:pk>/", pipelines.pipeline_detail, name="settings-pipeline"),
