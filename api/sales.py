@@ -523,7 +523,7 @@ class QuoteViewSet(RecordViewSet):
 
     @extend_schema(
         request=SendSerializer,
-        responses=QuoteSerializer,
+        responses={200: VIEW_SERIALIZER},
         description="E-mail an approved (or sent) quote as a PDF to `to`; the quote becomes `sent` and an "
         "e-mail activity is logged on its deal and account. The mail leaves once the change is saved.",
     )
