@@ -3,6 +3,7 @@ and objects on the CRM's pages: only the admin customizes; a field added on the
 page is on the contact form, list and page at once; bad input comes back inline
 with nothing made; deleting asks first and can be undone."""
 
+import re
 import pytest
 from django.test import Client
 
@@ -128,7 +129,7 @@ def test_a_field_added_on_the_page_is_on_the_contact_form_list_and_page(tenant_a
     assert 'data-testid="custom-shoe_size">42<' in text(admin.get(f"/contacts/{contact.pk}/"))
     listing = text(admin.get("/contacts/"))
     assert "Shoe size" in listing.split("</thead>")[0]
-    assert "<td>42</td>" in listing
+    assert re.search(r"<td[^>]*>42</td>", listing)
 
 
 def test_a_value_out_of_range_is_refused_next_to_the_field_and_no_contact_is_made(tenant_a, admin):
