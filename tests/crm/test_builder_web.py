@@ -4,6 +4,7 @@ page is on the contact form, list and page at once; bad input comes back inline
 with nothing made; deleting asks first and can be undone."""
 
 import re
+
 import pytest
 from django.test import Client
 
