@@ -35,7 +35,7 @@ from tests.tenancy import host, in_tenant
 pytestmark = pytest.mark.django_db
 
 # Fuzzing examples for the whole tenant API, shared out among its operations
-# (6 to 50 each), so the time stays bounded as the API grows. The coverage
+# (4 to 50 each), so the time stays bounded as the API grows. The coverage
 # phase adds its own cases on top: one per boundary and kind of invalid value,
 # about a second per operation.
 TENANT_FUZZ_BUDGET = 600
@@ -313,7 +313,7 @@ def _load(host_name, *, max_examples=None, fuzz_budget=None, token=None):
     schema.config.update(headers=headers)
     if fuzz_budget is not None:
         operations = sum(1 for _ in schema.get_all_operations())
-        max_examples = min(50, max(6, fuzz_budget // operations))
+        max_examples = min(50, max(4, fuzz_budget // operations))
     schema.config.generation.update(max_examples=max_examples)
     return schema
 
