@@ -189,7 +189,8 @@ def snapshot(flow: ApprovalFlow | None, kind: Kind, values: Mapping[str, Any]) -
     """The steps a request keeps: the flow's (DEFAULT_STEPS without one), each
     with `applies` (its conditions hold on `values`) and, for a named user, the
     user's name as it was."""
-    steps = steps_of(flow) if flow is not None else [dict(step) for step in DEFAULT_STEPS]
+    defaults = DEFAULT_STEPS if kind.default_steps is None else kind.default_steps
+    steps = steps_of(flow) if flow is not None else [dict(step) for step in defaults]
     named = [step["user"] for step in steps if step["user"]]
     names = {user.pk: str(user) for user in User.objects.filter(pk__in=named)} if named else {}
     for step in steps:

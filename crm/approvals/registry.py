@@ -60,6 +60,9 @@ class Kind:
     on_decided: Callable[[Any, str, Any], None]
     url: Callable[[Any], str]
     fields: tuple[ValueField, ...] = field(default=())
+    # The steps of the kind while the admin has set up no flow for it; None: the
+    # engine's default (the submitter's manager). () : approved on submission.
+    default_steps: tuple[dict[str, Any], ...] | None = None
 
     def field(self, name: str) -> ValueField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -78,6 +81,7 @@ def register(
     on_decided: Callable[[Any, str, Any], None],
     url: Callable[[Any], str],
     fields: tuple[ValueField, ...] | list[ValueField] = (),
+    default_steps: tuple[dict[str, Any], ...] | None = None,
 ) -> Kind:
     """Make `kind` known to the engine. Registering a name twice is a
     programming error (two apps claiming one kind), raised at start-up."""
@@ -94,6 +98,7 @@ def register(
         on_decided=on_decided,
         url=url,
         fields=tuple(fields),
+        default_steps=default_steps,
     )
     return _KINDS[kind]
 

@@ -20,4 +20,6 @@ class SalesConfig(AppConfig):
             on_decided=approval.on_decided,
             url=approval.url,
             fields=approval.FIELDS,
+            # No flow for quotes: the tenant asks no one (approved on submission).
+            default_steps=(),
         )

@@ -236,11 +236,6 @@ def submit_quote(*, quote: Quote, by: User) -> Quote:
         raise ValidationError({"detail": _("Only a draft quote can be submitted.")})
     if not quote.lines.exists():
         raise ValidationError({"lines": [_("Add at least one line before submitting.")]})
-    if approvals.flow_for(APPROVAL_KIND) is None:
-        # No flow for quotes: the tenant asks no one (the engine's default, the
-        # submitter's manager, is for kinds that always need a decision).
-        _set_status(quote, Quote.Status.APPROVED, by, "quote.approval_approved", automatic=True)
-        return quote
     _set_status(quote, Quote.Status.PENDING_APPROVAL, by, "quote.submitted")
     approval_services.submit(kind=APPROVAL_KIND, subject=quote, by=by)
     quote.refresh_from_db()
